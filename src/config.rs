@@ -1,0 +1,252 @@
+//! Settings: command-line flags, `RUNNEL_*` environment variables and an optional `runnel.toml`.
+//! This is the only module that reads them; everything else receives a [`Settings`].
+//!
+//! Precedence, highest first: flag, environment variable, file, built-in default.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use base64::Engine as _;
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+
+/// Runnel: Rhai dashboards, rerun on every interaction and rendered on the server.
+#[derive(Debug, Parser)]
+#[command(name = "runnel", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboards in a folder (or a single script) over HTTP.
+    Run(RunArgs),
+    /// Compile every script and print each error as `file:line:col: message`.
+    Check {
+        /// A folder of `.rhai` scripts or a single script.
+        #[arg(default_value = "scripts")]
+        path: PathBuf,
+    },
+}
+
+/// Flags of `runnel run`. Every one can also come from a `RUNNEL_*` variable or `runnel.toml`.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// A folder of `.rhai` scripts, or a single script. [default: scripts]
+    pub path: Option<PathBuf>,
+    /// Settings file (TOML) with the same names as the flags, in snake_case.
+    #[arg(long, env = "RUNNEL_CONFIG", default_value = "runnel.toml")]
+    pub config: PathBuf,
+    /// Address to listen on. [default: 127.0.0.1]
+    #[arg(long, env = "RUNNEL_BIND")]
+    pub bind: Option<IpAddr>,
+    /// Port to listen on (0 picks a free one). [default: 8501]
+    #[arg(long, env = "RUNNEL_PORT")]
+    pub port: Option<u16>,
+    /// Redis URL (redis://host:port/db). Without it, sessions live in this process's memory.
+    #[arg(long, env = "RUNNEL_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Key that signs session cookies: at least 64 bytes, base64-encoded. Share it between
+    /// instances. Without it a random key is made at start (sessions end on restart).
+    #[arg(long, env = "RUNNEL_SESSION_KEY", hide_env_values = true)]
+    pub session_key: Option<String>,
+    /// Idle lifetime of a session, in seconds. [default: 86400]
+    #[arg(long, env = "RUNNEL_SESSION_TTL_SECS")]
+    pub session_ttl_secs: Option<u64>,
+    /// Mark the session cookie `Secure` (serve over HTTPS). [default: false]
+    #[arg(long, env = "RUNNEL_SECURE_COOKIE")]
+    pub secure_cookie: Option<bool>,
+    /// Most Rhai operations one script run may take. [default: 5000000]
+    #[arg(long, env = "RUNNEL_MAX_OPERATIONS")]
+    pub max_operations: Option<u64>,
+    /// Wall-clock limit of one script run, in milliseconds. [default: 3000]
+    #[arg(long, env = "RUNNEL_MAX_RUN_MS")]
+    pub max_run_ms: Option<u64>,
+    /// Largest accepted request body, in bytes. [default: 65536]
+    #[arg(long, env = "RUNNEL_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Redis connection and pool wait timeout, in milliseconds. [default: 1000]
+    #[arg(long, env = "RUNNEL_REDIS_TIMEOUT_MS")]
+    pub redis_timeout_ms: Option<u64>,
+    /// HTTP worker threads. [default: number of cores]
+    #[arg(long, env = "RUNNEL_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+/// The values read from `runnel.toml`; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    path: Option<PathBuf>,
+    bind: Option<IpAddr>,
+    port: Option<u16>,
+    redis_url: Option<String>,
+    session_key: Option<String>,
+    session_ttl_secs: Option<u64>,
+    secure_cookie: Option<bool>,
+    max_operations: Option<u64>,
+    max_run_ms: Option<u64>,
+    max_body_bytes: Option<usize>,
+    redis_timeout_ms: Option<u64>,
+    workers: Option<usize>,
+}
+
+/// Limits that bound one script run (the sandbox).
+#[derive(Debug, Clone)]
+pub struct ScriptLimits {
+    pub max_operations: u64,
+    pub max_run_time: Duration,
+    pub max_call_levels: usize,
+    pub max_expr_depth: usize,
+    pub max_string_size: usize,
+    pub max_array_size: usize,
+    pub max_map_size: usize,
+    /// How many times `rerun()` may restart one interaction.
+    pub max_reruns: usize,
+}
+
+impl Default for ScriptLimits {
+    fn default() -> Self {
+        Self {
+            max_operations: 5_000_000,
+            max_run_time: Duration::from_millis(3000),
+            max_call_levels: 64,
+            max_expr_depth: 64,
+            max_string_size: 1 << 20,
+            max_array_size: 100_000,
+            max_map_size: 10_000,
+            max_reruns: 8,
+        }
+    }
+}
+
+/// Where sessions are kept.
+#[derive(Debug, Clone)]
+pub enum StoreSettings {
+    Memory,
+    Redis { url: String, timeout: Duration },
+}
+
+/// Everything the host needs to start, resolved and validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub scripts: PathBuf,
+    pub bind: IpAddr,
+    pub port: u16,
+    pub store: StoreSettings,
+    /// Cookie-signing key; `None` means "make one at start and warn".
+    pub session_key: Option<Vec<u8>>,
+    pub session_ttl: Duration,
+    pub secure_cookie: bool,
+    pub limits: ScriptLimits,
+    pub max_body_bytes: usize,
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    /// Settings for tests and benchmarks: port 0, in-memory store, the given scripts.
+    pub fn for_tests(scripts: impl Into<PathBuf>) -> Self {
+        Self {
+            scripts: scripts.into(),
+            bind: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            store: StoreSettings::Memory,
+            session_key: Some(vec![7; 64]),
+            session_ttl: Duration::from_secs(3600),
+            secure_cookie: false,
+            limits: ScriptLimits::default(),
+            max_body_bytes: 64 * 1024,
+            workers: Some(2),
+        }
+    }
+
+    /// Merges flags and environment (already in `args`) over the file over the defaults.
+    pub fn from_run_args(args: RunArgs) -> anyhow::Result<Self> {
+        let file = read_file_settings(&args.config)?;
+        let defaults = ScriptLimits::default();
+        let redis_timeout = args.redis_timeout_ms.or(file.redis_timeout_ms).unwrap_or(1000);
+        let store = match args.redis_url.or(file.redis_url) {
+            Some(url) if !url.is_empty() => StoreSettings::Redis {
+                url,
+                timeout: Duration::from_millis(redis_timeout),
+            },
+            _ => StoreSettings::Memory,
+        };
+        let session_key = match args.session_key.or(file.session_key) {
+            Some(text) => Some(decode_session_key(&text)?),
+            None => None,
+        };
+        let max_run_ms = args.max_run_ms.or(file.max_run_ms);
+        Ok(Self {
+            scripts: args.path.or(file.path).unwrap_or_else(|| "scripts".into()),
+            bind: args.bind.or(file.bind).unwrap_or(IpAddr::from([127, 0, 0, 1])),
+            port: args.port.or(file.port).unwrap_or(8501),
+            store,
+            session_key,
+            session_ttl: Duration::from_secs(
+                args.session_ttl_secs.or(file.session_ttl_secs).unwrap_or(86_400),
+            ),
+            secure_cookie: args.secure_cookie.or(file.secure_cookie).unwrap_or(false),
+            limits: ScriptLimits {
+                max_operations: args
+                    .max_operations
+                    .or(file.max_operations)
+                    .unwrap_or(defaults.max_operations),
+                max_run_time: max_run_ms.map_or(defaults.max_run_time, Duration::from_millis),
+                ..defaults
+            },
+            max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(64 * 1024),
+            workers: args.workers.or(file.workers),
+        })
+    }
+}
+
+fn read_file_settings(path: &Path) -> anyhow::Result<FileSettings> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(FileSettings::default()),
+        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Decodes a base64 session key and insists on the 64 bytes that cookie signing needs.
+pub fn decode_session_key(text: &str) -> anyhow::Result<Vec<u8>> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .context("the session key must be base64 (e.g. `openssl rand -base64 64`)")?;
+    if bytes.len() < 64 {
+        bail!("the session key must be at least 64 bytes, got {}", bytes.len());
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_session_key_is_refused() {
+        let short = base64::engine::general_purpose::STANDARD.encode([1u8; 32]);
+        assert!(decode_session_key(&short).is_err());
+        let long = base64::engine::general_purpose::STANDARD.encode([1u8; 64]);
+        assert_eq!(decode_session_key(&long).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_defaults_fill_the_rest() {
+        let dir = std::env::temp_dir().join(format!("runnel-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("runnel.toml");
+        std::fs::write(&file, "port = 9000\nmax_run_ms = 500\n").unwrap();
+        let args = RunArgs { config: file.clone(), port: Some(9100), ..RunArgs::default() };
+        let settings = Settings::from_run_args(args).unwrap();
+        assert_eq!(settings.port, 9100);
+        assert_eq!(settings.limits.max_run_time, Duration::from_millis(500));
+        assert!(matches!(settings.store, StoreSettings::Memory));
+        let args = RunArgs { config: file, ..RunArgs::default() };
+        assert_eq!(Settings::from_run_args(args).unwrap().port, 9000);
+    }
+}

@@ -1,0 +1,90 @@
+//! A headless harness: run a script with given widget values and inspect the page tree,
+//! with no HTTP and no store. It goes through the same runner and event checks as the host.
+
+use std::collections::BTreeMap;
+
+use crate::config::ScriptLimits;
+use crate::page::Page;
+use crate::script::{CompiledScript, Runner};
+use crate::session_state::{Event, EventError, SessionData};
+
+pub struct AppTest {
+    runner: Runner,
+    script: CompiledScript,
+    data: SessionData,
+    page: Page,
+    query: BTreeMap<String, String>,
+}
+
+impl AppTest {
+    /// Compiles `source` as the page `name` and runs it once.
+    pub fn from_source(source: &str) -> Self {
+        Self::with_limits(source, ScriptLimits::default())
+    }
+
+    pub fn with_limits(source: &str, limits: ScriptLimits) -> Self {
+        let runner = Runner::new(limits);
+        let script = CompiledScript::from_source(runner.engine(), "test", source);
+        let mut app = Self { runner, script, data: SessionData::default(), page: Page::new(), query: BTreeMap::new() };
+        app.run();
+        app
+    }
+
+    /// Reruns without an event (like a page refresh).
+    pub fn run(&mut self) -> &Page {
+        self.apply(None).expect("a run without an event cannot be refused")
+    }
+
+    /// Sends raw form values for a widget id, as the browser would.
+    pub fn send(&mut self, widget: &str, values: &[&str]) -> Result<&Page, EventError> {
+        let values = values.iter().map(|v| (*v).to_owned()).collect();
+        self.apply(Some(Event { widget: widget.to_owned(), values }))
+    }
+
+    /// Clicks the button with this label.
+    pub fn click(&mut self, label: &str) -> &Page {
+        let id = self.widget_id(label);
+        self.send(&id, &["true"]).expect("the button exists")
+    }
+
+    /// Sets the widget with this label from raw form values.
+    pub fn set(&mut self, label: &str, values: &[&str]) -> Result<&Page, EventError> {
+        let id = self.widget_id(label);
+        self.send(&id, values)
+    }
+
+    pub fn page(&self) -> &Page {
+        &self.page
+    }
+
+    pub fn data(&self) -> &SessionData {
+        &self.data
+    }
+
+    /// A value of the state map, as JSON.
+    pub fn state(&self, key: &str) -> Option<&serde_json::Value> {
+        self.data.state.get(key)
+    }
+
+    pub fn set_query(&mut self, query: BTreeMap<String, String>) {
+        self.query = query;
+    }
+
+    pub fn query(&self) -> &BTreeMap<String, String> {
+        &self.query
+    }
+
+    fn widget_id(&self, label: &str) -> String {
+        self.page.widget(label).unwrap_or_else(|| panic!("no widget labelled {label:?} on the page")).id.clone()
+    }
+
+    fn apply(&mut self, event: Option<Event>) -> Result<&Page, EventError> {
+        let output = self.runner.run(&self.script, &self.data, event.as_ref(), self.query.clone())?;
+        self.data = output.data;
+        self.page = output.page;
+        if let Some(query) = output.query {
+            self.query = query;
+        }
+        Ok(&self.page)
+    }
+}

@@ -1,0 +1,27 @@
+//! Runnel: a Streamlit-like app host. Dashboards are Rhai scripts, rerun top to bottom on
+//! every interaction with a per-session state map, and rendered to HTML on the server.
+//!
+//! A map of the crate, in the direction of its dependencies:
+//! - [`config`]: settings from flags, environment and `runnel.toml`.
+//! - [`page`]: the page tree, plain data between widgets and rendering.
+//! - [`session_state`]: what survives reruns, and applying a browser event to it.
+//! - [`widgets`]: the script API (`title`, `button`, `slider`, `state`, …).
+//! - [`script`]: page names, the sandboxed engine, the registry of compiled scripts, the runner.
+//! - [`render`]: page tree -> HTML through askama templates.
+//! - [`session_store`]: in-memory and Redis stores, session locks.
+//! - [`routes`], [`error`], [`startup`]: the HTTP host around all of it.
+//! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
+
+pub mod check;
+pub mod config;
+pub mod error;
+pub mod harness;
+pub mod page;
+pub mod render;
+pub mod routes;
+pub mod script;
+pub mod session_state;
+pub mod session_store;
+pub mod startup;
+pub mod telemetry;
+pub mod widgets;

@@ -1,0 +1,234 @@
+//! The page tree: plain data that widgets build during a run and the renderer turns into HTML.
+//! Nothing here knows about Rhai, HTTP or the session.
+
+use serde::Serialize;
+
+/// Deepest nesting of containers a script may build (keeps rendering bounded).
+pub const MAX_DEPTH: usize = 16;
+
+/// Where an element is placed: an index into [`Page::containers`].
+pub type ContainerId = usize;
+
+/// The result of one run, ready to render.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Page {
+    /// `containers[0]` is the main area, `containers[1]` the sidebar; more are nested containers.
+    pub containers: Vec<Container>,
+    /// A compile or runtime error, shown after the elements drawn before it.
+    pub error: Option<ScriptError>,
+}
+
+pub const MAIN: ContainerId = 0;
+pub const SIDEBAR: ContainerId = 1;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Container {
+    pub depth: usize,
+    pub children: Vec<Element>,
+}
+
+impl Page {
+    pub fn new() -> Self {
+        Self { containers: vec![Container::default(), Container::default()], error: None }
+    }
+
+    pub fn main(&self) -> &[Element] {
+        &self.containers[MAIN].children
+    }
+
+    pub fn sidebar(&self) -> &[Element] {
+        &self.containers[SIDEBAR].children
+    }
+
+    /// Appends an element to a container.
+    pub fn push(&mut self, target: ContainerId, element: Element) {
+        self.containers[target].children.push(element);
+    }
+
+    /// Opens a nested container inside `parent`; `None` when that would nest too deep.
+    pub fn open_container(&mut self, parent: ContainerId) -> Option<ContainerId> {
+        let depth = self.containers[parent].depth + 1;
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let id = self.containers.len();
+        self.containers.push(Container { depth, children: Vec::new() });
+        self.push(parent, Element::Container(id));
+        Some(id)
+    }
+
+    /// Every element of the page in drawing order, nested containers included.
+    pub fn walk(&self) -> Vec<&Element> {
+        let mut out = Vec::new();
+        for root in [MAIN, SIDEBAR] {
+            self.walk_into(root, &mut out);
+        }
+        out
+    }
+
+    fn walk_into<'a>(&'a self, id: ContainerId, out: &mut Vec<&'a Element>) {
+        for element in &self.containers[id].children {
+            out.push(element);
+            if let Element::Container(child) = element {
+                self.walk_into(*child, out);
+            }
+        }
+    }
+
+    /// The widgets of the page, in drawing order.
+    pub fn widgets(&self) -> Vec<&WidgetView> {
+        self.walk()
+            .into_iter()
+            .filter_map(|e| match e {
+                Element::Widget(w) => Some(w),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The first widget with this label (handy in tests).
+    pub fn widget(&self, label: &str) -> Option<&WidgetView> {
+        self.widgets().into_iter().find(|w| w.label == label)
+    }
+
+    /// All plain text the page shows, for assertions in tests.
+    pub fn texts(&self) -> Vec<String> {
+        self.walk().into_iter().filter_map(Element::text).collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum AlertKind {
+    Success,
+    Info,
+    Warning,
+    Error,
+}
+
+impl AlertKind {
+    pub fn css(self) -> &'static str {
+        match self {
+            Self::Success => "rn-success",
+            Self::Info => "rn-info",
+            Self::Warning => "rn-warning",
+            Self::Error => "rn-error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub enum Element {
+    Title(String),
+    Header(String),
+    Subheader(String),
+    Text(String),
+    /// Markdown already rendered and sanitized.
+    Markdown(String),
+    Caption(String),
+    Code { code: String, language: String },
+    Divider,
+    Json(String),
+    Alert { kind: AlertKind, body: String },
+    Metric { label: String, value: String, delta: Option<String>, delta_up: bool },
+    Table { columns: Vec<String>, rows: Vec<Vec<String>> },
+    Widget(WidgetView),
+    Container(ContainerId),
+}
+
+impl Element {
+    /// The visible text of a text-bearing element.
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Self::Title(t) | Self::Header(t) | Self::Subheader(t) | Self::Text(t) => Some(t.clone()),
+            Self::Caption(t) | Self::Json(t) | Self::Markdown(t) => Some(t.clone()),
+            Self::Code { code, .. } => Some(code.clone()),
+            Self::Alert { body, .. } => Some(body.clone()),
+            Self::Metric { label, value, .. } => Some(format!("{label}: {value}")),
+            _ => None,
+        }
+    }
+}
+
+/// What the renderer needs to draw one widget.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WidgetView {
+    pub id: String,
+    pub kind: WidgetKind,
+    pub label: String,
+    pub help: Option<String>,
+    pub disabled: bool,
+    pub control: Control,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum WidgetKind {
+    Button,
+    Checkbox,
+    Toggle,
+    Radio,
+    Selectbox,
+    Multiselect,
+    Slider,
+    TextInput,
+    TextArea,
+    NumberInput,
+}
+
+impl WidgetKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Button => "button",
+            Self::Checkbox => "checkbox",
+            Self::Toggle => "toggle",
+            Self::Radio => "radio",
+            Self::Selectbox => "selectbox",
+            Self::Multiselect => "multiselect",
+            Self::Slider => "slider",
+            Self::TextInput => "text_input",
+            Self::TextArea => "text_area",
+            Self::NumberInput => "number_input",
+        }
+    }
+}
+
+/// The control's current state, in the form the template draws it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub enum Control {
+    Button,
+    Check { checked: bool },
+    /// Radio, selectbox and multiselect: the options shown and which are selected.
+    Choice { options: Vec<ChoiceOption> },
+    Range { min: String, max: String, step: String, value: String },
+    Text { value: String, max_chars: Option<usize>, placeholder: String },
+    Number { min: Option<String>, max: Option<String>, step: String, value: String },
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChoiceOption {
+    pub index: usize,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A script error as the page shows it: where, what, and the offending line.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScriptError {
+    pub script: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+    /// The source line and a caret under the column, when the position is known.
+    pub source_line: Option<String>,
+    pub caret: Option<String>,
+}
+
+impl std::fmt::Display for ScriptError {
+    /// `file:line:col: message`, the form `runnel check` prints.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.rhai", self.script)?;
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, ":{line}:{column}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}

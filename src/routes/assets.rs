@@ -1,0 +1,24 @@
+//! The static files of `static/`, built into the binary so it runs from any folder.
+
+use actix_web::http::header::CACHE_CONTROL;
+use actix_web::{HttpResponse, web};
+
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("runnel.css", "text/css; charset=utf-8", include_str!("../../static/runnel.css")),
+    ("runnel.js", "text/javascript; charset=utf-8", include_str!("../../static/runnel.js")),
+    ("idiomorph.js", "text/javascript; charset=utf-8", include_str!("../../static/idiomorph.js")),
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/{file}", web::get().to(asset));
+}
+
+async fn asset(file: web::Path<String>) -> HttpResponse {
+    match ASSETS.iter().find(|(name, _, _)| *name == file.as_str()) {
+        Some((_, content_type, body)) => HttpResponse::Ok()
+            .content_type(*content_type)
+            .insert_header((CACHE_CONTROL, "public, max-age=300"))
+            .body(*body),
+        None => HttpResponse::NotFound().body("no such file"),
+    }
+}

@@ -1,0 +1,99 @@
+//! Reading untrusted request bodies and query strings: a size cap, strict UTF-8 and strict
+//! percent-decoding. A bad body is refused whole; nothing half-parsed reaches the handlers.
+
+use std::collections::BTreeMap;
+
+use actix_web::web;
+use futures_util::StreamExt;
+
+use crate::error::AppError;
+use crate::session_state::Event;
+
+/// Reads the body up to `limit` bytes; more is a 413 without reading the rest.
+pub async fn read_body(mut payload: web::Payload, declared: Option<usize>, limit: usize) -> Result<Vec<u8>, AppError> {
+    if declared.is_some_and(|len| len > limit) {
+        return Err(AppError::PayloadTooLarge(limit));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The request body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Decodes `application/x-www-form-urlencoded` strictly: invalid UTF-8 is an error.
+pub fn parse_pairs(raw: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    let text = std::str::from_utf8(raw).map_err(|_| AppError::BadRequest("The request is not valid UTF-8.".into()))?;
+    text.split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            Ok((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
+fn decode(raw: &str) -> Result<String, AppError> {
+    let spaced = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| AppError::BadRequest("The request is not valid UTF-8.".into()))
+}
+
+/// Query parameters; a repeated name keeps its last value.
+pub fn parse_query(raw: &str) -> Result<BTreeMap<String, String>, AppError> {
+    Ok(parse_pairs(raw.as_bytes())?.into_iter().collect())
+}
+
+/// An event form: `csrf`, `widget` and any number of `value` fields.
+pub struct EventForm {
+    pub csrf: Option<String>,
+    pub event: Event,
+}
+
+pub fn parse_event(raw: &[u8]) -> Result<EventForm, AppError> {
+    let (mut csrf, mut widget, mut values) = (None, None, Vec::new());
+    for (name, value) in parse_pairs(raw)? {
+        match name.as_str() {
+            "csrf" => csrf = Some(value),
+            "widget" => widget = Some(value),
+            "value" => values.push(value),
+            _ => {}
+        }
+    }
+    let widget = widget.ok_or_else(|| AppError::BadRequest("The event names no widget.".into()))?;
+    Ok(EventForm { csrf, event: Event { widget, values } })
+}
+
+/// Encodes query parameters back into a query string.
+pub fn encode_query(query: &BTreeMap<String, String>) -> String {
+    serde_urlencoded::to_string(query).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_decode_plus_and_percent_escapes() {
+        let pairs = parse_pairs(b"widget=text_input%3AName&value=a+b%C3%A9").unwrap();
+        assert_eq!(pairs[0], ("widget".into(), "text_input:Name".into()));
+        assert_eq!(pairs[1].1, "a bé");
+    }
+
+    #[test]
+    fn invalid_utf8_raw_or_escaped_is_refused() {
+        assert!(parse_pairs(b"value=\xff").is_err());
+        assert!(parse_pairs(b"value=%FF").is_err());
+    }
+
+    #[test]
+    fn an_event_without_a_widget_is_refused() {
+        assert!(parse_event(b"csrf=x&value=1").is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! `/healthz` (the process answers) and `/readyz` (the session store answers too).
+
+use actix_web::{HttpResponse, web};
+
+use super::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(|| async { HttpResponse::Ok().body("ok") }));
+    cfg.route("/readyz", web::get().to(ready));
+}
+
+async fn ready(app: web::Data<AppState>) -> HttpResponse {
+    match app.store.ping().await {
+        Ok(()) => HttpResponse::Ok().body(format!("ok: {} store", app.store.kind())),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            HttpResponse::ServiceUnavailable().body("session store unavailable")
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Dashboard pages: `GET /` opens the first page, `GET /{page}` runs and renders a page, and
+//! `POST /{page}/event` applies one interaction and reruns. Events of one session are applied
+//! one at a time under the store's session lock.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_session::Session;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_LENGTH, LOCATION};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::forms;
+use crate::error::AppError;
+use crate::render::{self, NavLink, RenderContext};
+use crate::script::{CompiledScript, Registry, RunOutput, Runner};
+use crate::session_state::{Event, Flash, SessionData};
+use crate::session_store::{Store, TypedSession};
+
+/// Shared by every worker.
+pub struct AppState {
+    pub registry: Arc<Registry>,
+    pub runner: Runner,
+    pub store: Store,
+    pub max_body_bytes: usize,
+}
+
+const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(index));
+    cfg.route("/{page}", web::get().to(show_page));
+    cfg.route("/{page}/event", web::post().to(post_event));
+}
+
+async fn index(app: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let first = app.registry.first().ok_or(AppError::PageNotFound)?;
+    Ok(HttpResponse::Found().insert_header((LOCATION, format!("/{}", first.name))).finish())
+}
+
+async fn show_page(
+    req: HttpRequest,
+    page: web::Path<String>,
+    session: Session,
+    app: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let script = app.script(&page)?;
+    let query = forms::parse_query(req.query_string())?;
+    let session = TypedSession::new(session);
+    let (sid, csrf) = session.ensure_ids();
+    let view = PageView { app: &app, script: &script, csrf: &csrf };
+    let fragment = wants_fragment(&req);
+    let lock = app.store.lock(&sid).await?;
+    let stored = app.store.load(&sid).await?.unwrap_or_default();
+    if !fragment && let Some(flash) = stored.flash.as_ref().filter(|f| f.page == page.as_str()) {
+        // Show the result of the no-JavaScript POST that redirected here, once.
+        let html = view.document(flash.html.clone());
+        let mut data = (*stored).clone();
+        data.flash = None;
+        app.store.save(&sid, Arc::new(data)).await?;
+        lock.release().await;
+        return Ok(html_response(html));
+    }
+    let output = app.rerun(&script, &sid, stored, None, query.clone()).await?;
+    lock.release().await;
+    let root = view.root(&output, &query);
+    Ok(html_response(if fragment { root } else { view.document(root) }))
+}
+
+async fn post_event(
+    req: HttpRequest,
+    page: web::Path<String>,
+    payload: web::Payload,
+    session: Session,
+    app: web::Data<AppState>,
+) -> HttpResponse {
+    let fragment = wants_fragment(&req);
+    match handle_event(&req, &page, payload, session, &app, fragment).await {
+        Ok(response) => response,
+        Err(err) if fragment => err.plain_response(),
+        Err(err) => actix_web::ResponseError::error_response(&err),
+    }
+}
+
+async fn handle_event(
+    req: &HttpRequest,
+    page: &str,
+    payload: web::Payload,
+    session: Session,
+    app: &AppState,
+    fragment: bool,
+) -> Result<HttpResponse, AppError> {
+    let script = app.script(page)?;
+    let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+    let body = forms::read_body(payload, declared, app.max_body_bytes).await?;
+    let form = forms::parse_event(&body)?;
+    let session = TypedSession::new(session);
+    let (Some(sid), Some(csrf)) = (session.sid(), form.csrf) else { return Err(AppError::Csrf) };
+    if !session.csrf_matches(&csrf) {
+        return Err(AppError::Csrf);
+    }
+    let query = forms::parse_query(req.query_string())?;
+    let view = PageView { app, script: &script, csrf: &csrf };
+    let lock = app.store.lock(&sid).await?;
+    let stored = app.store.load(&sid).await?.unwrap_or_default();
+    let output = app.rerun(&script, &sid, stored, Some(form.event), query.clone()).await;
+    let output = match output {
+        Ok(output) => output,
+        Err(err) => {
+            lock.release().await;
+            return Err(err);
+        }
+    };
+    let query = output.query.clone().unwrap_or(query);
+    let root = view.root(&output, &query);
+    let url = page_url(page, &query);
+    if fragment {
+        lock.release().await;
+        let mut response = html_response(root);
+        if output.query.is_some() {
+            response.headers_mut().insert("x-runnel-url".try_into().expect("valid"), url.try_into().expect("ascii"));
+        }
+        return Ok(response);
+    }
+    // Without JavaScript: keep the result for the GET after the redirect (post/redirect/get).
+    let mut data = output.data;
+    data.flash = Some(Flash { page: page.to_owned(), html: root });
+    app.store.save(&sid, Arc::new(data)).await?;
+    lock.release().await;
+    Ok(HttpResponse::SeeOther().insert_header((LOCATION, url)).insert_header((CACHE_CONTROL, "no-store")).finish())
+}
+
+impl AppState {
+    fn script(&self, page: &str) -> Result<Arc<CompiledScript>, AppError> {
+        crate::script::PageName::parse(page).and_then(|name| self.registry.get(name.as_str())).ok_or(AppError::PageNotFound)
+    }
+
+    /// Runs the script on a blocking thread and saves the session data if it changed.
+    /// The caller holds the session lock.
+    async fn rerun(
+        &self,
+        script: &Arc<CompiledScript>,
+        sid: &str,
+        stored: Arc<SessionData>,
+        event: Option<Event>,
+        query: BTreeMap<String, String>,
+    ) -> Result<RunOutput, AppError> {
+        let (runner, script, before) = (self.runner.clone(), script.clone(), stored.clone());
+        let output = web::block(move || runner.run(&script, &before, event.as_ref(), query))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))??;
+        if output.data != *stored {
+            self.store.save(sid, Arc::new(output.data.clone())).await?;
+        }
+        Ok(output)
+    }
+}
+
+/// Renders one page for one session.
+struct PageView<'a> {
+    app: &'a AppState,
+    script: &'a CompiledScript,
+    csrf: &'a str,
+}
+
+impl PageView<'_> {
+    fn context(&self, query: &BTreeMap<String, String>) -> RenderContext<'_> {
+        let action = page_url(&format!("{}/event", self.script.name), query);
+        RenderContext { page: self.script.name.as_str(), csrf: self.csrf, action }
+    }
+
+    fn nav(&self) -> Vec<NavLink> {
+        let current = &self.script.name;
+        let names = self.app.registry.names();
+        names.into_iter().map(|n| NavLink { label: n.label(), active: &n == current, name: n.to_string() }).collect()
+    }
+
+    fn root(&self, output: &RunOutput, query: &BTreeMap<String, String>) -> String {
+        render::fragment(&output.page, &self.nav(), &self.context(query))
+    }
+
+    fn document(&self, root: String) -> String {
+        let ctx = self.context(&BTreeMap::new());
+        render::document(&ctx, &self.script.name.label(), root)
+    }
+}
+
+fn page_url(path: &str, query: &BTreeMap<String, String>) -> String {
+    if query.is_empty() { format!("/{path}") } else { format!("/{path}?{}", forms::encode_query(query)) }
+}
+
+fn wants_fragment(req: &HttpRequest) -> bool {
+    req.headers().get(FRAGMENT_HEADER).is_some_and(|v| v == "1")
+}
+
+fn html_response(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .insert_header(("Vary", FRAGMENT_HEADER))
+        .body(body)
+}

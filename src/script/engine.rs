@@ -1,0 +1,84 @@
+//! The Rhai engine, built once and shared: the sandbox limits, the script API, `state`
+//! resolution, a wall-clock deadline per run and a `sleep` that respects it.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext, Position};
+
+use crate::config::ScriptLimits;
+use crate::widgets::{self, StateMap};
+
+/// Marks a run stopped by its wall-clock limit.
+pub const TIMEOUT: &str = "runnel:timeout";
+
+thread_local! {
+    /// When the current run on this thread must end.
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Sets the wall-clock deadline of the run on this thread until dropped.
+pub struct Deadline(());
+
+impl Deadline {
+    pub fn start(limit: Duration) -> Self {
+        DEADLINE.with(|d| d.set(Some(Instant::now() + limit)));
+        Self(())
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        DEADLINE.with(|d| d.set(None));
+    }
+}
+
+fn past_deadline() -> bool {
+    DEADLINE.with(|d| d.get().is_some_and(|at| Instant::now() >= at))
+}
+
+/// Builds the sandboxed engine with the whole script API registered.
+pub fn build_engine(limits: &ScriptLimits) -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_max_operations(limits.max_operations)
+        .set_max_call_levels(limits.max_call_levels)
+        .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth)
+        .set_max_string_size(limits.max_string_size)
+        .set_max_array_size(limits.max_array_size)
+        .set_max_map_size(limits.max_map_size)
+        .set_max_variables(1_000)
+        .set_max_functions(1_000)
+        .set_max_modules(0)
+        .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    engine.disable_symbol("eval");
+    engine.on_print(|text| tracing::info!(target: "runnel::script", "{text}"));
+    engine.on_debug(|text, source, pos| tracing::debug!(target: "runnel::script", ?source, %pos, "{text}"));
+    engine.on_progress(|ops| {
+        // Reading the clock every 256 operations keeps the check cheap.
+        (ops % 256 == 0 && past_deadline()).then(|| Dynamic::from(TIMEOUT.to_owned()))
+    });
+    // `state` is a name, not a scope variable, so script functions see it too.
+    #[allow(deprecated)] // `on_var` is stable in practice; Rhai flags it as volatile.
+    engine.on_var(|name, _, _| Ok((name == "state").then(|| Dynamic::from(StateMap))));
+    register_sleep(&mut engine);
+    widgets::register(&mut engine);
+    engine
+}
+
+/// Replaces the standard `sleep`, which blocks past any limit, with one that ends the run
+/// when its deadline passes.
+fn register_sleep(engine: &mut Engine) {
+    fn sleep(pos: Position, seconds: f64) -> Result<(), Box<EvalAltResult>> {
+        let until = Instant::now() + Duration::from_secs_f64(seconds.clamp(0.0, 3600.0));
+        while Instant::now() < until {
+            if past_deadline() {
+                return Err(EvalAltResult::ErrorTerminated(Dynamic::from(TIMEOUT.to_owned()), pos).into());
+            }
+            std::thread::sleep((until - Instant::now()).min(Duration::from_millis(10)));
+        }
+        Ok(())
+    }
+    engine.register_fn("sleep", |ctx: NativeCallContext, s: f64| sleep(ctx.call_position(), s));
+    engine.register_fn("sleep", |ctx: NativeCallContext, s: i64| sleep(ctx.call_position(), s as f64));
+}

@@ -1,0 +1,13 @@
+//! Scripts: safe page names, the sandboxed engine (built once), the registry of compiled
+//! scripts, and the runner that does one run without knowing about HTTP or stores.
+
+pub mod diagnostic;
+pub mod engine;
+pub mod name;
+pub mod registry;
+pub mod runner;
+
+pub use engine::build_engine;
+pub use name::PageName;
+pub use registry::{CompiledScript, Registry};
+pub use runner::{RunOutput, Runner};

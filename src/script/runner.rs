@@ -1,0 +1,173 @@
+//! One run: script + stored session data + an optional event -> page + new session data.
+//! No HTTP and no store here, so it can be tested and benchmarked on its own.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rhai::{AST, Dynamic, Engine, EvalAltResult, Map, Scope};
+
+use super::diagnostic;
+use super::registry::CompiledScript;
+use crate::config::ScriptLimits;
+use crate::page::Page;
+use crate::session_state::{AppliedEvent, Callback, Event, EventError, PageWidgets, SessionData, apply_event};
+use crate::widgets::context::{RERUN, RunContext, RunScope, STOP};
+use crate::widgets::convert_json_map;
+
+use super::engine::Deadline;
+
+/// Runs scripts with the shared engine and the sandbox limits.
+#[derive(Clone)]
+pub struct Runner {
+    engine: Arc<Engine>,
+    limits: ScriptLimits,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub page: Page,
+    pub data: SessionData,
+    /// New query parameters, when the script changed them.
+    pub query: Option<BTreeMap<String, String>>,
+}
+
+/// How one attempt of the script ended.
+enum Ending {
+    Finished,
+    Rerun,
+    Failed(Box<EvalAltResult>),
+}
+
+impl Runner {
+    pub fn new(limits: ScriptLimits) -> Self {
+        let engine = Arc::new(super::build_engine(&limits));
+        Self { engine, limits }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn limits(&self) -> &ScriptLimits {
+        &self.limits
+    }
+
+    /// Applies `event` (if any) and runs the script. A bad event changes nothing and is an error.
+    pub fn run(
+        &self,
+        script: &CompiledScript,
+        stored: &SessionData,
+        event: Option<&Event>,
+        query: BTreeMap<String, String>,
+    ) -> Result<RunOutput, EventError> {
+        let page_name = script.name.as_str();
+        let mut data = stored.clone();
+        let applied = match event {
+            Some(event) => apply_event(&mut data, page_name, event)?,
+            None => AppliedEvent::none(),
+        };
+        let ast = match &script.program {
+            Ok(ast) => ast.clone(),
+            Err(error) => {
+                let mut page = Page::new();
+                page.error = Some(error.clone());
+                return Ok(RunOutput { page, data, query: None });
+            }
+        };
+        Ok(self.run_program(script, &ast, data, applied, query))
+    }
+
+    fn run_program(
+        &self,
+        script: &CompiledScript,
+        ast: &AST,
+        mut data: SessionData,
+        applied: AppliedEvent,
+        query: BTreeMap<String, String>,
+    ) -> RunOutput {
+        let page_name = script.name.as_str().to_owned();
+        let mut previous = data.pages.remove(&page_name).unwrap_or_default();
+        let mut state = convert_json_map(&data.state);
+        let (mut pressed, mut callback) = (applied.pressed, applied.callback);
+        let mut query = query;
+        let mut query_changed = false;
+        for attempt in 0..=self.limits.max_reruns {
+            let _deadline = Deadline::start(self.limits.max_run_time);
+            let scope = RunScope::install(RunContext::new(state, previous.clone(), pressed.take(), query));
+            let ending = self.attempt(ast, callback.take());
+            let context = scope.finish();
+            (state, query) = (context.state, context.query);
+            query_changed |= context.query_changed;
+            let mut page = context.page;
+            let widgets = match &ending {
+                // A run that failed keeps the values of the widgets it did not reach.
+                Ending::Failed(_) => previous.into_iter().chain(context.drawn).collect(),
+                _ => context.drawn,
+            };
+            forget_undrawn_widget_keys(&mut state, &context.widget_keys, &widgets);
+            match ending {
+                Ending::Rerun if attempt < self.limits.max_reruns => {
+                    previous = widgets;
+                    continue;
+                }
+                Ending::Rerun => {
+                    let message = format!("rerun() was called more than {} times in a row", self.limits.max_reruns);
+                    page.error = Some(diagnostic::plain(&page_name, message));
+                }
+                Ending::Failed(err) => {
+                    page.error = Some(diagnostic::from_eval_error(&page_name, &script.source, &err, &self.limits));
+                }
+                Ending::Finished => {}
+            }
+            data.pages.insert(page_name, widgets);
+            data.state = crate::widgets::convert_state_back(&state);
+            return RunOutput { page, data, query: query_changed.then_some(query) };
+        }
+        unreachable!("the loop returns on its last attempt")
+    }
+
+    /// Runs the pending callback (if any), then the script, inside an installed context.
+    fn attempt(&self, ast: &AST, callback: Option<Callback>) -> Ending {
+        let result = self.call_back(ast, callback).and_then(|()| {
+            self.engine.run_ast_with_scope(&mut Scope::new(), ast)
+        });
+        match result {
+            Ok(()) => Ending::Finished,
+            Err(err) => match ended_on_purpose(&err) {
+                Some(STOP) => Ending::Finished,
+                Some(RERUN) => Ending::Rerun,
+                _ => Ending::Failed(err),
+            },
+        }
+    }
+
+    fn call_back(&self, ast: &AST, callback: Option<Callback>) -> Result<(), Box<EvalAltResult>> {
+        let Some(callback) = callback else { return Ok(()) };
+        let args: Vec<Dynamic> = callback.args.iter().map(crate::widgets::json_to_dynamic).collect();
+        let options = rhai::CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        self.engine
+            .call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, &callback.function, args)
+            .map(drop)
+    }
+}
+
+/// `stop()` and `rerun()` end a run with a marker; anything else is a real error.
+fn ended_on_purpose(err: &EvalAltResult) -> Option<&'static str> {
+    match err.unwrap_inner() {
+        EvalAltResult::ErrorTerminated(reason, _) => {
+            let reason = reason.to_string();
+            [STOP, RERUN].into_iter().find(|marker| *marker == reason)
+        }
+        _ => None,
+    }
+}
+
+/// A keyed widget that was drawn last run but not this run loses `state[key]`, as in Streamlit.
+fn forget_undrawn_widget_keys(state: &mut Map, widget_keys: &std::collections::BTreeSet<String>, drawn: &PageWidgets) {
+    for key in widget_keys {
+        if !drawn.values().any(|r| r.key.as_deref() == Some(key.as_str())) {
+            state.remove(key.as_str());
+        }
+    }
+}

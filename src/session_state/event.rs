@@ -1,0 +1,103 @@
+//! An interaction from the browser, and applying it to the stored widgets before the rerun.
+
+use super::{Callback, SessionData};
+
+/// One interaction: which widget, and the raw values its form sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub widget: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum EventError {
+    #[error("unknown widget {0:?} on this page")]
+    UnknownWidget(String),
+    #[error("invalid value for {widget:?}: {reason}")]
+    InvalidValue { widget: String, reason: String },
+}
+
+/// What the rerun must know about an applied event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedEvent {
+    /// The widget id, when it was a button (true for exactly the next run).
+    pub pressed: Option<String>,
+    pub callback: Option<Callback>,
+}
+
+/// Checks the event against the widget's domain and sets its value (and `state[key]`).
+/// On error nothing is changed.
+pub fn apply_event(data: &mut SessionData, page: &str, event: &Event) -> Result<AppliedEvent, EventError> {
+    let record = data
+        .pages
+        .get_mut(page)
+        .and_then(|widgets| widgets.get_mut(&event.widget))
+        .ok_or_else(|| EventError::UnknownWidget(event.widget.clone()))?;
+    let value = record.spec.parse(&event.values).map_err(|reason| EventError::InvalidValue {
+        widget: event.widget.clone(),
+        reason,
+    })?;
+    let pressed = matches!(record.spec, super::WidgetSpec::Button).then(|| event.widget.clone());
+    if pressed.is_none() {
+        record.value = value.clone();
+        if let Some(key) = &record.key {
+            data.state.insert(key.clone(), value);
+        }
+    }
+    let callback = record.callback.clone();
+    Ok(AppliedEvent { pressed, callback })
+}
+
+impl AppliedEvent {
+    pub fn none() -> Self {
+        Self { pressed: None, callback: None }
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session_state::{WidgetRecord, WidgetSpec};
+    use serde_json::Value;
+
+    fn data_with_slider() -> SessionData {
+        let mut data = SessionData::default();
+        let record = WidgetRecord {
+            spec: WidgetSpec::IntRange { min: 0, max: 10 },
+            value: Value::from(3),
+            key: Some("speed".into()),
+            callback: None,
+        };
+        data.pages.entry("p".into()).or_default().insert("slider:key:speed".into(), record);
+        data
+    }
+
+    #[test]
+    fn a_valid_value_sets_the_widget_and_its_state_key() {
+        let mut data = data_with_slider();
+        let event = Event { widget: "slider:key:speed".into(), values: vec!["9".into()] };
+        apply_event(&mut data, "p", &event).unwrap();
+        assert_eq!(data.pages["p"]["slider:key:speed"].value, Value::from(9));
+        assert_eq!(data.state["speed"], Value::from(9));
+    }
+
+    #[test]
+    fn an_invalid_value_changes_nothing() {
+        let mut data = data_with_slider();
+        let before = data.clone();
+        let event = Event { widget: "slider:key:speed".into(), values: vec!["99".into()] };
+        assert!(matches!(apply_event(&mut data, "p", &event), Err(EventError::InvalidValue { .. })));
+        assert_eq!(data, before);
+    }
+
+    #[test]
+    fn an_unknown_widget_is_refused() {
+        let mut data = data_with_slider();
+        let event = Event { widget: "slider:nope".into(), values: vec!["1".into()] };
+        assert_eq!(
+            apply_event(&mut data, "p", &event),
+            Err(EventError::UnknownWidget("slider:nope".into()))
+        );
+    }
+}

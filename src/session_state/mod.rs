@@ -1,0 +1,58 @@
+//! What survives reruns: the state map, the widgets each page drew last and their values,
+//! and how an event from the browser is checked and applied before the next run.
+//! Plain data and pure functions: no Rhai, no HTTP, no store.
+
+mod event;
+mod spec;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use event::{AppliedEvent, Event, EventError, apply_event};
+pub use spec::{WidgetSpec, widget_id};
+
+/// Everything kept for one browser session, stored as one JSON document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionData {
+    /// The script-visible `state` map, shared by all pages of the session.
+    #[serde(default)]
+    pub state: serde_json::Map<String, Value>,
+    /// Per page: the widgets drawn in its last run, by widget id.
+    #[serde(default)]
+    pub pages: BTreeMap<String, PageWidgets>,
+    /// The rendered result of a form POST made without JavaScript, shown once by the GET that
+    /// follows its redirect (a rerun there would lose the button press).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<Flash>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flash {
+    pub page: String,
+    pub html: String,
+}
+
+/// The widgets one page drew in its last run.
+pub type PageWidgets = BTreeMap<String, WidgetRecord>;
+
+/// One widget as drawn in the last run: its domain, current value and callback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WidgetRecord {
+    pub spec: WidgetSpec,
+    pub value: Value,
+    /// The `key` option, whose value is mirrored in `state[key]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<Callback>,
+}
+
+/// A callback to run before the next rerun: a script function and its arguments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Callback {
+    pub function: String,
+    #[serde(default)]
+    pub args: Vec<Value>,
+}

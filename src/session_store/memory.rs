@@ -1,0 +1,151 @@
+//! The in-memory store: one process, sessions expire after the idle TTL and a sweeper drops them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use crate::session_state::SessionData;
+
+/// Independent locks; a session id always maps to the same one. Two sessions share a lock
+/// only by chance, which costs a little waiting and never correctness.
+const LOCK_STRIPES: usize = 1024;
+
+pub struct MemoryStore {
+    ttl: Duration,
+    /// actix-session records by session key. A std mutex: it is never held across `.await`.
+    records: Mutex<HashMap<String, Expiring<HashMap<String, String>>>>,
+    /// Session data by our session id.
+    data: Mutex<HashMap<String, Expiring<Arc<SessionData>>>>,
+    locks: Vec<Arc<tokio::sync::Mutex<()>>>,
+}
+
+struct Expiring<T> {
+    value: T,
+    expires: Instant,
+}
+
+impl MemoryStore {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            records: Mutex::default(),
+            data: Mutex::default(),
+            locks: (0..LOCK_STRIPES).map(|_| Arc::default()).collect(),
+        }
+    }
+
+    pub async fn lock(&self, sid: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let stripe = stripe_of(sid);
+        self.locks[stripe].clone().lock_owned().await
+    }
+
+    pub fn load_data(&self, sid: &str) -> Option<Arc<SessionData>> {
+        let mut map = self.data.lock().expect("memory store poisoned");
+        fresh(&mut map, sid, self.ttl).cloned()
+    }
+
+    pub fn save_data(&self, sid: &str, data: Arc<SessionData>) {
+        let expires = Instant::now() + self.ttl;
+        let mut map = self.data.lock().expect("memory store poisoned");
+        map.insert(sid.to_owned(), Expiring { value: data, expires });
+    }
+
+    pub fn load_record(&self, key: &str) -> Option<HashMap<String, String>> {
+        let mut map = self.records.lock().expect("memory store poisoned");
+        fresh(&mut map, key, self.ttl).cloned()
+    }
+
+    pub fn insert_record(&self, key: String, record: HashMap<String, String>, ttl: Duration) {
+        let expires = Instant::now() + ttl;
+        let mut map = self.records.lock().expect("memory store poisoned");
+        map.insert(key, Expiring { value: record, expires });
+    }
+
+    /// Replaces a record only if it still exists: a deleted session is never written back.
+    pub fn update_record(&self, key: &str, record: HashMap<String, String>, ttl: Duration) -> bool {
+        let mut map = self.records.lock().expect("memory store poisoned");
+        match map.get_mut(key) {
+            Some(entry) if entry.expires > Instant::now() => {
+                *entry = Expiring { value: record, expires: Instant::now() + ttl };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn touch_record(&self, key: &str, ttl: Duration) {
+        let mut map = self.records.lock().expect("memory store poisoned");
+        if let Some(entry) = map.get_mut(key) {
+            entry.expires = Instant::now() + ttl;
+        }
+    }
+
+    pub fn delete_record(&self, key: &str) {
+        self.records.lock().expect("memory store poisoned").remove(key);
+    }
+
+    /// How many sessions hold data (for benchmarks and tests).
+    pub fn session_count(&self) -> usize {
+        self.data.lock().expect("memory store poisoned").len()
+    }
+
+    /// Drops expired entries.
+    pub fn sweep(&self) {
+        let now = Instant::now();
+        self.records.lock().expect("memory store poisoned").retain(|_, e| e.expires > now);
+        self.data.lock().expect("memory store poisoned").retain(|_, e| e.expires > now);
+    }
+
+    /// Sweeps once a minute until the store is dropped.
+    pub fn spawn_sweeper(store: Weak<Self>) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match store.upgrade() {
+                    Some(store) => store.sweep(),
+                    None => break,
+                }
+            }
+        });
+    }
+}
+
+/// The entry if it has not expired (sliding its expiry), else removes it.
+fn fresh<'a, T>(map: &'a mut HashMap<String, Expiring<T>>, key: &str, ttl: Duration) -> Option<&'a T> {
+    let now = Instant::now();
+    if map.get(key).is_some_and(|e| e.expires <= now) {
+        map.remove(key);
+        return None;
+    }
+    let entry = map.get_mut(key)?;
+    entry.expires = now + ttl;
+    Some(&entry.value)
+}
+
+fn stripe_of(sid: &str) -> usize {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(sid);
+    (hash as usize) % LOCK_STRIPES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_data_is_gone() {
+        let store = MemoryStore::new(Duration::from_millis(0));
+        store.save_data("a", Arc::new(SessionData::default()));
+        assert!(store.load_data("a").is_none());
+    }
+
+    #[test]
+    fn a_deleted_record_is_not_written_back_by_an_update() {
+        let store = MemoryStore::new(Duration::from_secs(60));
+        store.insert_record("k".into(), HashMap::new(), Duration::from_secs(60));
+        store.delete_record("k");
+        assert!(!store.update_record("k", HashMap::new(), Duration::from_secs(60)));
+        assert!(store.load_record("k").is_none());
+    }
+}

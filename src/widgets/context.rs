@@ -1,0 +1,103 @@
+//! The run context: what native functions reach during one run (the page being built, the
+//! state map, the widgets drawn so far). It lives in a thread-local for the length of a run,
+//! installed by [`RunScope`], because Rhai's scope is not visible inside script functions.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use rhai::{Dynamic, EvalAltResult, Map, Position};
+
+use crate::page::Page;
+use crate::session_state::{PageWidgets, WidgetRecord};
+
+/// Why a run ended early on purpose.
+pub const STOP: &str = "runnel:stop";
+pub const RERUN: &str = "runnel:rerun";
+
+pub struct RunContext {
+    pub page: Page,
+    /// The live `state` map.
+    pub state: Map,
+    /// The widgets of the last run (with the event already applied).
+    pub previous: PageWidgets,
+    /// The widgets drawn in this run so far.
+    pub drawn: PageWidgets,
+    /// The button pressed by this run's event, true for exactly this run.
+    pub pressed: Option<String>,
+    pub query: BTreeMap<String, String>,
+    pub query_changed: bool,
+    /// Keys of `state` that mirror a widget drawn in the previous run.
+    pub widget_keys: BTreeSet<String>,
+}
+
+impl RunContext {
+    pub fn new(state: Map, previous: PageWidgets, pressed: Option<String>, query: BTreeMap<String, String>) -> Self {
+        let widget_keys = previous.values().filter_map(|r| r.key.clone()).collect();
+        Self {
+            page: Page::new(),
+            state,
+            previous,
+            drawn: PageWidgets::new(),
+            pressed,
+            query,
+            query_changed: false,
+            widget_keys,
+        }
+    }
+
+    /// Records a widget drawn in this run; a second widget with the same id is an error.
+    pub fn register_widget(&mut self, id: &str, record: WidgetRecord, pos: Position) -> Result<(), Box<EvalAltResult>> {
+        if self.drawn.contains_key(id) {
+            let (kind, name) = id.split_once(':').unwrap_or(("widget", id));
+            let message = format!(
+                "two {kind} widgets share the id {name:?}: give one of them a unique `key` option"
+            );
+            return Err(EvalAltResult::ErrorRuntime(message.into(), pos).into());
+        }
+        self.drawn.insert(id.to_owned(), record);
+        Ok(())
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<RunContext>> = const { RefCell::new(None) };
+}
+
+/// Installs a run context on this thread; dropping it takes the context away again.
+pub struct RunScope(());
+
+impl RunScope {
+    pub fn install(context: RunContext) -> Self {
+        CURRENT.with(|c| *c.borrow_mut() = Some(context));
+        Self(())
+    }
+
+    /// Ends the scope and hands back the context with everything the run built.
+    pub fn finish(self) -> RunContext {
+        CURRENT.with(|c| c.borrow_mut().take()).expect("run context installed")
+    }
+}
+
+impl Drop for RunScope {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.borrow_mut().take());
+    }
+}
+
+/// Calls `f` with the current run's context; an error when called outside a run.
+pub fn with<R>(f: impl FnOnce(&mut RunContext) -> R) -> Result<R, Box<EvalAltResult>> {
+    CURRENT.with(|c| match c.borrow_mut().as_mut() {
+        Some(context) => Ok(f(context)),
+        None => Err("this function can only be called while a dashboard runs".into()),
+    })
+}
+
+/// Like [`with`], for closures that can fail with a script error.
+pub fn try_with<R>(f: impl FnOnce(&mut RunContext) -> Result<R, Box<EvalAltResult>>) -> Result<R, Box<EvalAltResult>> {
+    with(f)?
+}
+
+/// The error that ends a run on purpose (`stop()` or `rerun()`); scripts cannot catch it.
+pub fn end_run(reason: &str, pos: Position) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorTerminated(Dynamic::from(reason.to_owned()), pos).into()
+}

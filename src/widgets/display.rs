@@ -1,0 +1,121 @@
+//! Elements that show things: text, markdown, code, JSON, alerts, metrics and tables.
+
+use std::sync::OnceLock;
+
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
+
+use super::options::{Options, error};
+use super::{context, convert, placed};
+use crate::page::{AlertKind, ContainerId, Element};
+
+type Res = Result<(), Box<EvalAltResult>>;
+
+/// Most rows a `table` shows; more would make a page nobody can read.
+const MAX_TABLE_ROWS: usize = 10_000;
+
+pub fn register(engine: &mut Engine) {
+    placed!(engine, "title", |t, _p, s: ImmutableString| draw(t, Element::Title(s.into())), (s: ImmutableString));
+    placed!(engine, "header", |t, _p, s: ImmutableString| draw(t, Element::Header(s.into())), (s: ImmutableString));
+    placed!(engine, "subheader", |t, _p, s: ImmutableString| draw(t, Element::Subheader(s.into())), (s: ImmutableString));
+    placed!(engine, "text", |t, _p, v: Dynamic| draw(t, Element::Text(convert::display(&v))), (v: Dynamic));
+    placed!(engine, "caption", |t, _p, s: ImmutableString| draw(t, Element::Caption(s.into())), (s: ImmutableString));
+    placed!(engine, "markdown", |t, _p, s: ImmutableString| draw(t, Element::Markdown(markdown(&s))), (s: ImmutableString));
+    placed!(engine, "write", write, (v: Dynamic));
+    placed!(engine, "code", |t, _p, s: ImmutableString| code(t, s, "".into()), (s: ImmutableString));
+    placed!(engine, "code", |t, _p, s: ImmutableString, lang: ImmutableString| code(t, s, lang), (s: ImmutableString, lang: ImmutableString));
+    placed!(engine, "divider", |t, _p| draw(t, Element::Divider), ());
+    placed!(engine, "json", |t, _p, v: Dynamic| draw(t, Element::Json(convert::pretty(&v))), (v: Dynamic));
+    for (name, kind) in [
+        ("success", AlertKind::Success),
+        ("info", AlertKind::Info),
+        ("warning", AlertKind::Warning),
+        ("error", AlertKind::Error),
+    ] {
+        placed!(engine, name, move |t, _p, s: ImmutableString| alert(t, kind, &s), (s: ImmutableString));
+    }
+    placed!(engine, "metric", |t, p, l: ImmutableString, v: Dynamic| metric(t, p, l, v, Map::new()), (l: ImmutableString, v: Dynamic));
+    placed!(engine, "metric", metric, (l: ImmutableString, v: Dynamic, o: Map));
+    placed!(engine, "table", table, (rows: Array));
+}
+
+fn draw(target: ContainerId, element: Element) -> Res {
+    context::with(|c| c.page.push(target, element))
+}
+
+fn code(target: ContainerId, code: ImmutableString, language: ImmutableString) -> Res {
+    draw(target, Element::Code { code: code.into(), language: language.into() })
+}
+
+fn alert(target: ContainerId, kind: AlertKind, body: &str) -> Res {
+    draw(target, Element::Alert { kind, body: markdown(body) })
+}
+
+/// `write` as in Streamlit: strings as markdown, maps and arrays as JSON, the rest as text.
+fn write(target: ContainerId, _pos: Position, value: Dynamic) -> Res {
+    let element = if value.is_string() {
+        Element::Markdown(markdown(&convert::display(&value)))
+    } else if value.is_map() || value.is_array() {
+        Element::Json(convert::pretty(&value))
+    } else {
+        Element::Text(convert::display(&value))
+    };
+    draw(target, element)
+}
+
+fn metric(target: ContainerId, pos: Position, label: ImmutableString, value: Dynamic, opts: Map) -> Res {
+    let opts = Options::new(opts, pos, &["delta", "delta_color", "help"])?;
+    let delta = opts.raw("delta").map(convert::display);
+    let inverse = opts.string("delta_color")?.as_deref() == Some("inverse");
+    let rising = delta.as_deref().is_some_and(|d| !d.trim_start().starts_with('-'));
+    draw(
+        target,
+        Element::Metric { label: label.into(), value: convert::display(&value), delta, delta_up: rising != inverse },
+    )
+}
+
+/// `table(rows)`: an array of maps; the columns are the keys in order of first appearance.
+fn table(target: ContainerId, pos: Position, rows: Array) -> Res {
+    if rows.len() > MAX_TABLE_ROWS {
+        return Err(error(format!("a table shows at most {MAX_TABLE_ROWS} rows"), pos));
+    }
+    let mut columns: Vec<String> = Vec::new();
+    let mut maps = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(map) = row.try_cast::<Map>() else {
+            return Err(error("table() takes an array of maps, one map per row".into(), pos));
+        };
+        for key in map.keys() {
+            if !columns.iter().any(|c| c == key.as_str()) {
+                columns.push(key.to_string());
+            }
+        }
+        maps.push(map);
+    }
+    let cells = maps
+        .iter()
+        .map(|m| columns.iter().map(|c| m.get(c.as_str()).map(convert::display).unwrap_or_default()).collect())
+        .collect();
+    draw(target, Element::Table { columns, rows: cells })
+}
+
+/// Markdown to HTML, then sanitized: raw HTML in the source cannot run script.
+pub fn markdown(source: &str) -> String {
+    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    let mut html = String::with_capacity(source.len() + 16);
+    let parser = pulldown_cmark::Parser::new_ext(source, pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    pulldown_cmark::html::push_html(&mut html, parser);
+    CLEANER.get_or_init(ammonia::Builder::default).clean(&html).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown;
+
+    #[test]
+    fn markdown_is_rendered_and_script_is_removed() {
+        let html = markdown("**bold** <script>alert(1)</script><img src=x onerror=alert(1)>");
+        assert!(html.contains("<strong>bold</strong>"));
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("onerror"));
+    }
+}

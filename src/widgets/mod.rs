@@ -1,0 +1,73 @@
+//! The Rhai-facing script API, one file per family. Every element and widget function can be
+//! called on its own (it draws into the main area) or as a method of a container
+//! (`sidebar().button("Go")`), so each is registered in both forms by [`placed!`].
+
+pub mod context;
+mod control;
+mod convert;
+mod display;
+mod input;
+mod layout;
+mod options;
+mod state;
+
+use rhai::Engine;
+
+use crate::page::ContainerId;
+
+/// A place to draw into, as scripts see it: the sidebar or a nested container.
+#[derive(Debug, Clone, Copy)]
+pub struct Container {
+    pub id: ContainerId,
+}
+
+/// Registers `$name` twice: as a free function drawing into the main area, and as a method of
+/// [`Container`]. `$f` takes the target, the call position, then the script's arguments.
+macro_rules! placed {
+    ($engine:expr, $name:expr, $f:expr, ($($arg:ident : $ty:ty),*)) => {{
+        let f = $f;
+        $engine.register_fn($name, move |ctx: rhai::NativeCallContext, $($arg: $ty),*| {
+            f(crate::page::MAIN, ctx.call_position(), $($arg),*)
+        });
+        $engine.register_fn($name, move |ctx: rhai::NativeCallContext, target: &mut crate::widgets::Container, $($arg: $ty),*| {
+            f(target.id, ctx.call_position(), $($arg),*)
+        });
+    }};
+}
+pub(crate) use placed;
+
+/// Registers the whole script API on an engine.
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<Container>("Container");
+    state::register(engine);
+    display::register(engine);
+    input::register(engine);
+    layout::register(engine);
+    control::register(engine);
+}
+
+pub use state::StateMap;
+
+/// The stored state map as Rhai values, at the start of a run.
+pub fn convert_json_map(json: &serde_json::Map<String, serde_json::Value>) -> rhai::Map {
+    json.iter().map(|(k, v)| (k.as_str().into(), convert::to_dynamic(v))).collect()
+}
+
+/// The state map back as JSON after a run. Values JSON cannot hold (function pointers,
+/// handles) are not kept; they are logged so the author can find out why.
+pub fn convert_state_back(state: &rhai::Map) -> serde_json::Map<String, serde_json::Value> {
+    let mut out = serde_json::Map::new();
+    for (key, value) in state {
+        match rhai::serde::from_dynamic::<serde_json::Value>(value) {
+            Ok(json) => {
+                out.insert(key.to_string(), json);
+            }
+            Err(_) => tracing::warn!(key = %key, kind = value.type_name(), "state value cannot be kept between runs"),
+        }
+    }
+    out
+}
+
+pub fn json_to_dynamic(value: &serde_json::Value) -> rhai::Dynamic {
+    convert::to_dynamic(value)
+}

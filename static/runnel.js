@@ -1,0 +1,177 @@
+// runnel.js - progressive enhancement for Runnel pages (load with `defer`).
+// Widget forms work without JS (noscript "Apply" buttons). With JS, their
+// submit/change events are sent with fetch, and the returned fragment is
+// morphed into #runnel-root with the global Idiomorph (static/idiomorph.js).
+(() => {
+  "use strict";
+
+  const ROOT_ID = "runnel-root";
+  const FORM_SEL = "form.rn-widget";
+  const TEXTY = /^(text|number|search|email|url|tel|password)$/;
+  const root = () => document.getElementById(ROOT_ID);
+
+  // Per form: the body last sent, or the body matching the last server render.
+  // A change/commit producing the same body is skipped (Enter + blur, etc.).
+  const lastSent = new WeakMap();
+  let queue = Promise.resolve(); // one request in flight at a time, in order
+  let pending = 0;
+
+  // Serialize a form; `submitter` (a button) contributes its name=value.
+  function bodyOf(form, submitter) {
+    let fd;
+    try { fd = new FormData(form, submitter || undefined); } catch { fd = new FormData(form); }
+    // Older browsers ignore FormData's 2nd argument: add the button ourselves.
+    if (submitter && submitter.name && !fd.getAll(submitter.name).includes(submitter.value)) {
+      fd.append(submitter.name, submitter.value);
+    }
+    return new URLSearchParams(fd).toString();
+  }
+
+  // Remember each form's rendered state as its baseline for deduplication.
+  function snapshot(skipForm) {
+    const r = root();
+    if (!r) return;
+    for (const f of r.querySelectorAll(FORM_SEL)) {
+      if (f === skipForm) lastSent.delete(f);
+      else lastSent.set(f, bodyOf(f, null));
+    }
+  }
+
+  // Queue a request; `force` (buttons) bypasses deduplication.
+  function send(form, submitter, force) {
+    const body = bodyOf(form, submitter);
+    if (!force && lastSent.get(form) === body) return;
+    lastSent.set(form, body);
+    enqueue(() => fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(body),
+      headers: { "X-Runnel-Fragment": "1" },
+      credentials: "same-origin",
+    }), form);
+  }
+
+  // Successful responses are stashed and only the newest is morphed, once the
+  // queue drains: intermediate renders are stale (avoids flicker), and a
+  // failed later request still leaves the last good render applied.
+  let stash = null;
+  function enqueue(doFetch, form) {
+    pending++;
+    root()?.classList.add("rn-running");
+    const run = async () => {
+      try {
+        const html = await handle(await doFetch(), form);
+        if (html !== null) stash = [html, form];
+      } catch (err) {
+        if (form) lastSent.delete(form); // let the user retry the same value
+        toast("Connection lost \u2014 retrying is safe");
+        console.error("runnel:", err);
+      } finally {
+        if (--pending === 0) {
+          root()?.classList.remove("rn-running");
+          const s = stash;
+          stash = null;
+          if (s) morph(...s);
+        }
+      }
+    };
+    queue = queue.then(run, run);
+    return queue;
+  }
+
+  // Returns the fragment HTML on success, null otherwise.
+  async function handle(res, form) {
+    if (res.headers.get("X-Runnel-Reload") === "1") { location.reload(); return null; }
+    const text = await res.text();
+    if (!res.ok) {
+      if (form) lastSent.delete(form);
+      toast(text.trim().slice(0, 500) || `Request failed (HTTP ${res.status})`);
+      return null;
+    }
+    const url = res.headers.get("X-Runnel-Url");
+    if (url) history.replaceState(null, "", url);
+    return text;
+  }
+
+  function morph(html, form) {
+    const r = root();
+    if (!r) return;
+    // Don't clobber text the user is typing in *another* field while a
+    // response arrives; the field that triggered the request is updated.
+    const a = document.activeElement;
+    const typing = !!a && r.contains(a) && !(form && form.contains(a)) &&
+      (a.tagName === "TEXTAREA" || (a.tagName === "INPUT" && TEXTY.test(a.type))) &&
+      a.value !== a.defaultValue;
+    Idiomorph.morph(r, html, { morphStyle: "innerHTML", ignoreActiveValue: typing });
+    snapshot(typing ? a.closest(FORM_SEL) : null);
+    document.dispatchEvent(new CustomEvent("runnel:update"));
+  }
+
+  // Toast: one element outside #runnel-root, hidden after 6 s.
+  let toastTimer = 0;
+  function toast(msg) {
+    let t = document.getElementById("runnel-toast");
+    if (!t) {
+      t = document.createElement("div");
+      t.id = "runnel-toast";
+      t.setAttribute("role", "alert");
+      document.body.appendChild(t);
+    }
+    t.textContent = msg;
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { t.hidden = true; }, 6000);
+  }
+
+  const widgetForm = (el) => (el instanceof Element ? el.closest(FORM_SEL) : null);
+
+  // Submit: buttons always send; Enter in a text/number field is deduped.
+  document.addEventListener("submit", (e) => {
+    const form = e.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches(FORM_SEL)) return;
+    e.preventDefault();
+    const btn = e.submitter || null;
+    send(form, btn, !!btn);
+  });
+
+  // Committed value changes of controls inside widget forms.
+  document.addEventListener("change", (e) => {
+    const el = e.target;
+    const form = widgetForm(el);
+    if (!form || !el.matches("input, select, textarea")) return;
+    if (el.type === "hidden" || el.type === "submit" || el.type === "button") return;
+    send(form, null, false);
+  });
+
+  // Slider: live readout while dragging (request only on `change`).
+  document.addEventListener("input", (e) => {
+    const el = e.target;
+    if (!(el instanceof HTMLInputElement) || el.type !== "range" || !widgetForm(el)) return;
+    let out = el.nextElementSibling;
+    while (out && !out.matches("output.rn-slider-value")) out = out.nextElementSibling;
+    if (!out) out = el.parentElement.querySelector("output.rn-slider-value");
+    if (out) out.value = el.value;
+  });
+
+  // Text area: Ctrl/Cmd+Enter commits (plain Enter inserts a newline).
+  document.addEventListener("keydown", (e) => {
+    const el = e.target;
+    if (!(el instanceof HTMLTextAreaElement) || e.key !== "Enter" || !(e.ctrlKey || e.metaKey)) return;
+    const form = widgetForm(el);
+    if (!form) return;
+    e.preventDefault();
+    send(form, null, false);
+  });
+
+  snapshot(null);
+
+  window.Runnel = {
+    // Re-run the page without an event: GET the fragment and morph it in.
+    rerun() {
+      return enqueue(() => fetch(location.href, {
+        headers: { "X-Runnel-Fragment": "1" },
+        credentials: "same-origin",
+        cache: "no-store", // never let the fragment replace the cached full page
+      }), null);
+    },
+  };
+})();
