@@ -1,1 +1,811 @@
-fn main(){}
+//! Runnel benchmarks: what one interaction costs, how many a small server answers, and what an
+//! idle session weighs. Run with `cargo bench --bench runnel_bench [-- FILTER...]`.
+//!
+//! Sections (a FILTER runs the sections whose name contains it; no filter runs all):
+//! - `rerun`: `Runner::run` + `render::fragment` in-process, counter and sales dashboard.
+//! - `http-memory`, `http-redis`: POST /counter/event with 1 and 50 sessions per store.
+//! - `http-sales`: GET /sales (fragment) with 50 sessions on the in-memory store.
+//! - `idle-sessions`: RSS per idle session on the in-memory store (runs first, in a fresh process).
+//!
+//! See BENCHMARKS.md for the method and the numbers.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use runnel::config::{ScriptLimits, Settings, StoreSettings};
+use runnel::page::Page;
+use runnel::render::{NavLink, RenderContext, fragment};
+use runnel::script::{CompiledScript, PageName, Runner};
+use runnel::session_state::{Event, SessionData};
+use runnel::session_store::{MemoryStore, Store, random_token};
+use runnel::startup::{Application, SESSION_COOKIE};
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+const RERUN_WARMUP: usize = 200;
+const RERUN_ITERATIONS: usize = 2_000;
+
+const HTTP_WARMUP: Duration = Duration::from_millis(500);
+const HTTP_DURATION: Duration = Duration::from_secs(3);
+/// Upper bound on requests per session and phase, so that no loop is bounded by time alone.
+const HTTP_MAX_REQUESTS_PER_SESSION: u64 = 500_000;
+const HTTP_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const SERVER_WORKERS: usize = 2;
+const CLIENT_THREADS: usize = 2;
+
+const IDLE_SESSIONS: usize = 5_000;
+const IDLE_WARMUP_SESSIONS: usize = 200;
+const IDLE_CONCURRENCY: usize = 8;
+
+const TARGET_RERUN_P50: Duration = Duration::from_millis(1);
+const TARGET_RPS_50_MEMORY: f64 = 5_000.0;
+
+const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
+const CLICK_WIDGET: &str = "button%3AIncrement";
+const SECTIONS: [&str; 5] = ["idle-sessions", "rerun", "http-memory", "http-redis", "http-sales"];
+
+// ---------------------------------------------------------------------------------------------
+// Entry point
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything not starting with `-` is a filter.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let wants = |section: &str| filters.is_empty() || filters.iter().any(|f| section.contains(f.as_str()));
+    if !SECTIONS.iter().any(|s| wants(s)) {
+        eprintln!("no section matches {filters:?}; sections are {SECTIONS:?}");
+        std::process::exit(2);
+    }
+    print_machine();
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(CLIENT_THREADS)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime for the clients");
+    let mut summary = Summary::default();
+
+    // First, while the process is fresh: freed memory of other sections would hide growth.
+    if wants("idle-sessions") {
+        summary.idle = Some(bench_idle_sessions(&client_rt));
+    }
+    if wants("rerun") {
+        summary.reruns.push(bench_rerun_counter());
+        summary.reruns.push(bench_rerun_sales());
+    }
+    if wants("http-memory") || wants("http-sales") {
+        let server = TestServer::spawn(settings_for(StoreSettings::Memory));
+        if wants("http-memory") {
+            for sessions in [1, 50] {
+                summary.http.push(run_http(&client_rt, &server, "memory", Interaction::CounterClick, sessions));
+            }
+        }
+        if wants("http-sales") {
+            summary.http.push(run_http(&client_rt, &server, "memory", Interaction::SalesGet, 50));
+        }
+    }
+    if wants("http-redis") {
+        match RedisServer::start() {
+            Ok(redis) => {
+                let store = StoreSettings::Redis { url: redis.url(), timeout: Duration::from_millis(1000) };
+                let server = TestServer::spawn(settings_for(store));
+                for sessions in [1, 50] {
+                    summary.http.push(run_http(&client_rt, &server, "redis", Interaction::CounterClick, sessions));
+                }
+                drop(server);
+                drop(redis);
+            }
+            Err(err) => println!("\nhttp-redis skipped: {err}"),
+        }
+    }
+    summary.print();
+}
+
+fn print_machine() {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    println!("runnel_bench: {cores} cores, kernel {}", kernel.trim());
+    println!(
+        "server: {SERVER_WORKERS} actix workers; clients: a {CLIENT_THREADS}-thread tokio runtime in the same process"
+    );
+}
+
+fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+fn settings_for(store: StoreSettings) -> Settings {
+    let mut settings = Settings::for_tests(repo_path("scripts"));
+    settings.store = store;
+    settings.workers = Some(SERVER_WORKERS);
+    settings
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Latency {
+    p50: Duration,
+    p99: Duration,
+    mean: Duration,
+    max: Duration,
+}
+
+impl Latency {
+    fn of(samples: &mut [Duration]) -> Self {
+        if samples.is_empty() {
+            return Self::default();
+        }
+        samples.sort_unstable();
+        let total: Duration = samples.iter().sum();
+        Self {
+            p50: percentile(samples, 50.0),
+            p99: percentile(samples, 99.0),
+            mean: total / samples.len() as u32,
+            max: samples[samples.len() - 1],
+        }
+    }
+}
+
+/// Nearest-rank percentile of sorted samples.
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Server-side rerun + render, no HTTP
+
+struct RerunResult {
+    name: &'static str,
+    what: &'static str,
+    total: Latency,
+    run: Latency,
+    render: Latency,
+    html_bytes: usize,
+}
+
+/// A compiled script with the nav and render context the host would use for it.
+struct Dashboard {
+    runner: Runner,
+    script: CompiledScript,
+    nav: Vec<NavLink>,
+    csrf: String,
+}
+
+impl Dashboard {
+    fn load(page: &str, file: &str) -> Self {
+        let runner = Runner::new(ScriptLimits::default());
+        let path = repo_path(file);
+        let source = std::fs::read_to_string(&path).expect("the script exists");
+        let name = PageName::parse(page).expect("a valid page name");
+        let script = CompiledScript::compile(runner.engine(), name, path, source);
+        assert!(script.program.is_ok(), "{file} compiles");
+        let nav = ["hello", "counter", "sales"]
+            .into_iter()
+            .map(|n| NavLink { name: n.to_owned(), label: PageName::parse(n).unwrap().label(), active: n == page })
+            .collect();
+        Self { runner, script, nav, csrf: random_token() }
+    }
+
+    fn context(&self) -> RenderContext<'_> {
+        let page = self.script.name.as_str();
+        RenderContext { page, csrf: &self.csrf, action: format!("/{page}/event") }
+    }
+
+    fn run(&self, data: &SessionData, event: Option<&Event>) -> (Page, SessionData) {
+        let output = self.runner.run(&self.script, data, event, BTreeMap::new()).expect("the event applies");
+        assert!(output.page.error.is_none(), "the script runs without error: {:?}", output.page.error);
+        (output.page, output.data)
+    }
+
+    /// Runs `iterations` interactions, each on the data the previous one left; `event(i)` is
+    /// the event of iteration `i`. Returns (rerun+render, rerun only, render only, html size).
+    fn measure(&self, iterations: usize, event: impl Fn(usize) -> Event) -> (Latency, Latency, Latency, usize) {
+        let (_, mut data) = self.run(&SessionData::default(), None);
+        let ctx = self.context();
+        let (mut totals, mut runs, mut renders) = (Vec::new(), Vec::new(), Vec::new());
+        let mut html_bytes = 0;
+        for i in 0..RERUN_WARMUP + iterations {
+            let event = event(i);
+            let start = Instant::now();
+            let output = self.runner.run(&self.script, &data, Some(&event), BTreeMap::new()).expect("the event applies");
+            let ran = Instant::now();
+            let html = fragment(&output.page, &self.nav, &ctx);
+            let done = Instant::now();
+            html_bytes = black_box(html).len();
+            data = output.data;
+            if i >= RERUN_WARMUP {
+                totals.push(done - start);
+                runs.push(ran - start);
+                renders.push(done - ran);
+            }
+        }
+        (Latency::of(&mut totals), Latency::of(&mut runs), Latency::of(&mut renders), html_bytes)
+    }
+
+    fn widget_id(&self, label: &str) -> String {
+        let (page, _) = self.run(&SessionData::default(), None);
+        page.widget(label).unwrap_or_else(|| panic!("no widget {label:?}")).id.clone()
+    }
+}
+
+fn bench_rerun_counter() -> RerunResult {
+    let counter = Dashboard::load("counter", "scripts/02_counter.rhai");
+    let id = counter.widget_id("Increment");
+    let click = Event { widget: id, values: vec!["true".into()] };
+    let (total, run, render, html_bytes) = counter.measure(RERUN_ITERATIONS, |_| click.clone());
+    let result = RerunResult { name: "counter", what: "click Increment", total, run, render, html_bytes };
+    print_rerun(&result);
+    result
+}
+
+fn bench_rerun_sales() -> RerunResult {
+    let sales = Dashboard::load("sales", "scripts/03_sales.rhai");
+    let id = sales.widget_id("Minimum units");
+    let values = ["0", "100"];
+    let (total, run, render, html_bytes) = sales.measure(RERUN_ITERATIONS, |i| Event {
+        widget: id.clone(),
+        values: vec![values[i % 2].to_owned()],
+    });
+    let result = RerunResult { name: "sales", what: "slider 0 <-> 100", total, run, render, html_bytes };
+    print_rerun(&result);
+    result
+}
+
+fn print_rerun(r: &RerunResult) {
+    println!(
+        "\n[rerun] {} ({}), {RERUN_ITERATIONS} iterations after {RERUN_WARMUP} warm-up, fragment {} bytes",
+        r.name, r.what, r.html_bytes
+    );
+    println!("  {:<16} {:>9} {:>9} {:>9} {:>9}", "", "p50 µs", "p99 µs", "mean µs", "max µs");
+    for (label, l) in [("rerun+render", r.total), ("  rerun", r.run), ("  render", r.render)] {
+        println!("  {label:<16} {:>9.1} {:>9.1} {:>9.1} {:>9.1}", us(l.p50), us(l.p99), us(l.mean), us(l.max));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The host on its own thread and actix system, and a private redis-server
+
+struct TestServer {
+    base: String,
+    store: Store,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    fn spawn(settings: Settings) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build_with_listener(settings, listener).expect("the app builds");
+                tx.send((app.port(), app.handle(), app.store())).expect("the bench waits");
+                app.run_until_stopped().await.expect("the server runs");
+            });
+        });
+        let (port, handle, store) = rx.recv_timeout(Duration::from_secs(30)).expect("the app starts");
+        Self { base: format!("http://127.0.0.1:{port}"), store, handle, thread: Some(thread) }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let stop = self.handle.stop(true);
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            rt.block_on(stop);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A private `redis-server` on a free port (never the machine's 6379), killed on drop.
+struct RedisServer {
+    port: u16,
+    child: Child,
+}
+
+impl RedisServer {
+    fn start() -> Result<Self, String> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        if port == 6379 {
+            return Err("the free port was 6379; refusing to use it".into());
+        }
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start redis-server: {e}"))?;
+        let mut server = Self { port, child };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline || server.child.try_wait().ok().flatten().is_some() {
+                server.stop();
+                return Err(format!("redis-server did not start on port {port}"));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(server)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. HTTP interactions per second
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interaction {
+    /// POST /counter/event clicking Increment, as a fragment.
+    CounterClick,
+    /// GET /sales as a fragment (a rerun without an event).
+    SalesGet,
+}
+
+impl Interaction {
+    fn page(self) -> &'static str {
+        match self {
+            Self::CounterClick => "counter",
+            Self::SalesGet => "sales",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::CounterClick => "POST /counter/event (click)",
+            Self::SalesGet => "GET /sales (fragment)",
+        }
+    }
+}
+
+/// One simulated browser: its own client (own cookie jar and connection) and CSRF token.
+#[derive(Clone)]
+struct BrowserSession {
+    client: reqwest::Client,
+    csrf: String,
+}
+
+#[derive(Default)]
+struct Tally {
+    ok: u64,
+    errors: u64,
+    first_error: Option<String>,
+    latencies: Vec<Duration>,
+}
+
+impl Tally {
+    fn error(&mut self, what: String) {
+        self.errors += 1;
+        self.first_error.get_or_insert(what);
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.ok += other.ok;
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+        self.latencies.extend(other.latencies);
+    }
+}
+
+struct HttpResult {
+    store: &'static str,
+    interaction: Interaction,
+    sessions: usize,
+    ok: u64,
+    errors: u64,
+    first_error: Option<String>,
+    seconds: f64,
+    rps: f64,
+    latency: Latency,
+}
+
+fn extract_csrf(html: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].to_owned())
+}
+
+async fn open_session(url: String) -> Result<BrowserSession, String> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .no_proxy()
+        .timeout(HTTP_REQUEST_TIMEOUT)
+        .build()
+        .map_err(|e| format!("client: {e}"))?;
+    let response = client.get(&url).send().await.map_err(|e| format!("GET {url}: {e}"))?;
+    let status = response.status();
+    let html = response.text().await.map_err(|e| format!("GET {url}: {e}"))?;
+    if status != reqwest::StatusCode::OK {
+        return Err(format!("GET {url}: {status}"));
+    }
+    let csrf = extract_csrf(&html).ok_or_else(|| format!("GET {url}: no CSRF token in the page"))?;
+    Ok(BrowserSession { client, csrf })
+}
+
+/// One session's loop: requests one after another until `until` or the request cap.
+async fn drive(session: BrowserSession, interaction: Interaction, url: String, until: Instant) -> Tally {
+    let mut tally = Tally::default();
+    let body = format!("csrf={}&widget={CLICK_WIDGET}&value=true", session.csrf);
+    let mut sent = 0;
+    while sent < HTTP_MAX_REQUESTS_PER_SESSION && Instant::now() < until {
+        sent += 1;
+        let start = Instant::now();
+        let request = match interaction {
+            Interaction::CounterClick => session
+                .client
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body.clone()),
+            Interaction::SalesGet => session.client.get(&url),
+        };
+        match request.header(FRAGMENT_HEADER, "1").send().await {
+            Ok(response) => {
+                let status = response.status();
+                match response.bytes().await {
+                    Ok(bytes) if status == reqwest::StatusCode::OK => {
+                        black_box(bytes);
+                        tally.ok += 1;
+                        tally.latencies.push(start.elapsed());
+                    }
+                    Ok(bytes) => {
+                        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]).into_owned();
+                        tally.error(format!("{status}: {text}"));
+                    }
+                    Err(e) => tally.error(format!("reading the body: {e}")),
+                }
+            }
+            Err(e) => tally.error(format!("sending: {e}")),
+        }
+    }
+    tally
+}
+
+/// Every session runs its loop for `duration`; returns the merged tally and the wall time.
+async fn phase(sessions: &[BrowserSession], interaction: Interaction, url: &str, duration: Duration) -> (Tally, f64) {
+    let start = Instant::now();
+    let until = start + duration;
+    let mut tasks = tokio::task::JoinSet::new();
+    for session in sessions {
+        tasks.spawn(drive(session.clone(), interaction, url.to_owned(), until));
+    }
+    let mut total = Tally::default();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(tally) => total.merge(tally),
+            Err(e) => total.error(format!("a client task failed: {e}")),
+        }
+    }
+    (total, start.elapsed().as_secs_f64())
+}
+
+fn run_http(
+    rt: &tokio::runtime::Runtime,
+    server: &TestServer,
+    store: &'static str,
+    interaction: Interaction,
+    sessions: usize,
+) -> HttpResult {
+    let page_url = server.url(&format!("/{}", interaction.page()));
+    let url = match interaction {
+        Interaction::CounterClick => server.url("/counter/event"),
+        Interaction::SalesGet => page_url.clone(),
+    };
+    let (tally, seconds) = rt.block_on(async {
+        let mut opening = tokio::task::JoinSet::new();
+        for _ in 0..sessions {
+            opening.spawn(open_session(page_url.clone()));
+        }
+        let mut browsers = Vec::with_capacity(sessions);
+        while let Some(joined) = opening.join_next().await {
+            match joined {
+                Ok(Ok(session)) => browsers.push(session),
+                Ok(Err(e)) => panic!("could not open a session: {e}"),
+                Err(e) => panic!("a client task failed: {e}"),
+            }
+        }
+        let _ = phase(&browsers, interaction, &url, HTTP_WARMUP).await;
+        phase(&browsers, interaction, &url, HTTP_DURATION).await
+    });
+    let Tally { ok, errors, first_error, mut latencies } = tally;
+    let result = HttpResult {
+        store,
+        interaction,
+        sessions,
+        ok,
+        errors,
+        first_error,
+        seconds,
+        rps: ok as f64 / seconds,
+        latency: Latency::of(&mut latencies),
+    };
+    print_http(&result);
+    result
+}
+
+fn print_http(r: &HttpResult) {
+    println!(
+        "\n[http-{}] {}, {} session(s), {:.2} s after {} ms warm-up",
+        r.store,
+        r.interaction.describe(),
+        r.sessions,
+        r.seconds,
+        HTTP_WARMUP.as_millis()
+    );
+    println!(
+        "  {:.0} req/s  ({} ok, {} errors)  latency p50 {:.2} ms  p99 {:.2} ms  mean {:.2} ms  max {:.2} ms",
+        r.rps,
+        r.ok,
+        r.errors,
+        ms(r.latency.p50),
+        ms(r.latency.p99),
+        ms(r.latency.mean),
+        ms(r.latency.max)
+    );
+    if let Some(error) = &r.first_error {
+        println!("  first error: {error}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Memory per idle session (in-memory store)
+
+struct IdleResult {
+    sessions: usize,
+    http_bytes_per_session: f64,
+    http_sessions_counted: usize,
+    data_bytes_per_session: f64,
+    counter_json_bytes: usize,
+    sales_json_bytes: usize,
+}
+
+/// Resident set size of this process, from /proc/self/statm.
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
+    let resident: u64 = statm.split_whitespace().nth(1).and_then(|v| v.parse().ok()).expect("statm resident pages");
+    resident * page_size()
+}
+
+fn page_size() -> u64 {
+    Command::new("getconf")
+        .arg("PAGESIZE")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(4096)
+}
+
+/// One session made over HTTP without a cookie jar: GET /counter, then one click.
+async fn one_idle_session(client: reqwest::Client, base: String) -> Result<(), String> {
+    let response = client.get(format!("{base}/counter")).send().await.map_err(|e| e.to_string())?;
+    let cookie = response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{SESSION_COOKIE}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .ok_or("no session cookie")?;
+    let status = response.status();
+    let html = response.text().await.map_err(|e| e.to_string())?;
+    if status != reqwest::StatusCode::OK {
+        return Err(format!("GET /counter: {status}"));
+    }
+    let csrf = extract_csrf(&html).ok_or("no CSRF token")?;
+    let response = client
+        .post(format!("{base}/counter/event"))
+        .header(reqwest::header::COOKIE, cookie)
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(FRAGMENT_HEADER, "1")
+        .body(format!("csrf={csrf}&widget={CLICK_WIDGET}&value=true"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let _ = response.bytes().await;
+    if status != reqwest::StatusCode::OK {
+        return Err(format!("POST /counter/event: {status}"));
+    }
+    Ok(())
+}
+
+/// Makes `count` sessions, `IDLE_CONCURRENCY` at a time, through one shared client.
+async fn make_idle_sessions(client: &reqwest::Client, base: &str, count: usize) {
+    let per_task = count.div_ceil(IDLE_CONCURRENCY);
+    let mut tasks = tokio::task::JoinSet::new();
+    for task in 0..IDLE_CONCURRENCY {
+        let n = per_task.min(count.saturating_sub(task * per_task));
+        let (client, base) = (client.clone(), base.to_owned());
+        tasks.spawn(async move {
+            for _ in 0..n {
+                one_idle_session(client.clone(), base.clone()).await?;
+            }
+            Ok::<(), String>(())
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.expect("a client task").expect("an idle session is made");
+    }
+}
+
+fn session_count(store: &Store) -> usize {
+    match store {
+        Store::Memory(memory) => memory.session_count(),
+        Store::Redis(_) => 0,
+    }
+}
+
+fn bench_idle_sessions(rt: &tokio::runtime::Runtime) -> IdleResult {
+    // The data alone, straight into a MemoryStore: deep copies of a counter session's data.
+    let counter = Dashboard::load("counter", "scripts/02_counter.rhai");
+    let (_, first) = counter.run(&SessionData::default(), None);
+    let click = Event { widget: counter.widget_id("Increment"), values: vec!["true".into()] };
+    let (_, counter_data) = counter.run(&first, Some(&click));
+    let sales = Dashboard::load("sales", "scripts/03_sales.rhai");
+    let (_, sales_data) = sales.run(&SessionData::default(), None);
+    let counter_json_bytes = serde_json::to_vec(&counter_data).expect("serializable").len();
+    let sales_json_bytes = serde_json::to_vec(&sales_data).expect("serializable").len();
+
+    let direct = Store::Memory(Arc::new(MemoryStore::new(Duration::from_secs(3600))));
+    let sids: Vec<String> = (0..IDLE_SESSIONS).map(|_| random_token()).collect();
+    let before = rss_bytes();
+    rt.block_on(async {
+        for sid in &sids {
+            direct.save(sid, Arc::new(counter_data.clone())).await.expect("memory save");
+        }
+    });
+    let after = rss_bytes();
+    let data_bytes_per_session = after.saturating_sub(before) as f64 / IDLE_SESSIONS as f64;
+
+    // The whole server-side session (actix-session record + data) made over HTTP.
+    let server = TestServer::spawn(settings_for(StoreSettings::Memory));
+    let client = reqwest::Client::builder().no_proxy().timeout(HTTP_REQUEST_TIMEOUT).build().expect("a client");
+    rt.block_on(make_idle_sessions(&client, &server.base, IDLE_WARMUP_SESSIONS));
+    std::thread::sleep(Duration::from_millis(200));
+    let count_before = session_count(&server.store);
+    let before = rss_bytes();
+    rt.block_on(make_idle_sessions(&client, &server.base, IDLE_SESSIONS));
+    std::thread::sleep(Duration::from_millis(200));
+    let after = rss_bytes();
+    let http_sessions_counted = session_count(&server.store) - count_before;
+    let http_bytes_per_session = after.saturating_sub(before) as f64 / IDLE_SESSIONS as f64;
+    drop(server);
+    drop(direct);
+
+    let result = IdleResult {
+        sessions: IDLE_SESSIONS,
+        http_bytes_per_session,
+        http_sessions_counted,
+        data_bytes_per_session,
+        counter_json_bytes,
+        sales_json_bytes,
+    };
+    println!("\n[idle-sessions] {} sessions on the in-memory store, RSS from /proc/self/statm", result.sessions);
+    println!(
+        "  over HTTP (GET /counter + 1 click each; {} new sessions in the store): {:.0} bytes/session",
+        result.http_sessions_counted, result.http_bytes_per_session
+    );
+    println!("  SessionData only, via Store::save: {:.0} bytes/session", result.data_bytes_per_session);
+    println!(
+        "  serialized SessionData: counter {} bytes, sales {} bytes (JSON)",
+        result.counter_json_bytes, result.sales_json_bytes
+    );
+    result
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summary
+
+#[derive(Default)]
+struct Summary {
+    reruns: Vec<RerunResult>,
+    http: Vec<HttpResult>,
+    idle: Option<IdleResult>,
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "MET" } else { "MISSED" }
+}
+
+impl Summary {
+    fn print(&self) {
+        println!("\n================================ summary ================================");
+        if !self.reruns.is_empty() {
+            println!("\nrerun + render (in-process, µs)");
+            println!(
+                "  {:<10} {:>9} {:>9} {:>9} {:>11} {:>11}   target",
+                "page", "p50", "p99", "mean", "run p50", "render p50"
+            );
+            for r in &self.reruns {
+                let target = if r.name == "counter" {
+                    format!("p50 < {} µs: {}", TARGET_RERUN_P50.as_micros(), verdict(r.total.p50 < TARGET_RERUN_P50))
+                } else {
+                    String::new()
+                };
+                println!(
+                    "  {:<10} {:>9.1} {:>9.1} {:>9.1} {:>11.1} {:>11.1}   {target}",
+                    r.name,
+                    us(r.total.p50),
+                    us(r.total.p99),
+                    us(r.total.mean),
+                    us(r.run.p50),
+                    us(r.render.p50)
+                );
+            }
+        }
+        if !self.http.is_empty() {
+            println!("\nHTTP interactions ({} s per scenario, latency in ms)", HTTP_DURATION.as_secs());
+            println!(
+                "  {:<8} {:<28} {:>8} {:>9} {:>8} {:>8} {:>7}   target",
+                "store", "interaction", "sessions", "req/s", "p50", "p99", "errors"
+            );
+            for r in &self.http {
+                let target = if r.store == "memory" && r.interaction == Interaction::CounterClick && r.sessions == 50 {
+                    format!(">= {TARGET_RPS_50_MEMORY:.0} req/s: {}", verdict(r.rps >= TARGET_RPS_50_MEMORY))
+                } else {
+                    String::new()
+                };
+                println!(
+                    "  {:<8} {:<28} {:>8} {:>9.0} {:>8.2} {:>8.2} {:>7}   {target}",
+                    r.store,
+                    r.interaction.describe(),
+                    r.sessions,
+                    r.rps,
+                    ms(r.latency.p50),
+                    ms(r.latency.p99),
+                    r.errors
+                );
+            }
+        }
+        if let Some(idle) = &self.idle {
+            println!("\nidle sessions on the in-memory store ({} sessions)", idle.sessions);
+            println!("  RSS per session, over HTTP (record + data): {:.0} bytes", idle.http_bytes_per_session);
+            println!("  RSS per session, SessionData via Store::save: {:.0} bytes", idle.data_bytes_per_session);
+            println!(
+                "  serialized SessionData (JSON): counter {} bytes, sales {} bytes",
+                idle.counter_json_bytes, idle.sales_json_bytes
+            );
+        }
+    }
+}

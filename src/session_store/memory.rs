@@ -17,6 +17,8 @@ pub struct MemoryStore {
     /// Session data by our session id.
     data: Mutex<HashMap<String, Expiring<Arc<SessionData>>>>,
     locks: Vec<Arc<tokio::sync::Mutex<()>>>,
+    /// How many times session data was written (tests check that unchanged state is not).
+    writes: std::sync::atomic::AtomicU64,
 }
 
 struct Expiring<T> {
@@ -31,6 +33,7 @@ impl MemoryStore {
             records: Mutex::default(),
             data: Mutex::default(),
             locks: (0..LOCK_STRIPES).map(|_| Arc::default()).collect(),
+            writes: Default::default(),
         }
     }
 
@@ -46,8 +49,13 @@ impl MemoryStore {
 
     pub fn save_data(&self, sid: &str, data: Arc<SessionData>) {
         let expires = Instant::now() + self.ttl;
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut map = self.data.lock().expect("memory store poisoned");
         map.insert(sid.to_owned(), Expiring { value: data, expires });
+    }
+
+    pub fn data_writes(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn load_record(&self, key: &str) -> Option<HashMap<String, String>> {

@@ -91,6 +91,14 @@ impl Store {
         }
     }
 
+    /// How many times this instance wrote session data (unchanged state is never written).
+    pub fn data_writes(&self) -> u64 {
+        match self {
+            Self::Memory(store) => store.data_writes(),
+            Self::Redis(store) => store.data_writes(),
+        }
+    }
+
     /// Answers whether the store can be used right now (for `/readyz`).
     pub async fn ping(&self) -> StoreResult<()> {
         match self {

@@ -33,6 +33,8 @@ pub struct RedisStore {
     ttl: Duration,
     /// Orders the events of one session inside this instance before they race for Redis.
     local: Arc<super::MemoryStore>,
+    /// How many times session data was written by this instance.
+    writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 pub struct RedisLock {
@@ -53,7 +55,7 @@ impl RedisStore {
         });
         let pool = config.create_pool(Some(Runtime::Tokio1))?;
         let local = Arc::new(super::MemoryStore::new(ttl));
-        Ok(Self { pool, timeout, ttl, local })
+        Ok(Self { pool, timeout, ttl, local, writes: Arc::default() })
     }
 
     /// Runs one command on a pooled connection, within the timeout.
@@ -119,16 +121,25 @@ impl RedisStore {
         let key = format!("{DATA_PREFIX}{sid}");
         let text = serde_json::to_string(data).map_err(|e| StoreUnavailable(e.to_string()))?;
         let ttl = self.ttl.as_secs().max(1);
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.run("save", |mut c| async move {
             redis::cmd("SET").arg(key).arg(text).arg("EX").arg(ttl).query_async::<()>(&mut c).await
         })
         .await
     }
 
+    pub fn data_writes(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub async fn load_record(&self, key: &str) -> StoreResult<Option<HashMap<String, String>>> {
         let key = format!("{RECORD_PREFIX}{key}");
-        let raw: Option<String> =
-            self.run("load session", |mut c| async move { redis::cmd("GET").arg(key).query_async(&mut c).await }).await?;
+        let ttl = self.ttl.as_secs().max(1);
+        let raw: Option<String> = self
+            .run("load session", |mut c| async move {
+                redis::cmd("GETEX").arg(key).arg("EX").arg(ttl).query_async(&mut c).await
+            })
+            .await?;
         Ok(raw.and_then(|text| serde_json::from_str(&text).ok()))
     }
 

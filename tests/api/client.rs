@@ -1,0 +1,113 @@
+//! A browser session as the tests drive it: a cookie jar, the CSRF token, intent-named calls.
+
+use reqwest::{Client, StatusCode};
+
+use crate::support::{self, RedisServer, StoreKind, TestApp};
+
+/// A test app with the Redis server it uses (if any), kept alive together.
+pub struct Running {
+    pub app: TestApp,
+    pub redis: Option<RedisServer>,
+}
+
+pub fn start(kind: StoreKind) -> Running {
+    start_with("scripts", kind)
+}
+
+pub fn start_with(dir: &str, kind: StoreKind) -> Running {
+    let redis = (kind == StoreKind::Redis).then(RedisServer::start);
+    let app = TestApp::spawn(support::settings(dir, kind, redis.as_ref()));
+    Running { app, redis }
+}
+
+pub struct Session {
+    pub client: Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Session {
+    pub fn new(app: &TestApp) -> Self {
+        Self::at(&app.address)
+    }
+
+    pub fn at(base: &str) -> Self {
+        let client = Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .unwrap();
+        Self { client, base: base.to_owned(), csrf: String::new() }
+    }
+
+    /// Opens a page (a full document) and remembers its CSRF token.
+    pub async fn open(&mut self, path: &str) -> Answer {
+        let answer = self.get(path).await;
+        if let Some(token) = csrf_in(&answer.body) {
+            self.csrf = token;
+        }
+        answer
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        Answer::read(response).await
+    }
+
+    /// Clicks a widget the way the page's script does (fragment answer).
+    pub async fn click(&self, page: &str, widget: &str) -> Answer {
+        self.send(page, widget, &["true"]).await
+    }
+
+    pub async fn send(&self, page: &str, widget: &str, values: &[&str]) -> Answer {
+        let mut form = vec![("csrf", self.csrf.as_str()), ("widget", widget)];
+        form.extend(values.iter().map(|v| ("value", *v)));
+        let body = serde_urlencoded::to_string(&form).unwrap();
+        self.post_raw(page, body.into_bytes(), true).await
+    }
+
+    pub async fn post_raw(&self, page: &str, body: Vec<u8>, fragment: bool) -> Answer {
+        let mut request = self
+            .client
+            .post(format!("{}/{page}/event", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if fragment {
+            request = request.header("X-Runnel-Fragment", "1");
+        }
+        Answer::read(request.send().await.unwrap()).await
+    }
+
+    /// The count the counter page shows now.
+    pub async fn count(&self) -> String {
+        let page = self.get("/counter").await;
+        metric_value(&page.body)
+    }
+}
+
+impl Answer {
+    async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap();
+        Self { status, body, headers }
+    }
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    let start = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(html[start..].split('"').next()?.to_owned())
+}
+
+pub fn metric_value(html: &str) -> String {
+    let marker = "rn-metric-value\">";
+    let start = html.find(marker).map(|i| i + marker.len()).expect("a metric on the page");
+    html[start..].split('<').next().unwrap().to_owned()
+}

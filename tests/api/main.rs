@@ -1,0 +1,27 @@
+//! Black-box tests over a real server on port 0. Every test in `both_stores!` runs twice: on
+//! the in-memory store and on a private `redis-server` started for the test.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod client;
+mod errors;
+mod interaction;
+mod outage;
+mod pages;
+
+pub use client::{Session, start, start_with};
+pub use support::{RedisServer, StoreKind, TestApp};
+
+/// Generates a `memory` and a `redis` test from one `async fn name(kind: StoreKind)`.
+#[macro_export]
+macro_rules! both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod on_memory {
+            $(#[tokio::test] async fn $name() { super::$name($crate::StoreKind::Memory).await })*
+        }
+        mod on_redis {
+            $(#[tokio::test] async fn $name() { super::$name($crate::StoreKind::Redis).await })*
+        }
+    };
+}
