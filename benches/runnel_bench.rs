@@ -222,7 +222,8 @@ impl Dashboard {
         for i in 0..RERUN_WARMUP + iterations {
             let event = event(i);
             let start = Instant::now();
-            let output = self.runner.run(&self.script, &data, Some(&event), BTreeMap::new()).expect("the event applies");
+            let output =
+                self.runner.run(&self.script, &data, Some(&event), BTreeMap::new()).expect("the event applies");
             let ran = Instant::now();
             let html = fragment(&output.page, &self.nav, &ctx);
             let done = Instant::now();
@@ -257,10 +258,8 @@ fn bench_rerun_sales() -> RerunResult {
     let sales = Dashboard::load("sales", "scripts/03_sales.rhai");
     let id = sales.widget_id("Minimum units");
     let values = ["0", "100"];
-    let (total, run, render, html_bytes) = sales.measure(RERUN_ITERATIONS, |i| Event {
-        widget: id.clone(),
-        values: vec![values[i % 2].to_owned()],
-    });
+    let (total, run, render, html_bytes) =
+        sales.measure(RERUN_ITERATIONS, |i| Event { widget: id.clone(), values: vec![values[i % 2].to_owned()] });
     let result = RerunResult { name: "sales", what: "slider 0 <-> 100", total, run, render, html_bytes };
     print_rerun(&result);
     result

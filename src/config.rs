@@ -169,10 +169,7 @@ impl Settings {
         let defaults = ScriptLimits::default();
         let redis_timeout = args.redis_timeout_ms.or(file.redis_timeout_ms).unwrap_or(1000);
         let store = match args.redis_url.or(file.redis_url) {
-            Some(url) if !url.is_empty() => StoreSettings::Redis {
-                url,
-                timeout: Duration::from_millis(redis_timeout),
-            },
+            Some(url) if !url.is_empty() => StoreSettings::Redis { url, timeout: Duration::from_millis(redis_timeout) },
             _ => StoreSettings::Memory,
         };
         let session_key = match args.session_key.or(file.session_key) {
@@ -186,15 +183,10 @@ impl Settings {
             port: args.port.or(file.port).unwrap_or(8501),
             store,
             session_key,
-            session_ttl: Duration::from_secs(
-                args.session_ttl_secs.or(file.session_ttl_secs).unwrap_or(86_400),
-            ),
+            session_ttl: Duration::from_secs(args.session_ttl_secs.or(file.session_ttl_secs).unwrap_or(86_400)),
             secure_cookie: args.secure_cookie.or(file.secure_cookie).unwrap_or(false),
             limits: ScriptLimits {
-                max_operations: args
-                    .max_operations
-                    .or(file.max_operations)
-                    .unwrap_or(defaults.max_operations),
+                max_operations: args.max_operations.or(file.max_operations).unwrap_or(defaults.max_operations),
                 max_run_time: max_run_ms.map_or(defaults.max_run_time, Duration::from_millis),
                 ..defaults
             },

@@ -28,7 +28,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         runnel::config::StoreSettings::Redis { .. } => "redis",
     };
     let app = Application::build(settings.clone())?;
-    tracing::info!("serving {} on http://{}:{} ({store} sessions)", settings.scripts.display(), settings.bind, app.port());
+    tracing::info!(
+        "serving {} on http://{}:{} ({store} sessions)",
+        settings.scripts.display(),
+        settings.bind,
+        app.port()
+    );
     app.run_until_stopped().await?;
     Ok(())
 }

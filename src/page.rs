@@ -125,12 +125,26 @@ pub enum Element {
     /// Markdown already rendered and sanitized.
     Markdown(String),
     Caption(String),
-    Code { code: String, language: String },
+    Code {
+        code: String,
+        language: String,
+    },
     Divider,
     Json(String),
-    Alert { kind: AlertKind, body: String },
-    Metric { label: String, value: String, delta: Option<String>, delta_up: bool },
-    Table { columns: Vec<String>, rows: Vec<Vec<String>> },
+    Alert {
+        kind: AlertKind,
+        body: String,
+    },
+    Metric {
+        label: String,
+        value: String,
+        delta: Option<String>,
+        delta_up: bool,
+    },
+    Table {
+        columns: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
     Widget(WidgetView),
     Container(ContainerId),
 }
@@ -195,12 +209,30 @@ impl WidgetKind {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub enum Control {
     Button,
-    Check { checked: bool },
+    Check {
+        checked: bool,
+    },
     /// Radio, selectbox and multiselect: the options shown and which are selected.
-    Choice { options: Vec<ChoiceOption> },
-    Range { min: String, max: String, step: String, value: String },
-    Text { value: String, max_chars: Option<usize>, placeholder: String },
-    Number { min: Option<String>, max: Option<String>, step: String, value: String },
+    Choice {
+        options: Vec<ChoiceOption>,
+    },
+    Range {
+        min: String,
+        max: String,
+        step: String,
+        value: String,
+    },
+    Text {
+        value: String,
+        max_chars: Option<usize>,
+        placeholder: String,
+    },
+    Number {
+        min: Option<String>,
+        max: Option<String>,
+        step: String,
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

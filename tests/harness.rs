@@ -256,7 +256,9 @@ fn the_drawn_control_shows_the_current_value() {
     let mut app = AppTest::from_source(r#"slider("I", 0, 10, #{ step: 2 }); selectbox("S", ["a", "b"]);"#);
     app.set("I", &["6"]).unwrap();
     app.set("S", &["1"]).unwrap();
-    assert!(matches!(&app.page().widget("I").unwrap().control, Control::Range { value, step, .. } if value == "6" && step == "2"));
+    assert!(
+        matches!(&app.page().widget("I").unwrap().control, Control::Range { value, step, .. } if value == "6" && step == "2")
+    );
     let Control::Choice { options } = &app.page().widget("S").unwrap().control else { panic!("a choice") };
     assert!(options[1].selected && !options[0].selected);
 }

@@ -5,7 +5,7 @@
 
 use askama::Template;
 
-use crate::page::{Control, ContainerId, Element, MAIN, Page, SIDEBAR, ScriptError, WidgetView};
+use crate::page::{ContainerId, Control, Element, MAIN, Page, SIDEBAR, ScriptError, WidgetView};
 
 /// What every widget form needs to post an event back.
 pub struct RenderContext<'a> {
@@ -97,12 +97,8 @@ fn container(page: &Page, id: ContainerId, ctx: &RenderContext) -> String {
 
 /// The inner HTML of `#runnel-root`: what an interaction sends back to be morphed in.
 pub fn fragment(page: &Page, nav: &[NavLink], ctx: &RenderContext) -> String {
-    let root = RootHtml {
-        nav,
-        sidebar: container(page, SIDEBAR, ctx),
-        main: container(page, MAIN, ctx),
-        error: &page.error,
-    };
+    let root =
+        RootHtml { nav, sidebar: container(page, SIDEBAR, ctx), main: container(page, MAIN, ctx), error: &page.error };
     root.render().unwrap_or_default()
 }
 

@@ -131,7 +131,9 @@ async fn handle_event(
 
 impl AppState {
     fn script(&self, page: &str) -> Result<Arc<CompiledScript>, AppError> {
-        crate::script::PageName::parse(page).and_then(|name| self.registry.get(name.as_str())).ok_or(AppError::PageNotFound)
+        crate::script::PageName::parse(page)
+            .and_then(|name| self.registry.get(name.as_str()))
+            .ok_or(AppError::PageNotFound)
     }
 
     /// Runs the script on a blocking thread and saves the session data if it changed.

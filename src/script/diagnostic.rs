@@ -15,10 +15,9 @@ pub fn from_parse_error(script: &str, source: &str, err: &ParseError) -> ScriptE
 pub fn from_eval_error(script: &str, source: &str, err: &EvalAltResult, limits: &ScriptLimits) -> ScriptError {
     let inner = err.unwrap_inner();
     let message = match inner {
-        EvalAltResult::ErrorTooManyOperations(_) => format!(
-            "the script was stopped after {} operations (limit `max_operations`)",
-            limits.max_operations
-        ),
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            format!("the script was stopped after {} operations (limit `max_operations`)", limits.max_operations)
+        }
         EvalAltResult::ErrorTerminated(reason, _) if reason.to_string() == TIMEOUT => format!(
             "the script was stopped after running for {} ms (limit `max_run_ms`)",
             limits.max_run_time.as_millis()
@@ -50,7 +49,8 @@ fn located(script: &str, source: &str, pos: Position, message: String) -> Script
     let caret = match (&source_line, column) {
         (Some(text), Some(col)) => {
             // Keep tabs so the caret lines up under the same column in a monospace block.
-            let pad: String = text.chars().take(col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let pad: String =
+                text.chars().take(col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             Some(format!("{pad}^"))
         }
         _ => None,

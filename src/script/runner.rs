@@ -129,9 +129,8 @@ impl Runner {
 
     /// Runs the pending callback (if any), then the script, inside an installed context.
     fn attempt(&self, ast: &AST, callback: Option<Callback>) -> Ending {
-        let result = self.call_back(ast, callback).and_then(|()| {
-            self.engine.run_ast_with_scope(&mut Scope::new(), ast)
-        });
+        let result =
+            self.call_back(ast, callback).and_then(|()| self.engine.run_ast_with_scope(&mut Scope::new(), ast));
         match result {
             Ok(()) => Ending::Finished,
             Err(err) => match ended_on_purpose(&err) {
@@ -146,9 +145,7 @@ impl Runner {
         let Some(callback) = callback else { return Ok(()) };
         let args: Vec<Dynamic> = callback.args.iter().map(crate::widgets::json_to_dynamic).collect();
         let options = rhai::CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        self.engine
-            .call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, &callback.function, args)
-            .map(drop)
+        self.engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, &callback.function, args).map(drop)
     }
 }
 

@@ -33,10 +33,10 @@ pub fn apply_event(data: &mut SessionData, page: &str, event: &Event) -> Result<
         .get_mut(page)
         .and_then(|widgets| widgets.get_mut(&event.widget))
         .ok_or_else(|| EventError::UnknownWidget(event.widget.clone()))?;
-    let value = record.spec.parse(&event.values).map_err(|reason| EventError::InvalidValue {
-        widget: event.widget.clone(),
-        reason,
-    })?;
+    let value = record
+        .spec
+        .parse(&event.values)
+        .map_err(|reason| EventError::InvalidValue { widget: event.widget.clone(), reason })?;
     let pressed = matches!(record.spec, super::WidgetSpec::Button).then(|| event.widget.clone());
     if pressed.is_none() {
         record.value = value.clone();
@@ -53,7 +53,6 @@ impl AppliedEvent {
         Self { pressed: None, callback: None }
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -95,9 +94,6 @@ mod tests {
     fn an_unknown_widget_is_refused() {
         let mut data = data_with_slider();
         let event = Event { widget: "slider:nope".into(), values: vec!["1".into()] };
-        assert_eq!(
-            apply_event(&mut data, "p", &event),
-            Err(EventError::UnknownWidget("slider:nope".into()))
-        );
+        assert_eq!(apply_event(&mut data, "p", &event), Err(EventError::UnknownWidget("slider:nope".into())));
     }
 }

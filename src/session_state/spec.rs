@@ -20,12 +20,24 @@ pub enum WidgetSpec {
     Button,
     Bool,
     /// Radio and selectbox: one of `options`.
-    Choice { options: Vec<Value> },
+    Choice {
+        options: Vec<Value>,
+    },
     /// Multiselect: any subset of `options`, in option order.
-    MultiChoice { options: Vec<Value> },
-    IntRange { min: i64, max: i64 },
-    FloatRange { min: f64, max: f64 },
-    Text { max_chars: Option<usize> },
+    MultiChoice {
+        options: Vec<Value>,
+    },
+    IntRange {
+        min: i64,
+        max: i64,
+    },
+    FloatRange {
+        min: f64,
+        max: f64,
+    },
+    Text {
+        max_chars: Option<usize>,
+    },
 }
 
 impl WidgetSpec {
@@ -41,10 +53,7 @@ impl WidgetSpec {
             },
             Self::Choice { options } => Ok(options[option_index(last(raw)?, options.len())?].clone()),
             Self::MultiChoice { options } => {
-                let mut picked = raw
-                    .iter()
-                    .map(|r| option_index(r, options.len()))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut picked = raw.iter().map(|r| option_index(r, options.len())).collect::<Result<Vec<_>, _>>()?;
                 picked.sort_unstable();
                 picked.dedup();
                 Ok(Value::Array(picked.into_iter().map(|i| options[i].clone()).collect()))

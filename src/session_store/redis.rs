@@ -75,9 +75,7 @@ impl RedisStore {
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
-        self.run("ping", |mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
-            .await
-            .map(drop)
+        self.run("ping", |mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await }).await.map(drop)
     }
 
     pub async fn lock(&self, sid: &str) -> StoreResult<RedisLock> {
@@ -108,8 +106,8 @@ impl RedisStore {
     pub async fn load_data(&self, sid: &str) -> StoreResult<Option<Arc<SessionData>>> {
         let key = format!("{DATA_PREFIX}{sid}");
         let ttl = self.ttl.as_secs().max(1);
-        let raw: Option<String> = self
-            .run("load", |mut c| async move {
+        let raw: Option<String> =
+            self.run("load", |mut c| async move {
                 redis::cmd("GETEX").arg(key).arg("EX").arg(ttl).query_async(&mut c).await
             })
             .await?;
@@ -156,7 +154,14 @@ impl RedisStore {
         let condition = if only_if_present { "XX" } else { "NX" };
         let written: Option<String> = self
             .run("save session", |mut c| async move {
-                redis::cmd("SET").arg(key).arg(text).arg(condition).arg("EX").arg(ttl_secs.max(1)).query_async(&mut c).await
+                redis::cmd("SET")
+                    .arg(key)
+                    .arg(text)
+                    .arg(condition)
+                    .arg("EX")
+                    .arg(ttl_secs.max(1))
+                    .query_async(&mut c)
+                    .await
             })
             .await?;
         Ok(written.is_some())

@@ -49,9 +49,7 @@ impl RunContext {
     pub fn register_widget(&mut self, id: &str, record: WidgetRecord, pos: Position) -> Result<(), Box<EvalAltResult>> {
         if self.drawn.contains_key(id) {
             let (kind, name) = id.split_once(':').unwrap_or(("widget", id));
-            let message = format!(
-                "two {kind} widgets share the id {name:?}: give one of them a unique `key` option"
-            );
+            let message = format!("two {kind} widgets share the id {name:?}: give one of them a unique `key` option");
             return Err(EvalAltResult::ErrorRuntime(message.into(), pos).into());
         }
         self.drawn.insert(id.to_owned(), record);

@@ -102,7 +102,10 @@ fn table(target: ContainerId, pos: Position, rows: Array) -> Res {
 pub fn markdown(source: &str) -> String {
     static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     let mut html = String::with_capacity(source.len() + 16);
-    let parser = pulldown_cmark::Parser::new_ext(source, pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    let parser = pulldown_cmark::Parser::new_ext(
+        source,
+        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH,
+    );
     pulldown_cmark::html::push_html(&mut html, parser);
     CLEANER.get_or_init(ammonia::Builder::default).clean(&html).to_string()
 }

@@ -72,7 +72,14 @@ impl Widget<'_> {
             if let Some(key) = &key {
                 c.state.insert(key.as_str().into(), convert::to_dynamic(&value));
             }
-            let view = WidgetView { id, kind: self.kind, label: self.label.to_owned(), help, disabled, control: control(&value) };
+            let view = WidgetView {
+                id,
+                kind: self.kind,
+                label: self.label.to_owned(),
+                help,
+                disabled,
+                control: control(&value),
+            };
             c.page.push(self.target, Element::Widget(view));
             Ok(value)
         })
@@ -105,8 +112,15 @@ fn current_value(
 
 fn button(target: ContainerId, pos: Position, label: ImmutableString, opts: Map) -> Res<bool> {
     let opts = Options::new(opts, pos, &["key", "help", "disabled", "on_click", "args", "type"])?;
-    let widget =
-        Widget { target, pos, kind: WidgetKind::Button, label: &label, opts: &opts, spec: WidgetSpec::Button, default: Value::Bool(false) };
+    let widget = Widget {
+        target,
+        pos,
+        kind: WidgetKind::Button,
+        label: &label,
+        opts: &opts,
+        spec: WidgetSpec::Button,
+        default: Value::Bool(false),
+    };
     Ok(widget.draw(|_| Control::Button)? == Value::Bool(true))
 }
 
@@ -117,7 +131,14 @@ fn check(kind: WidgetKind, target: ContainerId, pos: Position, label: ImmutableS
     Ok(widget.draw(|v| Control::Check { checked: v == &Value::Bool(true) })? == Value::Bool(true))
 }
 
-fn choice(kind: WidgetKind, target: ContainerId, pos: Position, label: ImmutableString, options: Array, opts: Map) -> Res<Dynamic> {
+fn choice(
+    kind: WidgetKind,
+    target: ContainerId,
+    pos: Position,
+    label: ImmutableString,
+    options: Array,
+    opts: Map,
+) -> Res<Dynamic> {
     let opts = Options::new(opts, pos, &[COMMON, &["index", "default", "placeholder"]].concat())?;
     let options: Vec<Value> = options.iter().map(|o| convert::to_json(o, pos)).collect::<Res<_>>()?;
     let (spec, default) = if kind == WidgetKind::Multiselect {
@@ -161,7 +182,15 @@ fn int_slider(target: ContainerId, pos: Position, label: ImmutableString, min: i
     let step = opts.int("step")?.unwrap_or(1).max(1);
     let default = opts.int("value")?.unwrap_or(min);
     let spec = WidgetSpec::IntRange { min, max };
-    let widget = Widget { target, pos, kind: WidgetKind::Slider, label: &label, opts: &opts, spec, default: Value::from(default) };
+    let widget = Widget {
+        target,
+        pos,
+        kind: WidgetKind::Slider,
+        label: &label,
+        opts: &opts,
+        spec,
+        default: Value::from(default),
+    };
     check_default(&widget, pos)?;
     let value = widget.draw(|v| Control::Range {
         min: min.to_string(),
@@ -180,7 +209,15 @@ fn float_slider(target: ContainerId, pos: Position, label: ImmutableString, min:
     let step = opts.float("step")?.unwrap_or(0.01);
     let default = opts.float("value")?.unwrap_or(min);
     let spec = WidgetSpec::FloatRange { min, max };
-    let widget = Widget { target, pos, kind: WidgetKind::Slider, label: &label, opts: &opts, spec, default: Value::from(default) };
+    let widget = Widget {
+        target,
+        pos,
+        kind: WidgetKind::Slider,
+        label: &label,
+        opts: &opts,
+        spec,
+        default: Value::from(default),
+    };
     check_default(&widget, pos)?;
     let value = widget.draw(|v| Control::Range {
         min: min.to_string(),

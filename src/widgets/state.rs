@@ -32,7 +32,9 @@ pub fn register(engine: &mut Engine) {
     });
     FuncRegistration::new("remove").with_purity(true).register_into_engine(
         engine,
-        |_: &mut StateMap, key: ImmutableString| context::with(|c| c.state.remove(key.as_str()).unwrap_or(Dynamic::UNIT)),
+        |_: &mut StateMap, key: ImmutableString| {
+            context::with(|c| c.state.remove(key.as_str()).unwrap_or(Dynamic::UNIT))
+        },
     );
     engine.register_fn("keys", |_: &mut StateMap| {
         context::with(|c| c.state.keys().map(|k| Dynamic::from(k.clone())).collect::<Array>())

@@ -55,9 +55,7 @@ impl Conn {
         let text = match read {
             Ok(Message::Text(t)) => t,
             Ok(_) => return None,
-            Err(tungstenite::Error::Io(e))
-                if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
-            {
+            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 return None;
             }
             Err(e) => panic!("CDP: websocket error while waiting for {what}: {e}"),
@@ -84,10 +82,7 @@ impl Conn {
     /// Sends a command and waits for its result; Err carries the protocol error.
     fn call(&self, method: &str, params: Value, session: Option<&str>) -> Result<Value, String> {
         let id = self.write(method, params, session);
-        let (deadline, what) = (
-            Instant::now() + CALL_TIMEOUT,
-            format!("the reply to {method}"),
-        );
+        let (deadline, what) = (Instant::now() + CALL_TIMEOUT, format!("the reply to {method}"));
         loop {
             let Some(v) = self.pump(deadline, &what) else {
                 continue;
@@ -102,8 +97,7 @@ impl Conn {
     }
 
     fn send(&self, method: &str, params: Value, session: Option<&str>) -> Value {
-        self.call(method, params, session)
-            .unwrap_or_else(|e| panic!("CDP: {e}"))
+        self.call(method, params, session).unwrap_or_else(|e| panic!("CDP: {e}"))
     }
 }
 
@@ -119,9 +113,7 @@ impl Browser {
     pub fn launch() -> Browser {
         let exe = std::env::var("RUNNEL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         if !std::path::Path::new(&exe).exists() {
-            panic!(
-                "chromium not found at {exe}: run `apt-get install chromium` (or set RUNNEL_CHROMIUM)"
-            );
+            panic!("chromium not found at {exe}: run `apt-get install chromium` (or set RUNNEL_CHROMIUM)");
         }
         // Fresh temp dir: <tmp>/runnel-chromium-<pid>-<n>/{profile/,stderr.log}.
         static N: AtomicU64 = AtomicU64::new(0);
@@ -146,10 +138,7 @@ impl Browser {
         let (port, path) = loop {
             let content = std::fs::read_to_string(&port_file).unwrap_or_default();
             if let [port, path, ..] = content.lines().collect::<Vec<_>>()[..] {
-                break (
-                    port.trim().parse::<u16>().expect("bad port"),
-                    path.trim().to_string(),
-                );
+                break (port.trim().parse::<u16>().expect("bad port"), path.trim().to_string());
             }
             let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
             if let Ok(Some(status)) = child.try_wait() {
@@ -157,56 +146,32 @@ impl Browser {
             }
             if Instant::now() > deadline {
                 let _ = (child.kill(), child.wait());
-                panic!(
-                    "chromium wrote no DevToolsActivePort within 20 s; stderr:\n{}",
-                    log()
-                );
+                panic!("chromium wrote no DevToolsActivePort within 20 s; stderr:\n{}", log());
             }
             std::thread::sleep(Duration::from_millis(25));
         };
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to DevTools port");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         stream.set_nodelay(true).unwrap();
         let (ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream)
             .unwrap_or_else(|e| panic!("CDP websocket handshake failed: {e}"));
         // Short read timeout from now on so every wait can check its own deadline.
-        ws.get_ref()
-            .set_read_timeout(Some(Duration::from_millis(100)))
-            .unwrap();
+        ws.get_ref().set_read_timeout(Some(Duration::from_millis(100))).unwrap();
         let (ws, next_id, sessions) = (RefCell::new(ws), Cell::new(0), RefCell::default());
-        let conn = Rc::new(Conn {
-            ws,
-            next_id,
-            sessions,
-        });
+        let conn = Rc::new(Conn { ws, next_id, sessions });
         Browser { child, dir, conn }
     }
 
     /// Opens a fresh tab (about:blank), attached through a flattened session.
     pub fn new_page(&self) -> Page {
-        let created = self
-            .conn
-            .send("Target.createTarget", json!({ "url": "about:blank" }), None);
+        let created = self.conn.send("Target.createTarget", json!({ "url": "about:blank" }), None);
         let target_id = created["targetId"].as_str().expect("targetId").to_string();
         let params = json!({ "targetId": target_id, "flatten": true });
         let attached = self.conn.send("Target.attachToTarget", params, None);
-        let session = attached["sessionId"]
-            .as_str()
-            .expect("sessionId")
-            .to_string();
-        self.conn
-            .sessions
-            .borrow_mut()
-            .entry(session.clone())
-            .or_default();
+        let session = attached["sessionId"].as_str().expect("sessionId").to_string();
+        self.conn.sessions.borrow_mut().entry(session.clone()).or_default();
         self.conn.send("Page.enable", json!({}), Some(&session));
-        Page {
-            conn: self.conn.clone(),
-            session,
-            target_id,
-        }
+        Page { conn: self.conn.clone(), session, target_id }
     }
 }
 
@@ -255,8 +220,7 @@ impl Page {
         // Only cross-document navigations have a loaderId (and a load event).
         if res.get("loaderId").is_some() {
             while self.state(|s| s.loads) == loads_before {
-                self.conn
-                    .pump(deadline, &format!("the load event of {url}"));
+                self.conn.pump(deadline, &format!("the load event of {url}"));
             }
         }
         let left = deadline.saturating_duration_since(Instant::now());
@@ -265,13 +229,9 @@ impl Page {
 
     fn try_eval(&self, js: &str) -> Result<Value, String> {
         let params = json!({ "expression": js, "returnByValue": true, "awaitPromise": true });
-        let res = self
-            .conn
-            .call("Runtime.evaluate", params, Some(&self.session))?;
+        let res = self.conn.call("Runtime.evaluate", params, Some(&self.session))?;
         if let Some(ex) = res.get("exceptionDetails") {
-            let desc = ex["exception"]["description"]
-                .as_str()
-                .or(ex["text"].as_str());
+            let desc = ex["exception"]["description"].as_str().or(ex["text"].as_str());
             return Err(format!("JS exception in `{js}`: {}", desc.unwrap_or("?")));
         }
         Ok(res["result"].get("value").cloned().unwrap_or(Value::Null))
@@ -302,9 +262,7 @@ impl Page {
     /// Runs `body` with `e` = first match of `css_selector`; null if nothing matches.
     fn on_element(&self, css_selector: &str, body: &str) -> Value {
         let sel = serde_json::to_string(css_selector).unwrap();
-        self.eval(&format!(
-            "(() => {{ const e = document.querySelector({sel}); if (!e) return null; {body} }})()"
-        ))
+        self.eval(&format!("(() => {{ const e = document.querySelector({sel}); if (!e) return null; {body} }})()"))
     }
 
     /// Real mouse click at the center of the first element matching `css_selector`.
@@ -327,10 +285,7 @@ impl Page {
 
     /// Focuses the first element matching `css_selector` (panics if none).
     pub fn focus(&self, css_selector: &str) {
-        if self
-            .on_element(css_selector, "e.focus(); return true;")
-            .is_null()
-        {
+        if self.on_element(css_selector, "e.focus(); return true;").is_null() {
             panic!("focus: no element matches `{css_selector}`");
         }
     }
@@ -353,10 +308,7 @@ impl Page {
 
     /// Enables/disables page scripts (`eval` keeps working either way).
     pub fn set_javascript_enabled(&self, enabled: bool) {
-        self.send(
-            "Emulation.setScriptExecutionDisabled",
-            json!({ "value": !enabled }),
-        );
+        self.send("Emulation.setScriptExecutionDisabled", json!({ "value": !enabled }));
     }
 
     /// `textContent` of the first match, or "" if nothing matches.
@@ -367,10 +319,7 @@ impl Page {
 
     /// Current URL of the tab.
     pub fn url(&self) -> String {
-        self.eval("location.href")
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.eval("location.href").as_str().unwrap_or_default().to_string()
     }
 
     /// Number of JavaScript dialogs (alert/confirm/prompt/beforeunload) seen; all are dismissed.
@@ -383,10 +332,6 @@ impl Page {
 impl Drop for Page {
     fn drop(&mut self) {
         // Best effort: close the tab without waiting for the reply.
-        self.conn.write(
-            "Target.closeTarget",
-            json!({ "targetId": self.target_id }),
-            None,
-        );
+        self.conn.write("Target.closeTarget", json!({ "targetId": self.target_id }), None);
     }
 }

@@ -1,0 +1,34 @@
+//! The `runnel` command line: `check` reports compile errors as `file:line:col: message`.
+
+use std::process::Command;
+
+fn runnel(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_runnel")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+}
+
+#[test]
+fn check_passes_on_the_example_dashboards() {
+    let out = runnel(&["check", "scripts"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn check_prints_each_error_at_its_file_line_and_column_and_fails() {
+    let out = runnel(&["check", "tests/fixtures"]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let line = stdout.lines().find(|l| l.contains("broken.rhai")).expect("broken.rhai is reported");
+    assert!(line.starts_with("tests/fixtures/broken.rhai:2:9: "), "{line}");
+    assert_eq!(stdout.lines().count(), 1, "only the broken script fails: {stdout}");
+}
+
+#[test]
+fn help_documents_the_commands_and_the_flags() {
+    let top = String::from_utf8(runnel(&["--help"]).stdout).unwrap();
+    assert!(top.contains("run") && top.contains("check"));
+    let run = String::from_utf8(runnel(&["run", "--help"]).stdout).unwrap();
+    for flag in ["--bind", "--port", "--redis-url", "--session-key", "--max-operations", "--max-run-ms", "RUNNEL_PORT"] {
+        assert!(run.contains(flag), "run --help lacks {flag}");
+    }
+}
