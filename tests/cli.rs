@@ -28,7 +28,8 @@ fn help_documents_the_commands_and_the_flags() {
     let top = String::from_utf8(runnel(&["--help"]).stdout).unwrap();
     assert!(top.contains("run") && top.contains("check"));
     let run = String::from_utf8(runnel(&["run", "--help"]).stdout).unwrap();
-    for flag in ["--bind", "--port", "--redis-url", "--session-key", "--max-operations", "--max-run-ms", "RUNNEL_PORT"] {
+    for flag in ["--bind", "--port", "--redis-url", "--session-key", "--max-operations", "--max-run-ms", "RUNNEL_PORT"]
+    {
         assert!(run.contains(flag), "run --help lacks {flag}");
     }
 }

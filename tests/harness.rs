@@ -277,3 +277,23 @@ fn an_unknown_option_is_a_clear_error() {
     let app = AppTest::from_source("slider(\"S\", 0, 10, #{ vlaue: 3 });\n");
     assert!(error_of(&app).message.contains("unknown option `vlaue`"));
 }
+
+#[test]
+fn the_sales_example_filters_its_rows_and_stops_when_none_match() {
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/03_sales.rhai")).unwrap();
+    let mut app = AppTest::from_source(&source);
+    assert!(app.page().error.is_none(), "{:?}", app.page().error);
+    let rows = |app: &AppTest| {
+        app.page().walk().into_iter().find_map(|e| match e {
+            Element::Table { rows, .. } => Some(rows.len()),
+            _ => None,
+        })
+    };
+    assert_eq!(rows(&app), Some(10));
+    app.set("Product", &["1"]).unwrap();
+    assert_eq!(rows(&app), Some(4), "only widgets");
+    app.set("Minimum units", &["200"]).unwrap();
+    assert!(app.page().texts().iter().any(|t| t.contains("No sales match")));
+    assert_eq!(rows(&app), None, "stop() ends the run before the table");
+    assert!(app.page().error.is_none());
+}
