@@ -74,6 +74,9 @@ pub struct RunArgs {
     /// HTTP worker threads. [default: number of cores]
     #[arg(long, env = "RUNNEL_WORKERS")]
     pub workers: Option<usize>,
+    /// Do not watch the scripts for changes (production).
+    #[arg(long, env = "RUNNEL_NO_WATCH")]
+    pub no_watch: bool,
 }
 
 /// The values read from `runnel.toml`; every field optional.
@@ -92,6 +95,7 @@ struct FileSettings {
     max_body_bytes: Option<usize>,
     redis_timeout_ms: Option<u64>,
     workers: Option<usize>,
+    no_watch: Option<bool>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -144,6 +148,8 @@ pub struct Settings {
     pub limits: ScriptLimits,
     pub max_body_bytes: usize,
     pub workers: Option<usize>,
+    /// Watch the scripts and push changes to open browsers.
+    pub watch: bool,
 }
 
 impl Settings {
@@ -160,6 +166,7 @@ impl Settings {
             limits: ScriptLimits::default(),
             max_body_bytes: 64 * 1024,
             workers: Some(2),
+            watch: false,
         }
     }
 
@@ -192,6 +199,7 @@ impl Settings {
             },
             max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(64 * 1024),
             workers: args.workers.or(file.workers),
+            watch: !(args.no_watch || file.no_watch.unwrap_or(false)),
         })
     }
 }

@@ -10,12 +10,14 @@
 //! - [`render`]: page tree -> HTML through askama templates.
 //! - [`session_store`]: in-memory and Redis stores, session locks.
 //! - [`routes`], [`error`], [`startup`]: the HTTP host around all of it.
+//! - [`hot_reload`]: the file watcher that recompiles saved scripts and tells browsers.
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
 
 pub mod check;
 pub mod config;
 pub mod error;
 pub mod harness;
+pub mod hot_reload;
 pub mod page;
 pub mod render;
 pub mod routes;

@@ -16,6 +16,8 @@ pub struct Page {
     pub containers: Vec<Container>,
     /// A compile or runtime error, shown after the elements drawn before it.
     pub error: Option<ScriptError>,
+    /// The error of a save that did not compile, shown above the output of the last good one.
+    pub notice: Option<ScriptError>,
 }
 
 pub const MAIN: ContainerId = 0;
@@ -29,7 +31,7 @@ pub struct Container {
 
 impl Page {
     pub fn new() -> Self {
-        Self { containers: vec![Container::default(), Container::default()], error: None }
+        Self { containers: vec![Container::default(), Container::default()], error: None, notice: None }
     }
 
     pub fn main(&self) -> &[Element] {

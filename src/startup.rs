@@ -14,6 +14,7 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::error;
+use crate::hot_reload::{Reloads, Watcher};
 use crate::routes::{self, AppState};
 use crate::script::{Registry, Runner};
 use crate::session_store::Store;
@@ -24,6 +25,8 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
+    /// Watches the scripts while the application lives (`None` with `--no-watch`).
+    _watcher: Option<Watcher>,
 }
 
 impl Application {
@@ -41,11 +44,18 @@ impl Application {
         let store = Store::from_settings(&settings.store, settings.session_ttl)?;
         store.spawn_upkeep();
         let key = session_key(&settings);
+        let reloads = Reloads::default();
+        let watcher = if settings.watch {
+            Some(Watcher::start(&settings.scripts, registry.clone(), runner.shared_engine(), reloads.clone())?)
+        } else {
+            None
+        };
         let state = web::Data::new(AppState {
             registry,
             runner,
             store: store.clone(),
             max_body_bytes: settings.max_body_bytes,
+            reloads,
         });
         let ttl = actix_web::cookie::time::Duration::seconds(settings.session_ttl.as_secs() as i64);
         let secure = settings.secure_cookie;
@@ -69,7 +79,7 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
-        Ok(Self { port, server: server.run(), store })
+        Ok(Self { port, server: server.run(), store, _watcher: watcher })
     }
 
     pub fn port(&self) -> u16 {

@@ -174,4 +174,28 @@
       }), null);
     },
   };
+  // Hot reload: the server pushes "rerun" when this page's script is saved and "removed"
+  // when it is deleted. EventSource reconnects by itself; after a lost connection (a server
+  // restart) the page reruns once, since the script may have changed meanwhile.
+  function listen() {
+    const r = root();
+    if (!r || !r.dataset.page || !window.EventSource) return;
+    const source = new EventSource("/_live/" + encodeURIComponent(r.dataset.page));
+    let lost = false;
+    source.addEventListener("rerun", () => window.Runnel.rerun());
+    source.addEventListener("removed", () => {
+      const main = root() && root().querySelector(".rn-main");
+      if (!main) return;
+      const note = document.createElement("div");
+      note.className = "rn-alert rn-warning rn-page-removed";
+      note.setAttribute("role", "alert");
+      note.textContent = "This page was removed: its script was deleted or renamed.";
+      main.replaceChildren(note);
+    });
+    source.onerror = () => { lost = true; };
+    source.onopen = () => {
+      if (lost) { lost = false; window.Runnel.rerun(); }
+    };
+  }
+  listen();
 })();

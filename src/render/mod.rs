@@ -37,6 +37,7 @@ struct RootHtml<'a> {
     sidebar: String,
     main: String,
     error: &'a Option<ScriptError>,
+    notice: &'a Option<ScriptError>,
 }
 
 #[derive(Template)]
@@ -97,8 +98,13 @@ fn container(page: &Page, id: ContainerId, ctx: &RenderContext) -> String {
 
 /// The inner HTML of `#runnel-root`: what an interaction sends back to be morphed in.
 pub fn fragment(page: &Page, nav: &[NavLink], ctx: &RenderContext) -> String {
-    let root =
-        RootHtml { nav, sidebar: container(page, SIDEBAR, ctx), main: container(page, MAIN, ctx), error: &page.error };
+    let root = RootHtml {
+        nav,
+        sidebar: container(page, SIDEBAR, ctx),
+        main: container(page, MAIN, ctx),
+        error: &page.error,
+        notice: &page.notice,
+    };
     root.render().unwrap_or_default()
 }
 

@@ -3,6 +3,7 @@
 mod assets;
 mod forms;
 mod health;
+mod live;
 mod pages;
 
 use actix_web::web::ServiceConfig;
@@ -11,6 +12,7 @@ pub use pages::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
+    live::configure(cfg);
     assets::configure(cfg);
     pages::configure(cfg);
 }

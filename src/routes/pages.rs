@@ -22,6 +22,7 @@ pub struct AppState {
     pub runner: Runner,
     pub store: Store,
     pub max_body_bytes: usize,
+    pub reloads: crate::hot_reload::Reloads,
 }
 
 const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";

@@ -19,6 +19,9 @@ pub struct CompiledScript {
     pub path: PathBuf,
     pub source: String,
     pub program: Result<Arc<AST>, ScriptError>,
+    /// A save that did not compile: the last good program keeps serving, and the page shows
+    /// this error above its output until the next good save.
+    pub pending_error: Option<ScriptError>,
 }
 
 impl CompiledScript {
@@ -27,7 +30,7 @@ impl CompiledScript {
             .compile(&source)
             .map(Arc::new)
             .map_err(|err| diagnostic::from_parse_error(name.as_str(), &source, &err));
-        Self { name, path, source, program }
+        Self { name, path, source, program, pending_error: None }
     }
 
     /// Compiles source text that has no file (tests, benchmarks).
@@ -49,8 +52,7 @@ impl Registry {
         let mut scripts = Vec::new();
         let mut seen = BTreeMap::new();
         for file in files {
-            let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-            let Some(name) = PageName::from_stem(stem) else {
+            let Some(name) = page_name_of(&file) else {
                 tracing::warn!(file = %file.display(), "skipping a script whose name is not a valid page name");
                 continue;
             };
@@ -90,16 +92,81 @@ impl Registry {
     }
 }
 
+/// What a reload did to the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Added(PageName),
+    Updated(PageName),
+    Removed(PageName),
+}
+
+impl Registry {
+    /// Re-reads one script file after it changed on disk: compiles it once, swaps it in, or
+    /// drops it if the file is gone. A source that does not compile keeps the last good
+    /// program serving. `None` when nothing changed or the path is not a page.
+    pub fn reload(&self, engine: &Engine, path: &Path) -> Option<Change> {
+        let name = page_name_of(path)?;
+        let source = if path.is_file() { std::fs::read_to_string(path).ok() } else { None };
+        let mut scripts = self.scripts.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let index = scripts.iter().position(|s| s.name == name);
+        match (source, index) {
+            (None, None) => None,
+            (None, Some(i)) if scripts[i].path != path => None,
+            (None, Some(i)) => {
+                scripts.remove(i);
+                Some(Change::Removed(name))
+            }
+            (Some(source), Some(i)) => {
+                let old = &scripts[i];
+                let unchanged = old.source == source && old.pending_error.is_none() && old.path == path;
+                if unchanged {
+                    return None;
+                }
+                let fresh = CompiledScript::compile(engine, name.clone(), path.to_owned(), source);
+                scripts[i] = Arc::new(keep_last_good(old, fresh));
+                Some(Change::Updated(name))
+            }
+            (Some(source), None) => {
+                scripts.push(Arc::new(CompiledScript::compile(engine, name.clone(), path.to_owned(), source)));
+                scripts.sort_by(|a, b| a.path.cmp(&b.path));
+                Some(Change::Added(name))
+            }
+        }
+    }
+}
+
+/// A broken save of a script that worked keeps the working program and notes the error.
+fn keep_last_good(old: &CompiledScript, fresh: CompiledScript) -> CompiledScript {
+    match (&old.program, fresh.program) {
+        (Ok(good), Err(error)) => CompiledScript {
+            name: fresh.name,
+            path: fresh.path,
+            source: old.source.clone(),
+            program: Ok(good.clone()),
+            pending_error: Some(error),
+        },
+        (_, program) => CompiledScript { program, ..fresh },
+    }
+}
+
+/// The page a path would serve, if it is a script and not an editor's temp or backup file.
+pub fn page_name_of(path: &Path) -> Option<PageName> {
+    let file = path.file_name()?.to_str()?;
+    let editor_file = file.starts_with('.') || file.starts_with('#') || file.ends_with('~');
+    if editor_file || !file.ends_with(".rhai") {
+        return None;
+    }
+    PageName::from_stem(file.strip_suffix(".rhai")?)
+}
+
 /// The `.rhai` files of a folder, sorted by name; or the one file given.
 pub fn script_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     if path.is_file() {
         return Ok(vec![path.to_owned()]);
     }
     let entries = std::fs::read_dir(path).with_context(|| format!("reading the scripts folder {}", path.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "rhai"))
-        .collect();
+    let mut files: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && page_name_of(p).is_some()).collect();
     files.sort();
     Ok(files)
 }

@@ -49,6 +49,11 @@ impl Runner {
         &self.engine
     }
 
+    /// The shared engine, for the watcher's recompiles.
+    pub fn shared_engine(&self) -> Arc<Engine> {
+        self.engine.clone()
+    }
+
     pub fn limits(&self) -> &ScriptLimits {
         &self.limits
     }
@@ -75,7 +80,9 @@ impl Runner {
                 return Ok(RunOutput { page, data, query: None });
             }
         };
-        Ok(self.run_program(script, &ast, data, applied, query))
+        let mut output = self.run_program(script, &ast, data, applied, query);
+        output.page.notice = script.pending_error.clone();
+        Ok(output)
     }
 
     fn run_program(

@@ -1,0 +1,76 @@
+//! The file watcher: recompiles changed scripts once per change and tells open browsers to
+//! rerun. It never runs a script itself. Watching the folder (not single files) catches every
+//! editor's save style: in-place writes, atomic renames, backups, creates and deletes.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use rhai::Engine;
+use tokio::sync::broadcast;
+
+use crate::script::Registry;
+use crate::script::registry::Change;
+
+/// Short enough that a save shows in the browser in well under 30 ms; long enough to fold the
+/// several events of one atomic save into one recompile.
+const DEBOUNCE: Duration = Duration::from_millis(5);
+
+/// Keeps the watch alive; dropping it stops watching.
+pub struct Watcher {
+    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+}
+
+/// Where changes are announced: one channel that every open page listens to.
+#[derive(Clone)]
+pub struct Reloads(broadcast::Sender<Change>);
+
+impl Default for Reloads {
+    fn default() -> Self {
+        Self(broadcast::channel(256).0)
+    }
+}
+
+impl Reloads {
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.0.subscribe()
+    }
+
+    fn announce(&self, change: Change) {
+        // No open page means no receiver; that is fine.
+        let _ = self.0.send(change);
+    }
+}
+
+impl Watcher {
+    /// Watches the scripts folder (or the folder of a single script).
+    pub fn start(
+        scripts: &Path,
+        registry: Arc<Registry>,
+        engine: Arc<Engine>,
+        reloads: Reloads,
+    ) -> anyhow::Result<Self> {
+        let only: Option<PathBuf> = scripts.is_file().then(|| scripts.to_owned());
+        let folder = if scripts.is_file() { scripts.parent().unwrap_or(Path::new(".")) } else { scripts };
+        let folder = folder.canonicalize().with_context(|| format!("watching {}", folder.display()))?;
+        let only = only.and_then(|f| f.canonicalize().ok());
+        let mut debouncer =
+            new_debouncer(DEBOUNCE, Some(Duration::from_millis(2)), move |result: DebounceEventResult| {
+                let Ok(events) = result else { return };
+                let mut paths: Vec<PathBuf> = events.into_iter().flat_map(|e| e.event.paths).collect();
+                paths.sort();
+                paths.dedup();
+                for path in paths.iter().filter(|p| only.as_ref().is_none_or(|o| o == *p)) {
+                    if let Some(change) = registry.reload(&engine, path) {
+                        tracing::info!(?change, "script reloaded");
+                        reloads.announce(change);
+                    }
+                }
+            })?;
+        debouncer.watch(&folder, RecursiveMode::NonRecursive)?;
+        Ok(Self { _debouncer: debouncer })
+    }
+}
