@@ -46,6 +46,8 @@ const IDLE_CONCURRENCY: usize = 8;
 const TARGET_RERUN_P50: Duration = Duration::from_millis(1);
 const TARGET_RPS_50_MEMORY: f64 = 5_000.0;
 
+/// Client threads are named so that their CPU time can be told apart from the server's.
+const CLIENT_THREAD_NAME: &str = "bench-client";
 const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
 const CLICK_WIDGET: &str = "button%3AIncrement";
 const SECTIONS: [&str; 5] = ["idle-sessions", "rerun", "http-memory", "http-redis", "http-sales"];
@@ -64,6 +66,7 @@ fn main() {
     print_machine();
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(CLIENT_THREADS)
+        .thread_name(CLIENT_THREAD_NAME)
         .enable_all()
         .build()
         .expect("a tokio runtime for the clients");
@@ -81,11 +84,11 @@ fn main() {
         let server = TestServer::spawn(settings_for(StoreSettings::Memory));
         if wants("http-memory") {
             for sessions in [1, 50] {
-                summary.http.push(run_http(&client_rt, &server, "memory", Interaction::CounterClick, sessions));
+                summary.http.push(run_http(&client_rt, &server, "memory", None, Interaction::CounterClick, sessions));
             }
         }
         if wants("http-sales") {
-            summary.http.push(run_http(&client_rt, &server, "memory", Interaction::SalesGet, 50));
+            summary.http.push(run_http(&client_rt, &server, "memory", None, Interaction::SalesGet, 50));
         }
     }
     if wants("http-redis") {
@@ -94,7 +97,8 @@ fn main() {
                 let store = StoreSettings::Redis { url: redis.url(), timeout: Duration::from_millis(1000) };
                 let server = TestServer::spawn(settings_for(store));
                 for sessions in [1, 50] {
-                    summary.http.push(run_http(&client_rt, &server, "redis", Interaction::CounterClick, sessions));
+                    let pid = Some(redis.child.id());
+                    summary.http.push(run_http(&client_rt, &server, "redis", pid, Interaction::CounterClick, sessions));
                 }
                 drop(server);
                 drop(redis);
@@ -106,7 +110,7 @@ fn main() {
 }
 
 fn print_machine() {
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cores = cores();
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     println!("runnel_bench: {cores} cores, kernel {}", kernel.trim());
     println!(
@@ -435,6 +439,7 @@ struct HttpResult {
     seconds: f64,
     rps: f64,
     latency: Latency,
+    cpu: CpuUse,
 }
 
 fn extract_csrf(html: &str) -> Option<String> {
@@ -521,6 +526,7 @@ fn run_http(
     rt: &tokio::runtime::Runtime,
     server: &TestServer,
     store: &'static str,
+    redis_pid: Option<u32>,
     interaction: Interaction,
     sessions: usize,
 ) -> HttpResult {
@@ -529,7 +535,7 @@ fn run_http(
         Interaction::CounterClick => server.url("/counter/event"),
         Interaction::SalesGet => page_url.clone(),
     };
-    let (tally, seconds) = rt.block_on(async {
+    let ((tally, seconds), cpu) = rt.block_on(async {
         let mut opening = tokio::task::JoinSet::new();
         for _ in 0..sessions {
             opening.spawn(open_session(page_url.clone()));
@@ -543,7 +549,9 @@ fn run_http(
             }
         }
         let _ = phase(&browsers, interaction, &url, HTTP_WARMUP).await;
-        phase(&browsers, interaction, &url, HTTP_DURATION).await
+        let before = CpuSample::take(redis_pid);
+        let measured = phase(&browsers, interaction, &url, HTTP_DURATION).await;
+        (measured, CpuSample::take(redis_pid).since(&before))
     });
     let Tally { ok, errors, first_error, mut latencies } = tally;
     let result = HttpResult {
@@ -556,6 +564,7 @@ fn run_http(
         seconds,
         rps: ok as f64 / seconds,
         latency: Latency::of(&mut latencies),
+        cpu,
     };
     print_http(&result);
     result
@@ -583,6 +592,155 @@ fn print_http(r: &HttpResult) {
     if let Some(error) = &r.first_error {
         println!("  first error: {error}");
     }
+    let per_request = |seconds: f64| if r.ok == 0 { 0.0 } else { seconds * 1e6 / r.ok as f64 };
+    let c = &r.cpu;
+    println!(
+        "  CPU µs/request: server workers {:.0}, script pool {:.0}, client {:.0}, other in bench {:.0}, redis-server {:.0}",
+        per_request(c.server),
+        per_request(c.scripts),
+        per_request(c.client),
+        per_request(c.other),
+        per_request(c.redis)
+    );
+    println!(
+        "  machine busy {:.2} of {} cores (bench {:.2}, redis-server {:.2}, other processes {:.2})",
+        c.machine / c.wall,
+        cores(),
+        c.process / c.wall,
+        c.redis / c.wall,
+        c.other_processes() / c.wall
+    );
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(0, |n| n.get())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the CPU goes: per thread group of this process, redis-server, and the whole machine
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ThreadGroup {
+    /// The client runtime (named `bench-client`).
+    Client,
+    /// actix workers and acceptor: HTTP, sessions, store calls, rendering.
+    Server,
+    /// The blocking pool behind `web::block`: the script runs.
+    Scripts,
+    Other,
+}
+
+impl ThreadGroup {
+    fn of(comm: &str) -> Self {
+        if comm.starts_with(CLIENT_THREAD_NAME) {
+            Self::Client
+        } else if comm.starts_with("actix") {
+            Self::Server
+        } else if comm.starts_with("tokio-rt-worker") {
+            Self::Scripts
+        } else {
+            Self::Other
+        }
+    }
+}
+
+/// CPU clock ticks used so far.
+struct CpuSample {
+    at: Instant,
+    /// Per live thread of this process: its group and ticks.
+    threads: BTreeMap<String, (ThreadGroup, u64)>,
+    process: u64,
+    redis: u64,
+    machine_busy: u64,
+}
+
+/// CPU seconds used between two samples.
+#[derive(Debug, Clone, Copy, Default)]
+struct CpuUse {
+    wall: f64,
+    client: f64,
+    server: f64,
+    scripts: f64,
+    /// This process's other threads, and threads that ended during the phase.
+    other: f64,
+    process: f64,
+    redis: f64,
+    machine: f64,
+}
+
+impl CpuUse {
+    fn other_processes(&self) -> f64 {
+        (self.machine - self.process - self.redis).max(0.0)
+    }
+}
+
+/// utime + stime of a /proc `stat` line (fields 14 and 15; the name may hold spaces).
+fn stat_ticks(stat: &str) -> u64 {
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let field = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    field(11) + field(12)
+}
+
+fn clock_ticks_per_second() -> f64 {
+    getconf("CLK_TCK").unwrap_or(100) as f64
+}
+
+fn getconf(name: &str) -> Option<u64> {
+    let output = Command::new("getconf").arg(name).output().ok()?;
+    String::from_utf8(output.stdout).ok()?.trim().parse().ok()
+}
+
+impl CpuSample {
+    fn take(redis_pid: Option<u32>) -> Self {
+        let mut threads = BTreeMap::new();
+        if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+            for task in tasks.flatten() {
+                let path = task.path();
+                let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+                let Ok(stat) = std::fs::read_to_string(path.join("stat")) else { continue };
+                let tid = task.file_name().to_string_lossy().into_owned();
+                threads.insert(tid, (ThreadGroup::of(comm.trim()), stat_ticks(&stat)));
+            }
+        }
+        let process = std::fs::read_to_string("/proc/self/stat").map_or(0, |s| stat_ticks(&s));
+        let redis = redis_pid
+            .and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+            .map_or(0, |s| stat_ticks(&s));
+        let machine_busy = std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| s.lines().next().map(str::to_owned))
+            .map_or(0, |line| {
+                // cpu user nice system idle iowait irq softirq steal ...: all but idle and iowait.
+                let v: Vec<u64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
+                [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| v.get(i)).sum()
+            });
+        Self { at: Instant::now(), threads, process, redis, machine_busy }
+    }
+
+    fn since(&self, before: &Self) -> CpuUse {
+        let hz = clock_ticks_per_second();
+        let secs = |ticks: u64| ticks as f64 / hz;
+        let mut use_ = CpuUse {
+            wall: self.at.duration_since(before.at).as_secs_f64(),
+            process: secs(self.process.saturating_sub(before.process)),
+            redis: secs(self.redis.saturating_sub(before.redis)),
+            machine: secs(self.machine_busy.saturating_sub(before.machine_busy)),
+            ..CpuUse::default()
+        };
+        for (tid, (group, ticks)) in &self.threads {
+            let earlier = before.threads.get(tid).map_or(0, |(_, t)| *t);
+            let spent = secs(ticks.saturating_sub(earlier));
+            match group {
+                ThreadGroup::Client => use_.client += spent,
+                ThreadGroup::Server => use_.server += spent,
+                ThreadGroup::Scripts => use_.scripts += spent,
+                ThreadGroup::Other => {}
+            }
+        }
+        use_.other = (use_.process - use_.client - use_.server - use_.scripts).max(0.0);
+        use_
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -605,13 +763,7 @@ fn rss_bytes() -> u64 {
 }
 
 fn page_size() -> u64 {
-    Command::new("getconf")
-        .arg("PAGESIZE")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(4096)
+    getconf("PAGESIZE").unwrap_or(4096)
 }
 
 /// One session made over HTTP without a cookie jar: GET /counter, then one click.
@@ -794,6 +946,37 @@ impl Summary {
                     ms(r.latency.p50),
                     ms(r.latency.p99),
                     r.errors
+                );
+            }
+            println!("\nCPU per HTTP interaction (µs of CPU time per 200 response; load in cores)");
+            println!(
+                "  {:<8} {:<28} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>9} {:>8}",
+                "store",
+                "interaction",
+                "sessions",
+                "workers",
+                "scripts",
+                "client",
+                "redis",
+                "total",
+                "machine",
+                "others"
+            );
+            for r in &self.http {
+                let c = &r.cpu;
+                let per = |seconds: f64| if r.ok == 0 { 0.0 } else { seconds * 1e6 / r.ok as f64 };
+                println!(
+                    "  {:<8} {:<28} {:>8} {:>8.0} {:>8.0} {:>8.0} {:>8.0} {:>7.0} {:>9.2} {:>8.2}",
+                    r.store,
+                    r.interaction.describe(),
+                    r.sessions,
+                    per(c.server),
+                    per(c.scripts),
+                    per(c.client),
+                    per(c.redis),
+                    per(c.process + c.redis),
+                    c.machine / c.wall,
+                    c.other_processes() / c.wall
                 );
             }
         }

@@ -30,6 +30,12 @@ pub enum Command {
         #[arg(default_value = "scripts")]
         path: PathBuf,
     },
+    /// Write Rhai definition files for the script API, for the Rhai language server.
+    Definitions {
+        /// Where to write the `*.d.rhai` files.
+        #[arg(default_value = "scripts/.definitions")]
+        dir: PathBuf,
+    },
 }
 
 /// Flags of `runnel run`. Every one can also come from a `RUNNEL_*` variable or `runnel.toml`.

@@ -15,6 +15,7 @@
 
 pub mod check;
 pub mod config;
+pub mod definitions;
 pub mod error;
 pub mod harness;
 pub mod hot_reload;

@@ -13,6 +13,12 @@ fn main() -> anyhow::Result<ExitCode> {
             let failed = runnel::check::check(&path, &mut std::io::stdout())?;
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        Command::Definitions { dir } => {
+            for file in runnel::definitions::write(&dir)? {
+                println!("{}", file.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run(args) => {
             let settings = Settings::from_run_args(args)?;
             runnel::telemetry::init();

@@ -33,3 +33,24 @@ fn help_documents_the_commands_and_the_flags() {
         assert!(run.contains(flag), "run --help lacks {flag}");
     }
 }
+
+#[test]
+fn definitions_describe_the_whole_script_api_for_editors() {
+    let dir = std::env::temp_dir().join(format!("runnel-defs-{}", std::process::id()));
+    let out = runnel(&["definitions", dir.to_str().unwrap()]);
+    assert!(out.status.success());
+    let all: String =
+        std::fs::read_dir(&dir).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+    for expected in [
+        "const state: State;",
+        "fn slider(label: string, min: int, max: int, opts: map)",
+        "fn button(container: Container, label: string)",
+        "fn sidebar(",
+        "fn rerun(",
+        "fn markdown(text: string)",
+    ] {
+        assert!(all.contains(expected), "definitions lack {expected}");
+    }
+    assert!(!all.contains("EvalAltResult"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -14,27 +14,27 @@ type Res = Result<(), Box<EvalAltResult>>;
 const MAX_TABLE_ROWS: usize = 10_000;
 
 pub fn register(engine: &mut Engine) {
-    placed!(engine, "title", |t, _p, s: ImmutableString| draw(t, Element::Title(s.into())), (s: ImmutableString));
-    placed!(engine, "header", |t, _p, s: ImmutableString| draw(t, Element::Header(s.into())), (s: ImmutableString));
-    placed!(engine, "subheader", |t, _p, s: ImmutableString| draw(t, Element::Subheader(s.into())), (s: ImmutableString));
-    placed!(engine, "text", |t, _p, v: Dynamic| draw(t, Element::Text(convert::display(&v))), (v: Dynamic));
-    placed!(engine, "caption", |t, _p, s: ImmutableString| draw(t, Element::Caption(s.into())), (s: ImmutableString));
-    placed!(engine, "markdown", |t, _p, s: ImmutableString| draw(t, Element::Markdown(markdown(&s))), (s: ImmutableString));
-    placed!(engine, "write", write, (v: Dynamic));
-    placed!(engine, "code", |t, _p, s: ImmutableString| code(t, s, "".into()), (s: ImmutableString));
-    placed!(engine, "code", |t, _p, s: ImmutableString, lang: ImmutableString| code(t, s, lang), (s: ImmutableString, lang: ImmutableString));
+    placed!(engine, "title", |t, _p, s: ImmutableString| draw(t, Element::Title(s.into())), (text: ImmutableString));
+    placed!(engine, "header", |t, _p, s: ImmutableString| draw(t, Element::Header(s.into())), (text: ImmutableString));
+    placed!(engine, "subheader", |t, _p, s: ImmutableString| draw(t, Element::Subheader(s.into())), (text: ImmutableString));
+    placed!(engine, "text", |t, _p, v: Dynamic| draw(t, Element::Text(convert::display(&v))), (value: Dynamic));
+    placed!(engine, "caption", |t, _p, s: ImmutableString| draw(t, Element::Caption(s.into())), (text: ImmutableString));
+    placed!(engine, "markdown", |t, _p, s: ImmutableString| draw(t, Element::Markdown(markdown(&s))), (text: ImmutableString));
+    placed!(engine, "write", write, (value: Dynamic));
+    placed!(engine, "code", |t, _p, s: ImmutableString| code(t, s, "".into()), (text: ImmutableString));
+    placed!(engine, "code", |t, _p, s: ImmutableString, lang: ImmutableString| code(t, s, lang), (text: ImmutableString, language: ImmutableString));
     placed!(engine, "divider", |t, _p| draw(t, Element::Divider), ());
-    placed!(engine, "json", |t, _p, v: Dynamic| draw(t, Element::Json(convert::pretty(&v))), (v: Dynamic));
+    placed!(engine, "json", |t, _p, v: Dynamic| draw(t, Element::Json(convert::pretty(&v))), (value: Dynamic));
     for (name, kind) in [
         ("success", AlertKind::Success),
         ("info", AlertKind::Info),
         ("warning", AlertKind::Warning),
         ("error", AlertKind::Error),
     ] {
-        placed!(engine, name, move |t, _p, s: ImmutableString| alert(t, kind, &s), (s: ImmutableString));
+        placed!(engine, name, move |t, _p, s: ImmutableString| alert(t, kind, &s), (text: ImmutableString));
     }
-    placed!(engine, "metric", |t, p, l: ImmutableString, v: Dynamic| metric(t, p, l, v, Map::new()), (l: ImmutableString, v: Dynamic));
-    placed!(engine, "metric", metric, (l: ImmutableString, v: Dynamic, o: Map));
+    placed!(engine, "metric", |t, p, l: ImmutableString, v: Dynamic| metric(t, p, l, v, Map::new()), (label: ImmutableString, value: Dynamic));
+    placed!(engine, "metric", metric, (label: ImmutableString, value: Dynamic, opts: Map));
     placed!(engine, "table", table, (rows: Array));
 }
 

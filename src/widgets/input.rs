@@ -15,29 +15,29 @@ type Res<T> = Result<T, Box<EvalAltResult>>;
 const COMMON: &[&str] = &["key", "help", "disabled", "on_change", "args"];
 
 pub fn register(engine: &mut Engine) {
-    placed!(engine, "button", |t, p, l: ImmutableString| button(t, p, l, Map::new()), (l: ImmutableString));
-    placed!(engine, "button", button, (l: ImmutableString, o: Map));
+    placed!(engine, "button", |t, p, l: ImmutableString| button(t, p, l, Map::new()), (label: ImmutableString));
+    placed!(engine, "button", button, (label: ImmutableString, opts: Map));
     for kind in [WidgetKind::Checkbox, WidgetKind::Toggle] {
         let name = kind.name();
-        placed!(engine, name, move |t, p, l: ImmutableString| check(kind, t, p, l, Map::new()), (l: ImmutableString));
-        placed!(engine, name, move |t, p, l: ImmutableString, o: Map| check(kind, t, p, l, o), (l: ImmutableString, o: Map));
+        placed!(engine, name, move |t, p, l: ImmutableString| check(kind, t, p, l, Map::new()), (label: ImmutableString));
+        placed!(engine, name, move |t, p, l: ImmutableString, o: Map| check(kind, t, p, l, o), (label: ImmutableString, opts: Map));
     }
     for kind in [WidgetKind::Radio, WidgetKind::Selectbox, WidgetKind::Multiselect] {
         let name = kind.name();
-        placed!(engine, name, move |t, p, l: ImmutableString, x: Array| choice(kind, t, p, l, x, Map::new()), (l: ImmutableString, x: Array));
-        placed!(engine, name, move |t, p, l: ImmutableString, x: Array, o: Map| choice(kind, t, p, l, x, o), (l: ImmutableString, x: Array, o: Map));
+        placed!(engine, name, move |t, p, l: ImmutableString, x: Array| choice(kind, t, p, l, x, Map::new()), (label: ImmutableString, options: Array));
+        placed!(engine, name, move |t, p, l: ImmutableString, x: Array, o: Map| choice(kind, t, p, l, x, o), (label: ImmutableString, options: Array, opts: Map));
     }
-    placed!(engine, "slider", |t, p, l: ImmutableString, a: i64, b: i64| int_slider(t, p, l, a, b, Map::new()), (l: ImmutableString, a: i64, b: i64));
-    placed!(engine, "slider", int_slider, (l: ImmutableString, a: i64, b: i64, o: Map));
-    placed!(engine, "slider", |t, p, l: ImmutableString, a: f64, b: f64| float_slider(t, p, l, a, b, Map::new()), (l: ImmutableString, a: f64, b: f64));
-    placed!(engine, "slider", float_slider, (l: ImmutableString, a: f64, b: f64, o: Map));
+    placed!(engine, "slider", |t, p, l: ImmutableString, a: i64, b: i64| int_slider(t, p, l, a, b, Map::new()), (label: ImmutableString, min: i64, max: i64));
+    placed!(engine, "slider", int_slider, (label: ImmutableString, min: i64, max: i64, opts: Map));
+    placed!(engine, "slider", |t, p, l: ImmutableString, a: f64, b: f64| float_slider(t, p, l, a, b, Map::new()), (label: ImmutableString, min: f64, max: f64));
+    placed!(engine, "slider", float_slider, (label: ImmutableString, min: f64, max: f64, opts: Map));
     for kind in [WidgetKind::TextInput, WidgetKind::TextArea] {
         let name = kind.name();
-        placed!(engine, name, move |t, p, l: ImmutableString| text(kind, t, p, l, Map::new()), (l: ImmutableString));
-        placed!(engine, name, move |t, p, l: ImmutableString, o: Map| text(kind, t, p, l, o), (l: ImmutableString, o: Map));
+        placed!(engine, name, move |t, p, l: ImmutableString| text(kind, t, p, l, Map::new()), (label: ImmutableString));
+        placed!(engine, name, move |t, p, l: ImmutableString, o: Map| text(kind, t, p, l, o), (label: ImmutableString, opts: Map));
     }
-    placed!(engine, "number_input", |t, p, l: ImmutableString| number(t, p, l, Map::new()), (l: ImmutableString));
-    placed!(engine, "number_input", number, (l: ImmutableString, o: Map));
+    placed!(engine, "number_input", |t, p, l: ImmutableString| number(t, p, l, Map::new()), (label: ImmutableString));
+    placed!(engine, "number_input", number, (label: ImmutableString, opts: Map));
 }
 
 /// One widget being drawn: everything the shared recipe needs.

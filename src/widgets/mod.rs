@@ -26,12 +26,19 @@ pub struct Container {
 macro_rules! placed {
     ($engine:expr, $name:expr, $f:expr, ($($arg:ident : $ty:ty),*)) => {{
         let f = $f;
-        $engine.register_fn($name, move |ctx: rhai::NativeCallContext, $($arg: $ty),*| {
-            f(crate::page::MAIN, ctx.call_position(), $($arg),*)
-        });
-        $engine.register_fn($name, move |ctx: rhai::NativeCallContext, target: &mut crate::widgets::Container, $($arg: $ty),*| {
-            f(target.id, ctx.call_position(), $($arg),*)
-        });
+        // Parameter names and a `?` return type, for `runnel definitions` (editor support).
+        let params = [$(concat!(stringify!($arg), ": ", stringify!($ty)),)* "?"];
+        let method_params = ["container: Container", $(concat!(stringify!($arg), ": ", stringify!($ty)),)* "?"];
+        rhai::FuncRegistration::new($name).with_params_info(params).register_into_engine(
+            $engine,
+            move |ctx: rhai::NativeCallContext, $($arg: $ty),*| f(crate::page::MAIN, ctx.call_position(), $($arg),*),
+        );
+        rhai::FuncRegistration::new($name).with_params_info(method_params).register_into_engine(
+            $engine,
+            move |ctx: rhai::NativeCallContext, target: &mut crate::widgets::Container, $($arg: $ty),*| {
+                f(target.id, ctx.call_position(), $($arg),*)
+            },
+        );
     }};
 }
 pub(crate) use placed;

@@ -1,0 +1,274 @@
+//! Hot reload in real headless Chromium: saving, breaking, fixing, creating and deleting scripts
+//! updates the open pages in place (no full reload), only the page whose script changed reruns,
+//! and a page reconnects and reruns by itself after the server restarts.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use runnel::config::Settings;
+use serde_json::json;
+use support::TestApp;
+use support::chromium::{Browser, Page};
+
+/// Upper bound for every wait on the page.
+const WAIT: Duration = Duration::from_secs(10);
+
+const DEMO_V1: &str = "title(\"Version one\");\nlet n = slider(\"N\", 0, 10, #{ key: \"n\" });\ntext(`n=${n}`);\n";
+const OTHER: &str = "title(\"Other page\");\ntext(\"other text\");\n";
+const THIRD: &str = "title(\"Third page\");\n";
+
+/// The demo script with another title (same slider, same key).
+fn demo(title: &str) -> String {
+    DEMO_V1.replace("Version one", title)
+}
+
+/// A fresh scripts folder of its own, removed on drop.
+struct ScriptDir {
+    path: PathBuf,
+}
+
+impl ScriptDir {
+    fn with(files: &[(&str, &str)]) -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("runnel-browser-reload-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        for (name, source) in files {
+            std::fs::write(path.join(name), source).unwrap();
+        }
+        Self { path }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// An in-place save (truncate and write), like most editors' default.
+    fn save(&self, name: &str, source: &str) {
+        std::fs::write(self.file(name), source).unwrap();
+    }
+
+    /// An atomic save: a hidden temp file renamed over the script.
+    fn save_atomically(&self, name: &str, source: &str) {
+        let tmp = self.file(&format!(".{name}.tmp"));
+        std::fs::write(&tmp, source).unwrap();
+        std::fs::rename(&tmp, self.file(name)).unwrap();
+    }
+
+    fn settings(&self) -> Settings {
+        let mut settings = Settings::for_tests(&self.path);
+        settings.watch = true;
+        settings
+    }
+
+    fn spawn(&self) -> TestApp {
+        TestApp::spawn(self.settings())
+    }
+}
+
+impl Drop for ScriptDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn js_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap()
+}
+
+/// Opens `path` and waits for the page's scripts (`window.Runnel`, Idiomorph) to be ready.
+fn open(page: &Page, app: &TestApp, path: &str) {
+    page.navigate(&app.url(path));
+    page.wait_until("typeof window.Runnel === 'object' && typeof Idiomorph === 'object'", WAIT);
+}
+
+/// Waits until the page title (`h1.rn-title`) reads `title`.
+fn wait_for_title(page: &Page, title: &str) {
+    let js = format!("document.querySelector('.rn-main h1.rn-title')?.textContent.trim() === {}", js_string(title));
+    page.wait_until(&js, WAIT);
+}
+
+/// Waits until the main area shows `text` somewhere.
+fn wait_for_text(page: &Page, text: &str) {
+    let js = format!("(document.querySelector('.rn-main')?.textContent ?? '').includes({})", js_string(text));
+    page.wait_until(&js, WAIT);
+}
+
+fn main_text(page: &Page) -> String {
+    page.text(".rn-main")
+}
+
+/// Moves the slider to `value` the way a finished drag does: set the value, fire `change`.
+fn set_slider(page: &Page, value: u32) {
+    let js = format!(
+        "(() => {{ const e = document.querySelector(\"input[type='range']\"); e.value = '{value}'; \
+         e.dispatchEvent(new Event('input', {{ bubbles: true }})); \
+         e.dispatchEvent(new Event('change', {{ bubbles: true }})); return true; }})()"
+    );
+    assert_eq!(page.eval(&js), json!(true));
+}
+
+/// Polls (bounded) until a GET of `path` from inside the page succeeds.
+fn wait_until_served(page: &Page, path: &str) {
+    let js = format!("fetch({}, {{ cache: 'no-store' }}).then(r => r.ok, () => false)", js_string(path));
+    let deadline = Instant::now() + WAIT;
+    while page.eval(&js) != json!(true) {
+        assert!(Instant::now() < deadline, "{path} was not served within {WAIT:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn assert_not_reloaded(page: &Page) {
+    assert_eq!(page.eval("window.__marker"), json!(1), "the page was fully reloaded");
+}
+
+#[test]
+fn saving_a_script_updates_the_open_page_and_keeps_widget_values() {
+    let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1)]);
+    let app = dir.spawn();
+    let browser = Browser::launch();
+    let page = browser.new_page();
+    open(&page, &app, "/demo");
+    wait_for_title(&page, "Version one");
+    page.eval("window.__marker = 1");
+
+    set_slider(&page, 7);
+    wait_for_text(&page, "n=7");
+
+    dir.save("demo.rhai", &demo("Version two"));
+    wait_for_title(&page, "Version two");
+    assert!(main_text(&page).contains("n=7"), "the slider value was lost: {}", main_text(&page));
+    let slider = page.eval("document.querySelector(\"input[type='range']\").value");
+    assert_eq!(slider, json!("7"), "the slider control was reset");
+    assert_not_reloaded(&page);
+
+    dir.save_atomically("demo.rhai", &demo("Version three"));
+    wait_for_title(&page, "Version three");
+    assert!(main_text(&page).contains("n=7"), "the slider value was lost: {}", main_text(&page));
+    assert_not_reloaded(&page);
+    assert!(page.url().ends_with("/demo"), "the URL changed: {}", page.url());
+    assert_eq!(page.on_dialog_count(), 0);
+}
+
+#[test]
+fn a_syntax_error_shows_at_its_line_and_a_fix_clears_it() {
+    let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1)]);
+    let app = dir.spawn();
+    let browser = Browser::launch();
+    let page = browser.new_page();
+    open(&page, &app, "/demo");
+    wait_for_title(&page, "Version one");
+    set_slider(&page, 3);
+    wait_for_text(&page, "n=3");
+    page.eval("window.__marker = 1");
+
+    dir.save("demo.rhai", "title(\"Still here\");\nlet x = ;\n");
+    std::thread::sleep(Duration::from_millis(1500));
+    eprintln!("DEBUG main: {}", page.eval("document.querySelector('.rn-main').innerHTML"));
+    eprintln!("DEBUG fetch: {}", page.eval("fetch('/demo', {headers: {'X-Runnel-Fragment': '1'}}).then(r => r.status + ' ' + r.headers.get('X-Runnel-Reload'))"));
+    eprintln!("DEBUG toast: {}", page.eval("document.getElementById('runnel-toast')?.textContent ?? 'none'"));
+    let error = "document.querySelector('.rn-script-error')";
+    let js = format!(
+        "({error}?.querySelector('.rn-error-title')?.textContent ?? '').includes('line 2') && \
+         ({error}?.querySelector('pre.rn-error-source')?.textContent ?? '').includes('let x = ;')"
+    );
+    page.wait_until(&js, WAIT);
+    let title = page.text(".rn-script-error .rn-error-title");
+    assert!(title.contains("Error in demo.rhai, line 2, column "), "unexpected error title: {title}");
+    // The last good program keeps serving below the error.
+    wait_for_title(&page, "Version one");
+    let main = main_text(&page);
+    assert!(main.contains("n=3"), "the last good output is gone: {main}");
+    assert!(!main.contains("Still here"), "the broken version ran: {main}");
+    assert_not_reloaded(&page);
+
+    dir.save("demo.rhai", &demo("Fixed"));
+    page.wait_until(&format!("!{error}"), WAIT);
+    wait_for_title(&page, "Fixed");
+    assert!(main_text(&page).contains("n=3"), "the slider value was lost: {}", main_text(&page));
+    assert_not_reloaded(&page);
+}
+
+#[test]
+fn a_deleted_script_shows_page_removed_and_a_new_one_appears_in_the_navigation() {
+    let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1), ("other.rhai", OTHER)]);
+    let app = dir.spawn();
+    let browser = Browser::launch();
+    let page = browser.new_page();
+    open(&page, &app, "/demo");
+    wait_for_title(&page, "Version one");
+    let third_link = "document.querySelector(\".rn-nav a[href='/third']\")";
+    assert_eq!(page.eval(&format!("!!{third_link}")), json!(false));
+
+    dir.save("third.rhai", THIRD);
+    wait_until_served(&page, "/third");
+    open(&page, &app, "/demo");
+    assert_eq!(page.eval(&format!("{third_link}?.textContent.trim()")), json!("Third"));
+    assert_eq!(page.eval("!!document.querySelector(\".rn-nav a[href='/other']\")"), json!(true));
+
+    // A save that shows up proves this page's live stream is connected before the delete.
+    dir.save("demo.rhai", &demo("Version two"));
+    wait_for_title(&page, "Version two");
+    page.eval("window.__marker = 1");
+
+    std::fs::remove_file(dir.file("demo.rhai")).unwrap();
+    page.wait_until("!!document.querySelector('.rn-main .rn-page-removed')", WAIT);
+    assert_not_reloaded(&page);
+}
+
+#[test]
+fn other_pages_are_not_rerun() {
+    let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1), ("other.rhai", OTHER)]);
+    let app = dir.spawn();
+    let browser = Browser::launch();
+    let other = browser.new_page();
+    open(&other, &app, "/other");
+    wait_for_title(&other, "Other page");
+    let demo_page = browser.new_page();
+    open(&demo_page, &app, "/demo");
+    wait_for_title(&demo_page, "Version one");
+
+    // A rerun would morph .rn-main back to the server's markup and drop this attribute.
+    other.eval("document.querySelector('.rn-main').dataset.mark = 'x'");
+
+    dir.save("demo.rhai", &demo("Version two"));
+    wait_for_title(&demo_page, "Version two");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(other.eval("document.querySelector('.rn-main').dataset.mark ?? null"), json!("x"), "/other reran");
+    assert_eq!(other.text(".rn-main h1.rn-title"), "Other page");
+}
+
+#[test]
+fn the_page_reconnects_and_reruns_after_a_server_restart() {
+    let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1)]);
+    let mut settings = dir.settings();
+    settings.port = free_port();
+    let app = TestApp::spawn(settings.clone());
+    let browser = Browser::launch();
+    let page = browser.new_page();
+    open(&page, &app, "/demo");
+    wait_for_title(&page, "Version one");
+    // A save that shows up proves the live stream is connected.
+    dir.save("demo.rhai", &demo("Version two"));
+    wait_for_title(&page, "Version two");
+    page.eval("window.__marker = 1");
+
+    drop(app);
+    dir.save("demo.rhai", &demo("After restart"));
+    let app = TestApp::spawn(settings);
+
+    wait_for_title(&page, "After restart");
+    assert_not_reloaded(&page);
+    assert!(page.url().ends_with("/demo"), "the URL changed: {}", page.url());
+    drop(app);
+}
