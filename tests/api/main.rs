@@ -7,6 +7,7 @@ mod support;
 mod client;
 mod errors;
 mod interaction;
+mod live;
 mod outage;
 mod pages;
 

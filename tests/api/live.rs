@@ -1,0 +1,69 @@
+//! The push channel of hot reload: an open page hears about its own script only, and
+//! `--no-watch` turns watching off.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::StoreKind;
+use crate::client::Session;
+use crate::support::{self, TestApp};
+
+fn scripts_folder(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("runnel-live-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("one.rhai"), "title(\"one v1\");").unwrap();
+    std::fs::write(dir.join("two.rhai"), "title(\"two v1\");").unwrap();
+    dir
+}
+
+fn app_on(dir: &PathBuf, watch: bool) -> TestApp {
+    let mut settings = support::settings("scripts", StoreKind::Memory, None);
+    settings.scripts = dir.clone();
+    settings.watch = watch;
+    TestApp::spawn(settings)
+}
+
+/// Reads the event stream until `wanted` shows up or the time runs out.
+async fn stream_contains(response: &mut reqwest::Response, wanted: &str, within: Duration) -> bool {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + within;
+    while !seen.contains(wanted) {
+        match tokio::time::timeout_at(deadline, response.chunk()).await {
+            Ok(Ok(Some(bytes))) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+            _ => return false,
+        }
+    }
+    true
+}
+
+#[tokio::test]
+async fn a_saved_script_tells_its_open_pages_to_rerun_and_no_others() {
+    let dir = scripts_folder("push");
+    let app = app_on(&dir, true);
+    let session = Session::new(&app);
+    let mut one = session.client.get(app.url("/_live/one")).send().await.unwrap();
+    let mut two = session.client.get(app.url("/_live/two")).send().await.unwrap();
+    assert_eq!(one.headers()["content-type"], "text/event-stream");
+    assert!(stream_contains(&mut one, "connected", Duration::from_secs(5)).await);
+    assert!(stream_contains(&mut two, "connected", Duration::from_secs(5)).await);
+    std::fs::write(dir.join("one.rhai"), "title(\"one v2\");").unwrap();
+    assert!(stream_contains(&mut one, "event: rerun", Duration::from_secs(5)).await);
+    assert!(!stream_contains(&mut two, "event:", Duration::from_millis(500)).await, "other pages are not rerun");
+    assert!(session.get("/one").await.body.contains("one v2"));
+    std::fs::remove_file(dir.join("one.rhai")).unwrap();
+    assert!(stream_contains(&mut one, "event: removed", Duration::from_secs(5)).await);
+    assert_eq!(session.get("/one").await.status, 404);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn with_no_watch_a_saved_script_is_not_reloaded() {
+    let dir = scripts_folder("nowatch");
+    let app = app_on(&dir, false);
+    let session = Session::new(&app);
+    std::fs::write(dir.join("one.rhai"), "title(\"one v2\");").unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await; // give a watcher, if any, time to act
+    assert!(session.get("/one").await.body.contains("one v1"));
+    let _ = std::fs::remove_dir_all(dir);
+}
