@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use notify::RecursiveMode;
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use rhai::Engine;
 use tokio::sync::broadcast;
@@ -60,7 +61,10 @@ impl Watcher {
         let mut debouncer =
             new_debouncer(DEBOUNCE, Some(Duration::from_millis(2)), move |result: DebounceEventResult| {
                 let Ok(events) = result else { return };
-                let mut paths: Vec<PathBuf> = events.into_iter().flat_map(|e| e.event.paths).collect();
+                // Reads (ours included: `reload` opens the file) are not changes; a reload on
+                // them would loop while a broken save is pending.
+                let changes = events.into_iter().filter(|e| !is_read(&e.event.kind));
+                let mut paths: Vec<PathBuf> = changes.flat_map(|e| e.event.paths).collect();
                 paths.sort();
                 paths.dedup();
                 for path in paths.iter().filter(|p| only.as_ref().is_none_or(|o| o == *p)) {
@@ -73,4 +77,9 @@ impl Watcher {
         debouncer.watch(&folder, RecursiveMode::NonRecursive)?;
         Ok(Self { _debouncer: debouncer })
     }
+}
+
+/// An open, read or close-after-reading of a file: not a change to it.
+fn is_read(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::Access(access) if !matches!(access, AccessKind::Close(AccessMode::Write)))
 }

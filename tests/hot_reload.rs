@@ -159,3 +159,32 @@ async fn a_broken_save_keeps_the_last_good_program_until_the_next_good_save() {
     assert!(script.pending_error.is_none());
     assert_eq!(script.source, "title(\"fixed\");");
 }
+
+#[tokio::test]
+async fn a_folder_given_by_a_relative_path_still_sees_deletes() {
+    let mut folder = Folder::with(&[("a.rhai", "title(\"a\");"), ("b.rhai", "title(\"b\");")]);
+    let cwd = std::env::current_dir().unwrap();
+    let relative = pathdiff(&folder.dir, &cwd);
+    let runner = Runner::new(ScriptLimits::default());
+    let registry = Arc::new(Registry::load(runner.engine(), &relative).unwrap());
+    let reloads = Reloads::default();
+    folder.changes = reloads.subscribe();
+    let _watcher = Watcher::start(&relative, registry.clone(), runner.shared_engine(), reloads).unwrap();
+    std::fs::remove_file(folder.path("a.rhai")).unwrap();
+    assert_eq!(folder.next_change().await, Change::Removed(page("a")));
+    assert_eq!(registry.names(), vec![page("b")]);
+}
+
+/// `target` relative to `base` (both absolute), through `..` as needed.
+fn pathdiff(target: &Path, base: &Path) -> PathBuf {
+    let (target, base) = (target.canonicalize().unwrap(), base.canonicalize().unwrap());
+    let common = target.components().zip(base.components()).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in base.components().skip(common) {
+        out.push("..");
+    }
+    for part in target.components().skip(common) {
+        out.push(part);
+    }
+    out
+}

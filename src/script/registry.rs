@@ -48,7 +48,9 @@ pub struct Registry {
 impl Registry {
     /// Compiles every `.rhai` file in `path` (a folder, or one script).
     pub fn load(engine: &Engine, path: &Path) -> anyhow::Result<Self> {
-        let files = script_files(path)?;
+        // Absolute paths, so they match the paths the file watcher reports.
+        let path = path.canonicalize().with_context(|| format!("reading the scripts at {}", path.display()))?;
+        let files = script_files(&path)?;
         let mut scripts = Vec::new();
         let mut seen = BTreeMap::new();
         for file in files {

@@ -1,7 +1,7 @@
 //! The push channel of hot reload: an open page hears about its own script only, and
 //! `--no-watch` turns watching off.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::StoreKind;
@@ -17,9 +17,9 @@ fn scripts_folder(tag: &str) -> PathBuf {
     dir
 }
 
-fn app_on(dir: &PathBuf, watch: bool) -> TestApp {
+fn app_on(dir: &Path, watch: bool) -> TestApp {
     let mut settings = support::settings("scripts", StoreKind::Memory, None);
-    settings.scripts = dir.clone();
+    settings.scripts = dir.to_owned();
     settings.watch = watch;
     TestApp::spawn(settings)
 }
