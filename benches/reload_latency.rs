@@ -20,7 +20,8 @@
 //!   i.e. inotify + 5 ms debounce (+ up to 2 ms tick) + read + recompile + broadcast + write.
 //! - save -> the page's own `rerun` handler (`window.Runnel.rerun` is wrapped to note the time),
 //!   then -> fetch start, the fetch of the fragment (Resource Timing: rerun + render on the
-//!   server), response end -> DOM updated (body read + Idiomorph morph), DOM -> next frame.
+//!   server), response end -> DOM updated (body read + Idiomorph morph), DOM -> next frame (a
+//!   `requestAnimationFrame` callback right after the change: the frame that paints it).
 //!
 //! The machine's load average is printed at the start and the end: other work on the same
 //! cores shows up directly in the tail.
@@ -89,11 +90,11 @@ struct Sample {
     /// Rust clock: save -> `event: rerun` bytes read by the Rust SSE client.
     server_sse_ms: Option<f64>,
     page_ms: f64,
-    sse_ms: Option<f64>,
+    rerun_ms: Option<f64>,
     fetch_start_ms: Option<f64>,
     response_end_ms: Option<f64>,
     frame_ms: Option<f64>,
-    sse_events: u64,
+    reruns: u64,
     fetches: u64,
 }
 
@@ -195,7 +196,7 @@ fn arm(page: &Page, version: &str) {
   const title = () => root.querySelector('h1.rn-title')?.textContent;
   if (title() === want) throw new Error('the page already shows ' + want);
   performance.clearResourceTimings();
-  const rl = {{ want, sse: null, sseCount: 0, frame: null, t0: null }};
+  const rl = {{ want, rerunAt: null, rerunCount: 0, frame: null, t0: null }};
   rl.dom = new Promise((resolve) => {{
     const observer = new MutationObserver(() => {{
       if (title() !== want) return;
@@ -230,7 +231,7 @@ fn details(page: &Page) -> Value {
     .filter((e) => e.initiatorType === 'fetch' && new URL(e.name).pathname === '/demo');
   const first = fetches[0];
   return {
-    t0: rl.t0, dom: await rl.dom, sse: rl.sse, sseCount: rl.sseCount, frame: rl.frame,
+    t0: rl.t0, dom: await rl.dom, rerunAt: rl.rerunAt, rerunCount: rl.rerunCount, frame: rl.frame,
     fetches: fetches.length, fetchStart: first ? first.startTime : null, responseEnd: first ? first.responseEnd : null,
   };
 })()"#,
@@ -262,11 +263,11 @@ fn measure(
         wall_ms: ms(wall),
         server_sse_ms,
         page_ms: rel("dom").expect("dom time"),
-        sse_ms: rel("sse"),
+        rerun_ms: rel("rerunAt"),
         fetch_start_ms: rel("fetchStart"),
         response_end_ms: rel("responseEnd"),
         frame_ms: rel("frame"),
-        sse_events: d["sseCount"].as_u64().unwrap_or(0),
+        reruns: d["rerunCount"].as_u64().unwrap_or(0),
         fetches: d["fetches"].as_u64().unwrap_or(0),
     })
 }
@@ -322,14 +323,15 @@ fn report(style: SaveStyle, samples: &[Sample]) -> f64 {
     println!("  {:<34} {:>7} {:>7} {:>7} {:>7}", "", "p50", "p90", "max", "mean");
     print_row("save -> DOM, Rust wall (primary)", samples.iter().map(|s| s.wall_ms));
     print_row("save -> DOM, in page", samples.iter().map(|s| s.page_ms));
+    print_row("save -> next frame, in page", samples.iter().filter_map(|s| s.frame_ms));
     println!("  breakdown (in page):");
     print_row("  save -> SSE frame at Rust client", samples.iter().filter_map(|s| s.server_sse_ms));
-    print_row("  save -> page's rerun handler", stage(samples, |_| Some(0.0), |s| s.sse_ms));
-    print_row("  rerun handler -> fetch start", stage(samples, |s| s.sse_ms, |s| s.fetch_start_ms));
+    print_row("  save -> page's rerun handler", stage(samples, |_| Some(0.0), |s| s.rerun_ms));
+    print_row("  rerun handler -> fetch start", stage(samples, |s| s.rerun_ms, |s| s.fetch_start_ms));
     print_row("  fetch (GET /demo fragment)", stage(samples, |s| s.fetch_start_ms, |s| s.response_end_ms));
     print_row("  response end -> DOM updated", stage(samples, |s| s.response_end_ms, |s| Some(s.page_ms)));
     print_row("  DOM updated -> next frame", stage(samples, |s| Some(s.page_ms), |s| s.frame_ms));
-    let extra_sse = samples.iter().filter(|s| s.sse_events != 1).count();
+    let extra_sse = samples.iter().filter(|s| s.reruns != 1).count();
     let extra_fetch = samples.iter().filter(|s| s.fetches != 1).count();
     println!("  saves with != 1 rerun in the page: {extra_sse}; with != 1 fragment fetch: {extra_fetch}");
     stats(samples.iter().map(|s| s.wall_ms)).expect("samples").p50
@@ -357,7 +359,7 @@ fn main() {
     page.eval(
         "const rerun = window.Runnel.rerun; \
          window.Runnel.rerun = function () { const rl = window.__rl; \
-           if (rl) { rl.sseCount++; if (rl.sse === null) rl.sse = performance.now(); } \
+           if (rl) { rl.rerunCount++; if (rl.rerunAt === null) rl.rerunAt = performance.now(); } \
            return rerun.apply(this, arguments); }; 0",
     );
     let sse = SseClient::connect(&app.address);
