@@ -97,8 +97,14 @@ fn main() {
                 let store = StoreSettings::Redis { url: redis.url(), timeout: Duration::from_millis(1000) };
                 let server = TestServer::spawn(settings_for(store));
                 for sessions in [1, 50] {
-                    let pid = Some(redis.child.id());
-                    summary.http.push(run_http(&client_rt, &server, "redis", pid, Interaction::CounterClick, sessions));
+                    summary.http.push(run_http(
+                        &client_rt,
+                        &server,
+                        "redis",
+                        Some(&redis),
+                        Interaction::CounterClick,
+                        sessions,
+                    ));
                 }
                 drop(server);
                 drop(redis);
@@ -440,6 +446,8 @@ struct HttpResult {
     rps: f64,
     latency: Latency,
     cpu: CpuUse,
+    /// Redis commands during the measured phase: (name, calls, server microseconds).
+    redis_commands: Vec<(String, u64, u64)>,
 }
 
 fn extract_csrf(html: &str) -> Option<String> {
@@ -526,10 +534,11 @@ fn run_http(
     rt: &tokio::runtime::Runtime,
     server: &TestServer,
     store: &'static str,
-    redis_pid: Option<u32>,
+    redis: Option<&RedisServer>,
     interaction: Interaction,
     sessions: usize,
 ) -> HttpResult {
+    let redis_pid = redis.map(|r| r.child.id());
     let page_url = server.url(&format!("/{}", interaction.page()));
     let url = match interaction {
         Interaction::CounterClick => server.url("/counter/event"),
@@ -549,10 +558,14 @@ fn run_http(
             }
         }
         let _ = phase(&browsers, interaction, &url, HTTP_WARMUP).await;
+        if let Some(redis) = redis {
+            redis_command(redis.port, &["CONFIG", "RESETSTAT"]);
+        }
         let before = CpuSample::take(redis_pid);
         let measured = phase(&browsers, interaction, &url, HTTP_DURATION).await;
         (measured, CpuSample::take(redis_pid).since(&before))
     });
+    let redis_commands = redis.map(|r| redis_command_stats(r.port)).unwrap_or_default();
     let Tally { ok, errors, first_error, mut latencies } = tally;
     let result = HttpResult {
         store,
@@ -565,6 +578,7 @@ fn run_http(
         rps: ok as f64 / seconds,
         latency: Latency::of(&mut latencies),
         cpu,
+        redis_commands,
     };
     print_http(&result);
     result
@@ -603,13 +617,27 @@ fn print_http(r: &HttpResult) {
         per_request(c.redis)
     );
     println!(
-        "  machine busy {:.2} of {} cores (bench {:.2}, redis-server {:.2}, other processes {:.2})",
+        "  cores busy {:.2} of {} (bench {:.2}, redis-server {:.2}, rest {:.2}); hypervisor steal {:.2} cores",
         c.machine / c.wall,
         cores(),
         c.process / c.wall,
         c.redis / c.wall,
-        c.other_processes() / c.wall
+        c.other_processes() / c.wall,
+        c.steal / c.wall
     );
+    if !r.redis_commands.is_empty() && r.ok > 0 {
+        let per = |calls: u64| calls as f64 / r.ok as f64;
+        let list: Vec<String> =
+            r.redis_commands.iter().map(|(name, calls, _)| format!("{name} {:.2}", per(*calls))).collect();
+        let calls: u64 = r.redis_commands.iter().map(|c| c.1).sum();
+        let usec: u64 = r.redis_commands.iter().map(|c| c.2).sum();
+        println!(
+            "  redis commands per interaction: {:.1} ({}); redis-server's own time {:.0} µs/interaction",
+            per(calls),
+            list.join(", "),
+            usec as f64 / r.ok as f64
+        );
+    }
 }
 
 fn cores() -> usize {
@@ -644,14 +672,15 @@ impl ThreadGroup {
     }
 }
 
-/// CPU clock ticks used so far.
+/// CPU time used so far. Per-thread times come from `schedstat` (nanoseconds, exact even on a
+/// kernel with tick-based accounting); the machine's busy time from `/proc/stat` (clock ticks).
 struct CpuSample {
     at: Instant,
-    /// Per live thread of this process: its group and ticks.
+    /// Per live thread of this process: its group and nanoseconds on a CPU.
     threads: BTreeMap<String, (ThreadGroup, u64)>,
-    process: u64,
-    redis: u64,
-    machine_busy: u64,
+    redis_ns: u64,
+    machine_busy_ticks: u64,
+    steal_ticks: u64,
 }
 
 /// CPU seconds used between two samples.
@@ -661,25 +690,42 @@ struct CpuUse {
     client: f64,
     server: f64,
     scripts: f64,
-    /// This process's other threads, and threads that ended during the phase.
+    /// This process's other threads (main thread, the server's system thread).
     other: f64,
+    /// The whole bench process (threads that ended during the phase are not counted).
     process: f64,
     redis: f64,
+    /// Busy time of all CPUs (user, system, irq, softirq), tick-sampled.
     machine: f64,
+    /// Time the hypervisor ran something else while a vCPU wanted to run.
+    steal: f64,
 }
 
 impl CpuUse {
+    /// Busy time neither the bench nor redis-server was charged for: other processes, and
+    /// interrupt work (loopback networking) done outside their threads.
     fn other_processes(&self) -> f64 {
         (self.machine - self.process - self.redis).max(0.0)
     }
 }
 
-/// utime + stime of a /proc `stat` line (fields 14 and 15; the name may hold spaces).
-fn stat_ticks(stat: &str) -> u64 {
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let field = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    field(11) + field(12)
+/// The first field of a `schedstat` file: nanoseconds spent on a CPU.
+fn schedstat_ns(path: &std::path::Path) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.split_whitespace().next()?.parse().ok()
+}
+
+/// Every thread of a process (`/proc/<pid>/task`): (thread id, name, nanoseconds on a CPU).
+fn thread_times(proc_dir: &str) -> Vec<(String, String, u64)> {
+    let Ok(tasks) = std::fs::read_dir(format!("{proc_dir}/task")) else { return Vec::new() };
+    tasks
+        .flatten()
+        .filter_map(|task| {
+            let path = task.path();
+            let ns = schedstat_ns(&path.join("schedstat"))?;
+            let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+            Some((task.file_name().to_string_lossy().into_owned(), comm.trim().to_owned(), ns))
+        })
+        .collect()
 }
 
 fn clock_ticks_per_second() -> f64 {
@@ -693,54 +739,91 @@ fn getconf(name: &str) -> Option<u64> {
 
 impl CpuSample {
     fn take(redis_pid: Option<u32>) -> Self {
-        let mut threads = BTreeMap::new();
-        if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
-            for task in tasks.flatten() {
-                let path = task.path();
-                let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-                let Ok(stat) = std::fs::read_to_string(path.join("stat")) else { continue };
-                let tid = task.file_name().to_string_lossy().into_owned();
-                threads.insert(tid, (ThreadGroup::of(comm.trim()), stat_ticks(&stat)));
-            }
-        }
-        let process = std::fs::read_to_string("/proc/self/stat").map_or(0, |s| stat_ticks(&s));
-        let redis = redis_pid
-            .and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
-            .map_or(0, |s| stat_ticks(&s));
-        let machine_busy = std::fs::read_to_string("/proc/stat")
+        let threads =
+            thread_times("/proc/self").into_iter().map(|(tid, comm, ns)| (tid, (ThreadGroup::of(&comm), ns))).collect();
+        let redis_ns = redis_pid.map_or(0, |pid| thread_times(&format!("/proc/{pid}")).iter().map(|t| t.2).sum());
+        // The `cpu` line: user nice system idle iowait irq softirq steal ...
+        let totals: Vec<u64> = std::fs::read_to_string("/proc/stat")
             .ok()
-            .and_then(|s| s.lines().next().map(str::to_owned))
-            .map_or(0, |line| {
-                // cpu user nice system idle iowait irq softirq steal ...: all but idle and iowait.
-                let v: Vec<u64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
-                [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| v.get(i)).sum()
-            });
-        Self { at: Instant::now(), threads, process, redis, machine_busy }
+            .and_then(|s| {
+                s.lines().next().map(|line| line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect())
+            })
+            .unwrap_or_default();
+        let machine_busy_ticks = [0, 1, 2, 5, 6].iter().filter_map(|&i| totals.get(i)).sum();
+        let steal_ticks = totals.get(7).copied().unwrap_or(0);
+        Self { at: Instant::now(), threads, redis_ns, machine_busy_ticks, steal_ticks }
     }
 
     fn since(&self, before: &Self) -> CpuUse {
+        let secs = |ns: u64| ns as f64 / 1e9;
         let hz = clock_ticks_per_second();
-        let secs = |ticks: u64| ticks as f64 / hz;
         let mut use_ = CpuUse {
             wall: self.at.duration_since(before.at).as_secs_f64(),
-            process: secs(self.process.saturating_sub(before.process)),
-            redis: secs(self.redis.saturating_sub(before.redis)),
-            machine: secs(self.machine_busy.saturating_sub(before.machine_busy)),
+            redis: secs(self.redis_ns.saturating_sub(before.redis_ns)),
+            machine: self.machine_busy_ticks.saturating_sub(before.machine_busy_ticks) as f64 / hz,
+            steal: self.steal_ticks.saturating_sub(before.steal_ticks) as f64 / hz,
             ..CpuUse::default()
         };
-        for (tid, (group, ticks)) in &self.threads {
+        for (tid, (group, ns)) in &self.threads {
             let earlier = before.threads.get(tid).map_or(0, |(_, t)| *t);
-            let spent = secs(ticks.saturating_sub(earlier));
+            let spent = secs(ns.saturating_sub(earlier));
+            use_.process += spent;
             match group {
                 ThreadGroup::Client => use_.client += spent,
                 ThreadGroup::Server => use_.server += spent,
                 ThreadGroup::Scripts => use_.scripts += spent,
-                ThreadGroup::Other => {}
+                ThreadGroup::Other => use_.other += spent,
             }
         }
-        use_.other = (use_.process - use_.client - use_.server - use_.scripts).max(0.0);
         use_
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis command counts (INFO commandstats), to see how many round trips an interaction makes
+
+/// Sends one command to the private redis-server and returns its reply as text (RESP, small).
+fn redis_command(port: u16, args: &[&str]) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let mut request = format!("*{}\r\n", args.len());
+    for arg in args {
+        request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+    }
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 8192];
+    // A simple string (+OK) ends at its first CRLF; a bulk string ($len) after len + 2 bytes.
+    for _ in 0..1000 {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        reply.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&reply);
+        let Some((head, rest)) = text.split_once("\r\n") else { continue };
+        match head.strip_prefix('$').and_then(|len| len.parse::<usize>().ok()) {
+            Some(len) if rest.len() >= len + 2 => return Some(rest[..len].to_owned()),
+            Some(_) => continue,
+            None => return Some(head.to_owned()),
+        }
+    }
+    None
+}
+
+/// Calls per command since the last CONFIG RESETSTAT, and the server's own microseconds.
+fn redis_command_stats(port: u16) -> Vec<(String, u64, u64)> {
+    let Some(info) = redis_command(port, &["INFO", "commandstats"]) else { return Vec::new() };
+    info.lines()
+        .filter_map(|line| {
+            let (name, fields) = line.strip_prefix("cmdstat_")?.split_once(':')?;
+            let field =
+                |key: &str| fields.split(',').find_map(|f| f.strip_prefix(key)?.strip_prefix('=')?.parse::<u64>().ok());
+            Some((name.to_uppercase(), field("calls")?, field("usec").unwrap_or(0)))
+        })
+        .filter(|(name, _, _)| name != "INFO" && name != "CONFIG|RESETSTAT")
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -948,9 +1031,12 @@ impl Summary {
                     r.errors
                 );
             }
-            println!("\nCPU per HTTP interaction (µs of CPU time per 200 response; load in cores)");
             println!(
-                "  {:<8} {:<28} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>9} {:>8}",
+                "\nCPU per HTTP interaction (µs of CPU per 200 response), and load in cores \
+                 (busy: all CPUs; rest: busy minus bench and redis; steal: hypervisor)"
+            );
+            println!(
+                "  {:<8} {:<28} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}",
                 "store",
                 "interaction",
                 "sessions",
@@ -959,14 +1045,15 @@ impl Summary {
                 "client",
                 "redis",
                 "total",
-                "machine",
-                "others"
+                "busy",
+                "rest",
+                "steal"
             );
             for r in &self.http {
                 let c = &r.cpu;
                 let per = |seconds: f64| if r.ok == 0 { 0.0 } else { seconds * 1e6 / r.ok as f64 };
                 println!(
-                    "  {:<8} {:<28} {:>8} {:>8.0} {:>8.0} {:>8.0} {:>8.0} {:>7.0} {:>9.2} {:>8.2}",
+                    "  {:<8} {:<28} {:>8} {:>8.0} {:>8.0} {:>8.0} {:>8.0} {:>7.0} {:>6.2} {:>6.2} {:>6.2}",
                     r.store,
                     r.interaction.describe(),
                     r.sessions,
@@ -976,7 +1063,8 @@ impl Summary {
                     per(c.redis),
                     per(c.process + c.redis),
                     c.machine / c.wall,
-                    c.other_processes() / c.wall
+                    c.other_processes() / c.wall,
+                    c.steal / c.wall
                 );
             }
         }
