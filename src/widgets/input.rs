@@ -180,24 +180,12 @@ fn int_slider(target: ContainerId, pos: Position, label: ImmutableString, min: i
         return Err(error(format!("the slider's min {min} is above its max {max}"), pos));
     }
     let step = opts.int("step")?.unwrap_or(1).max(1);
-    let default = opts.int("value")?.unwrap_or(min);
+    let default = Value::from(opts.int("value")?.unwrap_or(min));
     let spec = WidgetSpec::IntRange { min, max };
-    let widget = Widget {
-        target,
-        pos,
-        kind: WidgetKind::Slider,
-        label: &label,
-        opts: &opts,
-        spec,
-        default: Value::from(default),
-    };
-    check_default(&widget, pos)?;
-    let value = widget.draw(|v| Control::Range {
-        min: min.to_string(),
-        max: max.to_string(),
-        step: step.to_string(),
-        value: convert::display_json(v),
-    })?;
+    let value = slider(
+        Widget { target, pos, kind: WidgetKind::Slider, label: &label, opts: &opts, spec, default },
+        [min.to_string(), max.to_string(), step.to_string()],
+    )?;
     Ok(value.as_i64().unwrap_or(min))
 }
 
@@ -207,25 +195,19 @@ fn float_slider(target: ContainerId, pos: Position, label: ImmutableString, min:
         return Err(error(format!("the slider's range {min}..{max} is not valid"), pos));
     }
     let step = opts.float("step")?.unwrap_or(0.01);
-    let default = opts.float("value")?.unwrap_or(min);
+    let default = Value::from(opts.float("value")?.unwrap_or(min));
     let spec = WidgetSpec::FloatRange { min, max };
-    let widget = Widget {
-        target,
-        pos,
-        kind: WidgetKind::Slider,
-        label: &label,
-        opts: &opts,
-        spec,
-        default: Value::from(default),
-    };
-    check_default(&widget, pos)?;
-    let value = widget.draw(|v| Control::Range {
-        min: min.to_string(),
-        max: max.to_string(),
-        step: step.to_string(),
-        value: convert::display_json(v),
-    })?;
+    let value = slider(
+        Widget { target, pos, kind: WidgetKind::Slider, label: &label, opts: &opts, spec, default },
+        [min.to_string(), max.to_string(), step.to_string()],
+    )?;
     Ok(value.as_f64().unwrap_or(min))
+}
+
+/// Draws a slider whose bounds and step are already formatted for the page.
+fn slider(widget: Widget, [min, max, step]: [String; 3]) -> Res<Value> {
+    check_default(&widget, widget.pos)?;
+    widget.draw(|v| Control::Range { min, max, step, value: convert::display_json(v) })
 }
 
 fn text(kind: WidgetKind, target: ContainerId, pos: Position, label: ImmutableString, opts: Map) -> Res<String> {
