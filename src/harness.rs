@@ -2,6 +2,7 @@
 //! with no HTTP and no store. It goes through the same runner and event checks as the host.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::config::ScriptLimits;
 use crate::page::Page;
@@ -80,7 +81,7 @@ impl AppTest {
 
     fn apply(&mut self, event: Option<Event>) -> Result<&Page, EventError> {
         let output = self.runner.run(&self.script, &self.data, event.as_ref(), self.query.clone())?;
-        self.data = output.data;
+        self.data = Arc::unwrap_or_clone(output.data);
         self.page = output.page;
         if let Some(query) = output.query {
             self.query = query;

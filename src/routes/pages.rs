@@ -61,7 +61,8 @@ async fn show_page(
         lock.release().await;
         return Ok(html_response(html));
     }
-    let output = app.rerun(&script, &sid, stored, None, query.clone()).await?;
+    let output = app.rerun(&script, stored.clone(), None, query.clone()).await?;
+    app.persist(&sid, &stored, &output.data).await?;
     lock.release().await;
     let root = view.root(&output, &query);
     Ok(html_response(if fragment { root } else { view.document(root) }))
@@ -103,18 +104,13 @@ async fn handle_event(
     let view = PageView { app, script: &script, csrf: &csrf };
     let lock = app.store.lock(&sid).await?;
     let stored = app.store.load(&sid).await?.unwrap_or_default();
-    let output = app.rerun(&script, &sid, stored, Some(form.event), query.clone()).await;
-    let output = match output {
-        Ok(output) => output,
-        Err(err) => {
-            lock.release().await;
-            return Err(err);
-        }
-    };
+    // On an error the lock guard is dropped, which releases it.
+    let output = app.rerun(&script, stored.clone(), Some(form.event), query.clone()).await?;
     let query = output.query.clone().unwrap_or(query);
     let root = view.root(&output, &query);
     let url = page_url(page, &query);
     if fragment {
+        app.persist(&sid, &stored, &output.data).await?;
         lock.release().await;
         let mut response = html_response(root);
         if output.query.is_some() {
@@ -123,7 +119,8 @@ async fn handle_event(
         return Ok(response);
     }
     // Without JavaScript: keep the result for the GET after the redirect (post/redirect/get).
-    let mut data = output.data;
+    // One write holds both the new state and the flash.
+    let mut data = Arc::unwrap_or_clone(output.data);
     data.flash = Some(Flash { page: page.to_owned(), html: root });
     app.store.save(&sid, Arc::new(data)).await?;
     lock.release().await;
@@ -137,24 +134,27 @@ impl AppState {
             .ok_or(AppError::PageNotFound)
     }
 
-    /// Runs the script on a blocking thread and saves the session data if it changed.
-    /// The caller holds the session lock.
+    /// Runs the script on a blocking thread. The caller holds the session lock.
     async fn rerun(
         &self,
         script: &Arc<CompiledScript>,
-        sid: &str,
         stored: Arc<SessionData>,
         event: Option<Event>,
         query: BTreeMap<String, String>,
     ) -> Result<RunOutput, AppError> {
-        let (runner, script, before) = (self.runner.clone(), script.clone(), stored.clone());
-        let output = web::block(move || runner.run(&script, &before, event.as_ref(), query))
+        let (runner, script) = (self.runner.clone(), script.clone());
+        web::block(move || runner.run(&script, &stored, event.as_ref(), query))
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))??;
-        if output.data != *stored {
-            self.store.save(sid, Arc::new(output.data.clone())).await?;
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
+            .map_err(AppError::from)
+    }
+
+    /// Writes the session data back, only if the run changed it.
+    async fn persist(&self, sid: &str, stored: &SessionData, data: &Arc<SessionData>) -> Result<(), AppError> {
+        if **data != *stored {
+            self.store.save(sid, data.clone()).await?;
         }
-        Ok(output)
+        Ok(())
     }
 }
 

@@ -27,7 +27,8 @@ pub struct Runner {
 #[derive(Debug, Clone)]
 pub struct RunOutput {
     pub page: Page,
-    pub data: SessionData,
+    /// Shared, so saving it to the store does not copy it.
+    pub data: Arc<SessionData>,
     /// New query parameters, when the script changed them.
     pub query: Option<BTreeMap<String, String>>,
 }
@@ -77,7 +78,7 @@ impl Runner {
             Err(error) => {
                 let mut page = Page::new();
                 page.error = Some(error.clone());
-                return Ok(RunOutput { page, data, query: None });
+                return Ok(RunOutput { page, data: Arc::new(data), query: None });
             }
         };
         let mut output = self.run_program(script, &ast, data, applied, query);
@@ -129,7 +130,7 @@ impl Runner {
             }
             data.pages.insert(page_name, widgets);
             data.state = crate::widgets::convert_state_back(&state);
-            return RunOutput { page, data, query: query_changed.then_some(query) };
+            return RunOutput { page, data: Arc::new(data), query: query_changed.then_some(query) };
         }
         unreachable!("the loop returns on its last attempt")
     }

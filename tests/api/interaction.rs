@@ -45,8 +45,10 @@ async fn a_form_post_without_javascript_redirects_and_a_refresh_does_not_resubmi
     let mut session = Session::new(&running.app);
     session.open("/hello").await;
     let body = format!("csrf={}&widget=button%3AWave&value=true", session.csrf);
+    let writes = running.app.store.data_writes();
     let posted = session.post_raw("hello", body.into_bytes(), false).await;
     assert_eq!(posted.status, 303);
+    assert_eq!(running.app.store.data_writes(), writes + 1, "one write holds the new state and the result to show");
     assert_eq!(posted.headers["location"], "/hello");
     let after = session.get("/hello").await;
     assert!(after.body.contains("a button is true for exactly one run"), "the press shows after the redirect");
