@@ -5,14 +5,11 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use runnel::config::Settings;
 use serde_json::json;
-use support::TestApp;
 use support::chromium::{Browser, Page};
+use support::{ScriptDir, TestApp};
 
 /// Upper bound for every wait on the page.
 const WAIT: Duration = Duration::from_secs(10);
@@ -24,57 +21,6 @@ const THIRD: &str = "title(\"Third page\");\n";
 /// The demo script with another title (same slider, same key).
 fn demo(title: &str) -> String {
     DEMO_V1.replace("Version one", title)
-}
-
-/// A fresh scripts folder of its own, removed on drop.
-struct ScriptDir {
-    path: PathBuf,
-}
-
-impl ScriptDir {
-    fn with(files: &[(&str, &str)]) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("runnel-browser-reload-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        for (name, source) in files {
-            std::fs::write(path.join(name), source).unwrap();
-        }
-        Self { path }
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.path.join(name)
-    }
-
-    /// An in-place save (truncate and write), like most editors' default.
-    fn save(&self, name: &str, source: &str) {
-        std::fs::write(self.file(name), source).unwrap();
-    }
-
-    /// An atomic save: a hidden temp file renamed over the script.
-    fn save_atomically(&self, name: &str, source: &str) {
-        let tmp = self.file(&format!(".{name}.tmp"));
-        std::fs::write(&tmp, source).unwrap();
-        std::fs::rename(&tmp, self.file(name)).unwrap();
-    }
-
-    fn settings(&self) -> Settings {
-        let mut settings = Settings::for_tests(&self.path);
-        settings.watch = true;
-        settings
-    }
-
-    fn spawn(&self) -> TestApp {
-        TestApp::spawn(self.settings())
-    }
-}
-
-impl Drop for ScriptDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
 }
 
 fn js_string(text: &str) -> String {
@@ -123,11 +69,6 @@ fn wait_until_served(page: &Page, path: &str) {
     }
 }
 
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn assert_not_reloaded(page: &Page) {
     assert_eq!(page.eval("window.__marker"), json!(1), "the page was fully reloaded");
 }
@@ -135,7 +76,7 @@ fn assert_not_reloaded(page: &Page) {
 #[test]
 fn saving_a_script_updates_the_open_page_and_keeps_widget_values() {
     let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1)]);
-    let app = dir.spawn();
+    let app = dir.spawn_watched();
     let browser = Browser::launch();
     let page = browser.new_page();
     open(&page, &app, "/demo");
@@ -163,7 +104,7 @@ fn saving_a_script_updates_the_open_page_and_keeps_widget_values() {
 #[test]
 fn a_syntax_error_shows_at_its_line_and_a_fix_clears_it() {
     let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1)]);
-    let app = dir.spawn();
+    let app = dir.spawn_watched();
     let browser = Browser::launch();
     let page = browser.new_page();
     open(&page, &app, "/demo");
@@ -198,7 +139,7 @@ fn a_syntax_error_shows_at_its_line_and_a_fix_clears_it() {
 #[test]
 fn a_deleted_script_shows_page_removed_and_a_new_one_appears_in_the_navigation() {
     let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1), ("other.rhai", OTHER)]);
-    let app = dir.spawn();
+    let app = dir.spawn_watched();
     let browser = Browser::launch();
     let page = browser.new_page();
     open(&page, &app, "/demo");
@@ -225,7 +166,7 @@ fn a_deleted_script_shows_page_removed_and_a_new_one_appears_in_the_navigation()
 #[test]
 fn other_pages_are_not_rerun() {
     let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1), ("other.rhai", OTHER)]);
-    let app = dir.spawn();
+    let app = dir.spawn_watched();
     let browser = Browser::launch();
     let other = browser.new_page();
     open(&other, &app, "/other");
@@ -247,8 +188,8 @@ fn other_pages_are_not_rerun() {
 #[test]
 fn the_page_reconnects_and_reruns_after_a_server_restart() {
     let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1)]);
-    let mut settings = dir.settings();
-    settings.port = free_port();
+    let mut settings = dir.settings(true);
+    settings.port = support::free_port();
     let app = TestApp::spawn(settings.clone());
     let browser = Browser::launch();
     let page = browser.new_page();

@@ -2,6 +2,9 @@
 //! once and announces it; editor temp files are ignored; a broken save keeps the last good
 //! program serving.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,10 +13,11 @@ use runnel::config::ScriptLimits;
 use runnel::hot_reload::{Reloads, Watcher};
 use runnel::script::registry::Change;
 use runnel::script::{PageName, Registry, Runner};
+use support::ScriptDir;
 use tokio::sync::broadcast::Receiver;
 
 struct Folder {
-    dir: PathBuf,
+    dir: ScriptDir,
     registry: Arc<Registry>,
     changes: Receiver<Change>,
     _watcher: Watcher,
@@ -21,24 +25,17 @@ struct Folder {
 
 impl Folder {
     fn with(files: &[(&str, &str)]) -> Self {
-        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("runnel-watch-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (name, source) in files {
-            std::fs::write(dir.join(name), source).unwrap();
-        }
+        let dir = ScriptDir::with(files);
         let runner = Runner::new(ScriptLimits::default());
-        let registry = Arc::new(Registry::load(runner.engine(), &dir).unwrap());
+        let registry = Arc::new(Registry::load(runner.engine(), &dir.path).unwrap());
         let reloads = Reloads::default();
         let changes = reloads.subscribe();
-        let watcher = Watcher::start(&dir, registry.clone(), runner.shared_engine(), reloads).unwrap();
+        let watcher = Watcher::start(&dir.path, registry.clone(), runner.shared_engine(), reloads).unwrap();
         Self { dir, registry, changes, _watcher: watcher }
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
+        self.dir.file(name)
     }
 
     fn source_of(&self, page: &str) -> String {
@@ -57,12 +54,6 @@ impl Folder {
     async fn assert_quiet(&mut self) {
         let outcome = tokio::time::timeout(Duration::from_millis(300), self.changes.recv()).await;
         assert!(outcome.is_err(), "unexpected change: {outcome:?}");
-    }
-}
-
-impl Drop for Folder {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -164,7 +155,7 @@ async fn a_broken_save_keeps_the_last_good_program_until_the_next_good_save() {
 async fn a_folder_given_by_a_relative_path_still_sees_deletes() {
     let mut folder = Folder::with(&[("a.rhai", "title(\"a\");"), ("b.rhai", "title(\"b\");")]);
     let cwd = std::env::current_dir().unwrap();
-    let relative = pathdiff(&folder.dir, &cwd);
+    let relative = pathdiff(&folder.dir.path, &cwd);
     let runner = Runner::new(ScriptLimits::default());
     let registry = Arc::new(Registry::load(runner.engine(), &relative).unwrap());
     let reloads = Reloads::default();

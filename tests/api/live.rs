@@ -1,27 +1,13 @@
 //! The push channel of hot reload: an open page hears about its own script only, and
 //! `--no-watch` turns watching off.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::StoreKind;
 use crate::client::Session;
-use crate::support::{self, TestApp};
+use crate::support::{ScriptDir, TestApp};
 
-fn scripts_folder(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("runnel-live-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("one.rhai"), "title(\"one v1\");").unwrap();
-    std::fs::write(dir.join("two.rhai"), "title(\"two v1\");").unwrap();
-    dir
-}
-
-fn app_on(dir: &Path, watch: bool) -> TestApp {
-    let mut settings = support::settings("scripts", StoreKind::Memory, None);
-    settings.scripts = dir.to_owned();
-    settings.watch = watch;
-    TestApp::spawn(settings)
+fn scripts_folder() -> ScriptDir {
+    ScriptDir::with(&[("one.rhai", "title(\"one v1\");"), ("two.rhai", "title(\"two v1\");")])
 }
 
 /// Reads the event stream until `wanted` shows up or the time runs out.
@@ -39,31 +25,29 @@ async fn stream_contains(response: &mut reqwest::Response, wanted: &str, within:
 
 #[tokio::test]
 async fn a_saved_script_tells_its_open_pages_to_rerun_and_no_others() {
-    let dir = scripts_folder("push");
-    let app = app_on(&dir, true);
+    let dir = scripts_folder();
+    let app = TestApp::spawn(dir.settings(true));
     let session = Session::new(&app);
     let mut one = session.client.get(app.url("/_live/one")).send().await.unwrap();
     let mut two = session.client.get(app.url("/_live/two")).send().await.unwrap();
     assert_eq!(one.headers()["content-type"], "text/event-stream");
     assert!(stream_contains(&mut one, "connected", Duration::from_secs(5)).await);
     assert!(stream_contains(&mut two, "connected", Duration::from_secs(5)).await);
-    std::fs::write(dir.join("one.rhai"), "title(\"one v2\");").unwrap();
+    dir.save("one.rhai", "title(\"one v2\");");
     assert!(stream_contains(&mut one, "event: rerun", Duration::from_secs(5)).await);
     assert!(!stream_contains(&mut two, "event:", Duration::from_millis(500)).await, "other pages are not rerun");
     assert!(session.get("/one").await.body.contains("one v2"));
-    std::fs::remove_file(dir.join("one.rhai")).unwrap();
+    std::fs::remove_file(dir.file("one.rhai")).unwrap();
     assert!(stream_contains(&mut one, "event: removed", Duration::from_secs(5)).await);
     assert_eq!(session.get("/one").await.status, 404);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
 async fn with_no_watch_a_saved_script_is_not_reloaded() {
-    let dir = scripts_folder("nowatch");
-    let app = app_on(&dir, false);
+    let dir = scripts_folder();
+    let app = TestApp::spawn(dir.settings(false));
     let session = Session::new(&app);
-    std::fs::write(dir.join("one.rhai"), "title(\"one v2\");").unwrap();
+    dir.save("one.rhai", "title(\"one v2\");");
     tokio::time::sleep(Duration::from_millis(300)).await; // give a watcher, if any, time to act
     assert!(session.get("/one").await.body.contains("one v1"));
-    let _ = std::fs::remove_dir_all(dir);
 }

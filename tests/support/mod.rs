@@ -66,7 +66,8 @@ impl Drop for RedisServer {
     }
 }
 
-fn free_port() -> u16 {
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -75,6 +76,59 @@ fn wait_for_port(port: u16) {
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "redis-server did not start on port {port}");
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A fresh scripts folder of its own, removed on drop.
+pub struct ScriptDir {
+    pub path: PathBuf,
+}
+
+impl ScriptDir {
+    pub fn with(files: &[(&str, &str)]) -> Self {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("runnel-scripts-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        for (name, source) in files {
+            std::fs::write(path.join(name), source).unwrap();
+        }
+        Self { path }
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// An in-place save (truncate and write), like most editors' default.
+    pub fn save(&self, name: &str, source: &str) {
+        std::fs::write(self.file(name), source).unwrap();
+    }
+
+    /// An atomic save: a hidden temp file renamed over the script.
+    pub fn save_atomically(&self, name: &str, source: &str) {
+        let tmp = self.file(&format!(".{name}.tmp"));
+        std::fs::write(&tmp, source).unwrap();
+        std::fs::rename(&tmp, self.file(name)).unwrap();
+    }
+
+    /// Test settings serving this folder, watching it or not.
+    pub fn settings(&self, watch: bool) -> Settings {
+        let mut settings = Settings::for_tests(&self.path);
+        settings.watch = watch;
+        settings
+    }
+
+    /// A test app serving this folder with the watcher on.
+    pub fn spawn_watched(&self) -> TestApp {
+        TestApp::spawn(self.settings(true))
+    }
+}
+
+impl Drop for ScriptDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 
