@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use crate::config::ScriptLimits;
-use crate::script::{CompiledScript, PageName, build_engine, registry::script_files};
+use crate::script::registry::{page_name_of, script_files};
+use crate::script::{CompiledScript, PageName, build_engine};
 
 /// Prints every compile error; returns how many scripts failed.
 pub fn check(path: &Path, out: &mut impl std::io::Write) -> anyhow::Result<usize> {
@@ -11,8 +12,8 @@ pub fn check(path: &Path, out: &mut impl std::io::Write) -> anyhow::Result<usize
     let mut failed = 0;
     for file in script_files(path)? {
         let source = std::fs::read_to_string(&file)?;
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        let name = PageName::from_stem(stem).unwrap_or_else(|| PageName::parse("script").expect("valid"));
+        // A single file given by hand may not be a valid page name; it is still checked.
+        let name = page_name_of(&file).unwrap_or_else(|| PageName::parse("script").expect("valid"));
         let compiled = CompiledScript::compile(&engine, name, file.clone(), source);
         if let Err(err) = &compiled.program {
             failed += 1;

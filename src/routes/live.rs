@@ -48,9 +48,10 @@ async fn live(page: web::Path<String>, app: web::Data<AppState>) -> HttpResponse
 /// The frame for one change, if it concerns this page.
 fn frame_for(page: &str, change: &Change) -> Option<String> {
     match change {
-        Change::Updated(name) if name.as_str() == page => Some(format!("event: rerun\ndata: {name}\n\n")),
+        Change::Added(name) | Change::Updated(name) if name.as_str() == page => {
+            Some(format!("event: rerun\ndata: {name}\n\n"))
+        }
         Change::Removed(name) if name.as_str() == page => Some(format!("event: removed\ndata: {name}\n\n")),
-        Change::Added(name) if name.as_str() == page => Some(format!("event: rerun\ndata: {name}\n\n")),
         _ => None,
     }
 }
