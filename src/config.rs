@@ -12,6 +12,8 @@ use base64::Engine as _;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
+use crate::auth::AuthSettings;
+
 /// Runnel: Rhai dashboards, rerun on every interaction and rendered on the server.
 #[derive(Debug, Parser)]
 #[command(name = "runnel", version, about, long_about = None)]
@@ -30,6 +32,8 @@ pub enum Command {
         #[arg(default_value = "scripts")]
         path: PathBuf,
     },
+    /// Read a password from standard input and print its argon2id hash for the credentials file.
+    HashPassword,
     /// Write Rhai definition files for the script API, for the Rhai language server.
     Definitions {
         /// Where to write the `*.d.rhai` files.
@@ -83,6 +87,25 @@ pub struct RunArgs {
     /// Do not watch the scripts for changes (production).
     #[arg(long, env = "RUNNEL_NO_WATCH")]
     pub no_watch: bool,
+    /// Credentials file (Streamlit-Authenticator's config.yaml layout) for `authenticator()`.
+    /// [default: credentials.yaml, when it exists]
+    #[arg(long, env = "RUNNEL_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+    /// Failed logins of one account before it is locked for `lockout_secs`. [default: 5]
+    #[arg(long, env = "RUNNEL_MAX_LOGIN_ATTEMPTS")]
+    pub max_login_attempts: Option<u32>,
+    /// How long a locked account stays locked, in seconds. [default: 900]
+    #[arg(long, env = "RUNNEL_LOCKOUT_SECS")]
+    pub lockout_secs: Option<u64>,
+    /// A login ends after this many seconds without a request. [default: 86400]
+    #[arg(long, env = "RUNNEL_LOGIN_IDLE_SECS")]
+    pub login_idle_secs: Option<u64>,
+    /// A login ends this many seconds after it began. [default: cookie.expiry_days, or 1 day]
+    #[arg(long, env = "RUNNEL_LOGIN_MAX_AGE_SECS")]
+    pub login_max_age_secs: Option<u64>,
+    /// Auth form posts (login, registration, recovery) per client address and minute. [default: 30]
+    #[arg(long, env = "RUNNEL_AUTH_ATTEMPTS_PER_MINUTE")]
+    pub auth_attempts_per_minute: Option<u32>,
 }
 
 /// The values read from `runnel.toml`; every field optional.
@@ -102,6 +125,12 @@ struct FileSettings {
     redis_timeout_ms: Option<u64>,
     workers: Option<usize>,
     no_watch: Option<bool>,
+    credentials: Option<PathBuf>,
+    max_login_attempts: Option<u32>,
+    lockout_secs: Option<u64>,
+    login_idle_secs: Option<u64>,
+    login_max_age_secs: Option<u64>,
+    auth_attempts_per_minute: Option<u32>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -156,6 +185,9 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Watch the scripts and push changes to open browsers.
     pub watch: bool,
+    /// The credentials file; `None` turns the authenticator off.
+    pub credentials: Option<PathBuf>,
+    pub auth: AuthSettings,
 }
 
 impl Settings {
@@ -173,6 +205,8 @@ impl Settings {
             max_body_bytes: 64 * 1024,
             workers: Some(2),
             watch: false,
+            credentials: None,
+            auth: AuthSettings::default(),
         }
     }
 
@@ -190,6 +224,7 @@ impl Settings {
             None => None,
         };
         let max_run_ms = args.max_run_ms.or(file.max_run_ms);
+        let auth = AuthSettings::default();
         Ok(Self {
             scripts: args.path.or(file.path).unwrap_or_else(|| "scripts".into()),
             bind: args.bind.or(file.bind).unwrap_or(IpAddr::from([127, 0, 0, 1])),
@@ -206,8 +241,32 @@ impl Settings {
             max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(64 * 1024),
             workers: args.workers.or(file.workers),
             watch: !(args.no_watch || file.no_watch.unwrap_or(false)),
+            credentials: credentials_path(args.credentials.or(file.credentials)),
+            auth: AuthSettings {
+                max_login_attempts: args
+                    .max_login_attempts
+                    .or(file.max_login_attempts)
+                    .unwrap_or(auth.max_login_attempts),
+                lockout: secs(args.lockout_secs.or(file.lockout_secs)).unwrap_or(auth.lockout),
+                idle_timeout: secs(args.login_idle_secs.or(file.login_idle_secs)).unwrap_or(auth.idle_timeout),
+                absolute_timeout: secs(args.login_max_age_secs.or(file.login_max_age_secs)),
+                attempts_per_minute: args
+                    .auth_attempts_per_minute
+                    .or(file.auth_attempts_per_minute)
+                    .unwrap_or(auth.attempts_per_minute),
+                hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            },
         })
     }
+}
+
+fn secs(value: Option<u64>) -> Option<Duration> {
+    value.map(Duration::from_secs)
+}
+
+/// The configured credentials file, else `credentials.yaml` when there is one.
+fn credentials_path(configured: Option<PathBuf>) -> Option<PathBuf> {
+    configured.or_else(|| Some(PathBuf::from("credentials.yaml")).filter(|p| p.is_file()))
 }
 
 fn read_file_settings(path: &Path) -> anyhow::Result<FileSettings> {

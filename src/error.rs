@@ -22,6 +22,8 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("The request body is larger than the {0} bytes this server accepts.")]
     PayloadTooLarge(usize),
     #[error("The session store is unavailable right now. Nothing was lost; try again in a moment.")]
@@ -39,6 +41,7 @@ impl AppError {
             Self::Csrf => "Request refused",
             Self::BadRequest(_) => "Bad request",
             Self::PayloadTooLarge(_) => "Request too large",
+            Self::TooManyRequests(_) => "Too many attempts",
             Self::StoreUnavailable(_) => "Temporarily unavailable",
             Self::Internal(_) => "Server error",
         }
@@ -70,6 +73,7 @@ impl ResponseError for AppError {
             Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -9,10 +9,12 @@
 //! - [`script`]: page names, the sandboxed engine, the registry of compiled scripts, the runner.
 //! - [`render`]: page tree -> HTML through askama templates.
 //! - [`session_store`]: in-memory and Redis stores, session locks.
+//! - [`auth`]: credentials file, password hashing, logins and their revocation, audit log.
 //! - [`routes`], [`error`], [`startup`]: the HTTP host around all of it.
 //! - [`hot_reload`]: the file watcher that recompiles saved scripts and tells browsers.
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
 
+pub mod auth;
 pub mod check;
 pub mod config;
 pub mod definitions;

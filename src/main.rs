@@ -13,6 +13,18 @@ fn main() -> anyhow::Result<ExitCode> {
             let failed = runnel::check::check(&path, &mut std::io::stdout())?;
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        Command::HashPassword => {
+            let mut password = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)?;
+            let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
+            if password.is_empty() {
+                anyhow::bail!(
+                    "give the password on standard input, e.g. `printf '%s' 'secret' | runnel hash-password`"
+                );
+            }
+            println!("{}", runnel::auth::password::hash_now(password)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Definitions { dir } => {
             for file in runnel::definitions::write(&dir)? {
                 println!("{}", file.display());

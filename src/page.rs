@@ -148,6 +148,8 @@ pub enum Element {
         rows: Vec<Vec<String>>,
     },
     Widget(WidgetView),
+    /// A login, registration, … form of the authenticator, or its logout button.
+    AuthForm(AuthFormView),
     Container(ContainerId),
 }
 
@@ -242,6 +244,31 @@ pub struct ChoiceOption {
     pub index: usize,
     pub label: String,
     pub selected: bool,
+}
+
+/// An authenticator form: it posts to `/{page}/auth/{action}`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuthFormView {
+    /// The action's name (`login`, `logout`, `register_user`, …).
+    pub action: &'static str,
+    /// The form's heading; empty for a bare button.
+    pub title: String,
+    pub fields: Vec<AuthField>,
+    pub submit: String,
+    pub error: Option<String>,
+    pub success: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuthField {
+    /// The form field's name, as the host reads it.
+    pub name: &'static str,
+    pub label: String,
+    /// `text`, `email` or `password`.
+    pub input: &'static str,
+    /// The browser's autofill hint.
+    pub autocomplete: &'static str,
+    pub value: String,
 }
 
 /// A script error as the page shows it: where, what, and the offending line.

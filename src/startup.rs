@@ -4,14 +4,17 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_identity::IdentityMiddleware;
+use actix_identity::config::LogoutBehavior;
 use actix_session::SessionMiddleware;
-use actix_session::config::BrowserSession;
+use actix_session::config::{BrowserSession, PersistentSession, SessionLifecycle};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::auth::{Auth, Credentials};
 use crate::config::Settings;
 use crate::error;
 use crate::hot_reload::{Reloads, Watcher};
@@ -50,14 +53,20 @@ impl Application {
         } else {
             None
         };
+        let auth = match &settings.credentials {
+            Some(path) => Some(Auth::new(Credentials::open(path)?, store.clone(), settings.auth.clone())),
+            None => None,
+        };
+        let lifecycle = session_lifecycle(settings.session_ttl, auth.as_ref().and_then(|a| a.cookie_lifetime));
         let state = web::Data::new(AppState {
             registry,
             runner,
             store: store.clone(),
             max_body_bytes: settings.max_body_bytes,
             reloads,
+            auth,
+            cookie_key: key.clone(),
         });
-        let ttl = actix_web::cookie::time::Duration::seconds(settings.session_ttl.as_secs() as i64);
         let secure = settings.secure_cookie;
         let session_store = store.clone();
         let mut server = HttpServer::new(move || {
@@ -66,12 +75,20 @@ impl Application {
                 .cookie_http_only(true)
                 .cookie_secure(secure)
                 .cookie_same_site(SameSite::Lax)
-                .session_lifecycle(BrowserSession::default().state_ttl(ttl))
+                .session_lifecycle(lifecycle.clone())
+                .build();
+            // The host checks idle and absolute timeouts itself (auth::logins), in the store.
+            let identity = IdentityMiddleware::builder()
+                .logout_behavior(LogoutBehavior::DeleteIdentityKeys)
+                .visit_deadline(None)
+                .login_deadline(None)
                 .build();
             App::new()
                 .app_data(state.clone())
+                .wrap(identity)
                 .wrap(sessions)
                 .wrap(from_fn(error::failure_pages))
+                .wrap(from_fn(routes::unconfirmed_logouts))
                 .wrap(Logger::new("%r %s %Dms").exclude("/healthz"))
                 .configure(routes::configure)
         })
@@ -97,6 +114,17 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// A browser-session cookie, or with "remember me" (`cookie.expiry_days > 0` in the
+/// credentials file) a persistent one that lives that long; the store keeps a session for
+/// `session_ttl` after its last use either way.
+fn session_lifecycle(session_ttl: std::time::Duration, remember: Option<std::time::Duration>) -> SessionLifecycle {
+    let secs = |d: std::time::Duration| actix_web::cookie::time::Duration::seconds(d.as_secs() as i64);
+    match remember {
+        Some(lifetime) => PersistentSession::default().session_ttl(secs(lifetime)).into(),
+        None => BrowserSession::default().state_ttl(secs(session_ttl)).into(),
     }
 }
 

@@ -137,7 +137,8 @@
   document.addEventListener("change", (e) => {
     const el = e.target;
     const form = widgetForm(el);
-    if (!form || !el.matches("input, select, textarea")) return;
+    // Auth forms (login, registration, …) are sent only by their submit button.
+    if (!form || form.matches(".rn-auth") || !el.matches("input, select, textarea")) return;
     if (el.type === "hidden" || el.type === "submit" || el.type === "button") return;
     send(form, null, false);
   });

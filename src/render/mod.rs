@@ -5,7 +5,7 @@
 
 use askama::Template;
 
-use crate::page::{ContainerId, Control, Element, MAIN, Page, SIDEBAR, ScriptError, WidgetView};
+use crate::page::{AuthFormView, ContainerId, Control, Element, MAIN, Page, SIDEBAR, ScriptError, WidgetView};
 
 /// What every widget form needs to post an event back.
 pub struct RenderContext<'a> {
@@ -56,6 +56,20 @@ struct WidgetHtml<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "auth_form.html")]
+struct AuthFormHtml<'a> {
+    f: &'a AuthFormView,
+    ctx: &'a RenderContext<'a>,
+}
+
+impl AuthFormHtml<'_> {
+    /// Auth forms post to `/{page}/auth/{action}`.
+    fn action(&self) -> String {
+        format!("/{}/auth/{}", self.ctx.page, self.f.action)
+    }
+}
+
+#[derive(Template)]
 #[template(path = "error_page.html")]
 struct ErrorPageHtml<'a> {
     title: &'a str,
@@ -70,6 +84,10 @@ impl ElementHtml<'_> {
 
     fn widget(&self, w: &WidgetView) -> String {
         WidgetHtml { w, ctx: self.ctx }.render().unwrap_or_default()
+    }
+
+    fn auth_form(&self, f: &AuthFormView) -> String {
+        AuthFormHtml { f, ctx: self.ctx }.render().unwrap_or_default()
     }
 }
 

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use actix_identity::Identity;
 use actix_session::Session;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_LENGTH, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -13,8 +14,8 @@ use super::forms;
 use crate::error::AppError;
 use crate::render::{self, NavLink, RenderContext};
 use crate::script::{CompiledScript, Registry, RunOutput, Runner};
-use crate::session_state::{Event, Flash, SessionData};
-use crate::session_store::{Store, TypedSession};
+use crate::session_state::{AuthRun, Event, Flash, SessionData};
+use crate::session_store::{Store, TypedSession, session_key_of};
 
 /// Shared by every worker.
 pub struct AppState {
@@ -23,9 +24,13 @@ pub struct AppState {
     pub store: Store,
     pub max_body_bytes: usize,
     pub reloads: crate::hot_reload::Reloads,
+    /// The authenticator; `None` without a credentials file.
+    pub auth: Option<crate::auth::Auth>,
+    /// Decrypts the session cookie, to name the session a logout ends.
+    pub cookie_key: actix_web::cookie::Key,
 }
 
-const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
+pub(super) const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index));
@@ -42,6 +47,7 @@ async fn show_page(
     req: HttpRequest,
     page: web::Path<String>,
     session: Session,
+    identity: Option<Identity>,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let script = app.script(&page)?;
@@ -61,7 +67,8 @@ async fn show_page(
         lock.release().await;
         return Ok(html_response(html));
     }
-    let output = app.rerun(&script, stored.clone(), None, query.clone()).await?;
+    let auth = app.auth_run(&req, identity.as_ref(), &session).await?;
+    let output = app.rerun(&script, stored.clone(), None, query.clone(), auth).await?;
     app.persist(&sid, &stored, &output.data).await?;
     lock.release().await;
     let root = view.root(&output, &query);
@@ -73,10 +80,11 @@ async fn post_event(
     page: web::Path<String>,
     payload: web::Payload,
     session: Session,
+    identity: Option<Identity>,
     app: web::Data<AppState>,
 ) -> HttpResponse {
     let fragment = wants_fragment(&req);
-    match handle_event(&req, &page, payload, session, &app, fragment).await {
+    match handle_event(&req, &page, payload, session, identity, &app, fragment).await {
         Ok(response) => response,
         Err(err) if fragment => err.plain_response(),
         Err(err) => actix_web::ResponseError::error_response(&err),
@@ -88,6 +96,7 @@ async fn handle_event(
     page: &str,
     payload: web::Payload,
     session: Session,
+    identity: Option<Identity>,
     app: &AppState,
     fragment: bool,
 ) -> Result<HttpResponse, AppError> {
@@ -104,53 +113,95 @@ async fn handle_event(
     let view = PageView { app, script: &script, csrf: &csrf };
     let lock = app.store.lock(&sid).await?;
     let stored = app.store.load(&sid).await?.unwrap_or_default();
+    let auth = app.auth_run(req, identity.as_ref(), &session).await?;
     // On an error the lock guard is dropped, which releases it.
-    let output = app.rerun(&script, stored.clone(), Some(form.event), query.clone()).await?;
-    let query = output.query.clone().unwrap_or(query);
-    let root = view.root(&output, &query);
-    let url = page_url(page, &query);
-    if fragment {
-        app.persist(&sid, &stored, &output.data).await?;
-        lock.release().await;
-        let mut response = html_response(root);
-        if output.query.is_some() {
-            response.headers_mut().insert("x-runnel-url".try_into().expect("valid"), url.try_into().expect("ascii"));
-        }
-        return Ok(response);
-    }
-    // Without JavaScript: keep the result for the GET after the redirect (post/redirect/get).
-    // One write holds both the new state and the flash.
-    let mut data = Arc::unwrap_or_clone(output.data);
-    data.flash = Some(Flash { page: page.to_owned(), html: root });
-    app.store.save(&sid, Arc::new(data)).await?;
+    let output = app.rerun(&script, stored.clone(), Some(form.event), query.clone(), auth).await?;
+    let answer = Answer { page, sid: &sid, stored: &stored, query, fragment };
+    let response = answer.send(&view, output).await?;
     lock.release().await;
-    Ok(HttpResponse::SeeOther().insert_header((LOCATION, url)).insert_header((CACHE_CONTROL, "no-store")).finish())
+    Ok(response)
+}
+
+/// How a rerun caused by a post is answered: the fragment for the page's script, or for a
+/// plain form post the result kept for the GET after a redirect (post/redirect/get).
+pub(super) struct Answer<'a> {
+    pub page: &'a str,
+    /// Where the session's data is saved (a login or logout gives a new one).
+    pub sid: &'a str,
+    /// What was loaded before the run; an unchanged state is not written.
+    pub stored: &'a SessionData,
+    pub query: BTreeMap<String, String>,
+    pub fragment: bool,
+}
+
+impl Answer<'_> {
+    pub async fn send(self, view: &PageView<'_>, output: RunOutput) -> Result<HttpResponse, AppError> {
+        let query = output.query.clone().unwrap_or(self.query);
+        let root = view.root(&output, &query);
+        let url = page_url(self.page, &query);
+        if self.fragment {
+            view.app.persist(self.sid, self.stored, &output.data).await?;
+            let mut response = html_response(root);
+            if output.query.is_some() {
+                response
+                    .headers_mut()
+                    .insert("x-runnel-url".try_into().expect("valid"), url.try_into().expect("ascii"));
+            }
+            return Ok(response);
+        }
+        // One write holds both the new state and the flash.
+        let mut data = Arc::unwrap_or_clone(output.data);
+        data.flash = Some(Flash { page: self.page.to_owned(), html: root });
+        view.app.store.save(self.sid, Arc::new(data)).await?;
+        Ok(HttpResponse::SeeOther().insert_header((LOCATION, url)).insert_header((CACHE_CONTROL, "no-store")).finish())
+    }
 }
 
 impl AppState {
-    fn script(&self, page: &str) -> Result<Arc<CompiledScript>, AppError> {
+    pub(super) fn script(&self, page: &str) -> Result<Arc<CompiledScript>, AppError> {
         crate::script::PageName::parse(page)
             .and_then(|name| self.registry.get(name.as_str()))
             .ok_or(AppError::PageNotFound)
     }
 
+    /// Who is logged in for this request, verified on the server (nobody when the
+    /// authenticator is off).
+    pub(super) async fn auth_run(
+        &self,
+        req: &HttpRequest,
+        identity: Option<&Identity>,
+        session: &TypedSession,
+    ) -> Result<AuthRun, AppError> {
+        let Some(auth) = &self.auth else { return Ok(AuthRun::default()) };
+        let username = identity.and_then(|i| i.id().ok());
+        let key = session_key_of(req, &self.cookie_key);
+        let viewer = auth.viewer(username.as_deref(), session.login_token().as_deref(), key.as_deref()).await?;
+        Ok(AuthRun { enabled: true, viewer, outcome: None })
+    }
+
     /// Runs the script on a blocking thread. The caller holds the session lock.
-    async fn rerun(
+    pub(super) async fn rerun(
         &self,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
         event: Option<Event>,
         query: BTreeMap<String, String>,
+        auth: AuthRun,
     ) -> Result<RunOutput, AppError> {
         let (runner, script) = (self.runner.clone(), script.clone());
-        web::block(move || runner.run(&script, &stored, event.as_ref(), query))
+        web::block(move || runner.run_as(&script, &stored, event.as_ref(), query, auth))
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
             .map_err(AppError::from)
     }
 
     /// Writes the session data back, only if the run changed it.
-    async fn persist(&self, sid: &str, stored: &SessionData, data: &Arc<SessionData>) -> Result<(), AppError> {
+    pub(super) async fn persist(
+        &self,
+        sid: &str,
+        stored: &SessionData,
+        data: &Arc<SessionData>,
+    ) -> Result<(), AppError> {
         if **data != *stored {
             self.store.save(sid, data.clone()).await?;
         }
@@ -159,10 +210,10 @@ impl AppState {
 }
 
 /// Renders one page for one session.
-struct PageView<'a> {
-    app: &'a AppState,
-    script: &'a CompiledScript,
-    csrf: &'a str,
+pub(super) struct PageView<'a> {
+    pub app: &'a AppState,
+    pub script: &'a CompiledScript,
+    pub csrf: &'a str,
 }
 
 impl PageView<'_> {
@@ -177,11 +228,11 @@ impl PageView<'_> {
         names.into_iter().map(|n| NavLink { label: n.label(), active: &n == current, name: n.to_string() }).collect()
     }
 
-    fn root(&self, output: &RunOutput, query: &BTreeMap<String, String>) -> String {
+    pub fn root(&self, output: &RunOutput, query: &BTreeMap<String, String>) -> String {
         render::fragment(&output.page, &self.nav(), &self.context(query))
     }
 
-    fn document(&self, root: String) -> String {
+    pub fn document(&self, root: String) -> String {
         let ctx = self.context(&BTreeMap::new());
         render::document(&ctx, &self.script.name.label(), root)
     }
@@ -191,11 +242,11 @@ fn page_url(path: &str, query: &BTreeMap<String, String>) -> String {
     if query.is_empty() { format!("/{path}") } else { format!("/{path}?{}", forms::encode_query(query)) }
 }
 
-fn wants_fragment(req: &HttpRequest) -> bool {
+pub(super) fn wants_fragment(req: &HttpRequest) -> bool {
     req.headers().get(FRAGMENT_HEADER).is_some_and(|v| v == "1")
 }
 
-fn html_response(body: String) -> HttpResponse {
+pub(super) fn html_response(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((CACHE_CONTROL, "no-store"))

@@ -10,7 +10,7 @@ use super::diagnostic;
 use super::registry::CompiledScript;
 use crate::config::ScriptLimits;
 use crate::page::Page;
-use crate::session_state::{AppliedEvent, Callback, Event, EventError, PageWidgets, SessionData, apply_event};
+use crate::session_state::{AppliedEvent, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, apply_event};
 use crate::widgets::context::{RERUN, RunContext, RunScope, STOP};
 use crate::widgets::convert_json_map;
 
@@ -67,6 +67,18 @@ impl Runner {
         event: Option<&Event>,
         query: BTreeMap<String, String>,
     ) -> Result<RunOutput, EventError> {
+        self.run_as(script, stored, event, query, AuthRun::default())
+    }
+
+    /// [`Runner::run`] for a viewer the host verified, and the auth form this run answers.
+    pub fn run_as(
+        &self,
+        script: &CompiledScript,
+        stored: &SessionData,
+        event: Option<&Event>,
+        query: BTreeMap<String, String>,
+        auth: AuthRun,
+    ) -> Result<RunOutput, EventError> {
         let page_name = script.name.as_str();
         let mut data = stored.clone();
         let applied = match event {
@@ -81,7 +93,7 @@ impl Runner {
                 return Ok(RunOutput { page, data: Arc::new(data), query: None });
             }
         };
-        let mut output = self.run_program(script, &ast, data, applied, query);
+        let mut output = self.run_program(script, &ast, data, applied, query, auth);
         output.page.notice = script.pending_error.clone();
         Ok(output)
     }
@@ -93,6 +105,7 @@ impl Runner {
         mut data: SessionData,
         applied: AppliedEvent,
         query: BTreeMap<String, String>,
+        auth: AuthRun,
     ) -> RunOutput {
         let page_name = script.name.as_str().to_owned();
         let mut previous = data.pages.remove(&page_name).unwrap_or_default();
@@ -102,7 +115,12 @@ impl Runner {
         let mut query_changed = false;
         for attempt in 0..=self.limits.max_reruns {
             let _deadline = Deadline::start(self.limits.max_run_time);
-            let scope = RunScope::install(RunContext::new(state, previous.clone(), pressed.take(), query));
+            // The auth keys always come from the verified viewer, whatever the script wrote.
+            crate::widgets::write_auth_keys(&mut state, &auth);
+            let mut context = RunContext::new(state, previous.clone(), pressed.take(), query);
+            // The form's outcome belongs to the first attempt only, as a button press does.
+            context.auth = if attempt == 0 { auth.clone() } else { AuthRun { outcome: None, ..auth.clone() } };
+            let scope = RunScope::install(context);
             let ending = self.attempt(ast, callback.take());
             let context = scope.finish();
             (state, query) = (context.state, context.query);
@@ -129,6 +147,7 @@ impl Runner {
                 Ending::Finished => {}
             }
             data.pages.insert(page_name, widgets);
+            crate::widgets::write_auth_keys(&mut state, &auth);
             data.state = crate::widgets::convert_state_back(&state);
             return RunOutput { page, data: Arc::new(data), query: query_changed.then_some(query) };
         }

@@ -2,6 +2,7 @@
 //! and how an event from the browser is checked and applied before the next run.
 //! Plain data and pure functions: no Rhai, no HTTP, no store.
 
+mod auth;
 mod event;
 mod spec;
 
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use auth::{AuthAction, AuthFormSpec, AuthOutcome, AuthRun, Viewer};
 pub use event::{AppliedEvent, Event, EventError, apply_event};
 pub use spec::{WidgetSpec, widget_id};
 

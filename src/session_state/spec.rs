@@ -38,6 +38,10 @@ pub enum WidgetSpec {
     Text {
         max_chars: Option<usize>,
     },
+    /// An authenticator form: it posts to its own address, never as a widget event.
+    AuthForm {
+        form: super::AuthFormSpec,
+    },
 }
 
 impl WidgetSpec {
@@ -86,6 +90,7 @@ impl WidgetSpec {
                 }
                 Ok(Value::String(text.to_owned()))
             }
+            Self::AuthForm { .. } => Err("an authenticator form is sent to its own address, not as an event".into()),
         }
     }
 }
@@ -94,7 +99,7 @@ impl WidgetSpec {
     /// Whether a stored value (or one a script put in `state[key]`) lies in this domain.
     pub fn accepts(&self, value: &Value) -> bool {
         match (self, value) {
-            (Self::Button, _) => true,
+            (Self::Button | Self::AuthForm { .. }, _) => true,
             (Self::Bool, Value::Bool(_)) => true,
             (Self::Choice { options }, v) => options.contains(v) || (options.is_empty() && v.is_null()),
             (Self::MultiChoice { options }, Value::Array(items)) => items.iter().all(|i| options.contains(i)),

@@ -9,6 +9,8 @@ use crate::session_state::SessionData;
 /// Independent locks; a session id always maps to the same one. Two sessions share a lock
 /// only by chance, which costs a little waiting and never correctness.
 const LOCK_STRIPES: usize = 1024;
+/// "No expiry" for values kept until deleted (a century is far enough).
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 86_400);
 
 pub struct MemoryStore {
     ttl: Duration,
@@ -16,6 +18,8 @@ pub struct MemoryStore {
     records: Mutex<HashMap<String, Expiring<HashMap<String, String>>>>,
     /// Session data by our session id.
     data: Mutex<HashMap<String, Expiring<Arc<SessionData>>>>,
+    /// Small shared values (login tokens, generations, failure counters) by key.
+    values: Mutex<HashMap<String, Expiring<String>>>,
     locks: Vec<Arc<tokio::sync::Mutex<()>>>,
     /// How many times session data was written (tests check that unchanged state is not).
     writes: std::sync::atomic::AtomicU64,
@@ -32,6 +36,7 @@ impl MemoryStore {
             ttl,
             records: Mutex::default(),
             data: Mutex::default(),
+            values: Mutex::default(),
             locks: (0..LOCK_STRIPES).map(|_| Arc::default()).collect(),
             writes: Default::default(),
         }
@@ -92,6 +97,44 @@ impl MemoryStore {
         self.records.lock().expect("memory store poisoned").remove(key);
     }
 
+    pub fn delete_data(&self, sid: &str) {
+        self.data.lock().expect("memory store poisoned").remove(sid);
+    }
+
+    /// Stores a value; `ttl` of `None` keeps it until it is deleted.
+    pub fn put_value(&self, key: &str, value: String, ttl: Option<Duration>) {
+        let expires = ttl.map_or(Instant::now() + FOREVER, |t| Instant::now() + t);
+        self.values.lock().expect("memory store poisoned").insert(key.to_owned(), Expiring { value, expires });
+    }
+
+    /// The value, if present; with `touch` its expiry is pushed to now + `touch`.
+    pub fn get_value(&self, key: &str, touch: Option<Duration>) -> Option<String> {
+        let mut map = self.values.lock().expect("memory store poisoned");
+        let now = Instant::now();
+        let entry = map.get_mut(key).filter(|e| e.expires > now)?;
+        if let Some(ttl) = touch {
+            entry.expires = now + ttl;
+        }
+        Some(entry.value.clone())
+    }
+
+    pub fn delete_value(&self, key: &str) {
+        self.values.lock().expect("memory store poisoned").remove(key);
+    }
+
+    /// Adds one to a counter (missing or expired counts as 0); `ttl` applies when it is new.
+    pub fn increment(&self, key: &str, ttl: Option<Duration>) -> i64 {
+        let mut map = self.values.lock().expect("memory store poisoned");
+        let now = Instant::now();
+        let current = map.get(key).filter(|e| e.expires > now);
+        let (count, expires) = match current {
+            Some(e) => (e.value.parse::<i64>().unwrap_or(0) + 1, e.expires),
+            None => (1, ttl.map_or(now + FOREVER, |t| now + t)),
+        };
+        map.insert(key.to_owned(), Expiring { value: count.to_string(), expires });
+        count
+    }
+
     /// How many sessions hold data (for benchmarks and tests).
     pub fn session_count(&self) -> usize {
         self.data.lock().expect("memory store poisoned").len()
@@ -102,6 +145,7 @@ impl MemoryStore {
         let now = Instant::now();
         self.records.lock().expect("memory store poisoned").retain(|_, e| e.expires > now);
         self.data.lock().expect("memory store poisoned").retain(|_, e| e.expires > now);
+        self.values.lock().expect("memory store poisoned").retain(|_, e| e.expires > now);
     }
 
     /// Sweeps once a minute until the store is dropped.

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
-pub use typed::TypedSession;
+pub use typed::{LOGIN_TOKEN, TypedSession, session_key_of};
 
 use crate::config::StoreSettings;
 use crate::session_state::SessionData;
@@ -88,6 +88,61 @@ impl Store {
                 Ok(())
             }
             Self::Redis(store) => store.save_data(sid, &data).await,
+        }
+    }
+
+    /// Deletes a session's data (the old id after a logout or a login).
+    pub async fn delete(&self, sid: &str) -> StoreResult<()> {
+        match self {
+            Self::Memory(store) => Ok(store.delete_data(sid)),
+            Self::Redis(store) => store.delete_data(sid).await,
+        }
+    }
+
+    /// Deletes an actix-session record by its session key (the cookie's value).
+    pub async fn delete_session_key(&self, key: &str) -> StoreResult<()> {
+        match self {
+            Self::Memory(store) => Ok(store.delete_record(key)),
+            Self::Redis(store) => store.delete_record(key).await,
+        }
+    }
+
+    /// The actix-session record of a session key.
+    pub async fn session_record(&self, key: &str) -> StoreResult<Option<std::collections::HashMap<String, String>>> {
+        match self {
+            Self::Memory(store) => Ok(store.load_record(key)),
+            Self::Redis(store) => store.load_record(key).await,
+        }
+    }
+
+    /// A small shared value (auth bookkeeping); `ttl` of `None` keeps it until deleted.
+    pub async fn put_value(&self, key: &str, value: String, ttl: Option<Duration>) -> StoreResult<()> {
+        match self {
+            Self::Memory(store) => Ok(store.put_value(key, value, ttl)),
+            Self::Redis(store) => store.put_value(key, value, ttl).await,
+        }
+    }
+
+    /// Reads a value; `touch` pushes its expiry to now + `touch` in the same step.
+    pub async fn get_value(&self, key: &str, touch: Option<Duration>) -> StoreResult<Option<String>> {
+        match self {
+            Self::Memory(store) => Ok(store.get_value(key, touch)),
+            Self::Redis(store) => store.get_value(key, touch).await,
+        }
+    }
+
+    pub async fn delete_value(&self, key: &str) -> StoreResult<()> {
+        match self {
+            Self::Memory(store) => Ok(store.delete_value(key)),
+            Self::Redis(store) => store.delete_value(key).await,
+        }
+    }
+
+    /// Adds one to a counter; a new counter gets `ttl`.
+    pub async fn increment(&self, key: &str, ttl: Option<Duration>) -> StoreResult<i64> {
+        match self {
+            Self::Memory(store) => Ok(store.increment(key, ttl)),
+            Self::Redis(store) => store.increment(key, ttl).await,
         }
     }
 

@@ -16,6 +16,7 @@ use crate::session_state::SessionData;
 const RECORD_PREFIX: &str = "runnel:session:";
 const DATA_PREFIX: &str = "runnel:data:";
 const LOCK_PREFIX: &str = "runnel:lock:";
+const VALUE_PREFIX: &str = "runnel:auth:";
 /// A lock outlives a crashed holder by at most this long.
 const LOCK_LEASE: Duration = Duration::from_secs(15);
 /// How long an event waits for the events before it in the same session.
@@ -24,6 +25,13 @@ const LOCK_WAIT: Duration = Duration::from_secs(10);
 /// Deletes the lock only if we still hold it.
 const RELEASE_LUA: &str = r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
+"#;
+
+/// Increments a counter and gives a new one its expiry (0 = none).
+const INCREMENT_LUA: &str = r#"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
 "#;
 
 #[derive(Clone)]
@@ -122,6 +130,53 @@ impl RedisStore {
         self.writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.run("save", |mut c| async move {
             redis::cmd("SET").arg(key).arg(text).arg("EX").arg(ttl).query_async::<()>(&mut c).await
+        })
+        .await
+    }
+
+    pub async fn delete_data(&self, sid: &str) -> StoreResult<()> {
+        let key = format!("{DATA_PREFIX}{sid}");
+        self.run("delete data", |mut c| async move { redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await }).await
+    }
+
+    pub async fn put_value(&self, key: &str, value: String, ttl: Option<Duration>) -> StoreResult<()> {
+        let key = format!("{VALUE_PREFIX}{key}");
+        self.run("put value", |mut c| async move {
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(key).arg(value);
+            if let Some(ttl) = ttl {
+                cmd.arg("PX").arg(ttl.as_millis().max(1) as u64);
+            }
+            cmd.query_async::<()>(&mut c).await
+        })
+        .await
+    }
+
+    pub async fn get_value(&self, key: &str, touch: Option<Duration>) -> StoreResult<Option<String>> {
+        let key = format!("{VALUE_PREFIX}{key}");
+        self.run("get value", |mut c| async move {
+            let mut cmd = redis::cmd(if touch.is_some() { "GETEX" } else { "GET" });
+            cmd.arg(key);
+            if let Some(ttl) = touch {
+                cmd.arg("PX").arg(ttl.as_millis().max(1) as u64);
+            }
+            cmd.query_async(&mut c).await
+        })
+        .await
+    }
+
+    pub async fn delete_value(&self, key: &str) -> StoreResult<()> {
+        let key = format!("{VALUE_PREFIX}{key}");
+        self.run("delete value", |mut c| async move { redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await })
+            .await
+    }
+
+    /// INCR, and on the first increment an expiry (one atomic script).
+    pub async fn increment(&self, key: &str, ttl: Option<Duration>) -> StoreResult<i64> {
+        let key = format!("{VALUE_PREFIX}{key}");
+        let ttl_ms = ttl.map_or(0, |t| t.as_millis().max(1) as u64);
+        self.run("increment", |mut c| async move {
+            redis::cmd("EVAL").arg(INCREMENT_LUA).arg(1).arg(key).arg(ttl_ms).query_async(&mut c).await
         })
         .await
     }

@@ -8,8 +8,19 @@ use super::random_token;
 
 const SID: &str = "sid";
 const CSRF: &str = "csrf";
+/// The session's login token (see `crate::auth::logins`); absent when nobody is logged in.
+pub const LOGIN_TOKEN: &str = "login";
 
 pub struct TypedSession(Session);
+
+/// The session key in the request's session cookie (decrypted with the cookie key), which
+/// names the session in the store. Handlers need it to end a session the store cannot reach.
+pub fn session_key_of(req: &actix_web::HttpRequest, key: &actix_web::cookie::Key) -> Option<String> {
+    let cookie = req.cookie(crate::startup::SESSION_COOKIE)?;
+    let mut jar = actix_web::cookie::CookieJar::new();
+    jar.add_original(cookie);
+    jar.private(key).get(crate::startup::SESSION_COOKIE).map(|c| c.value().to_owned())
+}
 
 impl TypedSession {
     pub fn new(session: Session) -> Self {
@@ -35,6 +46,40 @@ impl TypedSession {
     /// The session id, if this browser has a session already.
     pub fn sid(&self) -> Option<String> {
         self.get(SID)
+    }
+
+    pub fn csrf(&self) -> Option<String> {
+        self.get(CSRF)
+    }
+
+    pub fn login_token(&self) -> Option<String> {
+        self.get(LOGIN_TOKEN)
+    }
+
+    /// After a login: a new session key (the old one is deleted), a new session id and CSRF
+    /// token, and the login token. Nothing from before the login identifies this session.
+    pub fn start_login(&self, token: &str) -> (String, String) {
+        self.0.renew();
+        let (sid, csrf) = (random_token(), random_token());
+        let _ = self.0.insert(SID, &sid);
+        let _ = self.0.insert(CSRF, &csrf);
+        let _ = self.0.insert(LOGIN_TOKEN, token);
+        (sid, csrf)
+    }
+
+    /// After a logout: a new session key (the old one is deleted) and session id, no login
+    /// token. The CSRF token stays, so the user's other tabs keep working, logged out.
+    pub fn end_login(&self) -> String {
+        self.0.renew();
+        self.0.remove(LOGIN_TOKEN);
+        let sid = random_token();
+        let _ = self.0.insert(SID, &sid);
+        sid
+    }
+
+    /// Keeps the session but swaps its login token (after a password change).
+    pub fn replace_login_token(&self, token: &str) {
+        let _ = self.0.insert(LOGIN_TOKEN, token);
     }
 
     /// Whether `token` is this session's CSRF token (constant-time).

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhai::{Dynamic, EvalAltResult, Map, Position};
 
 use crate::page::Page;
-use crate::session_state::{PageWidgets, WidgetRecord};
+use crate::session_state::{AuthRun, PageWidgets, WidgetRecord};
 
 /// Why a run ended early on purpose.
 pub const STOP: &str = "runnel:stop";
@@ -28,6 +28,8 @@ pub struct RunContext {
     pub query_changed: bool,
     /// Keys of `state` that mirror a widget drawn in the previous run.
     pub widget_keys: BTreeSet<String>,
+    /// Who is logged in, and the auth form this run answers.
+    pub auth: AuthRun,
 }
 
 impl RunContext {
@@ -42,6 +44,7 @@ impl RunContext {
             query,
             query_changed: false,
             widget_keys,
+            auth: AuthRun::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! called on its own (it draws into the main area) or as a method of a container
 //! (`sidebar().button("Go")`), so each is registered in both forms by [`placed!`].
 
+mod auth;
 pub mod context;
 mod control;
 mod convert;
@@ -51,8 +52,10 @@ pub fn register(engine: &mut Engine) {
     input::register(engine);
     layout::register(engine);
     control::register(engine);
+    auth::register(engine);
 }
 
+pub use auth::{AUTH_KEYS, write_auth_keys};
 pub use state::StateMap;
 
 /// The stored state map as Rhai values, at the start of a run.

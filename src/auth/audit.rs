@@ -1,0 +1,48 @@
+//! The audit log: one structured event per security-relevant action, under the tracing target
+//! `runnel::audit`, with the username and the client address. Never a password, a cookie, a
+//! token or a hash: callers pass only these three fields.
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditEvent {
+    LoginSucceeded,
+    LoginFailed,
+    LockedOut,
+    RateLimited,
+    LoggedOut,
+    LogoutUnconfirmed,
+    LoggedOutEverywhere,
+    Registered,
+    RegistrationRefused,
+    PasswordReset,
+    PasswordForgotten,
+    UsernameForgotten,
+    DetailsUpdated,
+    PasswordRehashed,
+}
+
+impl AuditEvent {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::LoginSucceeded => "login_succeeded",
+            Self::LoginFailed => "login_failed",
+            Self::LockedOut => "locked_out",
+            Self::RateLimited => "rate_limited",
+            Self::LoggedOut => "logged_out",
+            Self::LogoutUnconfirmed => "logout_unconfirmed",
+            Self::LoggedOutEverywhere => "logged_out_everywhere",
+            Self::Registered => "registered",
+            Self::RegistrationRefused => "registration_refused",
+            Self::PasswordReset => "password_reset",
+            Self::PasswordForgotten => "password_forgotten",
+            Self::UsernameForgotten => "username_forgotten",
+            Self::DetailsUpdated => "details_updated",
+            Self::PasswordRehashed => "password_rehashed",
+        }
+    }
+}
+
+/// Writes one audit event.
+pub fn record(event: AuditEvent, username: &str, client: &str) {
+    tracing::info!(target: "runnel::audit", event = event.name(), username, client, "audit");
+}

@@ -1,0 +1,391 @@
+//! The credentials file, in Streamlit-Authenticator's `config.yaml` layout, so an existing file
+//! works unchanged. Reads re-check the file's stamp and reload an edited file; writes are
+//! serialized (a process mutex plus a lock file for other processes) and atomic (temp file,
+//! fsync, rename, fsync of the folder), so a crash never leaves a half-written file.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use serde_norway::Value;
+use sha2::{Digest, Sha256};
+
+use super::password;
+
+/// The whole file. Unknown keys are kept, so a write never drops what another tool put there.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CredentialsDoc {
+    #[serde(default)]
+    pub cookie: CookieSection,
+    #[serde(default)]
+    pub credentials: UsersSection,
+    #[serde(rename = "pre-authorized", alias = "preauthorized", default, skip_serializing_if = "Option::is_none")]
+    pub pre_authorized: Option<PreAuthorized>,
+    #[serde(flatten)]
+    extra: BTreeMap<String, Value>,
+}
+
+/// `cookie`: only `expiry_days` is used. `name` and `key` are accepted and ignored: the host's
+/// session cookie is signed with the configured session key, never a key from this file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CookieSection {
+    #[serde(default = "default_expiry_days")]
+    pub expiry_days: f64,
+    #[serde(flatten)]
+    extra: BTreeMap<String, Value>,
+}
+
+impl Default for CookieSection {
+    fn default() -> Self {
+        Self { expiry_days: default_expiry_days(), extra: BTreeMap::new() }
+    }
+}
+
+fn default_expiry_days() -> f64 {
+    30.0
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UsersSection {
+    #[serde(default)]
+    pub usernames: BTreeMap<String, UserEntry>,
+    #[serde(flatten)]
+    extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PreAuthorized {
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(flatten)]
+    extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UserEntry {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Older Streamlit-Authenticator files have one `name` instead of first and last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_login_attempts: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logged_in: Option<bool>,
+    #[serde(flatten)]
+    extra: BTreeMap<String, Value>,
+}
+
+impl UserEntry {
+    pub fn new(email: &str, first_name: &str, last_name: &str, password_hash: String, roles: Vec<String>) -> Self {
+        Self {
+            email: email.to_owned(),
+            first_name: Some(first_name.to_owned()),
+            last_name: Some(last_name.to_owned()),
+            password: password_hash,
+            roles: Some(roles),
+            failed_login_attempts: Some(0),
+            logged_in: Some(false),
+            ..Self::default()
+        }
+    }
+
+    /// The display name: first and last name, else the old single `name`.
+    pub fn display_name(&self) -> String {
+        let parts: Vec<&str> = [&self.first_name, &self.last_name].into_iter().flatten().map(String::as_str).collect();
+        if parts.is_empty() { self.name.clone().unwrap_or_default() } else { parts.join(" ") }
+    }
+
+    pub fn roles(&self) -> Vec<String> {
+        self.roles.clone().unwrap_or_default()
+    }
+
+    /// Changes whenever the password hash changes (a session stores it to notice that).
+    pub fn fingerprint(&self) -> String {
+        let digest = Sha256::digest(self.password.as_bytes());
+        digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl CredentialsDoc {
+    pub fn user(&self, username: &str) -> Option<&UserEntry> {
+        self.credentials.usernames.get(&normalize_username(username))
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Option<(&String, &UserEntry)> {
+        self.credentials.usernames.iter().find(|(_, u)| u.email.eq_ignore_ascii_case(email.trim()))
+    }
+
+    pub fn is_pre_authorized(&self, email: &str) -> bool {
+        self.pre_authorized.as_ref().is_some_and(|p| p.emails.iter().any(|e| e.eq_ignore_ascii_case(email.trim())))
+    }
+
+    /// Takes an email off the pre-authorized list once it has registered.
+    pub fn consume_pre_authorization(&mut self, email: &str) {
+        if let Some(list) = self.pre_authorized.as_mut() {
+            list.emails.retain(|e| !e.eq_ignore_ascii_case(email.trim()));
+        }
+    }
+
+    /// Every password must be a hash: a plaintext one stops the start.
+    fn validate(&self, path: &Path) -> anyhow::Result<()> {
+        for (name, user) in &self.credentials.usernames {
+            if !password::is_hash(&user.password) {
+                bail!(
+                    "{}: the password of user {name:?} is not an argon2 or bcrypt hash. Plaintext passwords \
+                     are refused: make a hash with `runnel hash-password` and put it in the file",
+                    path.display()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Usernames are matched case-insensitively, as Streamlit-Authenticator does.
+pub fn normalize_username(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// When the file was last seen: a change of either means it was edited.
+type Stamp = Option<(SystemTime, u64)>;
+
+/// The credentials file and the last good version of it.
+pub struct Credentials {
+    path: PathBuf,
+    current: RwLock<(Arc<CredentialsDoc>, Stamp)>,
+    /// Serializes this process's writers; the lock file serializes other processes.
+    writer: Mutex<()>,
+}
+
+impl Credentials {
+    /// Reads and checks the file; a missing file or a plaintext password is an error.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let (doc, stamp) = read(path)?;
+        Ok(Self { path: path.to_owned(), current: RwLock::new((Arc::new(doc), stamp)), writer: Mutex::new(()) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The current contents, reloaded first if the file was edited. An edit that does not
+    /// parse (or has a plaintext password) is logged and the last good version stays.
+    pub fn doc(&self) -> Arc<CredentialsDoc> {
+        let seen = self.current.read().expect("credentials lock poisoned").1;
+        if stamp_of(&self.path) != seen {
+            match read(&self.path) {
+                Ok((doc, stamp)) => {
+                    *self.current.write().expect("credentials lock poisoned") = (Arc::new(doc), stamp);
+                    tracing::info!(path = %self.path.display(), "credentials file reloaded");
+                }
+                Err(err) => {
+                    tracing::error!(error = %format!("{err:#}"), "credentials file edit refused; keeping the last good version");
+                    self.current.write().expect("credentials lock poisoned").1 = stamp_of(&self.path);
+                }
+            }
+        }
+        self.current.read().expect("credentials lock poisoned").0.clone()
+    }
+
+    /// Reads the file afresh, applies `change`, and writes it back atomically, all under the
+    /// writer locks, so concurrent changes never lose one another. Blocking: call it off the
+    /// async threads. `change` returning `Err` writes nothing.
+    pub fn modify<T>(
+        &self,
+        change: impl FnOnce(&mut CredentialsDoc) -> Result<T, String>,
+    ) -> anyhow::Result<Result<T, String>> {
+        let _guard = self.writer.lock().expect("credentials writer poisoned");
+        let lock_file = lock_file(&self.path)?;
+        lock_file.lock().context("locking the credentials file")?;
+        let (mut doc, _) = read(&self.path)?;
+        let outcome = change(&mut doc);
+        if outcome.is_ok() {
+            write_atomically(&self.path, &serde_norway::to_string(&doc)?)?;
+            *self.current.write().expect("credentials lock poisoned") = (Arc::new(doc), stamp_of(&self.path));
+        }
+        drop(lock_file);
+        Ok(outcome)
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<(CredentialsDoc, Stamp)> {
+    let stamp = stamp_of(path);
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let doc: CredentialsDoc = serde_norway::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    doc.validate(path)?;
+    Ok((doc, stamp))
+}
+
+fn stamp_of(path: &Path) -> Stamp {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+fn lock_file(path: &Path) -> anyhow::Result<File> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("opening {}", lock_path.display()))
+}
+
+/// Temp file beside the target, fsync, rename over it, fsync the folder.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temp = dir.join(format!(".{name}.{}.tmp", super::super::session_store::random_token()));
+    let result = (|| {
+        let mut file = File::create(&temp)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            file.set_permissions(meta.permissions())?;
+        }
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)?;
+        File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+cookie:
+  expiry_days: 30
+  key: some_signature_key
+  name: some_cookie_name
+credentials:
+  usernames:
+    jsmith:
+      email: jsmith@gmail.com
+      failed_login_attempts: 0
+      first_name: John
+      last_name: Smith
+      logged_in: false
+      password: HASH
+      roles:
+      - admin
+      password_hint: the one
+pre-authorized:
+  emails:
+  - melsby@gmail.com
+"#;
+
+    fn sample_file(hash: &str) -> (PathBuf, Credentials) {
+        let dir = std::env::temp_dir().join(format!("runnel-cred-{}", crate::session_store::random_token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.yaml");
+        std::fs::write(&path, SAMPLE.replace("HASH", hash)).unwrap();
+        let credentials = Credentials::open(&path).unwrap();
+        (path, credentials)
+    }
+
+    #[test]
+    fn a_streamlit_authenticator_file_loads_with_its_users_and_pre_authorized_emails() {
+        let (_, credentials) = sample_file(&bcrypt::hash("pw", 4).unwrap());
+        let doc = credentials.doc();
+        let user = doc.user("JSmith").unwrap();
+        assert_eq!(user.display_name(), "John Smith");
+        assert_eq!(user.roles(), ["admin"]);
+        assert!(doc.is_pre_authorized("Melsby@gmail.com"));
+        assert_eq!(doc.cookie.expiry_days, 30.0);
+    }
+
+    #[test]
+    fn a_plaintext_password_stops_the_start_with_a_clear_message() {
+        let dir = std::env::temp_dir().join(format!("runnel-cred-{}", crate::session_store::random_token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.yaml");
+        std::fs::write(&path, SAMPLE.replace("HASH", "abc123")).unwrap();
+        let message = format!("{:#}", Credentials::open(&path).err().unwrap());
+        assert!(message.contains("jsmith") && message.contains("runnel hash-password"), "{message}");
+    }
+
+    #[test]
+    fn a_write_keeps_unknown_keys_and_leaves_no_temp_files() {
+        let (path, credentials) = sample_file(&bcrypt::hash("pw", 4).unwrap());
+        credentials
+            .modify(|doc| {
+                doc.credentials.usernames.get_mut("jsmith").unwrap().email = "new@example.com".into();
+                Ok(())
+            })
+            .unwrap()
+            .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("new@example.com") && text.contains("password_hint") && text.contains("some_cookie_name")
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn concurrent_registrations_never_lose_a_user() {
+        let (path, credentials) = sample_file(&bcrypt::hash("pw", 4).unwrap());
+        let credentials = Arc::new(credentials);
+        let threads: Vec<_> = (0..16)
+            .map(|i| {
+                let credentials = credentials.clone();
+                std::thread::spawn(move || {
+                    credentials
+                        .modify(|doc| {
+                            let user = UserEntry::new(
+                                "u@x.org",
+                                "U",
+                                "X",
+                                doc.credentials.usernames["jsmith"].password.clone(),
+                                vec![],
+                            );
+                            doc.credentials.usernames.insert(format!("user{i}"), user);
+                            Ok(())
+                        })
+                        .unwrap()
+                        .unwrap();
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        let fresh = Credentials::open(&path).unwrap();
+        assert_eq!(fresh.doc().credentials.usernames.len(), 17);
+    }
+
+    #[test]
+    fn an_edited_file_is_reloaded_and_a_broken_edit_keeps_the_last_good_version() {
+        let hash = bcrypt::hash("pw", 4).unwrap();
+        let (path, credentials) = sample_file(&hash);
+        let before = credentials.doc().user("jsmith").unwrap().fingerprint();
+        let other = bcrypt::hash("other", 4).unwrap();
+        std::fs::write(&path, SAMPLE.replace("HASH", &other).replace("John", "Johnny")).unwrap();
+        let after = credentials.doc();
+        assert_eq!(after.user("jsmith").unwrap().first_name.as_deref(), Some("Johnny"));
+        assert_ne!(after.user("jsmith").unwrap().fingerprint(), before);
+        std::fs::write(&path, "credentials: [not, a, map").unwrap();
+        assert!(credentials.doc().user("jsmith").is_some());
+    }
+}

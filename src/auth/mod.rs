@@ -1,0 +1,117 @@
+//! The authenticator's host side: the credentials file, password hashing, logins and their
+//! revocation, lockout and rate limits, and the audit log. The script side (the forms) is in
+//! `crate::widgets` (auth); the HTTP side (sessions, cookies, reruns) in `crate::routes` (auth).
+//!
+//! Who is logged in is decided here on every request, from the server-side login behind the
+//! session, never from anything a script or a browser wrote.
+
+pub mod actions;
+pub mod audit;
+pub mod credentials;
+pub mod limits;
+pub mod logins;
+pub mod password;
+mod pending;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use credentials::Credentials;
+pub use logins::Logins;
+pub use password::Hasher;
+pub use pending::PendingLogouts;
+
+use crate::session_state::Viewer;
+use crate::session_store::{Store, StoreResult};
+
+/// How the authenticator behaves; from [`crate::config::Settings`].
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Failed logins of one account within `lockout` before it is locked for `lockout`.
+    pub max_login_attempts: u32,
+    pub lockout: Duration,
+    /// A login ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A login ends this long after it began, however active (`None`: from the file's
+    /// `cookie.expiry_days`, or one day when that is 0).
+    pub absolute_timeout: Option<Duration>,
+    /// Auth form posts per client address and minute.
+    pub attempts_per_minute: u32,
+    /// Password hashes computed at once (each takes ~19 MiB).
+    pub hash_concurrency: usize,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            max_login_attempts: 5,
+            lockout: Duration::from_secs(900),
+            idle_timeout: Duration::from_secs(86_400),
+            absolute_timeout: None,
+            attempts_per_minute: 30,
+            hash_concurrency: 2,
+        }
+    }
+}
+
+/// Everything the auth routes need. Cloning is cheap.
+#[derive(Clone)]
+pub struct Auth {
+    pub credentials: Arc<Credentials>,
+    pub hasher: Hasher,
+    pub logins: Logins,
+    pub limiter: Arc<limits::ClientLimiter>,
+    pub settings: AuthSettings,
+    pub pending: PendingLogouts,
+    /// The session cookie lives this long in the browser; `None` for a browser session.
+    pub cookie_lifetime: Option<Duration>,
+}
+
+impl Auth {
+    pub fn new(credentials: Credentials, store: Store, settings: AuthSettings) -> Self {
+        let expiry_days = credentials.doc().cookie.expiry_days;
+        let cookie_lifetime = (expiry_days > 0.0).then(|| Duration::from_secs_f64((expiry_days * 86_400.0).min(3.0e9)));
+        let absolute = settings.absolute_timeout.or(cookie_lifetime).unwrap_or(Duration::from_secs(86_400));
+        password::warm_up();
+        let logins = Logins::new(store.clone(), settings.idle_timeout, absolute);
+        Self {
+            credentials: Arc::new(credentials),
+            hasher: Hasher::new(settings.hash_concurrency),
+            pending: PendingLogouts::new(store, logins.clone()),
+            logins,
+            limiter: Arc::new(limits::ClientLimiter::new(settings.attempts_per_minute)),
+            settings,
+            cookie_lifetime,
+        }
+    }
+
+    /// The verified viewer of a request: the identity, the login token behind it and the
+    /// user in the credentials file must all agree, or nobody is logged in. A session whose
+    /// logout could not reach the store (`session_key` pending) is never trusted again.
+    pub async fn viewer(
+        &self,
+        identity: Option<&str>,
+        token: Option<&str>,
+        session_key: Option<&str>,
+    ) -> StoreResult<Option<Viewer>> {
+        let (Some(identity), Some(token)) = (identity, token) else { return Ok(None) };
+        if session_key.is_some_and(|key| self.pending.contains(key)) {
+            return Ok(None);
+        }
+        let Some(login) = self.logins.check(token).await? else { return Ok(None) };
+        if login.username != identity {
+            return Ok(None);
+        }
+        let doc = self.credentials.doc();
+        let Some(user) = doc.user(&login.username).filter(|u| u.fingerprint() == login.fingerprint) else {
+            // Removed from the file, or the password changed since this login.
+            return Ok(None);
+        };
+        Ok(Some(Viewer {
+            username: login.username.clone(),
+            name: user.display_name(),
+            email: user.email.clone(),
+            roles: user.roles(),
+        }))
+    }
+}

@@ -1,0 +1,327 @@
+//! The authenticator, as scripts see it (names follow Streamlit-Authenticator):
+//! `let auth = authenticator();` then `auth.login()`, `auth.logout()`, `auth.register_user()`,
+//! `auth.reset_password()`, `auth.forgot_password()`, `auth.forgot_username()`,
+//! `auth.update_user_details()`, `auth.require_role(role)` and `auth.logout_everywhere()`.
+//!
+//! These functions only draw forms and report results. Checking passwords, logging in and
+//! out and writing the credentials file happen in the host (`crate::auth`) when a form is
+//! posted, before the run that shows the result; who is logged in comes from the host too.
+
+use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, Map, NativeCallContext, Position};
+use serde_json::Value;
+
+use super::context::{self, STOP};
+use super::convert;
+use super::options::{Options, error};
+use crate::page::{AlertKind, AuthField, AuthFormView, ContainerId, Element, MAIN, SIDEBAR};
+use crate::session_state::{AuthAction, AuthFormSpec, AuthRun, Viewer, WidgetRecord, WidgetSpec};
+
+type Res<T> = Result<T, Box<EvalAltResult>>;
+
+/// The auth keys of the state map, rewritten from the verified viewer before and after runs.
+pub const AUTH_KEYS: [&str; 5] = ["authentication_status", "username", "name", "email", "roles"];
+
+/// A handle to the host's authenticator. It holds nothing itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticator;
+
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<Authenticator>("Authenticator");
+    engine.register_fn("authenticator", |ctx: NativeCallContext| -> Res<Authenticator> {
+        let enabled = context::with(|c| c.auth.enabled)?;
+        if !enabled {
+            let message = "authenticator() needs a credentials file: start Runnel with --credentials FILE";
+            return Err(error(message.into(), ctx.call_position()));
+        }
+        Ok(Authenticator)
+    });
+    macro_rules! method {
+        ($name:expr, $f:expr) => {
+            engine.register_fn($name, |ctx: NativeCallContext, _: &mut Authenticator| $f(&ctx, Map::new()));
+            engine.register_fn($name, |ctx: NativeCallContext, _: &mut Authenticator, opts: Map| $f(&ctx, opts));
+        };
+    }
+    method!("login", login);
+    method!("logout", logout);
+    method!("logout_everywhere", logout_everywhere);
+    method!("register_user", register_user);
+    method!("reset_password", reset_password);
+    method!("forgot_password", forgot_password);
+    method!("forgot_username", forgot_username);
+    method!("update_user_details", update_user_details);
+    engine.register_fn("require_role", |ctx: NativeCallContext, _: &mut Authenticator, role: ImmutableString| {
+        require_role(&ctx, &role)
+    });
+}
+
+/// Rewrites the auth keys of `state` from the verified viewer: a script's writes to them
+/// never outlive the run. `authentication_status` is `()` when nobody is logged in, `false`
+/// right after a failed login, `true` when logged in.
+pub fn write_auth_keys(state: &mut Map, auth: &AuthRun) {
+    for key in AUTH_KEYS {
+        state.remove(key);
+    }
+    let failed_login = matches!(&auth.outcome, Some(o) if o.action == AuthAction::Login && o.result.is_err());
+    match &auth.viewer {
+        Some(viewer) => {
+            state.insert("authentication_status".into(), Dynamic::TRUE);
+            for (key, value) in viewer_map(viewer) {
+                state.insert(key, value);
+            }
+        }
+        None if failed_login => {
+            state.insert("authentication_status".into(), Dynamic::FALSE);
+        }
+        None => {}
+    }
+}
+
+fn viewer_map(viewer: &Viewer) -> Map {
+    let json = serde_json::json!({
+        "username": viewer.username, "name": viewer.name, "email": viewer.email, "roles": viewer.roles,
+    });
+    match convert::to_dynamic(&json).try_cast::<Map>() {
+        Some(map) => map,
+        None => Map::new(),
+    }
+}
+
+/// Options every form takes.
+const COMMON: &[&str] = &["location", "fields", "callback", "clear_on_submit", "key"];
+
+/// One form call: its options, where it draws, and what the host said about its last post.
+struct FormCall {
+    action: AuthAction,
+    opts: Options,
+    target: ContainerId,
+    pos: Position,
+    viewer: Option<Viewer>,
+    /// `Some(Ok(value))` or `Some(Err(message))` when this run answers this form's post.
+    outcome: Option<Result<Value, String>>,
+}
+
+impl FormCall {
+    fn new(ctx: &NativeCallContext, action: AuthAction, opts: Map, extra: &[&str]) -> Res<Self> {
+        let pos = ctx.call_position();
+        let opts = Options::new(opts, pos, &[COMMON, extra].concat())?;
+        let target = match opts.string("location")?.as_deref() {
+            None | Some("main") => MAIN,
+            Some("sidebar") => SIDEBAR,
+            Some(other) => return Err(error(format!("location must be \"main\" or \"sidebar\", not {other:?}"), pos)),
+        };
+        let (viewer, outcome) = context::with(|c| {
+            let outcome = c.auth.outcome.as_ref().filter(|o| o.action == action).map(|o| o.result.clone());
+            (c.auth.viewer.clone(), outcome)
+        })?;
+        Ok(Self { action, opts, target, pos, viewer, outcome })
+    }
+
+    /// A label from the `fields` option (Streamlit-Authenticator's names), else the default.
+    fn label(&self, name: &str, default: &str) -> Res<String> {
+        let Some(fields) = self.opts.raw("fields") else { return Ok(default.to_owned()) };
+        let Some(map) = fields.clone().try_cast::<Map>() else {
+            return Err(error("option `fields` must be a map of labels".into(), self.pos));
+        };
+        Ok(map.get(name).map(convert::display).unwrap_or_else(|| default.to_owned()))
+    }
+
+    fn field(
+        &self,
+        name: &'static str,
+        label: (&str, &str),
+        input: &'static str,
+        autocomplete: &'static str,
+    ) -> Res<AuthField> {
+        Ok(AuthField { name, label: self.label(label.0, label.1)?, input, autocomplete, value: String::new() })
+    }
+
+    /// Records the form for its page (so its post is accepted) and draws it.
+    fn draw(
+        &self,
+        title: String,
+        fields: Vec<AuthField>,
+        submit: String,
+        spec: AuthFormSpec,
+        success: Option<String>,
+    ) -> Res<()> {
+        let error = self.outcome.as_ref().and_then(|o| o.as_ref().err().cloned());
+        let success = success.filter(|_| matches!(self.outcome, Some(Ok(_))));
+        let view = AuthFormView { action: self.action.name(), title, fields, submit, error, success };
+        let record =
+            WidgetRecord { spec: WidgetSpec::AuthForm { form: spec }, value: Value::Null, key: None, callback: None };
+        context::try_with(|c| {
+            c.register_widget(&self.action.widget_id(), record, self.pos)?;
+            c.page.push(self.target, Element::AuthForm(view));
+            Ok(())
+        })
+    }
+
+    /// The success value of this run's post, after calling the `callback` option with it.
+    fn succeeded(&self, ctx: &NativeCallContext, widget: &str) -> Res<Option<Dynamic>> {
+        let Some(Ok(value)) = &self.outcome else { return Ok(None) };
+        let result = convert::to_dynamic(value);
+        if let Some(callback) = self.opts.raw("callback") {
+            let Some(function) = callback.clone().try_cast::<FnPtr>() else {
+                return Err(error(
+                    "option `callback` must be a function pointer such as Fn(\"name\")".into(),
+                    self.pos,
+                ));
+            };
+            let mut argument = Map::new();
+            argument.insert("widget".into(), widget.into());
+            argument.insert("result".into(), result.clone());
+            let _: Dynamic = function.call_within_context(ctx, (argument,))?;
+        }
+        Ok(Some(result))
+    }
+
+    fn spec(&self) -> Res<AuthFormSpec> {
+        Ok(AuthFormSpec {
+            min_password_len: self.opts.int("password_min_length")?.unwrap_or(8).clamp(1, 1024) as usize,
+            strong_password: self.opts.bool("password_strong", false)?,
+            ..AuthFormSpec::default()
+        })
+    }
+}
+
+fn login(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
+    let call = FormCall::new(ctx, AuthAction::Login, opts, &[])?;
+    if let Some(viewer) = &call.viewer {
+        call.succeeded(ctx, "Login")?;
+        return Ok(viewer_map(viewer).into());
+    }
+    let fields = vec![
+        call.field("username", ("Username", "Username"), "text", "username")?,
+        call.field("password", ("Password", "Password"), "password", "current-password")?,
+    ];
+    let (title, submit) = (call.label("Form name", "Login")?, call.label("Login", "Login")?);
+    call.draw(title, fields, submit, AuthFormSpec::default(), None)?;
+    Ok(Dynamic::UNIT)
+}
+
+fn logout(ctx: &NativeCallContext, opts: Map) -> Res<()> {
+    let call = FormCall::new(ctx, AuthAction::Logout, opts, &["button_name"])?;
+    call.succeeded(ctx, "Logout")?;
+    if call.viewer.is_some() {
+        let label = call.opts.string("button_name")?.unwrap_or_else(|| "Logout".into());
+        call.draw(String::new(), Vec::new(), label, AuthFormSpec::default(), None)?;
+    }
+    Ok(())
+}
+
+fn logout_everywhere(ctx: &NativeCallContext, opts: Map) -> Res<()> {
+    let call = FormCall::new(ctx, AuthAction::LogoutEverywhere, opts, &["button_name"])?;
+    call.succeeded(ctx, "Logout everywhere")?;
+    if call.viewer.is_some() {
+        let label = call.opts.string("button_name")?.unwrap_or_else(|| "Log out everywhere".into());
+        call.draw(String::new(), Vec::new(), label, AuthFormSpec::default(), None)?;
+    }
+    Ok(())
+}
+
+fn register_user(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
+    let extra =
+        ["pre_authorized", "domains", "roles", "password_min_length", "password_strong", "merge_username_email"];
+    let call = FormCall::new(ctx, AuthAction::RegisterUser, opts, &extra)?;
+    let mut spec = call.spec()?;
+    spec.merge_username_email = call.opts.bool("merge_username_email", false)?;
+    spec.domains = string_list(&call, "domains")?;
+    spec.roles = string_list(&call, "roles")?;
+    match call.opts.raw("pre_authorized") {
+        None => {}
+        Some(flag) if flag.is_bool() => spec.file_pre_authorized = flag.as_bool().unwrap_or(false),
+        Some(_) => spec.allowed_emails = Some(string_list(&call, "pre_authorized")?),
+    }
+    let mut fields = vec![
+        call.field("first_name", ("First name", "First name"), "text", "given-name")?,
+        call.field("last_name", ("Last name", "Last name"), "text", "family-name")?,
+        call.field("email", ("Email", "Email"), "email", "email")?,
+    ];
+    if !spec.merge_username_email {
+        fields.push(call.field("username", ("Username", "Username"), "text", "username")?);
+    }
+    fields.push(call.field("new_password", ("Password", "Password"), "password", "new-password")?);
+    fields.push(call.field(
+        "new_password_repeat",
+        ("Repeat password", "Repeat password"),
+        "password",
+        "new-password",
+    )?);
+    let (title, submit) = (call.label("Form name", "Register user")?, call.label("Register", "Register")?);
+    let done = Some("Registered. You can log in now.".to_owned());
+    call.draw(title, fields, submit, spec, done)?;
+    Ok(call.succeeded(ctx, "Register user")?.unwrap_or(Dynamic::UNIT))
+}
+
+fn reset_password(ctx: &NativeCallContext, opts: Map) -> Res<bool> {
+    let call = FormCall::new(ctx, AuthAction::ResetPassword, opts, &["password_min_length", "password_strong"])?;
+    if call.viewer.is_none() {
+        return Err(error("reset_password() needs a logged-in user: call it after login()".into(), call.pos));
+    }
+    let fields = vec![
+        call.field("password", ("Current password", "Current password"), "password", "current-password")?,
+        call.field("new_password", ("New password", "New password"), "password", "new-password")?,
+        call.field("new_password_repeat", ("Repeat password", "Repeat password"), "password", "new-password")?,
+    ];
+    let (title, submit) = (call.label("Form name", "Reset password")?, call.label("Reset", "Reset")?);
+    let spec = call.spec()?;
+    call.draw(title, fields, submit, spec, Some("Password changed. Your other sessions were logged out.".into()))?;
+    Ok(call.succeeded(ctx, "Reset password")?.is_some())
+}
+
+fn forgot_password(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
+    let call = FormCall::new(ctx, AuthAction::ForgotPassword, opts, &[])?;
+    let fields = vec![call.field("username", ("Username", "Username"), "text", "username")?];
+    let (title, submit) = (call.label("Form name", "Forgot password")?, call.label("Submit", "Submit")?);
+    call.draw(title, fields, submit, AuthFormSpec::default(), None)?;
+    Ok(call.succeeded(ctx, "Forgot password")?.unwrap_or(Dynamic::UNIT))
+}
+
+fn forgot_username(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
+    let call = FormCall::new(ctx, AuthAction::ForgotUsername, opts, &[])?;
+    let fields = vec![call.field("email", ("Email", "Email"), "email", "email")?];
+    let (title, submit) = (call.label("Form name", "Forgot username")?, call.label("Submit", "Submit")?);
+    call.draw(title, fields, submit, AuthFormSpec::default(), None)?;
+    Ok(call.succeeded(ctx, "Forgot username")?.unwrap_or(Dynamic::UNIT))
+}
+
+fn update_user_details(ctx: &NativeCallContext, opts: Map) -> Res<bool> {
+    let call = FormCall::new(ctx, AuthAction::UpdateUserDetails, opts, &[])?;
+    let Some(viewer) = call.viewer.clone() else {
+        return Err(error("update_user_details() needs a logged-in user: call it after login()".into(), call.pos));
+    };
+    let (first, last) = viewer.name.split_once(' ').unwrap_or((viewer.name.as_str(), ""));
+    let mut fields = vec![
+        call.field("first_name", ("First name", "First name"), "text", "given-name")?,
+        call.field("last_name", ("Last name", "Last name"), "text", "family-name")?,
+        call.field("email", ("Email", "Email"), "email", "email")?,
+    ];
+    for (field, value) in fields.iter_mut().zip([first, last, viewer.email.as_str()]) {
+        field.value = value.to_owned();
+    }
+    let (title, submit) = (call.label("Form name", "Update user details")?, call.label("Update", "Update")?);
+    call.draw(title, fields, submit, AuthFormSpec::default(), Some("Details updated.".into()))?;
+    Ok(call.succeeded(ctx, "Update user details")?.is_some())
+}
+
+/// Stops the run with a clear message unless the viewer has `role`; returns the viewer.
+fn require_role(ctx: &NativeCallContext, role: &str) -> Res<Dynamic> {
+    let pos = ctx.call_position();
+    let viewer = context::with(|c| c.auth.viewer.clone())?;
+    let message = match &viewer {
+        Some(v) if v.roles.iter().any(|r| r == role) => return Ok(viewer_map(v).into()),
+        Some(_) => format!("Not allowed: this page needs the role \"{role}\"."),
+        None => "Not allowed: log in to see this page.".to_owned(),
+    };
+    let body = format!("<p>{}</p>", ammonia::clean_text(&message));
+    context::with(|c| c.page.push(MAIN, Element::Alert { kind: AlertKind::Error, body }))?;
+    Err(context::end_run(STOP, pos))
+}
+
+fn string_list(call: &FormCall, name: &str) -> Res<Vec<String>> {
+    let Some(value) = call.opts.raw(name) else { return Ok(Vec::new()) };
+    let Some(list) = value.clone().try_cast::<rhai::Array>() else {
+        return Err(error(format!("option `{name}` must be an array of strings"), call.pos));
+    };
+    Ok(list.iter().map(convert::display).collect())
+}
