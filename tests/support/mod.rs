@@ -187,3 +187,62 @@ pub fn settings(dir: &str, store: StoreKind, redis: Option<&RedisServer>) -> Set
     }
     settings
 }
+
+/// The demo users of the sample credentials file (`credentials.yaml`).
+pub const ADMIN: (&str, &str) = ("jsmith", "runnel-demo-1");
+pub const VIEWER: (&str, &str) = ("rbriggs", "runnel-demo-2");
+
+/// A private copy of the sample credentials file in a folder of its own (tests write to it).
+pub struct CredentialsFile {
+    pub path: PathBuf,
+}
+
+impl CredentialsFile {
+    pub fn sample() -> Self {
+        Self::from_text(&std::fs::read_to_string(repo_path("credentials.yaml")).unwrap())
+    }
+
+    pub fn from_text(text: &str) -> Self {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("runnel-credentials-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("credentials.yaml");
+        std::fs::write(&path, text).unwrap();
+        Self { path }
+    }
+
+    /// The sample with another `cookie.expiry_days`.
+    pub fn with_expiry_days(days: u32) -> Self {
+        let text = std::fs::read_to_string(repo_path("credentials.yaml")).unwrap();
+        Self::from_text(&text.replace("expiry_days: 30", &format!("expiry_days: {days}")))
+    }
+
+    pub fn text(&self) -> String {
+        std::fs::read_to_string(&self.path).unwrap()
+    }
+
+    pub fn write(&self, text: &str) {
+        std::fs::write(&self.path, text).unwrap();
+    }
+}
+
+impl Drop for CredentialsFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Settings for a test app serving `scripts` with the authenticator on.
+pub fn auth_settings(scripts: &std::path::Path, credentials: &CredentialsFile, kind: StoreKind, redis: Option<&RedisServer>) -> Settings {
+    let mut settings = Settings::for_tests(scripts);
+    settings.credentials = Some(credentials.path.clone());
+    if kind == StoreKind::Redis {
+        let redis = redis.expect("a Redis test needs a RedisServer");
+        settings.store = StoreSettings::Redis { url: redis.url(), timeout: Duration::from_millis(500) };
+    }
+    settings
+}
