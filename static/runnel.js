@@ -85,6 +85,9 @@
     if (!res.ok) {
       if (form) lastSent.delete(form);
       toast(text.trim().slice(0, 500) || `Request failed (HTTP ${res.status})`);
+      // A widget the page no longer has (changed in another tab, e.g. by a logout): show
+      // the page as it is now.
+      if (res.status === 404 && form) setTimeout(() => window.Runnel.rerun(), 0);
       return null;
     }
     const url = res.headers.get("X-Runnel-Url");

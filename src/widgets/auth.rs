@@ -313,7 +313,7 @@ fn require_role(ctx: &NativeCallContext, role: &str) -> Res<Dynamic> {
         Some(_) => format!("Not allowed: this page needs the role \"{role}\"."),
         None => "Not allowed: log in to see this page.".to_owned(),
     };
-    let body = format!("<p>{}</p>", ammonia::clean_text(&message));
+    let body = super::display::markdown(&message);
     context::with(|c| c.page.push(MAIN, Element::Alert { kind: AlertKind::Error, body }))?;
     Err(context::end_run(STOP, pos))
 }

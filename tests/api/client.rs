@@ -24,6 +24,7 @@ pub struct Session {
     pub client: Client,
     pub base: String,
     pub csrf: String,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 pub struct Answer {
@@ -38,13 +39,72 @@ impl Session {
     }
 
     pub fn at(base: &str) -> Self {
+        Self::with_jar(base, std::sync::Arc::default())
+    }
+
+    /// A client sharing `jar` with others: another tab of the same browser.
+    pub fn with_jar(base: &str, jar: std::sync::Arc<reqwest::cookie::Jar>) -> Self {
         let client = Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .unwrap();
-        Self { client, base: base.to_owned(), csrf: String::new() }
+        Self { client, base: base.to_owned(), csrf: String::new(), jar }
+    }
+
+    /// Another tab of this browser: the same cookies, the CSRF token this tab has seen.
+    pub fn tab(&self) -> Self {
+        let mut tab = Self::with_jar(&self.base, self.jar.clone());
+        tab.csrf = self.csrf.clone();
+        tab
+    }
+
+    /// The Cookie header this browser sends now (to replay it elsewhere later).
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().unwrap();
+        self.jar.cookies(&url).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    }
+
+    /// A fresh client that sends exactly `cookie` (a replay of a captured cookie).
+    pub async fn replay(base: &str, path: &str, cookie: &str) -> Answer {
+        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = client.get(format!("{base}{path}")).header("cookie", cookie).send().await.unwrap();
+        Answer::read(response).await
+    }
+
+    /// Posts an auth form of `page` (fragment answer); a new CSRF token in the answer is kept.
+    pub async fn auth(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut form = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&form).unwrap();
+        let answer = self.post_to(&format!("/{page}/auth/{action}"), body.into_bytes(), true).await;
+        if let Some(token) = csrf_in(&answer.body) {
+            self.csrf = token;
+        }
+        answer
+    }
+
+    pub async fn login(&mut self, page: &str, (username, password): (&str, &str)) -> Answer {
+        self.auth(page, "login", &[("username", username), ("password", password)]).await
+    }
+
+    pub async fn logout(&mut self, page: &str) -> Answer {
+        self.auth(page, "logout", &[]).await
+    }
+
+    /// A POST to any path of the host with a form body.
+    pub async fn post_to(&self, path: &str, body: Vec<u8>, fragment: bool) -> Answer {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if fragment {
+            request = request.header("X-Runnel-Fragment", "1");
+        }
+        Answer::read(request.send().await.unwrap()).await
     }
 
     /// Opens a page (a full document) and remembers its CSRF token.
@@ -74,15 +134,7 @@ impl Session {
     }
 
     pub async fn post_raw(&self, page: &str, body: Vec<u8>, fragment: bool) -> Answer {
-        let mut request = self
-            .client
-            .post(format!("{}/{page}/event", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        if fragment {
-            request = request.header("X-Runnel-Fragment", "1");
-        }
-        Answer::read(request.send().await.unwrap()).await
+        self.post_to(&format!("/{page}/event"), body, fragment).await
     }
 
     /// The count the counter page shows now.

@@ -4,6 +4,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth;
+mod auth_support;
 mod client;
 mod errors;
 mod interaction;

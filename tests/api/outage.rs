@@ -73,12 +73,12 @@ async fn state_written_before_an_outage_is_intact_after_a_brief_one() {
     }
 }
 
-fn redis_pid(port: u16) -> String {
+pub fn redis_pid(port: u16) -> String {
     let out =
         std::process::Command::new("pgrep").args(["-f", &format!("redis-server 127.0.0.1:{port}")]).output().unwrap();
     String::from_utf8(out.stdout).unwrap().lines().next().expect("the private redis-server runs").to_owned()
 }
 
-fn signal(pid: &str, name: &str) {
+pub fn signal(pid: &str, name: &str) {
     std::process::Command::new("kill").args([&format!("-{name}"), pid]).status().unwrap();
 }

@@ -237,7 +237,12 @@ impl Drop for CredentialsFile {
 }
 
 /// Settings for a test app serving `scripts` with the authenticator on.
-pub fn auth_settings(scripts: &std::path::Path, credentials: &CredentialsFile, kind: StoreKind, redis: Option<&RedisServer>) -> Settings {
+pub fn auth_settings(
+    scripts: &std::path::Path,
+    credentials: &CredentialsFile,
+    kind: StoreKind,
+    redis: Option<&RedisServer>,
+) -> Settings {
     let mut settings = Settings::for_tests(scripts);
     settings.credentials = Some(credentials.path.clone());
     if kind == StoreKind::Redis {

@@ -1,0 +1,50 @@
+//! An app with the authenticator on, for the auth tests: the repo's example scripts (or a
+//! folder of the test's own) and a private copy of the sample credentials file.
+
+use runnel::config::Settings;
+
+use crate::support::{self, CredentialsFile, RedisServer, ScriptDir, StoreKind, TestApp};
+
+pub const MEMBERS: &str = "members";
+pub const LOGGED_IN: &str = "Hello, John Smith";
+pub const LOGIN_FORM: &str = "Members login";
+
+pub struct AuthApp {
+    pub app: TestApp,
+    pub redis: Option<RedisServer>,
+    pub credentials: CredentialsFile,
+    _scripts: Option<ScriptDir>,
+}
+
+impl AuthApp {
+    pub fn start(kind: StoreKind) -> Self {
+        Self::build(kind, CredentialsFile::sample(), None, |_| {})
+    }
+
+    /// With the test's own credentials, scripts (else the repo's) and settings tweak.
+    pub fn build(
+        kind: StoreKind,
+        credentials: CredentialsFile,
+        scripts: Option<ScriptDir>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let redis = (kind == StoreKind::Redis).then(RedisServer::start);
+        let dir = scripts.as_ref().map_or_else(|| support::repo_path("scripts"), |s| s.path.clone());
+        let mut settings = support::auth_settings(&dir, &credentials, kind, redis.as_ref());
+        tweak(&mut settings);
+        let app = TestApp::spawn(settings);
+        Self { app, redis, credentials, _scripts: scripts }
+    }
+
+    /// Another instance of the host on the same store and credentials file.
+    pub fn second_instance(&self) -> TestApp {
+        let mut settings = support::auth_settings(
+            &support::repo_path("scripts"),
+            &self.credentials,
+            StoreKind::Redis,
+            self.redis.as_ref(),
+        );
+        settings.watch = false;
+        TestApp::spawn(settings)
+    }
+}
