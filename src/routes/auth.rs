@@ -88,9 +88,14 @@ async fn handle(
         (Some(sid), Some(csrf)) if post.session.csrf_matches(&csrf) => sid,
         _ => return Err(AppError::Csrf),
     };
+    let mut auth_run = app.auth_run(req, post.identity.as_ref(), &post.session).await?;
+    if matches!(action, AuthAction::Logout | AuthAction::LogoutEverywhere) {
+        // At once, before waiting for this session's other requests: from here on no
+        // request of any tab or instance sees this login.
+        post.revoke(action, auth_run.viewer.as_ref()).await?;
+    }
     let lock = app.store.lock(&sid).await?;
     let stored = app.store.load(&sid).await?.unwrap_or_default();
-    let mut auth_run = app.auth_run(req, post.identity.as_ref(), &post.session).await?;
     let spec = drawn_form(&stored, page, action, auth_run.viewer.is_some())?;
     let mut data = (*stored).clone();
     let outcome = post.dispatch(action, &spec, &mut auth_run.viewer, &mut data, app).await?;
@@ -144,8 +149,6 @@ impl Post<'_> {
                 Ok(Value::Null)
             }
             (AuthAction::LogoutEverywhere, Some(current)) => {
-                self.auth.logins.end_all(&current.username).await?;
-                audit::record(AuditEvent::LoggedOutEverywhere, &current.username, &self.client.to_string());
                 self.logout(Some(&current), data, app).await?;
                 *viewer = None;
                 Ok(Value::Null)
@@ -191,16 +194,26 @@ impl Post<'_> {
         Ok(Ok(Value::Null))
     }
 
-    /// Ends this session's login before the rerun: token, identity, old session, auth keys.
+    /// Revokes this session's login (and for "everywhere" all of the user's logins).
+    async fn revoke(&self, action: AuthAction, viewer: Option<&Viewer>) -> Result<(), AppError> {
+        if let Some(token) = self.session.login_token() {
+            self.auth.logins.revoke(&token).await?;
+        }
+        if let (AuthAction::LogoutEverywhere, Some(viewer)) = (action, viewer) {
+            self.auth.logins.end_all(&viewer.username).await?;
+            audit::record(AuditEvent::LoggedOutEverywhere, &viewer.username, &self.client.to_string());
+        }
+        Ok(())
+    }
+
+    /// Ends this session's login before the rerun (its token is already revoked): identity,
+    /// old session record and data, auth keys.
     async fn logout(
         &mut self,
         current: Option<&Viewer>,
         data: &mut SessionData,
         app: &AppState,
     ) -> Result<(), AppError> {
-        if let Some(token) = self.session.login_token() {
-            self.auth.logins.revoke(&token).await?;
-        }
         if let Some(identity) = self.identity.take() {
             identity.logout();
         }
