@@ -18,8 +18,6 @@ use crate::session_store::StoreUnavailable;
 /// The one message for an unknown user, a wrong password and a locked account.
 pub const LOGIN_FAILED: &str = "Login failed: the username or password is incorrect, or the account is locked \
      for a while after too many failed attempts.";
-/// Password recovery answers the same whether or not the account exists.
-pub const RECOVERY_SENT: &str = "If that account exists, the script has been given what it needs to reach its owner.";
 
 /// Why a form could not be handled at all (as opposed to a refusal the form shows).
 #[derive(Debug, thiserror::Error)]

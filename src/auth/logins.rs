@@ -16,8 +16,8 @@ pub struct LoginRecord {
     pub username: String,
     pub generation: i64,
     pub fingerprint: String,
-    /// Unix seconds after which the login is over, however active it was.
-    pub until: u64,
+    /// Unix milliseconds after which the login is over, however active it was.
+    pub until_ms: u64,
 }
 
 /// The login registry over the session store.
@@ -40,8 +40,8 @@ fn failures_key(username: &str) -> String {
     format!("failures:{username}")
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Logins {
@@ -56,7 +56,7 @@ impl Logins {
             username: username.to_owned(),
             generation: self.generation(username).await?,
             fingerprint: fingerprint.to_owned(),
-            until: now_secs() + self.absolute.as_secs(),
+            until_ms: now_ms() + self.absolute.as_millis() as u64,
         };
         let text = serde_json::to_string(&record).expect("a login record serializes");
         self.store.put_value(&token_key(&token), text, Some(self.idle.min(self.absolute))).await?;
@@ -68,7 +68,7 @@ impl Logins {
     pub async fn check(&self, token: &str) -> StoreResult<Option<LoginRecord>> {
         let Some(text) = self.store.get_value(&token_key(token), Some(self.idle)).await? else { return Ok(None) };
         let Ok(record) = serde_json::from_str::<LoginRecord>(&text) else { return Ok(None) };
-        if record.until <= now_secs() {
+        if record.until_ms <= now_ms() {
             self.revoke(token).await?;
             return Ok(None);
         }

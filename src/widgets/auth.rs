@@ -86,6 +86,9 @@ fn viewer_map(viewer: &Viewer) -> Map {
     }
 }
 
+/// Password and username recovery answer the same whether or not the account exists.
+const RECOVERY_SENT: &str = "If that account exists, its owner will be contacted.";
+
 /// Options every form takes.
 const COMMON: &[&str] = &["location", "fields", "callback", "clear_on_submit", "key"];
 
@@ -273,7 +276,7 @@ fn forgot_password(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
     let call = FormCall::new(ctx, AuthAction::ForgotPassword, opts, &[])?;
     let fields = vec![call.field("username", ("Username", "Username"), "text", "username")?];
     let (title, submit) = (call.label("Form name", "Forgot password")?, call.label("Submit", "Submit")?);
-    call.draw(title, fields, submit, AuthFormSpec::default(), None)?;
+    call.draw(title, fields, submit, AuthFormSpec::default(), Some(RECOVERY_SENT.into()))?;
     Ok(call.succeeded(ctx, "Forgot password")?.unwrap_or(Dynamic::UNIT))
 }
 
@@ -281,7 +284,7 @@ fn forgot_username(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
     let call = FormCall::new(ctx, AuthAction::ForgotUsername, opts, &[])?;
     let fields = vec![call.field("email", ("Email", "Email"), "email", "email")?];
     let (title, submit) = (call.label("Form name", "Forgot username")?, call.label("Submit", "Submit")?);
-    call.draw(title, fields, submit, AuthFormSpec::default(), None)?;
+    call.draw(title, fields, submit, AuthFormSpec::default(), Some(RECOVERY_SENT.into()))?;
     Ok(call.succeeded(ctx, "Forgot username")?.unwrap_or(Dynamic::UNIT))
 }
 
