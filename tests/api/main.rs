@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod auth;
+mod auth_faults;
 mod auth_support;
 mod client;
 mod errors;
