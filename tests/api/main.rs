@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod audit;
 mod auth;
 mod auth_faults;
 mod auth_support;

@@ -1,0 +1,113 @@
+//! The audit log: every security event is logged with the username and the client address,
+//! and nothing secret (password, cookie, CSRF token, login token, hash) is ever logged.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use crate::StoreKind;
+use crate::auth_support::{AuthApp, MEMBERS};
+use crate::client::Session;
+use crate::support::{ADMIN, CredentialsFile, VIEWER};
+
+/// Everything logged in this test binary from the moment the test installs it.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn install() -> Self {
+        let captured = Self::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            // The host's own filter at debug, without the test's HTTP client (which logs the
+            // cookies it keeps).
+            .with_env_filter(runnel::telemetry::filter("debug,cookie_store=warn,reqwest=warn,hyper_util=warn"))
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init()
+            .expect("the only subscriber of this test binary");
+        captured
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_records_every_security_event_and_never_a_secret() {
+    let log = Captured::install();
+    let app = AuthApp::build(StoreKind::Redis, CredentialsFile::sample(), None, |s| s.auth.max_login_attempts = 2);
+    let mut secrets: Vec<String> =
+        vec![ADMIN.1.into(), VIEWER.1.into(), "wrong-password-1".into(), "new-password-99".into()];
+
+    let mut session = Session::new(&app.app);
+    session.open("/members").await;
+    secrets.push(session.csrf.clone());
+    session.login(MEMBERS, (VIEWER.0, "wrong-password-1")).await;
+    session.login(MEMBERS, (VIEWER.0, "wrong-password-1")).await; // locks rbriggs
+    session.login(MEMBERS, ADMIN).await;
+    secrets.extend([session.csrf.clone(), session.cookie_header()]);
+    let reset =
+        [("password", ADMIN.1), ("new_password", "new-password-99"), ("new_password_repeat", "new-password-99")];
+    session.auth(MEMBERS, "reset_password", &reset).await;
+    let details = [("first_name", "John"), ("last_name", "Smith"), ("email", "john@example.com")];
+    session.auth(MEMBERS, "update_user_details", &details).await;
+    session.logout(MEMBERS).await;
+    session.login(MEMBERS, ("jsmith", "new-password-99")).await;
+    secrets.push(session.cookie_header());
+    session.auth(MEMBERS, "logout_everywhere", &[]).await;
+    let fields = [
+        ("first_name", "Mel"),
+        ("last_name", "Elsby"),
+        ("email", "melsby@example.com"),
+        ("username", "melsby"),
+        ("new_password", "new-password-99"),
+        ("new_password_repeat", "new-password-99"),
+    ];
+    session.auth(MEMBERS, "register_user", &fields).await;
+    let recovered = session.auth(MEMBERS, "forgot_password", &[("username", "melsby")]).await.body;
+    let marker = "the new password of melsby is ";
+    if let Some(start) = recovered.find(marker) {
+        secrets.push(recovered[start + marker.len()..].split('<').next().unwrap().trim().to_owned());
+    }
+
+    let text = log.text();
+    for (event, user) in [
+        ("login_failed", "rbriggs"),
+        ("locked_out", "rbriggs"),
+        ("login_succeeded", "jsmith"),
+        ("password_reset", "jsmith"),
+        ("details_updated", "jsmith"),
+        ("logged_out", "jsmith"),
+        ("logged_out_everywhere", "jsmith"),
+        ("registered", "melsby"),
+        ("password_forgotten", "melsby"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("event=\"{event}\"")) && l.contains(&format!("username=\"{user}\"")));
+        let line = line.unwrap_or_else(|| panic!("no {event} event for {user} in:\n{text}"));
+        assert!(line.contains("client=\"127.0.0.1\"") && line.contains("runnel::audit"), "{line}");
+    }
+    let credentials = app.credentials.text();
+    let hashes = credentials.lines().filter_map(|l| l.trim().strip_prefix("password: ")).map(|h| h.trim_matches('\''));
+    secrets.extend(hashes.map(str::to_owned));
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        // A cookie header is `name=value`: look for the value.
+        let secret = secret.split_once('=').map_or(secret.as_str(), |(_, v)| v);
+        let leak = text.lines().find(|l| l.contains(secret));
+        assert!(leak.is_none(), "a secret reached the log: {secret} in {leak:?}");
+    }
+    assert!(!text.contains("$argon2") && !text.contains("$2b$"), "no hash in the log");
+}
