@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the dashboards in a folder (or a single script) over HTTP.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Compile every script and print each error as `file:line:col: message`.
     Check {
         /// A folder of `.rhai` scripts or a single script.

@@ -32,7 +32,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => {
-            let settings = Settings::from_run_args(args)?;
+            let settings = Settings::from_run_args(*args)?;
             runnel::telemetry::init();
             actix_web::rt::System::new().block_on(serve(settings))?;
             Ok(ExitCode::SUCCESS)

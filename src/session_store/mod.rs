@@ -94,7 +94,10 @@ impl Store {
     /// Deletes a session's data (the old id after a logout or a login).
     pub async fn delete(&self, sid: &str) -> StoreResult<()> {
         match self {
-            Self::Memory(store) => Ok(store.delete_data(sid)),
+            Self::Memory(store) => {
+                store.delete_data(sid);
+                Ok(())
+            }
             Self::Redis(store) => store.delete_data(sid).await,
         }
     }
@@ -102,7 +105,10 @@ impl Store {
     /// Deletes an actix-session record by its session key (the cookie's value).
     pub async fn delete_session_key(&self, key: &str) -> StoreResult<()> {
         match self {
-            Self::Memory(store) => Ok(store.delete_record(key)),
+            Self::Memory(store) => {
+                store.delete_record(key);
+                Ok(())
+            }
             Self::Redis(store) => store.delete_record(key).await,
         }
     }
@@ -118,7 +124,10 @@ impl Store {
     /// A small shared value (auth bookkeeping); `ttl` of `None` keeps it until deleted.
     pub async fn put_value(&self, key: &str, value: String, ttl: Option<Duration>) -> StoreResult<()> {
         match self {
-            Self::Memory(store) => Ok(store.put_value(key, value, ttl)),
+            Self::Memory(store) => {
+                store.put_value(key, value, ttl);
+                Ok(())
+            }
             Self::Redis(store) => store.put_value(key, value, ttl).await,
         }
     }
@@ -133,7 +142,10 @@ impl Store {
 
     pub async fn delete_value(&self, key: &str) -> StoreResult<()> {
         match self {
-            Self::Memory(store) => Ok(store.delete_value(key)),
+            Self::Memory(store) => {
+                store.delete_value(key);
+                Ok(())
+            }
             Self::Redis(store) => store.delete_value(key).await,
         }
     }

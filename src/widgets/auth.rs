@@ -80,10 +80,7 @@ fn viewer_map(viewer: &Viewer) -> Map {
     let json = serde_json::json!({
         "username": viewer.username, "name": viewer.name, "email": viewer.email, "roles": viewer.roles,
     });
-    match convert::to_dynamic(&json).try_cast::<Map>() {
-        Some(map) => map,
-        None => Map::new(),
-    }
+    convert::to_dynamic(&json).try_cast::<Map>().unwrap_or_default()
 }
 
 /// Password and username recovery answer the same whether or not the account exists.
