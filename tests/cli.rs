@@ -54,3 +54,35 @@ fn definitions_describe_the_whole_script_api_for_editors() {
     assert!(!all.contains("EvalAltResult"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn hash_password_prints_an_argon2id_hash_of_the_password_on_stdin() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runnel"))
+        .arg("hash-password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a passphrase with spaces\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let hash = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    let verdict = runnel::auth::password::verify_now("a passphrase with spaces", &hash);
+    assert_eq!(verdict, runnel::auth::password::Verdict::Match { rehash: false });
+}
+
+#[test]
+fn a_credentials_file_with_a_plaintext_password_stops_the_start_with_a_clear_message() {
+    let dir = std::env::temp_dir().join(format!("runnel-cli-plain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.yaml");
+    std::fs::write(&file, "credentials:\n  usernames:\n    ann:\n      email: a@x.org\n      password: abc123\n")
+        .unwrap();
+    let out = runnel(&["run", "--port", "0", "--no-watch", "--credentials", file.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\"ann\"") && stderr.contains("runnel hash-password"), "{stderr}");
+}

@@ -54,10 +54,14 @@ pub fn register(engine: &mut Engine) {
     });
 }
 
-/// Rewrites the auth keys of `state` from the verified viewer: a script's writes to them
-/// never outlive the run. `authentication_status` is `()` when nobody is logged in, `false`
+/// With the authenticator on, rewrites the auth keys of `state` from the verified viewer: a
+/// script's writes to them never outlive the run. `authentication_status` is `()` when nobody is logged in, `false`
 /// right after a failed login, `true` when logged in.
 pub fn write_auth_keys(state: &mut Map, auth: &AuthRun) {
+    if !auth.enabled {
+        // Without a credentials file these are ordinary keys of the script's.
+        return;
+    }
     for key in AUTH_KEYS {
         state.remove(key);
     }

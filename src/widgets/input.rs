@@ -61,6 +61,11 @@ impl Widget<'_> {
         let help = self.opts.string("help")?;
         let disabled = self.opts.bool("disabled", false)?;
         context::try_with(|c| {
+            if let Some(reserved) = key.as_deref().filter(|k| c.auth.enabled && super::AUTH_KEYS.contains(k)) {
+                let message =
+                    format!("the key {reserved:?} belongs to the authenticator: give this widget another key");
+                return Err(error(message, self.pos));
+            }
             let value = if self.kind == WidgetKind::Button {
                 Value::Bool(c.pressed.as_deref() == Some(id.as_str()))
             } else {

@@ -260,3 +260,23 @@ async fn a_page_gated_by_a_role_shows_a_clear_refusal_to_others(kind: StoreKind)
     let admin = logged_in_session(&app, ADMIN).await;
     assert!(admin.get("/members").await.body.contains("Only admins see this"));
 }
+
+const RESERVED_KEY_PAGE: &str = r#"let n = text_input("Name", #{ key: "name" }); text(`name=${n}`);"#;
+
+#[tokio::test]
+async fn with_the_authenticator_on_a_widget_cannot_take_an_auth_key() {
+    let scripts = ScriptDir::with(&[("reserved.rhai", RESERVED_KEY_PAGE)]);
+    let app = AuthApp::build(StoreKind::Memory, CredentialsFile::sample(), Some(scripts), |_| {});
+    let page = Session::new(&app.app).get("/reserved").await.body;
+    assert!(page.contains("the key &#34;name&#34; belongs to the authenticator"), "{page}");
+}
+
+#[tokio::test]
+async fn the_login_form_needs_the_csrf_token_too() {
+    let app = AuthApp::start(StoreKind::Memory);
+    let mut session = Session::new(&app.app);
+    session.open("/members").await;
+    session.csrf = "forged".into();
+    assert_eq!(session.login(MEMBERS, ADMIN).await.status, 403);
+    assert!(shows_login_form(&session).await);
+}

@@ -14,8 +14,8 @@ use support::chromium::{Browser, Page};
 const WAIT: Duration = Duration::from_secs(10);
 
 const INCREMENT: &str = "form[data-widget='button:Increment'] button";
-const NAME_FORM: &str = "form[data-widget='text_input:key:name']";
-const NAME_INPUT: &str = "#w-text-input-key-name";
+const NAME_FORM: &str = "form[data-widget='text_input:key:visitor']";
+const NAME_INPUT: &str = "#w-text-input-key-visitor";
 const METRIC: &str = ".rn-metric-value";
 const SUCCESS: &str = ".rn-alert.rn-success";
 
@@ -79,7 +79,7 @@ fn typing_into_a_text_input_keeps_focus_and_shows_the_result() {
     wait_for_success(&page, "Hello, Ada!");
 
     assert_eq!(page.eval("window.__marker"), serde_json::json!(42), "the page was reloaded");
-    assert_eq!(page.eval("document.activeElement.id"), serde_json::json!("w-text-input-key-name"));
+    assert_eq!(page.eval("document.activeElement.id"), serde_json::json!("w-text-input-key-visitor"));
     let input = format!("document.querySelector('{NAME_INPUT}')");
     assert_eq!(page.eval(&format!("{input}.value")), serde_json::json!("Ada"));
     assert_eq!(page.eval(&format!("{input}.selectionStart")), serde_json::json!(3));
