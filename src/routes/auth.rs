@@ -21,7 +21,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
 use super::forms;
-use super::pages::{Answer, AppState, PageView, wants_fragment};
+use super::pages::{Answer, AppState, PageView, respond, wants_fragment};
 use crate::auth::actions::{ActionError, Fields};
 use crate::auth::audit::{self, AuditEvent};
 use crate::auth::{Auth, credentials::normalize_username};
@@ -44,11 +44,7 @@ async fn post_auth(
 ) -> HttpResponse {
     let fragment = wants_fragment(&req);
     let (page, action) = path.into_inner();
-    match handle(&req, &page, &action, payload, session, identity, &app, fragment).await {
-        Ok(response) => response,
-        Err(err) if fragment => err.plain_response(),
-        Err(err) => actix_web::ResponseError::error_response(&err),
-    }
+    respond(handle(&req, &page, &action, payload, session, identity, &app, fragment).await, fragment)
 }
 
 /// One post being handled: the request and what was loaded for it.

@@ -84,7 +84,12 @@ async fn post_event(
     app: web::Data<AppState>,
 ) -> HttpResponse {
     let fragment = wants_fragment(&req);
-    match handle_event(&req, &page, payload, session, identity, &app, fragment).await {
+    respond(handle_event(&req, &page, payload, session, identity, &app, fragment).await, fragment)
+}
+
+/// A post's answer; a failure is plain text for the page's script, else an error page.
+pub(super) fn respond(result: Result<HttpResponse, AppError>, fragment: bool) -> HttpResponse {
+    match result {
         Ok(response) => response,
         Err(err) if fragment => err.plain_response(),
         Err(err) => actix_web::ResponseError::error_response(&err),

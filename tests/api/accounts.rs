@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::auth::members_script;
+use crate::auth::{logged_in_session, members_script};
 use crate::auth_support::{AuthApp, LOGGED_IN, LOGIN_FORM, MEMBERS};
 use crate::client::Session;
 use crate::support::{ADMIN, CredentialsFile, ScriptDir, VIEWER};
@@ -22,13 +22,6 @@ both_stores!(
     remember_me_makes_a_persistent_cookie_and_zero_days_a_browser_session_cookie,
     a_login_ends_after_the_idle_timeout_and_after_its_absolute_lifetime,
 );
-
-async fn login(app: &AuthApp, user: (&str, &str)) -> Session {
-    let mut session = Session::new(&app.app);
-    session.open(&format!("/{MEMBERS}")).await;
-    session.login(MEMBERS, user).await;
-    session
-}
 
 async fn page(session: &Session) -> String {
     session.get(&format!("/{MEMBERS}")).await.body
@@ -101,8 +94,8 @@ async fn registration_refuses_weak_or_mismatched_passwords_with_a_reason(kind: S
 
 async fn a_password_change_ends_the_other_sessions_and_keeps_this_one(kind: StoreKind) {
     let app = AuthApp::start(kind);
-    let mut laptop = login(&app, ADMIN).await;
-    let phone = login(&app, ADMIN).await;
+    let mut laptop = logged_in_session(&app, ADMIN).await;
+    let phone = logged_in_session(&app, ADMIN).await;
     let wrong = [("password", "not it"), ("new_password", "brand new pass"), ("new_password_repeat", "brand new pass")];
     assert!(laptop.auth(MEMBERS, "reset_password", &wrong).await.body.contains("current password is incorrect"));
     let right = [("password", ADMIN.1), ("new_password", "brand new pass"), ("new_password_repeat", "brand new pass")];
@@ -125,7 +118,7 @@ fn shown_password(body: &str) -> Option<String> {
 
 async fn a_forgotten_password_is_replaced_by_a_random_one_given_to_the_script(kind: StoreKind) {
     let app = AuthApp::start(kind);
-    let old_session = login(&app, VIEWER).await;
+    let old_session = logged_in_session(&app, VIEWER).await;
     let mut session = Session::new(&app.app);
     session.open("/members").await;
     let unknown = session.auth(MEMBERS, "forgot_password", &[("username", "nobody")]).await;
@@ -172,8 +165,8 @@ async fn a_forgotten_username_is_given_to_the_script_and_details_can_be_updated(
 
 async fn editing_the_credentials_file_ends_the_sessions_of_a_removed_user_or_a_changed_password(kind: StoreKind) {
     let app = AuthApp::start(kind);
-    let viewer = login(&app, VIEWER).await;
-    let admin = login(&app, ADMIN).await;
+    let viewer = logged_in_session(&app, VIEWER).await;
+    let admin = logged_in_session(&app, ADMIN).await;
     let original = app.credentials.text();
     // Remove rbriggs: everything from her name to the next user or section.
     let start = original.find("    rbriggs:").unwrap();
@@ -201,13 +194,13 @@ async fn a_bcrypt_password_logs_in_and_is_replaced_by_argon2id(kind: StoreKind) 
     let credentials =
         CredentialsFile::from_text(&format!("{}password: '{bcrypt}'{}", &sample[..start], &sample[end..]));
     let app = AuthApp::build(kind, credentials, None, |_| {});
-    let session = login(&app, ("jsmith", "legacy-pass")).await;
+    let session = logged_in_session(&app, ("jsmith", "legacy-pass")).await;
     assert!(page(&session).await.contains(LOGGED_IN));
     let file = app.credentials.text();
     assert!(!file.contains(&bcrypt), "the bcrypt hash was replaced");
     assert_eq!(file.matches("$argon2id$v=19$m=19456,t=2,p=1$").count(), 2, "{file}");
     assert!(page(&session).await.contains(LOGGED_IN), "the session made before the rehash stays");
-    assert!(page(&login(&app, ("jsmith", "legacy-pass")).await).await.contains(LOGGED_IN));
+    assert!(page(&logged_in_session(&app, ("jsmith", "legacy-pass")).await).await.contains(LOGGED_IN));
 }
 
 async fn remember_me_makes_a_persistent_cookie_and_zero_days_a_browser_session_cookie(kind: StoreKind) {
@@ -227,7 +220,7 @@ async fn remember_me_makes_a_persistent_cookie_and_zero_days_a_browser_session_c
 
 async fn a_login_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(kind: StoreKind) {
     let idle = AuthApp::build(kind, CredentialsFile::sample(), None, |s| s.auth.idle_timeout = Duration::from_secs(1));
-    let session = login(&idle, ADMIN).await;
+    let session = logged_in_session(&idle, ADMIN).await;
     assert!(page(&session).await.contains(LOGGED_IN));
     tokio::time::sleep(Duration::from_millis(1600)).await;
     assert!(page(&session).await.contains(LOGIN_FORM), "idle for longer than the timeout");
@@ -235,7 +228,7 @@ async fn a_login_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(kin
     let capped = AuthApp::build(kind, CredentialsFile::sample(), None, |s| {
         s.auth.absolute_timeout = Some(Duration::from_secs(2));
     });
-    let session = login(&capped, ADMIN).await;
+    let session = logged_in_session(&capped, ADMIN).await;
     // Active all along (a request every 0.5 s), it still ends after two seconds.
     for _ in 0..3 {
         assert!(page(&session).await.contains(LOGGED_IN));

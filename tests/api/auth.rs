@@ -22,7 +22,7 @@ both_stores!(
     a_page_gated_by_a_role_shows_a_clear_refusal_to_others,
 );
 
-async fn logged_in_session(app: &AuthApp, user: (&str, &str)) -> Session {
+pub async fn logged_in_session(app: &AuthApp, user: (&str, &str)) -> Session {
     let mut session = Session::new(&app.app);
     session.open(&format!("/{MEMBERS}")).await;
     let answer = session.login(MEMBERS, user).await;

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::StoreKind;
+use crate::auth::logged_in_session;
 use crate::auth_support::{AuthApp, LOGGED_IN, LOGIN_FORM, MEMBERS};
 use crate::client::Session;
 use crate::outage::{redis_pid, signal};
@@ -13,13 +14,17 @@ async fn replay_shows(base: &str, cookie: &str) -> String {
     Session::replay(base, "/members", cookie).await.body
 }
 
-#[tokio::test]
-async fn two_instances_sharing_redis_see_a_login_and_a_logout_made_on_either() {
+/// An app on Redis, a second instance on the same Redis, and a session logged in on the first.
+async fn two_instances_and_a_login() -> (AuthApp, crate::support::TestApp, Session) {
     let app = AuthApp::start(StoreKind::Redis);
     let other = app.second_instance();
-    let mut session = Session::new(&app.app);
-    session.open("/members").await;
-    session.login(MEMBERS, ADMIN).await;
+    let session = logged_in_session(&app, ADMIN).await;
+    (app, other, session)
+}
+
+#[tokio::test]
+async fn two_instances_sharing_redis_see_a_login_and_a_logout_made_on_either() {
+    let (app, other, mut session) = two_instances_and_a_login().await;
     let cookie = session.cookie_header();
     assert!(replay_shows(&other.address, &cookie).await.contains(LOGGED_IN), "no sticky sessions needed");
     session.logout(MEMBERS).await;
@@ -56,11 +61,7 @@ async fn a_login_while_redis_is_down_is_a_clear_503_with_no_cookie() {
 
 #[tokio::test]
 async fn a_logout_while_redis_is_down_clears_the_cookie_and_the_session_never_works_again() {
-    let app = AuthApp::start(StoreKind::Redis);
-    let other = app.second_instance();
-    let mut session = Session::new(&app.app);
-    session.open("/members").await;
-    session.login(MEMBERS, ADMIN).await;
+    let (app, other, session) = two_instances_and_a_login().await;
     let cookie = session.cookie_header();
     // Paused, not killed: everything stored survives the outage, the login included.
     let pid = redis_pid(app.redis.as_ref().unwrap().port);
