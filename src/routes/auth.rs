@@ -44,72 +44,83 @@ async fn post_auth(
 ) -> HttpResponse {
     let fragment = wants_fragment(&req);
     let (page, action) = path.into_inner();
-    respond(handle(&req, &page, &action, payload, session, identity, &app, fragment).await, fragment)
+    let result = async {
+        let session = TypedSession::new(session);
+        let mut post = Post::read(&req, &app, &action, payload, session, identity).await?;
+        post.handle(&page, fragment).await
+    };
+    respond(result.await, fragment)
 }
 
-/// One post being handled: the request and what was loaded for it.
+/// One post being handled: the request, its checked form, and the session it belongs to.
 struct Post<'a> {
     req: &'a HttpRequest,
+    app: &'a AppState,
     auth: &'a Auth,
+    action: AuthAction,
     session: TypedSession,
+    /// The session id the post arrived with (a login or logout moves the data to a new one).
+    sid: String,
     identity: Option<Identity>,
     client: IpAddr,
     fields: Fields,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn handle(
-    req: &HttpRequest,
-    page: &str,
-    action: &str,
-    payload: web::Payload,
-    session: Session,
-    identity: Option<Identity>,
-    app: &AppState,
-    fragment: bool,
-) -> Result<HttpResponse, AppError> {
-    let auth = app.auth.as_ref().ok_or(AppError::PageNotFound)?;
-    let action = AuthAction::parse(action).ok_or(AppError::PageNotFound)?;
-    let script = app.script(page)?;
-    let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
-    let body = forms::read_body(payload, declared, app.max_body_bytes).await?;
-    let mut fields: HashMap<String, String> = forms::parse_pairs(&body)?.into_iter().collect();
-    let csrf = fields.remove("csrf");
-    let session = TypedSession::new(session);
-    let client = req.peer_addr().map_or(IpAddr::from([127, 0, 0, 1]), |a| a.ip());
-    let mut post = Post { req, auth, session, identity, client, fields: Fields(fields) };
-    let sid = match (post.session.sid(), csrf) {
-        // A logout from a session that is already gone: there is nothing left to end.
-        (None, _) if action == AuthAction::Logout => post.session.ensure_ids().0,
-        (Some(sid), Some(csrf)) if post.session.csrf_matches(&csrf) => sid,
-        _ => return Err(AppError::Csrf),
-    };
-    let mut auth_run = app.auth_run(req, post.identity.as_ref(), &post.session).await?;
-    if matches!(action, AuthAction::Logout | AuthAction::LogoutEverywhere) {
-        // At once, before waiting for this session's other requests: from here on no
-        // request of any tab or instance sees this login.
-        post.revoke(action, auth_run.viewer.as_ref()).await?;
+impl<'a> Post<'a> {
+    /// Reads and checks the post: a known action, a body within limits, the CSRF token.
+    async fn read(
+        req: &'a HttpRequest,
+        app: &'a AppState,
+        action: &str,
+        payload: web::Payload,
+        session: TypedSession,
+        identity: Option<Identity>,
+    ) -> Result<Self, AppError> {
+        let auth = app.auth.as_ref().ok_or(AppError::PageNotFound)?;
+        let action = AuthAction::parse(action).ok_or(AppError::PageNotFound)?;
+        let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+        let body = forms::read_body(payload, declared, app.max_body_bytes).await?;
+        let mut fields: HashMap<String, String> = forms::parse_pairs(&body)?.into_iter().collect();
+        let sid = match (session.sid(), fields.remove("csrf")) {
+            // A logout from a session that is already gone: there is nothing left to end.
+            (None, _) if action == AuthAction::Logout => session.ensure_ids().0,
+            (Some(sid), Some(csrf)) if session.csrf_matches(&csrf) => sid,
+            _ => return Err(AppError::Csrf),
+        };
+        let client = req.peer_addr().map_or(IpAddr::from([127, 0, 0, 1]), |a| a.ip());
+        Ok(Self { req, app, auth, action, session, sid, identity, client, fields: Fields(fields) })
     }
-    let lock = app.store.lock(&sid).await?;
-    let stored = app.store.load(&sid).await?.unwrap_or_default();
-    let spec = drawn_form(&stored, page, action, auth_run.viewer.is_some())?;
-    let mut data = (*stored).clone();
-    let outcome = post.dispatch(action, &spec, &mut auth_run.viewer, &mut data, app).await?;
-    auth_run.outcome = outcome;
-    let new_sid = post.session.sid().unwrap_or_else(|| sid.clone());
-    let (csrf, unchanged) = (post.session.csrf().unwrap_or_default(), SessionData::default());
-    let output = app.rerun(&script, Arc::new(data), None, forms::parse_query(req.query_string())?, auth_run).await?;
-    let view = PageView { app, script: &script, csrf: &csrf };
-    // After a login or logout the data moves to a new id: write it whole there.
-    let before = if new_sid == sid { &*stored } else { &unchanged };
-    let query = forms::parse_query(req.query_string())?;
-    let answer = Answer { page, sid: &new_sid, stored: before, query, fragment };
-    let response = answer.send(&view, output).await?;
-    if new_sid != sid {
-        app.store.delete(&sid).await?;
+
+    /// Does what the form asks under the session's lock, then reruns the page to show it.
+    async fn handle(&mut self, page: &str, fragment: bool) -> Result<HttpResponse, AppError> {
+        let (app, action) = (self.app, self.action);
+        let script = app.script(page)?;
+        let mut auth_run = app.auth_run(self.req, self.identity.as_ref(), &self.session).await?;
+        if matches!(action, AuthAction::Logout | AuthAction::LogoutEverywhere) {
+            // At once, before waiting for this session's other requests: from here on no
+            // request of any tab or instance sees this login.
+            self.revoke(auth_run.viewer.as_ref()).await?;
+        }
+        let lock = app.store.lock(&self.sid).await?;
+        let stored = app.store.load(&self.sid).await?.unwrap_or_default();
+        let spec = drawn_form(&stored, page, action, auth_run.viewer.is_some())?;
+        let mut data = (*stored).clone();
+        auth_run.outcome = self.dispatch(&spec, &mut auth_run.viewer, &mut data).await?;
+        let query = forms::parse_query(self.req.query_string())?;
+        let output = app.rerun(&script, Arc::new(data), None, query.clone(), auth_run).await?;
+        let csrf = self.session.csrf().unwrap_or_default();
+        let view = PageView { app, script: &script, csrf: &csrf };
+        let new_sid = self.session.sid().unwrap_or_else(|| self.sid.clone());
+        // After a login or logout the data moves to a new id: write it whole there.
+        let unchanged = SessionData::default();
+        let before = if new_sid == self.sid { &*stored } else { &unchanged };
+        let response = Answer { page, sid: &new_sid, stored: before, query, fragment }.send(&view, output).await?;
+        if new_sid != self.sid {
+            app.store.delete(&self.sid).await?;
+        }
+        lock.release().await;
+        Ok(response)
     }
-    lock.release().await;
-    Ok(response)
 }
 
 /// The spec of the form as this page drew it in its last run. A logout needs no drawn form.
@@ -130,22 +141,21 @@ impl Post<'_> {
     /// Does what the form asks; returns what the rerun shows about it.
     async fn dispatch(
         &mut self,
-        action: AuthAction,
         spec: &AuthFormSpec,
         viewer: &mut Option<Viewer>,
         data: &mut SessionData,
-        app: &AppState,
     ) -> Result<Option<AuthOutcome>, AppError> {
+        let action = self.action;
         let result: Result<Value, String> = match (action, viewer.clone()) {
             (AuthAction::Login, Some(_)) => return Ok(None),
             (AuthAction::Login, None) => self.login(viewer).await?,
             (AuthAction::Logout, current) => {
-                self.logout(current.as_ref(), data, app).await?;
+                self.logout(current.as_ref(), data).await?;
                 *viewer = None;
                 Ok(Value::Null)
             }
             (AuthAction::LogoutEverywhere, Some(current)) => {
-                self.logout(Some(&current), data, app).await?;
+                self.logout(Some(&current), data).await?;
                 *viewer = None;
                 Ok(Value::Null)
             }
@@ -191,11 +201,11 @@ impl Post<'_> {
     }
 
     /// Revokes this session's login (and for "everywhere" all of the user's logins).
-    async fn revoke(&self, action: AuthAction, viewer: Option<&Viewer>) -> Result<(), AppError> {
+    async fn revoke(&self, viewer: Option<&Viewer>) -> Result<(), AppError> {
         if let Some(token) = self.session.login_token() {
             self.auth.logins.revoke(&token).await?;
         }
-        if let (AuthAction::LogoutEverywhere, Some(viewer)) = (action, viewer) {
+        if let (AuthAction::LogoutEverywhere, Some(viewer)) = (self.action, viewer) {
             self.auth.logins.end_all(&viewer.username).await?;
             audit::record(AuditEvent::LoggedOutEverywhere, &viewer.username, &self.client.to_string());
         }
@@ -204,12 +214,8 @@ impl Post<'_> {
 
     /// Ends this session's login before the rerun (its token is already revoked): identity,
     /// old session record and data, auth keys.
-    async fn logout(
-        &mut self,
-        current: Option<&Viewer>,
-        data: &mut SessionData,
-        app: &AppState,
-    ) -> Result<(), AppError> {
+    async fn logout(&mut self, current: Option<&Viewer>, data: &mut SessionData) -> Result<(), AppError> {
+        let app = self.app;
         if let Some(identity) = self.identity.take() {
             identity.logout();
         }

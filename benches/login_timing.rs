@@ -1,0 +1,124 @@
+//! Login timing: how long a failed login takes for an unknown user, a wrong password and a
+//! locked account (they must look alike), and a full login + logout, over HTTP against the
+//! in-memory store. Run: `cargo bench --bench login_timing` (release build).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use runnel::config::Settings;
+use runnel::startup::Application;
+
+const ROUNDS: usize = 30;
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("runnel-login-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let credentials = dir.join("credentials.yaml");
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("credentials.yaml"), &credentials).unwrap();
+    let mut settings = Settings::for_tests(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts"));
+    settings.credentials = Some(credentials);
+    settings.auth.max_login_attempts = 3;
+    settings.auth.attempts_per_minute = 100_000;
+    let base = spawn(settings);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(measure(&base));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn measure(base: &str) {
+    let client = Client::open(base).await;
+    for _ in 0..3 {
+        client.login("rbriggs", "wrong").await; // locks rbriggs
+    }
+    let mut samples: [Vec<Duration>; 4] = Default::default();
+    for _ in 0..ROUNDS {
+        samples[0].push(client.login("nobody", "whatever").await);
+        samples[1].push(client.login("jsmith", "wrong").await);
+        samples[2].push(client.login("rbriggs", "runnel-demo-2").await);
+        let fresh = Client::open(base).await;
+        let started = Instant::now();
+        fresh.login("jsmith", "runnel-demo-1").await;
+        fresh.post("logout", &[]).await;
+        samples[3].push(started.elapsed());
+        // Below the lockout for jsmith: one success clears his failures.
+        fresh.login("jsmith", "runnel-demo-1").await;
+    }
+    println!("login timing over HTTP, in-memory store, {ROUNDS} interleaved rounds (release build)");
+    let mut medians = Vec::new();
+    for (name, times) in
+        ["unknown user", "wrong password", "locked account", "login + logout"].iter().zip(samples.iter_mut())
+    {
+        times.sort();
+        let (p50, p90) = (times[times.len() / 2], times[times.len() * 9 / 10]);
+        println!("  {name:<16} p50 {:>7.2} ms   p90 {:>7.2} ms", ms(p50), ms(p90));
+        medians.push(p50);
+    }
+    let failures = &medians[..3];
+    let ratio = ms(*failures.iter().max().unwrap()) / ms(*failures.iter().min().unwrap());
+    println!("  slowest / fastest failure median: {ratio:.2}x");
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    csrf: std::sync::Mutex<String>,
+}
+
+impl Client {
+    async fn open(base: &str) -> Self {
+        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let page = http.get(format!("{base}/members")).send().await.unwrap().text().await.unwrap();
+        Self { http, base: base.to_owned(), csrf: std::sync::Mutex::new(csrf_in(&page)) }
+    }
+
+    async fn login(&self, username: &str, password: &str) -> Duration {
+        let started = Instant::now();
+        self.post("login", &[("username", username), ("password", password)]).await;
+        started.elapsed()
+    }
+
+    async fn post(&self, action: &str, fields: &[(&str, &str)]) {
+        let csrf = self.csrf.lock().unwrap().clone();
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&form).unwrap();
+        let response = self
+            .http
+            .post(format!("{}/members/auth/{action}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("X-Runnel-Fragment", "1")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let page = response.text().await.unwrap();
+        *self.csrf.lock().unwrap() = csrf_in(&page);
+    }
+}
+
+fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a form on the page") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+fn spawn(settings: Settings) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = Application::build_with_listener(settings, listener).expect("the app builds");
+            tx.send(app.port()).unwrap();
+            app.run_until_stopped().await.unwrap();
+        });
+    });
+    let port = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    format!("http://127.0.0.1:{port}")
+}
