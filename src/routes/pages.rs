@@ -54,7 +54,7 @@ async fn show_page(
     let stored = app.store.load(&sid).await?.unwrap_or_default();
     if !fragment && let Some(flash) = stored.flash.as_ref().filter(|f| f.page == page.as_str()) {
         // Show the result of the no-JavaScript POST that redirected here, once.
-        let html = view.document(flash.html.clone());
+        let html = view.document(flash.html.clone(), &flash.config);
         let mut data = (*stored).clone();
         data.flash = None;
         app.store.save(&sid, Arc::new(data)).await?;
@@ -65,7 +65,7 @@ async fn show_page(
     app.persist(&sid, &stored, &output.data).await?;
     lock.release().await;
     let root = view.root(&output, &query);
-    Ok(html_response(if fragment { root } else { view.document(root) }))
+    Ok(html_response(if fragment { root } else { view.document(root, &output.page.config) }))
 }
 
 async fn post_event(
@@ -121,7 +121,7 @@ async fn handle_event(
     // Without JavaScript: keep the result for the GET after the redirect (post/redirect/get).
     // One write holds both the new state and the flash.
     let mut data = Arc::unwrap_or_clone(output.data);
-    data.flash = Some(Flash { page: page.to_owned(), html: root });
+    data.flash = Some(Flash { page: page.to_owned(), html: root, config: output.page.config });
     app.store.save(&sid, Arc::new(data)).await?;
     lock.release().await;
     Ok(HttpResponse::SeeOther().insert_header((LOCATION, url)).insert_header((CACHE_CONTROL, "no-store")).finish())
@@ -181,9 +181,9 @@ impl PageView<'_> {
         render::fragment(&output.page, &self.nav(), &self.context(query))
     }
 
-    fn document(&self, root: String) -> String {
+    fn document(&self, root: String, config: &crate::page::PageConfig) -> String {
         let ctx = self.context(&BTreeMap::new());
-        render::document(&ctx, &self.script.name.label(), root)
+        render::document(&ctx, config, &self.script.name.label(), root)
     }
 }
 

@@ -3,6 +3,7 @@
 //! Plain data and pure functions: no Rhai, no HTTP, no store.
 
 mod event;
+mod form;
 mod spec;
 
 use std::collections::BTreeMap;
@@ -32,6 +33,9 @@ pub struct SessionData {
 pub struct Flash {
     pub page: String,
     pub html: String,
+    /// What the run set with `page_config` (title and icon of the document).
+    #[serde(default)]
+    pub config: crate::page::PageConfig,
 }
 
 /// The widgets one page drew in its last run.
@@ -47,6 +51,9 @@ pub struct WidgetRecord {
     pub key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<Callback>,
+    /// The key of the form the widget lies in: it changes only when that form is submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
 }
 
 /// A callback to run before the next rerun: a script function and its arguments.

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rhai::{Dynamic, EvalAltResult, Map, Position};
 
+use crate::datasource::{DataSources, FileStamp};
 use crate::page::Page;
 use crate::session_state::{PageWidgets, WidgetRecord};
 
@@ -28,6 +29,10 @@ pub struct RunContext {
     pub query_changed: bool,
     /// Keys of `state` that mirror a widget drawn in the previous run.
     pub widget_keys: BTreeSet<String>,
+    /// The data folder and the shared cache (none in a run without them).
+    pub sources: Option<std::sync::Arc<DataSources>>,
+    /// Data files read in this run so far, so a cache entry knows what it was built from.
+    pub file_reads: Vec<FileStamp>,
 }
 
 impl RunContext {
@@ -42,6 +47,8 @@ impl RunContext {
             query,
             query_changed: false,
             widget_keys,
+            sources: None,
+            file_reads: Vec::new(),
         }
     }
 

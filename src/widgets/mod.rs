@@ -3,12 +3,16 @@
 //! (`sidebar().button("Go")`), so each is registered in both forms by [`placed!`].
 
 pub mod context;
+mod charts;
 mod control;
 mod convert;
+mod data;
 mod display;
 mod input;
 mod layout;
 mod options;
+mod records;
+mod sources;
 mod state;
 
 use rhai::Engine;
@@ -51,6 +55,9 @@ pub fn register(engine: &mut Engine) {
     input::register(engine);
     layout::register(engine);
     control::register(engine);
+    data::register(engine);
+    charts::register(engine);
+    sources::register(engine);
 }
 
 pub use state::StateMap;
