@@ -40,7 +40,8 @@ pub fn resolve(dir: &Path, name: &str) -> Result<PathBuf, String> {
         return Err(format!("{name:?} is not a file name inside the data folder (no `..` and no absolute paths)"));
     }
     let base = dir.canonicalize().map_err(|_| format!("the data folder {} does not exist", dir.display()))?;
-    let full = base.join(relative).canonicalize().map_err(|_| format!("there is no file {name:?} in the data folder"))?;
+    let full =
+        base.join(relative).canonicalize().map_err(|_| format!("there is no file {name:?} in the data folder"))?;
     if !full.starts_with(&base) {
         return Err(format!("{name:?} leads out of the data folder"));
     }
@@ -71,7 +72,8 @@ pub fn read_csv(path: &Path) -> Result<(Array, FileStamp), String> {
         if rows.len() == MAX_CSV_ROWS {
             return Err(format!("the file has more than the {MAX_CSV_ROWS} rows a script may read"));
         }
-        let row: Map = headers.iter().zip(record.iter()).map(|(h, cell)| (h.as_str().into(), cell_value(cell))).collect();
+        let row: Map =
+            headers.iter().zip(record.iter()).map(|(h, cell)| (h.as_str().into(), cell_value(cell))).collect();
         rows.push(row.into());
     }
     Ok((rows, stamp))

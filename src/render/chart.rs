@@ -19,8 +19,6 @@ const RIGHT: f64 = 16.0;
 const BOTTOM: f64 = 44.0;
 /// Fallback colours (used when the stylesheet is missing); the CSS classes win.
 const PALETTE: [&str; 8] = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"];
-/// Most x tick labels drawn for categories; more would overlap.
-const MAX_CATEGORY_TICKS: usize = 12;
 
 /// The plot area and the two data ranges mapped onto it.
 struct Frame {
@@ -79,7 +77,14 @@ fn describe(chart: &Chart) -> String {
         Some(c) if !c.is_empty() => format!("{} from {} to {}", chart.x_label, c[0], c[c.len() - 1]),
         _ => format!("{} from {} to {}", chart.x_label, tick_label(x0), tick_label(x1)),
     };
-    format!("{} series: {}. {x_text}; {} from {} to {}.", series.len(), series.join(", "), chart.y_label, tick_label(y0), tick_label(y1))
+    format!(
+        "{} series: {}. {x_text}; {} from {} to {}.",
+        series.len(),
+        series.join(", "),
+        chart.y_label,
+        tick_label(y0),
+        tick_label(y1)
+    )
 }
 
 fn capitalized(s: &str) -> String {
@@ -178,7 +183,10 @@ fn axes(out: &mut String, chart: &Chart, f: &Frame) {
     }
     match &chart.categories {
         Some(categories) => {
-            let every = categories.len().div_ceil(MAX_CATEGORY_TICKS).max(1);
+            // Room for a label of the longest name (about 6.5 units a character) per tick.
+            let longest = categories.iter().map(|c| c.chars().count().min(12)).max().unwrap_or(1) as f64;
+            let fit = ((WIDTH - LEFT - RIGHT) / (longest * 6.5 + 10.0)).max(1.0) as usize;
+            let every = categories.len().div_ceil(fit).max(1);
             for (i, name) in categories.iter().enumerate().step_by(every) {
                 x_tick(out, f.px(i as f64), &truncate(name, 12));
             }
@@ -201,7 +209,12 @@ fn axes(out: &mut String, chart: &Chart, f: &Frame) {
 }
 
 fn x_tick(out: &mut String, px: f64, label: &str) {
-    let _ = write!(out, r#"<text x="{px:.1}" y="{:.1}" text-anchor="middle">{}</text>"#, HEIGHT - BOTTOM + 16.0, escape(label));
+    let _ = write!(
+        out,
+        r#"<text x="{px:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+        HEIGHT - BOTTOM + 16.0,
+        escape(label)
+    );
 }
 
 fn draw_series(out: &mut String, chart: &Chart, f: &Frame, i: usize) {
@@ -219,7 +232,12 @@ fn draw_series(out: &mut String, chart: &Chart, f: &Frame, i: usize) {
         ChartKind::Area => path(out, f, &series.points, true),
         ChartKind::Scatter => {
             for &(x, y) in &series.points {
-                let _ = write!(out, r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill-opacity="0.7" stroke="none"/>"#, f.px(x), f.py(y));
+                let _ = write!(
+                    out,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill-opacity="0.7" stroke="none"/>"#,
+                    f.px(x),
+                    f.py(y)
+                );
             }
         }
         ChartKind::Bar => bars(out, f, chart.series.len(), i, &series.points),
@@ -239,7 +257,10 @@ fn path(out: &mut String, f: &Frame, points: &[(f64, f64)], area: bool) {
     if area {
         let base = f.py(0f64.clamp(f.y.0, f.y.1));
         let (first, last) = (f.px(points[0].0), f.px(points[points.len() - 1].0));
-        let _ = write!(out, r#"<path class="rn-area" d="{d}L{last:.1},{base:.1}L{first:.1},{base:.1}Z" fill-opacity="0.25" stroke="none"/>"#);
+        let _ = write!(
+            out,
+            r#"<path class="rn-area" d="{d}L{last:.1},{base:.1}L{first:.1},{base:.1}Z" fill-opacity="0.25" stroke="none"/>"#
+        );
     }
     let _ = write!(out, r#"<path class="rn-line" d="{d}" fill="none" stroke-width="2" stroke-linejoin="round"/>"#);
 }
@@ -284,11 +305,7 @@ fn legend(out: &mut String, chart: &Chart) {
 }
 
 fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        text.chars().take(max - 1).chain(['…']).collect()
-    }
+    if text.chars().count() <= max { text.to_owned() } else { text.chars().take(max - 1).chain(['…']).collect() }
 }
 
 /// XML escaping for text and attribute values.

@@ -28,10 +28,8 @@ pub fn apply_submit(data: &mut SessionData, page: &str, event: &Event, form: &st
             WidgetSpec::MultiChoice { .. } => raw.iter().filter(|v| !v.is_empty()).cloned().collect(),
             _ => raw.clone(),
         };
-        let value = record
-            .spec
-            .parse(&raw)
-            .map_err(|reason| EventError::InvalidValue { widget: id.clone(), reason })?;
+        let value =
+            record.spec.parse(&raw).map_err(|reason| EventError::InvalidValue { widget: id.clone(), reason })?;
         updates.push((id.clone(), value));
     }
     let widgets = data.pages.get_mut(page).expect("checked above");
@@ -71,7 +69,8 @@ mod tests {
     #[test]
     fn a_submit_sets_every_value_of_the_form_and_presses_its_button() {
         let mut data = data_with_form();
-        let applied = apply_event(&mut data, "p", &submit(&[("slider:key:n", "7"), ("text_input:Name", "Ada")])).unwrap();
+        let applied =
+            apply_event(&mut data, "p", &submit(&[("slider:key:n", "7"), ("text_input:Name", "Ada")])).unwrap();
         assert_eq!(applied.pressed.as_deref(), Some("form_submit_button:Send"));
         assert_eq!(data.state["n"], Value::from(7));
         assert_eq!(data.pages["p"]["text_input:Name"].value, Value::from("Ada"));

@@ -59,11 +59,19 @@ fn chart(kind: ChartKind, target: ContainerId, pos: Position, data: Dynamic, opt
 }
 
 /// The `y` option as a list of fields; without it, every numeric field but `x` and `color`.
-fn y_fields(opts: &Options, records: &Records, x: Option<&str>, color: Option<&str>, pos: Position) -> Result<Vec<String>, Box<EvalAltResult>> {
+fn y_fields(
+    opts: &Options,
+    records: &Records,
+    x: Option<&str>,
+    color: Option<&str>,
+    pos: Position,
+) -> Result<Vec<String>, Box<EvalAltResult>> {
     match opts.raw("y") {
         Some(y) if y.is_string() => Ok(vec![convert::display(y)]),
         Some(y) if y.is_array() => Ok(y.clone().cast::<rhai::Array>().iter().map(convert::display).collect()),
-        Some(y) => Err(error(format!("option `y` must be a field name or an array of them, not {}", y.type_name()), pos)),
+        Some(y) => {
+            Err(error(format!("option `y` must be a field name or an array of them, not {}", y.type_name()), pos))
+        }
         None => Ok(records
             .columns
             .iter()
@@ -101,7 +109,14 @@ fn x_positions(records: &Records, x: Option<&str>, categorical: bool) -> (Vec<Op
 }
 
 /// One series per y field, or per y field and colour value; rows without a number are skipped.
-fn split_series(kind: ChartKind, records: &Records, xs: &[Option<f64>], y: &[String], color: Option<&str>, pos: Position) -> Result<Vec<Series>, Box<EvalAltResult>> {
+fn split_series(
+    kind: ChartKind,
+    records: &Records,
+    xs: &[Option<f64>],
+    y: &[String],
+    color: Option<&str>,
+    pos: Position,
+) -> Result<Vec<Series>, Box<EvalAltResult>> {
     let mut series: Vec<Series> = Vec::new();
     for field in y {
         for (row, x) in records.rows.iter().zip(xs) {
@@ -113,7 +128,9 @@ fn split_series(kind: ChartKind, records: &Records, xs: &[Option<f64>], y: &[Str
             };
             let at = match series.iter().position(|s| s.name == name) {
                 Some(at) => at,
-                None if series.len() == MAX_SERIES => return Err(error(format!("a chart draws at most {MAX_SERIES} series"), pos)),
+                None if series.len() == MAX_SERIES => {
+                    return Err(error(format!("a chart draws at most {MAX_SERIES} series"), pos));
+                }
                 None => {
                     series.push(Series { name, points: Vec::new() });
                     series.len() - 1

@@ -83,12 +83,19 @@ impl View {
 }
 
 fn dataframe(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
-    let opts = Options::new(opts, pos, &["key", "page_size"])?;
+    let opts = Options::new(opts, pos, &["key", "page_size", "columns"])?;
     let page_size = opts.int("page_size")?.unwrap_or(20);
     if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
         return Err(error(format!("page_size must be between 1 and {MAX_PAGE_SIZE}"), pos));
     }
     let mut records = Records::from_dynamic(data, MAX_FRAME_ROWS, pos)?;
+    if let Some(columns) = opts.raw("columns") {
+        // Script maps keep their keys sorted: this option picks the columns and their order.
+        let Some(columns) = columns.clone().try_cast::<rhai::Array>() else {
+            return Err(error("option `columns` must be an array of field names".into(), pos));
+        };
+        records.columns = columns.iter().map(convert::display).collect();
+    }
     let (count, query) = context::with(|c| {
         let count = c.page.walk().iter().filter(|e| matches!(e, Element::DataFrame(_))).count();
         (count, c.query.clone())
@@ -102,7 +109,9 @@ fn dataframe(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Re
     let pages = total_rows.div_ceil(page_size as usize).max(1);
     let page = view.page.min(pages);
     let shown = records.rows.iter().skip((page - 1) * page_size as usize).take(page_size as usize);
-    let rows = shown.map(|r| records.columns.iter().map(|c| r.get(c.as_str()).map(convert::display).unwrap_or_default()).collect()).collect();
+    let rows = shown
+        .map(|r| records.columns.iter().map(|c| r.get(c.as_str()).map(convert::display).unwrap_or_default()).collect())
+        .collect();
     let columns = records.columns.iter().map(|c| view.header(c, records.is_numeric(c))).collect();
     let sort = view.sort.as_ref();
     let frame = DataFrame {

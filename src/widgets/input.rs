@@ -147,7 +147,9 @@ fn check_form_rules(kind: WidgetKind, form: Option<&str>, has_callback: bool, po
     let message = match (kind, form) {
         (WidgetKind::FormSubmit, None) => "form_submit_button() must be drawn inside a form(key)".to_owned(),
         (WidgetKind::FormSubmit, Some(_)) => return Ok(()),
-        (WidgetKind::Button, Some(f)) => format!("button() cannot be used inside the form {f:?}: use form_submit_button()"),
+        (WidgetKind::Button, Some(f)) => {
+            format!("button() cannot be used inside the form {f:?}: use form_submit_button()")
+        }
         (_, Some(f)) if has_callback => {
             format!("inside the form {f:?} only form_submit_button() may have a callback; move on_change to it")
         }

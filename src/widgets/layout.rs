@@ -77,7 +77,8 @@ fn expander(parent: ContainerId, pos: Position, label: ImmutableString, opts: Ma
 
 fn form(parent: ContainerId, pos: Position, key: ImmutableString) -> Res<Container> {
     let taken = context::with(|c| {
-        let taken = c.page.containers.iter().any(|k| matches!(&k.kind, ContainerKind::Form { key: k } if k == key.as_str()));
+        let taken =
+            c.page.containers.iter().any(|k| matches!(&k.kind, ContainerKind::Form { key: k } if k == key.as_str()));
         (c.page.containers[parent].form.clone(), taken)
     })?;
     match taken {

@@ -2,8 +2,8 @@
 //! called on its own (it draws into the main area) or as a method of a container
 //! (`sidebar().button("Go")`), so each is registered in both forms by [`placed!`].
 
-pub mod context;
 mod charts;
+pub mod context;
 mod control;
 mod convert;
 mod data;

@@ -22,12 +22,18 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("cache", |ctx: NativeCallContext, key: ImmutableString, ttl: i64, loader: FnPtr| {
         cache(&ctx, &key, ttl as f64, loader, Array::new())
     });
-    engine.register_fn("cache", |ctx: NativeCallContext, key: ImmutableString, ttl: i64, loader: FnPtr, args: Array| {
-        cache(&ctx, &key, ttl as f64, loader, args)
-    });
-    engine.register_fn("cache", |ctx: NativeCallContext, key: ImmutableString, ttl: f64, loader: FnPtr, args: Array| {
-        cache(&ctx, &key, ttl, loader, args)
-    });
+    engine.register_fn(
+        "cache",
+        |ctx: NativeCallContext, key: ImmutableString, ttl: i64, loader: FnPtr, args: Array| {
+            cache(&ctx, &key, ttl as f64, loader, args)
+        },
+    );
+    engine.register_fn(
+        "cache",
+        |ctx: NativeCallContext, key: ImmutableString, ttl: f64, loader: FnPtr, args: Array| {
+            cache(&ctx, &key, ttl, loader, args)
+        },
+    );
     engine.register_fn("cache_clear", || sources().map(|s| s.cache.clear()));
 }
 

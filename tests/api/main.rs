@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod blocks;
 mod client;
 mod errors;
 mod interaction;

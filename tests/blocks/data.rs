@@ -6,7 +6,8 @@ use runnel::page::{DeltaTone, Element, SortOrder};
 
 use crate::{error_message, html_of, run_ok};
 
-const ROWS: &str = r#"let rows = []; for i in 0..45 { rows.push(#{ id: i, name: `n${44 - i}`, score: (i * 7) % 10 }); }"#;
+const ROWS: &str =
+    r#"let rows = []; for i in 0..45 { rows.push(#{ id: i, name: `n${44 - i}`, score: (i * 7) % 10 }); }"#;
 
 fn frame(app: &AppTest) -> &runnel::page::DataFrame {
     app.page()
@@ -21,7 +22,8 @@ fn frame(app: &AppTest) -> &runnel::page::DataFrame {
 
 #[test]
 fn a_table_shows_every_row_and_a_map_of_columns_works_too() {
-    let app = run_ok(r#"table([#{ a: 1, b: "x" }, #{ a: 2, c: true }]); table(#{ k: [1, 2, 3], v: ["a", "b", "c"] });"#);
+    let app =
+        run_ok(r#"table([#{ a: 1, b: "x" }, #{ a: 2, c: true }]); table(#{ k: [1, 2, 3], v: ["a", "b", "c"] });"#);
     let tables: Vec<_> = app.page().walk().into_iter().filter(|e| matches!(e, Element::Table { .. })).collect();
     let Element::Table { columns, rows } = tables[0] else { unreachable!() };
     assert_eq!(columns, &["a", "b", "c"]);
@@ -131,7 +133,8 @@ fn download_of(app: &AppTest) -> (String, Vec<u8>) {
 
 #[test]
 fn a_download_button_offers_rows_as_csv_and_values_as_json() {
-    let app = run_ok(r#"download_button("CSV", [#{ a: 1, b: "x,y" }, #{ a: 2, b: "z" }], #{ file_name: "rows.csv" });"#);
+    let app =
+        run_ok(r#"download_button("CSV", [#{ a: 1, b: "x,y" }, #{ a: 2, b: "z" }], #{ file_name: "rows.csv" });"#);
     let (name, bytes) = download_of(&app);
     assert_eq!(name, "rows.csv");
     assert_eq!(String::from_utf8(bytes).unwrap(), "a,b\n1,\"x,y\"\n2,z\n");

@@ -13,7 +13,10 @@ fn columns_make_one_row_with_a_container_per_column() {
     assert_eq!(texts_in(page, 5), vec!["c"]);
     let html = html_of(page);
     assert_eq!(html.matches("class=\"rn-column\"").count(), 3);
-    assert!(html.find(">a<").unwrap() < html.find(">c<").unwrap() && html.find(">c<").unwrap() < html.find(">after<").unwrap());
+    assert!(
+        html.find(">a<").unwrap() < html.find(">c<").unwrap()
+            && html.find(">c<").unwrap() < html.find(">after<").unwrap()
+    );
 }
 
 #[test]

@@ -57,7 +57,10 @@ fn read_csv_gives_rows_with_numbers_as_numbers() {
 #[test]
 fn read_json_gives_maps_and_arrays() {
     let dir = DataDir::with(&[("config.json", r#"{ "goal": 12.5, "teams": ["a", "b"] }"#)]);
-    let app = AppTest::with_data_dir(r#"let c = read_json("config.json"); state.n = c.teams.len(); state.goal = c.goal;"#, dir.path());
+    let app = AppTest::with_data_dir(
+        r#"let c = read_json("config.json"); state.n = c.teams.len(); state.goal = c.goal;"#,
+        dir.path(),
+    );
     assert_eq!(app.state("n"), Some(&json!(2)));
     assert_eq!(app.state("goal"), Some(&json!(12.5)));
 }
