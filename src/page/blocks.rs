@@ -13,6 +13,7 @@ pub enum ContainerKind {
     /// One column; its share of the row's width is `weight` over the sum of the weights.
     Column {
         weight: f64,
+        share: f64,
     },
     /// A tab bar whose children are the panels, one per label.
     Tabs {
@@ -126,6 +127,8 @@ impl ChartKind {
 pub struct Chart {
     /// Unique on the page (the n-th chart drawn), for the SVG's element ids.
     pub id: usize,
+    /// Width of the drawing in SVG units (its height is fixed); it scales to its container.
+    pub width: f64,
     pub kind: ChartKind,
     pub title: String,
     pub x_label: String,

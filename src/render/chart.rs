@@ -12,7 +12,6 @@ use std::fmt::Write;
 
 use crate::page::{Chart, ChartKind};
 
-const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 300.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 16.0;
@@ -22,6 +21,8 @@ const PALETTE: [&str; 8] = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2
 
 /// The plot area and the two data ranges mapped onto it.
 struct Frame {
+    /// The viewBox width: narrower for a chart in a narrow column, so its text stays legible.
+    width: f64,
     top: f64,
     x: (f64, f64),
     y: (f64, f64),
@@ -29,7 +30,7 @@ struct Frame {
 
 impl Frame {
     fn px(&self, x: f64) -> f64 {
-        LEFT + (x - self.x.0) / (self.x.1 - self.x.0) * (WIDTH - LEFT - RIGHT)
+        LEFT + (x - self.x.0) / (self.x.1 - self.x.0) * (self.width - LEFT - RIGHT)
     }
 
     fn py(&self, y: f64) -> f64 {
@@ -42,19 +43,20 @@ pub fn svg(chart: &Chart) -> String {
     let mut out = String::with_capacity(2048 + chart.series.iter().map(|s| s.points.len() * 16).sum::<usize>());
     let id = format!("rn-chart-{}", chart.id);
     let kind = chart.kind.name();
+    let frame = frame(chart);
     let _ = write!(
         out,
-        r#"<figure class="rn-chart-wrap"><svg class="rn-chart rn-chart-{kind}" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        r#"<figure class="rn-chart-wrap"><svg class="rn-chart rn-chart-{kind}" viewBox="0 0 {} {HEIGHT}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        frame.width,
         escape(&title(chart)),
         escape(&describe(chart))
     );
-    let frame = frame(chart);
     axes(&mut out, chart, &frame);
     for i in 0..chart.series.len() {
         draw_series(&mut out, chart, &frame, i);
     }
     if chart.series.len() > 1 {
-        legend(&mut out, chart);
+        legend(&mut out, chart, frame.width);
     }
     out.push_str("</svg></figure>");
     out
@@ -137,7 +139,7 @@ fn frame(chart: &Chart) -> Frame {
             (t[0], t[t.len() - 1])
         }
     };
-    Frame { top, x, y }
+    Frame { width: chart.width, top, x, y }
 }
 
 /// About five round tick values covering `lo..=hi` (steps of 1, 2 or 5 times a power of ten).
@@ -169,7 +171,7 @@ pub fn tick_label(v: f64) -> String {
 }
 
 fn axes(out: &mut String, chart: &Chart, f: &Frame) {
-    let (bottom, right) = (HEIGHT - BOTTOM, WIDTH - RIGHT);
+    let (bottom, right) = (HEIGHT - BOTTOM, f.width - RIGHT);
     out.push_str(r#"<g class="rn-axis" fill="currentColor" font-size="11">"#);
     for y in nice_ticks(f.y.0, f.y.1) {
         let py = f.py(y);
@@ -185,7 +187,7 @@ fn axes(out: &mut String, chart: &Chart, f: &Frame) {
         Some(categories) => {
             // Room for a label of the longest name (about 6.5 units a character) per tick.
             let longest = categories.iter().map(|c| c.chars().count().min(12)).max().unwrap_or(1) as f64;
-            let fit = ((WIDTH - LEFT - RIGHT) / (longest * 6.5 + 10.0)).max(1.0) as usize;
+            let fit = ((f.width - LEFT - RIGHT) / (longest * 6.5 + 10.0)).max(1.0) as usize;
             let every = categories.len().div_ceil(fit).max(1);
             for (i, name) in categories.iter().enumerate().step_by(every) {
                 x_tick(out, f.px(i as f64), &truncate(name, 12));
@@ -283,7 +285,7 @@ fn bars(out: &mut String, f: &Frame, count: usize, i: usize, points: &[(f64, f64
     }
 }
 
-fn legend(out: &mut String, chart: &Chart) {
+fn legend(out: &mut String, chart: &Chart, width: f64) {
     out.push_str(r#"<g class="rn-legend" font-size="12">"#);
     let mut x = LEFT;
     for (i, series) in chart.series.iter().enumerate() {
@@ -297,7 +299,7 @@ fn legend(out: &mut String, chart: &Chart) {
             escape(&name)
         );
         x += 28.0 + name.chars().count() as f64 * 7.0;
-        if x > WIDTH - 60.0 {
+        if x > width - 60.0 {
             break;
         }
     }

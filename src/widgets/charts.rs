@@ -10,7 +10,7 @@ use super::display::draw;
 use super::options::{Options, error};
 use super::records::{Records, number};
 use super::{context, convert, placed};
-use crate::page::{Chart, ChartKind, ContainerId, Element, Series};
+use crate::page::{Chart, ChartKind, ContainerId, ContainerKind, Element, Series};
 
 type Res = Result<(), Box<EvalAltResult>>;
 
@@ -45,9 +45,13 @@ fn chart(kind: ChartKind, target: ContainerId, pos: Position, data: Dynamic, opt
     let categorical = kind == ChartKind::Bar || x.as_deref().is_some_and(|x| !records.is_numeric(x));
     let (xs, categories) = x_positions(&records, x.as_deref(), categorical);
     let series = split_series(kind, &records, &xs, &y, color.as_deref(), pos)?;
-    let id = context::with(|c| c.page.walk().iter().filter(|e| matches!(e, Element::Chart(_))).count())?;
+    let (id, width) = context::with(|c| {
+        let id = c.page.walk().iter().filter(|e| matches!(e, Element::Chart(_))).count();
+        (id, width_in(&c.page.containers[target].kind))
+    })?;
     let chart = Chart {
         id,
+        width,
         kind,
         title: opts.string("title")?.unwrap_or_default(),
         x_label: opts.string("x_label")?.or(x).unwrap_or_else(|| "index".into()),
@@ -56,6 +60,16 @@ fn chart(kind: ChartKind, target: ContainerId, pos: Position, data: Dynamic, opt
         series,
     };
     draw(target, Element::Chart(Box::new(chart)))
+}
+
+/// The drawing's width: full in the main area, narrower in a narrow column (an SVG scales as
+/// a whole, so a wide drawing in a narrow column would have tiny text).
+fn width_in(container: &ContainerKind) -> f64 {
+    const FULL: f64 = 640.0;
+    match container {
+        ContainerKind::Column { share, .. } => (FULL * share * 1.6).clamp(360.0, FULL),
+        _ => FULL,
+    }
 }
 
 /// The `y` option as a list of fields; without it, every numeric field but `x` and `color`.

@@ -58,7 +58,8 @@ fn row(parent: ContainerId, pos: Position, kind: ContainerKind, parts: Vec<Conta
 }
 
 fn columns(parent: ContainerId, pos: Position, weights: Vec<f64>) -> Res<Array> {
-    let parts = weights.into_iter().map(|weight| ContainerKind::Column { weight }).collect();
+    let total: f64 = weights.iter().sum();
+    let parts = weights.into_iter().map(|weight| ContainerKind::Column { weight, share: weight / total }).collect();
     row(parent, pos, ContainerKind::Columns, parts)
 }
 

@@ -87,3 +87,13 @@ fn a_chart_of_a_missing_field_is_a_clear_error() {
     let app = AppTest::from_source(&format!(r#"{SALES} line_chart(data, #{{ x: "month", y: "profit" }});"#));
     assert!(error_message(&app).contains("no field `profit`"));
 }
+
+#[test]
+fn a_chart_in_a_narrow_column_is_drawn_narrower_so_its_text_stays_legible() {
+    let app = run_ok(&format!(
+        r#"{SALES} let c = columns([3, 1]); c[1].bar_chart(data, #{{ x: "month", y: "units" }}); bar_chart(data);"#
+    ));
+    let all = charts(&app);
+    assert_eq!((all[0].width, all[1].width), (360.0, 640.0));
+    assert!(html_of(app.page()).contains("viewBox=\"0 0 360 300\""));
+}

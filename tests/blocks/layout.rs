@@ -23,8 +23,8 @@ fn columns_make_one_row_with_a_container_per_column() {
 fn columns_with_widths_share_the_row_in_proportion() {
     let app = run_ok(r#"let c = columns([3, 1]); c[1].text("narrow");"#);
     let kinds = container_kinds(app.page());
-    assert_eq!(kinds[1], &ContainerKind::Column { weight: 3.0 });
-    assert_eq!(kinds[2], &ContainerKind::Column { weight: 1.0 });
+    assert_eq!(kinds[1], &ContainerKind::Column { weight: 3.0, share: 0.75 });
+    assert_eq!(kinds[2], &ContainerKind::Column { weight: 1.0, share: 0.25 });
     assert!(html_of(app.page()).contains("style=\"flex: 3 1 0%\""));
 }
 
