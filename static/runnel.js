@@ -168,7 +168,7 @@
   // Slider: live readout while dragging (request only on `change`).
   document.addEventListener("input", (e) => {
     const el = e.target;
-    if (!(el instanceof HTMLInputElement) || el.type !== "range" || !widgetForm(el)) return;
+    if (!(el instanceof HTMLInputElement) || el.type !== "range" || !el.closest(SUBMIT_SEL)) return;
     let out = el.nextElementSibling;
     while (out && !out.matches("output.rn-slider-value")) out = out.nextElementSibling;
     if (!out) out = el.parentElement.querySelector("output.rn-slider-value");

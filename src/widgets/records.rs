@@ -16,8 +16,8 @@ impl Records {
     pub fn from_dynamic(data: Dynamic, max_rows: usize, pos: Position) -> Result<Self, Box<EvalAltResult>> {
         let records = if data.is_map() {
             Self::from_columns(data.cast::<Map>(), pos)?
-        } else if let Some(rows) = data.clone().try_cast::<Array>() {
-            Self::from_rows(rows, pos)?
+        } else if data.is_array() {
+            Self::from_rows(data.cast::<Array>(), pos)?
         } else {
             return Err(error(format!("expected an array of maps or a map of columns, not {}", data.type_name()), pos));
         };
