@@ -6,6 +6,9 @@
 //! - `http-memory`, `http-redis`: POST /counter/event with 1 and 50 sessions per store.
 //! - `http-sales`: GET /sales (fragment) with 50 sessions on the in-memory store.
 //! - `idle-sessions`: RSS per idle session on the in-memory store (runs first, in a fresh process).
+//! - `render-blocks`: run + render of a 1,000-row table and of a 1,000-point line chart.
+//! - `rerun-demo`: a Streamlit-like demo page (button, slider, selectbox, 200-row table,
+//!   200-point chart), in-process; `http-demo`: the same click over HTTP with 50 sessions.
 //!
 //! See BENCHMARKS.md for the method and the numbers.
 
@@ -24,6 +27,9 @@ use runnel::script::{CompiledScript, PageName, Runner};
 use runnel::session_state::{Event, SessionData};
 use runnel::session_store::{MemoryStore, Store, random_token};
 use runnel::startup::{Application, SESSION_COOKIE};
+
+#[path = "runnel_bench/blocks.rs"]
+mod blocks;
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -50,7 +56,9 @@ const TARGET_RPS_50_MEMORY: f64 = 5_000.0;
 const CLIENT_THREAD_NAME: &str = "bench-client";
 const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
 const CLICK_WIDGET: &str = "button%3AIncrement";
-const SECTIONS: [&str; 5] = ["idle-sessions", "rerun", "http-memory", "http-redis", "http-sales"];
+const SECTIONS: [&str; 8] =
+    ["idle-sessions", "rerun", "http-memory", "http-redis", "http-sales", "render-blocks", "rerun-demo", "http-demo"];
+const TARGET_RPS_DEMO: f64 = 1_000.0;
 
 // ---------------------------------------------------------------------------------------------
 // Entry point
@@ -80,7 +88,13 @@ fn main() {
         summary.reruns.push(bench_rerun_counter());
         summary.reruns.push(bench_rerun_sales());
     }
-    if wants("http-memory") || wants("http-sales") {
+    if wants("render-blocks") {
+        blocks::bench_render_blocks();
+    }
+    if wants("rerun-demo") {
+        summary.reruns.push(blocks::bench_rerun_demo());
+    }
+    if wants("http-memory") || wants("http-sales") || wants("http-demo") {
         let server = TestServer::spawn(settings_for(StoreSettings::Memory));
         if wants("http-memory") {
             for sessions in [1, 50] {
@@ -89,6 +103,9 @@ fn main() {
         }
         if wants("http-sales") {
             summary.http.push(run_http(&client_rt, &server, "memory", None, Interaction::SalesGet, 50));
+        }
+        if wants("http-demo") {
+            summary.http.push(run_http(&client_rt, &server, "memory", None, Interaction::DemoClick, 50));
         }
     }
     if wants("http-redis") {
@@ -257,7 +274,7 @@ impl Dashboard {
 fn bench_rerun_counter() -> RerunResult {
     let counter = Dashboard::load("counter", "scripts/02_counter.rhai");
     let id = counter.widget_id("Increment");
-    let click = Event { widget: id, values: vec!["true".into()] };
+    let click = Event { widget: id, values: vec!["true".into()], ..Event::default() };
     let (total, run, render, html_bytes) = counter.measure(RERUN_ITERATIONS, |_| click.clone());
     let result = RerunResult { name: "counter", what: "click Increment", total, run, render, html_bytes };
     print_rerun(&result);
@@ -268,8 +285,11 @@ fn bench_rerun_sales() -> RerunResult {
     let sales = Dashboard::load("sales", "scripts/03_sales.rhai");
     let id = sales.widget_id("Minimum units");
     let values = ["0", "100"];
-    let (total, run, render, html_bytes) =
-        sales.measure(RERUN_ITERATIONS, |i| Event { widget: id.clone(), values: vec![values[i % 2].to_owned()] });
+    let (total, run, render, html_bytes) = sales.measure(RERUN_ITERATIONS, |i| Event {
+        widget: id.clone(),
+        values: vec![values[i % 2].to_owned()],
+        ..Event::default()
+    });
     let result = RerunResult { name: "sales", what: "slider 0 <-> 100", total, run, render, html_bytes };
     print_rerun(&result);
     result
@@ -386,6 +406,8 @@ enum Interaction {
     CounterClick,
     /// GET /sales as a fragment (a rerun without an event).
     SalesGet,
+    /// POST /demo/event clicking Increment on the Streamlit-like demo page.
+    DemoClick,
 }
 
 impl Interaction {
@@ -393,6 +415,7 @@ impl Interaction {
         match self {
             Self::CounterClick => "counter",
             Self::SalesGet => "sales",
+            Self::DemoClick => "demo",
         }
     }
 
@@ -400,6 +423,7 @@ impl Interaction {
         match self {
             Self::CounterClick => "POST /counter/event (click)",
             Self::SalesGet => "GET /sales (fragment)",
+            Self::DemoClick => "POST /demo/event (click)",
         }
     }
 }
@@ -483,7 +507,7 @@ async fn drive(session: BrowserSession, interaction: Interaction, url: String, u
         sent += 1;
         let start = Instant::now();
         let request = match interaction {
-            Interaction::CounterClick => session
+            Interaction::CounterClick | Interaction::DemoClick => session
                 .client
                 .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -542,6 +566,7 @@ fn run_http(
     let page_url = server.url(&format!("/{}", interaction.page()));
     let url = match interaction {
         Interaction::CounterClick => server.url("/counter/event"),
+        Interaction::DemoClick => server.url("/demo/event"),
         Interaction::SalesGet => page_url.clone(),
     };
     let ((tally, seconds), cpu) = rt.block_on(async {
@@ -914,7 +939,7 @@ fn bench_idle_sessions(rt: &tokio::runtime::Runtime) -> IdleResult {
     // The data alone, straight into a MemoryStore: deep copies of a counter session's data.
     let counter = Dashboard::load("counter", "scripts/02_counter.rhai");
     let (_, first) = counter.run(&SessionData::default(), None);
-    let click = Event { widget: counter.widget_id("Increment"), values: vec!["true".into()] };
+    let click = Event { widget: counter.widget_id("Increment"), values: vec!["true".into()], ..Event::default() };
     let (_, counter_data) = counter.run(&first, Some(&click));
     let sales = Dashboard::load("sales", "scripts/03_sales.rhai");
     let (_, sales_data) = sales.run(&SessionData::default(), None);
@@ -992,7 +1017,7 @@ impl Summary {
                 "page", "p50", "p99", "mean", "run p50", "render p50"
             );
             for r in &self.reruns {
-                let target = if r.name == "counter" {
+                let target = if r.name == "counter" || r.name == "demo" {
                     format!("p50 < {} µs: {}", TARGET_RERUN_P50.as_micros(), verdict(r.total.p50 < TARGET_RERUN_P50))
                 } else {
                     String::new()
@@ -1017,6 +1042,8 @@ impl Summary {
             for r in &self.http {
                 let target = if r.store == "memory" && r.interaction == Interaction::CounterClick && r.sessions == 50 {
                     format!(">= {TARGET_RPS_50_MEMORY:.0} req/s: {}", verdict(r.rps >= TARGET_RPS_50_MEMORY))
+                } else if r.interaction == Interaction::DemoClick {
+                    format!(">= {TARGET_RPS_DEMO:.0} req/s: {}", verdict(r.rps >= TARGET_RPS_DEMO))
                 } else {
                     String::new()
                 };

@@ -84,6 +84,9 @@ pub struct RunArgs {
     /// HTTP worker threads. [default: number of cores]
     #[arg(long, env = "RUNNEL_WORKERS")]
     pub workers: Option<usize>,
+    /// Read-only folder that `read_csv`/`read_json` read from. [default: `data` next to the scripts]
+    #[arg(long, env = "RUNNEL_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Do not watch the scripts for changes (production).
     #[arg(long, env = "RUNNEL_NO_WATCH")]
     pub no_watch: bool,
@@ -131,6 +134,7 @@ struct FileSettings {
     login_idle_secs: Option<u64>,
     login_max_age_secs: Option<u64>,
     auth_attempts_per_minute: Option<u32>,
+    data_dir: Option<PathBuf>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -173,6 +177,8 @@ pub enum StoreSettings {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub scripts: PathBuf,
+    /// The read-only data folder of `read_csv` and `read_json`.
+    pub data_dir: PathBuf,
     pub bind: IpAddr,
     pub port: u16,
     pub store: StoreSettings,
@@ -193,8 +199,10 @@ pub struct Settings {
 impl Settings {
     /// Settings for tests and benchmarks: port 0, in-memory store, the given scripts.
     pub fn for_tests(scripts: impl Into<PathBuf>) -> Self {
+        let scripts = scripts.into();
         Self {
-            scripts: scripts.into(),
+            data_dir: default_data_dir(&scripts),
+            scripts,
             bind: IpAddr::from([127, 0, 0, 1]),
             port: 0,
             store: StoreSettings::Memory,
@@ -225,8 +233,10 @@ impl Settings {
         };
         let max_run_ms = args.max_run_ms.or(file.max_run_ms);
         let auth = AuthSettings::default();
+        let scripts = args.path.or(file.path).unwrap_or_else(|| "scripts".into());
         Ok(Self {
-            scripts: args.path.or(file.path).unwrap_or_else(|| "scripts".into()),
+            data_dir: args.data_dir.or(file.data_dir).unwrap_or_else(|| default_data_dir(&scripts)),
+            scripts,
             bind: args.bind.or(file.bind).unwrap_or(IpAddr::from([127, 0, 0, 1])),
             port: args.port.or(file.port).unwrap_or(8501),
             store,
@@ -267,6 +277,12 @@ fn secs(value: Option<u64>) -> Option<Duration> {
 /// The configured credentials file, else `credentials.yaml` when there is one.
 fn credentials_path(configured: Option<PathBuf>) -> Option<PathBuf> {
     configured.or_else(|| Some(PathBuf::from("credentials.yaml")).filter(|p| p.is_file()))
+}
+
+/// `data/` next to the scripts folder (or next to the folder of a single script).
+fn default_data_dir(scripts: &Path) -> PathBuf {
+    let folder = if scripts.extension().is_some_and(|e| e == "rhai") { scripts.parent() } else { Some(scripts) };
+    folder.and_then(Path::parent).unwrap_or(Path::new("")).join("data")
 }
 
 fn read_file_settings(path: &Path) -> anyhow::Result<FileSettings> {

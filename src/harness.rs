@@ -24,7 +24,15 @@ impl AppTest {
     }
 
     pub fn with_limits(source: &str, limits: ScriptLimits) -> Self {
-        let runner = Runner::new(limits);
+        Self::with_runner(source, Runner::new(limits))
+    }
+
+    /// Like [`AppTest::from_source`], reading data files from `dir`.
+    pub fn with_data_dir(source: &str, dir: impl Into<std::path::PathBuf>) -> Self {
+        Self::with_runner(source, Runner::new(ScriptLimits::default()).with_data_dir(dir))
+    }
+
+    pub fn with_runner(source: &str, runner: Runner) -> Self {
         let script = CompiledScript::from_source(runner.engine(), "test", source);
         let mut app = Self { runner, script, data: SessionData::default(), page: Page::new(), query: BTreeMap::new() };
         app.run();
@@ -39,7 +47,7 @@ impl AppTest {
     /// Sends raw form values for a widget id, as the browser would.
     pub fn send(&mut self, widget: &str, values: &[&str]) -> Result<&Page, EventError> {
         let values = values.iter().map(|v| (*v).to_owned()).collect();
-        self.apply(Some(Event { widget: widget.to_owned(), values }))
+        self.apply(Some(Event { widget: widget.to_owned(), values, ..Event::default() }))
     }
 
     /// Clicks the button with this label.
@@ -52,6 +60,16 @@ impl AppTest {
     pub fn set(&mut self, label: &str, values: &[&str]) -> Result<&Page, EventError> {
         let id = self.widget_id(label);
         self.send(&id, values)
+    }
+
+    /// Submits a form with its button labelled `button`, sending raw values for widgets by label.
+    pub fn submit(&mut self, button: &str, fields: &[(&str, &[&str])]) -> Result<&Page, EventError> {
+        let fields = fields
+            .iter()
+            .map(|(label, values)| (self.widget_id(label), values.iter().map(|v| (*v).to_owned()).collect()))
+            .collect();
+        let event = Event { widget: self.widget_id(button), values: vec!["true".into()], fields };
+        self.apply(Some(event))
     }
 
     pub fn page(&self) -> &Page {

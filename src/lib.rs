@@ -4,6 +4,7 @@
 //! A map of the crate, in the direction of its dependencies:
 //! - [`config`]: settings from flags, environment and `runnel.toml`.
 //! - [`page`]: the page tree, plain data between widgets and rendering.
+//! - [`datasource`]: the read-only data folder and the cache shared by all runs.
 //! - [`session_state`]: what survives reruns, and applying a browser event to it.
 //! - [`widgets`]: the script API (`title`, `button`, `slider`, `state`, …).
 //! - [`script`]: page names, the sandboxed engine, the registry of compiled scripts, the runner.
@@ -17,6 +18,7 @@
 pub mod auth;
 pub mod check;
 pub mod config;
+pub mod datasource;
 pub mod definitions;
 pub mod error;
 pub mod harness;

@@ -3,6 +3,11 @@
 
 use serde::Serialize;
 
+mod blocks;
+pub use blocks::{
+    Chart, ChartKind, ContainerKind, DataFrame, DeltaTone, Download, PageConfig, Series, SortLink, SortOrder,
+};
+
 /// Deepest nesting of containers a script may build (keeps rendering bounded).
 pub const MAX_DEPTH: usize = 16;
 
@@ -18,6 +23,8 @@ pub struct Page {
     pub error: Option<ScriptError>,
     /// The error of a save that did not compile, shown above the output of the last good one.
     pub notice: Option<ScriptError>,
+    /// Set by `page_config`: the document title, icon and layout.
+    pub config: PageConfig,
 }
 
 pub const MAIN: ContainerId = 0;
@@ -26,12 +33,15 @@ pub const SIDEBAR: ContainerId = 1;
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Container {
     pub depth: usize,
+    pub kind: ContainerKind,
+    /// The key of the form this container lies in: its widgets wait for the form's submit.
+    pub form: Option<String>,
     pub children: Vec<Element>,
 }
 
 impl Page {
     pub fn new() -> Self {
-        Self { containers: vec![Container::default(), Container::default()], error: None, notice: None }
+        Self { containers: vec![Container::default(), Container::default()], ..Self::default() }
     }
 
     pub fn main(&self) -> &[Element] {
@@ -42,21 +52,40 @@ impl Page {
         &self.containers[SIDEBAR].children
     }
 
-    /// Appends an element to a container.
+    /// Appends an element to a container; an `empty()` placeholder holds only the newest one.
     pub fn push(&mut self, target: ContainerId, element: Element) {
-        self.containers[target].children.push(element);
+        let container = &mut self.containers[target];
+        if container.kind == ContainerKind::Empty {
+            container.children.clear();
+        }
+        container.children.push(element);
     }
 
-    /// Opens a nested container inside `parent`; `None` when that would nest too deep.
+    /// Opens a nested plain container inside `parent`; `None` when that would nest too deep.
     pub fn open_container(&mut self, parent: ContainerId) -> Option<ContainerId> {
+        self.open(parent, ContainerKind::Plain)
+    }
+
+    /// Opens a nested container of some kind; `None` when that would nest too deep. A form's
+    /// key is passed down to everything inside it.
+    pub fn open(&mut self, parent: ContainerId, kind: ContainerKind) -> Option<ContainerId> {
         let depth = self.containers[parent].depth + 1;
         if depth > MAX_DEPTH {
             return None;
         }
+        let form = match &kind {
+            ContainerKind::Form { key } => Some(key.clone()),
+            _ => self.containers[parent].form.clone(),
+        };
         let id = self.containers.len();
-        self.containers.push(Container { depth, children: Vec::new() });
+        self.containers.push(Container { depth, kind, form, children: Vec::new() });
         self.push(parent, Element::Container(id));
         Some(id)
+    }
+
+    /// Removes everything drawn into a container so far (`placeholder.clear()`).
+    pub fn clear(&mut self, id: ContainerId) {
+        self.containers[id].children.clear();
     }
 
     /// Every element of the page in drawing order, nested containers included.
@@ -141,12 +170,22 @@ pub enum Element {
         label: String,
         value: String,
         delta: Option<String>,
-        delta_up: bool,
+        /// The arrow: up unless the delta is negative.
+        rising: bool,
+        tone: DeltaTone,
     },
     Table {
         columns: Vec<String>,
         rows: Vec<Vec<String>>,
     },
+    DataFrame(Box<DataFrame>),
+    Progress {
+        /// 0 to 100.
+        percent: u8,
+        text: String,
+    },
+    Download(Box<Download>),
+    Chart(Box<Chart>),
     Widget(WidgetView),
     /// A login, registration, … form of the authenticator, or its logout button.
     AuthForm(AuthFormView),
@@ -162,6 +201,7 @@ impl Element {
             Self::Code { code, .. } => Some(code.clone()),
             Self::Alert { body, .. } => Some(body.clone()),
             Self::Metric { label, value, .. } => Some(format!("{label}: {value}")),
+            Self::Progress { text, .. } => Some(text.clone()),
             _ => None,
         }
     }
@@ -190,6 +230,8 @@ pub enum WidgetKind {
     TextInput,
     TextArea,
     NumberInput,
+    /// The button that sends a form's widgets together.
+    FormSubmit,
 }
 
 impl WidgetKind {
@@ -205,6 +247,7 @@ impl WidgetKind {
             Self::TextInput => "text_input",
             Self::TextArea => "text_area",
             Self::NumberInput => "number_input",
+            Self::FormSubmit => "form_submit_button",
         }
     }
 }

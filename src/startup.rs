@@ -42,7 +42,7 @@ impl Application {
 
     pub fn build_with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        let runner = Runner::new(settings.limits.clone());
+        let runner = Runner::new(settings.limits.clone()).with_data_dir(&settings.data_dir);
         let registry = Arc::new(Registry::load(runner.engine(), &settings.scripts)?);
         let store = Store::from_settings(&settings.store, settings.session_ttl)?;
         store.spawn_upkeep();

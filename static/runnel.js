@@ -7,6 +7,8 @@
 
   const ROOT_ID = "runnel-root";
   const FORM_SEL = "form.rn-widget";
+  // A form(key) container: its widgets are sent together, only by its submit button.
+  const SUBMIT_SEL = "form.rn-widget, form.rn-form";
   const TEXTY = /^(text|number|search|email|url|tel|password)$/;
   const root = () => document.getElementById(ROOT_ID);
 
@@ -104,9 +106,30 @@
     const typing = !!a && r.contains(a) && !(form && form.contains(a)) &&
       (a.tagName === "TEXTAREA" || (a.tagName === "INPUT" && TEXTY.test(a.type))) &&
       a.value !== a.defaultValue;
+    const view = viewState(r);
     Idiomorph.morph(r, html, { morphStyle: "innerHTML", ignoreActiveValue: typing });
+    restoreViewState(r, view);
+    const title = r.querySelector("[data-rn-title]");
+    if (title) document.title = title.dataset.rnTitle;
     snapshot(typing ? a.closest(FORM_SEL) : null);
     document.dispatchEvent(new CustomEvent("runnel:update"));
+  }
+
+  // The viewer's choices that the server does not know: the open tab and open expanders.
+  function viewState(r) {
+    const tabs = [...r.querySelectorAll("input.rn-tab-radio:checked")].map((i) => i.id);
+    const open = [...r.querySelectorAll("details.rn-expander")].map((d) => [d.dataset.expander, d.open]);
+    return { tabs, open };
+  }
+  function restoreViewState(r, view) {
+    for (const id of view.tabs) {
+      const tab = document.getElementById(id);
+      if (tab && r.contains(tab)) tab.checked = true;
+    }
+    for (const [key, open] of view.open) {
+      const d = r.querySelector(`details.rn-expander[data-expander="${CSS.escape(key)}"]`);
+      if (d) d.open = open;
+    }
   }
 
   // Toast: one element outside #runnel-root, hidden after 6 s.
@@ -130,7 +153,7 @@
   // Submit: buttons always send; Enter in a text/number field is deduped.
   document.addEventListener("submit", (e) => {
     const form = e.target;
-    if (!(form instanceof HTMLFormElement) || !form.matches(FORM_SEL)) return;
+    if (!(form instanceof HTMLFormElement) || !form.matches(SUBMIT_SEL)) return;
     e.preventDefault();
     const btn = e.submitter || null;
     send(form, btn, !!btn);
@@ -149,7 +172,7 @@
   // Slider: live readout while dragging (request only on `change`).
   document.addEventListener("input", (e) => {
     const el = e.target;
-    if (!(el instanceof HTMLInputElement) || el.type !== "range" || !widgetForm(el)) return;
+    if (!(el instanceof HTMLInputElement) || el.type !== "range" || !el.closest(SUBMIT_SEL)) return;
     let out = el.nextElementSibling;
     while (out && !out.matches("output.rn-slider-value")) out = out.nextElementSibling;
     if (!out) out = el.parentElement.querySelector("output.rn-slider-value");
@@ -167,6 +190,27 @@
   });
 
   snapshot(null);
+
+  // Data frame sort and page links: rerun in place (without JS they are plain links).
+  document.addEventListener("click", (e) => {
+    const a = e.target instanceof Element ? e.target.closest("a[data-rn-link]") : null;
+    if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    history.replaceState(null, "", a.href);
+    window.Runnel.rerun();
+  });
+
+  // Theme: follows the system until the viewer picks one; the choice is kept in localStorage.
+  const toggle = document.getElementById("rn-theme-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const html = document.documentElement;
+      const dark = html.dataset.theme ? html.dataset.theme === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
+      html.dataset.theme = dark ? "light" : "dark";
+      try { localStorage.setItem("runnel-theme", html.dataset.theme); } catch { /* private mode */ }
+    });
+  }
 
   window.Runnel = {
     // Re-run the page without an event: GET the fragment and morph it in.

@@ -3,9 +3,16 @@
 //! Askama cannot include a template recursively, so each node renders its children through a
 //! method and the result is inserted with `|safe` (see `ElementHtml::children`).
 
+mod chart;
+
 use askama::Template;
 
-use crate::page::{AuthFormView, ContainerId, Control, Element, MAIN, Page, SIDEBAR, ScriptError, WidgetView};
+use crate::page::{
+    AuthFormView, Chart, Container, ContainerId, ContainerKind, Control, Element, MAIN, Page, PageConfig, SIDEBAR,
+    ScriptError, WidgetView,
+};
+
+pub use chart::svg as chart_svg;
 
 /// What every widget form needs to post an event back.
 pub struct RenderContext<'a> {
@@ -27,12 +34,15 @@ pub struct NavLink {
 struct PageHtml<'a> {
     ctx: &'a RenderContext<'a>,
     title: &'a str,
+    /// A `data:` URL of the page icon (`page_config`), if any.
+    icon: Option<String>,
     root: String,
 }
 
 #[derive(Template)]
 #[template(path = "root.html")]
 struct RootHtml<'a> {
+    config: &'a PageConfig,
     nav: &'a [NavLink],
     sidebar: String,
     main: String,
@@ -46,6 +56,17 @@ struct ElementHtml<'a> {
     el: &'a Element,
     page: &'a Page,
     ctx: &'a RenderContext<'a>,
+    /// Inside a form, widgets are fields of the form rather than forms of their own.
+    in_form: bool,
+}
+
+#[derive(Template)]
+#[template(path = "container.html")]
+struct ContainerHtml<'a> {
+    c: &'a Container,
+    id: ContainerId,
+    page: &'a Page,
+    ctx: &'a RenderContext<'a>,
 }
 
 #[derive(Template)]
@@ -53,6 +74,7 @@ struct ElementHtml<'a> {
 struct WidgetHtml<'a> {
     w: &'a WidgetView,
     ctx: &'a RenderContext<'a>,
+    in_form: bool,
 }
 
 #[derive(Template)]
@@ -78,16 +100,36 @@ struct ErrorPageHtml<'a> {
 }
 
 impl ElementHtml<'_> {
+    /// A nested container with what it draws around its children.
     fn children(&self, id: ContainerId) -> String {
-        container(self.page, id, self.ctx)
+        let c = &self.page.containers[id];
+        ContainerHtml { c, id, page: self.page, ctx: self.ctx }.render().unwrap_or_default()
     }
 
     fn widget(&self, w: &WidgetView) -> String {
-        WidgetHtml { w, ctx: self.ctx }.render().unwrap_or_default()
+        WidgetHtml { w, ctx: self.ctx, in_form: self.in_form }.render().unwrap_or_default()
+    }
+
+    fn chart(&self, chart: &Chart) -> String {
+        chart::svg(chart)
     }
 
     fn auth_form(&self, f: &AuthFormView) -> String {
         AuthFormHtml { f, ctx: self.ctx }.render().unwrap_or_default()
+    }
+}
+
+impl ContainerHtml<'_> {
+    fn children(&self, id: &ContainerId) -> String {
+        container(self.page, *id, self.ctx)
+    }
+
+    /// The children of the `i`-th panel of a tab bar.
+    fn tab(&self, i: &usize) -> String {
+        match self.c.children.get(*i) {
+            Some(Element::Container(panel)) => container(self.page, *panel, self.ctx),
+            _ => String::new(),
+        }
     }
 }
 
@@ -102,13 +144,19 @@ impl WidgetHtml<'_> {
     fn needs_apply(&self) -> bool {
         !matches!(self.w.control, Control::Button)
     }
+
+    /// The form field name of the widget's value: its own form's `value`, or `v:{id}` in a form.
+    fn field(&self) -> String {
+        if self.in_form { format!("v:{}", self.w.id) } else { "value".to_owned() }
+    }
 }
 
 fn container(page: &Page, id: ContainerId, ctx: &RenderContext) -> String {
     let mut html = String::new();
+    let in_form = page.containers[id].form.is_some();
     for el in &page.containers[id].children {
         // Rendering into a String cannot fail for these templates (no fallible filters).
-        html.push_str(&ElementHtml { el, page, ctx }.render().unwrap_or_default());
+        html.push_str(&ElementHtml { el, page, ctx, in_form }.render().unwrap_or_default());
         html.push('\n');
     }
     html
@@ -117,6 +165,7 @@ fn container(page: &Page, id: ContainerId, ctx: &RenderContext) -> String {
 /// The inner HTML of `#runnel-root`: what an interaction sends back to be morphed in.
 pub fn fragment(page: &Page, nav: &[NavLink], ctx: &RenderContext) -> String {
     let root = RootHtml {
+        config: &page.config,
         nav,
         sidebar: container(page, SIDEBAR, ctx),
         main: container(page, MAIN, ctx),
@@ -126,9 +175,22 @@ pub fn fragment(page: &Page, nav: &[NavLink], ctx: &RenderContext) -> String {
     root.render().unwrap_or_default()
 }
 
-/// A whole HTML document around an already rendered `#runnel-root`.
-pub fn document(ctx: &RenderContext, title: &str, root: String) -> String {
-    PageHtml { ctx, title, root }.render().unwrap_or_default()
+/// A whole HTML document around an already rendered `#runnel-root`. The page's own title
+/// (`page_config`) replaces `label · Runnel`.
+pub fn document(ctx: &RenderContext, config: &PageConfig, label: &str, root: String) -> String {
+    let title = config.title.clone().unwrap_or_else(|| format!("{label} · Runnel"));
+    let icon = config.icon.as_deref().map(icon_url);
+    PageHtml { ctx, title: &title, icon, root }.render().unwrap_or_default()
+}
+
+/// An SVG favicon that shows `icon` (an emoji or a short text), as a `data:` URL.
+fn icon_url(icon: &str) -> String {
+    let svg = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 100 100'><text y='.9em' font-size='90'>{}</text></svg>",
+        chart::escape(icon)
+    );
+    let encoded = percent_encoding::utf8_percent_encode(&svg, percent_encoding::NON_ALPHANUMERIC);
+    format!("data:image/svg+xml,{encoded}")
 }
 
 /// A small HTML page for a 4xx or 5xx answer.

@@ -50,7 +50,8 @@ pub fn parse_query(raw: &str) -> Result<BTreeMap<String, String>, AppError> {
     Ok(parse_pairs(raw.as_bytes())?.into_iter().collect())
 }
 
-/// An event form: `csrf`, `widget` and any number of `value` fields.
+/// An event form: `csrf`, `widget` and any number of `value` fields; a form's submit also
+/// has `v:{widget id}` fields for the widgets inside the form.
 pub struct EventForm {
     pub csrf: Option<String>,
     pub event: Event,
@@ -58,16 +59,21 @@ pub struct EventForm {
 
 pub fn parse_event(raw: &[u8]) -> Result<EventForm, AppError> {
     let (mut csrf, mut widget, mut values) = (None, None, Vec::new());
+    let mut fields = BTreeMap::<String, Vec<String>>::new();
     for (name, value) in parse_pairs(raw)? {
         match name.as_str() {
             "csrf" => csrf = Some(value),
             "widget" => widget = Some(value),
             "value" => values.push(value),
-            _ => {}
+            _ => {
+                if let Some(id) = name.strip_prefix("v:") {
+                    fields.entry(id.to_owned()).or_default().push(value);
+                }
+            }
         }
     }
     let widget = widget.ok_or_else(|| AppError::BadRequest("The event names no widget.".into()))?;
-    Ok(EventForm { csrf, event: Event { widget, values } })
+    Ok(EventForm { csrf, event: Event { widget, values, fields: fields.into_iter().collect() } })
 }
 
 /// Encodes query parameters back into a query string.

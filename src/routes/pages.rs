@@ -60,7 +60,7 @@ async fn show_page(
     let stored = app.store.load(&sid).await?.unwrap_or_default();
     if !fragment && let Some(flash) = stored.flash.as_ref().filter(|f| f.page == page.as_str()) {
         // Show the result of the no-JavaScript POST that redirected here, once.
-        let html = view.document(flash.html.clone());
+        let html = view.document(flash.html.clone(), &flash.config);
         let mut data = (*stored).clone();
         data.flash = None;
         app.store.save(&sid, Arc::new(data)).await?;
@@ -72,7 +72,7 @@ async fn show_page(
     app.persist(&sid, &stored, &output.data).await?;
     lock.release().await;
     let root = view.root(&output, &query);
-    Ok(html_response(if fragment { root } else { view.document(root) }))
+    Ok(html_response(if fragment { root } else { view.document(root, &output.page.config) }))
 }
 
 async fn post_event(
@@ -156,7 +156,7 @@ impl Answer<'_> {
         }
         // One write holds both the new state and the flash.
         let mut data = Arc::unwrap_or_clone(output.data);
-        data.flash = Some(Flash { page: self.page.to_owned(), html: root });
+        data.flash = Some(Flash { page: self.page.to_owned(), html: root, config: output.page.config });
         view.app.store.save(self.sid, Arc::new(data)).await?;
         Ok(HttpResponse::SeeOther().insert_header((LOCATION, url)).insert_header((CACHE_CONTROL, "no-store")).finish())
     }
@@ -237,9 +237,9 @@ impl PageView<'_> {
         render::fragment(&output.page, &self.nav(), &self.context(query))
     }
 
-    pub fn document(&self, root: String) -> String {
+    pub fn document(&self, root: String, config: &crate::page::PageConfig) -> String {
         let ctx = self.context(&BTreeMap::new());
-        render::document(&ctx, &self.script.name.label(), root)
+        render::document(&ctx, config, &self.script.name.label(), root)
     }
 }
 

@@ -9,6 +9,7 @@ use rhai::{AST, Dynamic, Engine, EvalAltResult, Map, Scope};
 use super::diagnostic;
 use super::registry::CompiledScript;
 use crate::config::ScriptLimits;
+use crate::datasource::DataSources;
 use crate::page::Page;
 use crate::session_state::{AppliedEvent, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, apply_event};
 use crate::widgets::context::{RERUN, RunContext, RunScope, STOP};
@@ -21,6 +22,8 @@ use super::engine::Deadline;
 pub struct Runner {
     engine: Arc<Engine>,
     limits: ScriptLimits,
+    /// The data folder and the cache, shared by all runs (and clones of the runner).
+    sources: Arc<DataSources>,
 }
 
 /// What a run produced.
@@ -43,7 +46,17 @@ enum Ending {
 impl Runner {
     pub fn new(limits: ScriptLimits) -> Self {
         let engine = Arc::new(super::build_engine(&limits));
-        Self { engine, limits }
+        Self { engine, limits, sources: DataSources::new("data") }
+    }
+
+    /// Reads data files from `dir` (with a fresh cache).
+    pub fn with_data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.sources = DataSources::new(dir);
+        self
+    }
+
+    pub fn sources(&self) -> &Arc<DataSources> {
+        &self.sources
     }
 
     pub fn engine(&self) -> &Engine {
@@ -120,6 +133,7 @@ impl Runner {
             let mut context = RunContext::new(state, previous.clone(), pressed.take(), query);
             // The form's outcome belongs to the first attempt only, as a button press does.
             context.auth = if attempt == 0 { auth.clone() } else { AuthRun { outcome: None, ..auth.clone() } };
+            context.sources = Some(self.sources.clone());
             let scope = RunScope::install(context);
             let ending = self.attempt(ast, callback.take());
             let context = scope.finish();

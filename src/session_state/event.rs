@@ -2,11 +2,14 @@
 
 use super::{Callback, SessionData};
 
-/// One interaction: which widget, and the raw values its form sent.
-#[derive(Debug, Clone, PartialEq)]
+/// One interaction: which widget, and the raw values its form sent. A form's submit also
+/// carries the values of every widget in the form (`fields`), applied together or not at all.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
     pub widget: String,
     pub values: Vec<String>,
+    /// Widget id -> raw values, for the widgets of a submitted form.
+    pub fields: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -28,6 +31,14 @@ pub struct AppliedEvent {
 /// Checks the event against the widget's domain and sets its value (and `state[key]`).
 /// On error nothing is changed.
 pub fn apply_event(data: &mut SessionData, page: &str, event: &Event) -> Result<AppliedEvent, EventError> {
+    let form = data.pages.get(page).and_then(|w| w.get(&event.widget)).and_then(|r| r.form.clone());
+    if let Some(form) = form {
+        return super::form::apply_submit(data, page, event, &form);
+    }
+    if !event.fields.is_empty() {
+        let reason = "only a form's submit button sends the values of other widgets".to_owned();
+        return Err(EventError::InvalidValue { widget: event.widget.clone(), reason });
+    }
     let record = data
         .pages
         .get_mut(page)
@@ -67,6 +78,7 @@ mod tests {
             value: Value::from(3),
             key: Some("speed".into()),
             callback: None,
+            form: None,
         };
         data.pages.entry("p".into()).or_default().insert("slider:key:speed".into(), record);
         data
@@ -75,7 +87,7 @@ mod tests {
     #[test]
     fn a_valid_value_sets_the_widget_and_its_state_key() {
         let mut data = data_with_slider();
-        let event = Event { widget: "slider:key:speed".into(), values: vec!["9".into()] };
+        let event = Event { widget: "slider:key:speed".into(), values: vec!["9".into()], ..Event::default() };
         apply_event(&mut data, "p", &event).unwrap();
         assert_eq!(data.pages["p"]["slider:key:speed"].value, Value::from(9));
         assert_eq!(data.state["speed"], Value::from(9));
@@ -85,7 +97,7 @@ mod tests {
     fn an_invalid_value_changes_nothing() {
         let mut data = data_with_slider();
         let before = data.clone();
-        let event = Event { widget: "slider:key:speed".into(), values: vec!["99".into()] };
+        let event = Event { widget: "slider:key:speed".into(), values: vec!["99".into()], ..Event::default() };
         assert!(matches!(apply_event(&mut data, "p", &event), Err(EventError::InvalidValue { .. })));
         assert_eq!(data, before);
     }
@@ -93,7 +105,7 @@ mod tests {
     #[test]
     fn an_unknown_widget_is_refused() {
         let mut data = data_with_slider();
-        let event = Event { widget: "slider:nope".into(), values: vec!["1".into()] };
+        let event = Event { widget: "slider:nope".into(), values: vec!["1".into()], ..Event::default() };
         assert_eq!(apply_event(&mut data, "p", &event), Err(EventError::UnknownWidget("slider:nope".into())));
     }
 }

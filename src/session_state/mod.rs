@@ -4,6 +4,7 @@
 
 mod auth;
 mod event;
+mod form;
 mod spec;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,9 @@ pub struct SessionData {
 pub struct Flash {
     pub page: String,
     pub html: String,
+    /// What the run set with `page_config` (title and icon of the document).
+    #[serde(default)]
+    pub config: crate::page::PageConfig,
 }
 
 /// The widgets one page drew in its last run.
@@ -49,6 +53,9 @@ pub struct WidgetRecord {
     pub key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<Callback>,
+    /// The key of the form the widget lies in: it changes only when that form is submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
 }
 
 /// A callback to run before the next rerun: a script function and its arguments.

@@ -151,8 +151,13 @@ impl FormCall {
         let error = self.outcome.as_ref().and_then(|o| o.as_ref().err().cloned());
         let success = success.filter(|_| matches!(self.outcome, Some(Ok(_))));
         let view = AuthFormView { action: self.action.name(), title, fields, submit, error, success };
-        let record =
-            WidgetRecord { spec: WidgetSpec::AuthForm { form: spec }, value: Value::Null, key: None, callback: None };
+        let record = WidgetRecord {
+            spec: WidgetSpec::AuthForm { form: spec },
+            value: Value::Null,
+            key: None,
+            callback: None,
+            form: None,
+        };
         context::try_with(|c| {
             c.register_widget(&self.action.widget_id(), record, self.pos)?;
             c.page.push(self.target, Element::AuthForm(view));

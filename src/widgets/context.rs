@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rhai::{Dynamic, EvalAltResult, Map, Position};
 
+use crate::datasource::{DataSources, FileStamp};
 use crate::page::Page;
 use crate::session_state::{AuthRun, PageWidgets, WidgetRecord};
 
@@ -30,6 +31,10 @@ pub struct RunContext {
     pub widget_keys: BTreeSet<String>,
     /// Who is logged in, and the auth form this run answers.
     pub auth: AuthRun,
+    /// The data folder and the shared cache (none in a run without them).
+    pub sources: Option<std::sync::Arc<DataSources>>,
+    /// Data files read in this run so far, so a cache entry knows what it was built from.
+    pub file_reads: Vec<FileStamp>,
 }
 
 impl RunContext {
@@ -45,6 +50,8 @@ impl RunContext {
             query_changed: false,
             widget_keys,
             auth: AuthRun::default(),
+            sources: None,
+            file_reads: Vec::new(),
         }
     }
 

@@ -1,12 +1,14 @@
 //! Elements that show things: text, markdown, code, JSON, alerts, metrics and tables.
+//! Data frames, progress bars and downloads are in `data.rs`.
 
 use std::sync::OnceLock;
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
+use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 
 use super::options::{Options, error};
+use super::records::Records;
 use super::{context, convert, placed};
-use crate::page::{AlertKind, ContainerId, Element};
+use crate::page::{AlertKind, ContainerId, DeltaTone, Element};
 
 type Res = Result<(), Box<EvalAltResult>>;
 
@@ -35,10 +37,10 @@ pub fn register(engine: &mut Engine) {
     }
     placed!(engine, "metric", |t, p, l: ImmutableString, v: Dynamic| metric(t, p, l, v, Map::new()), (label: ImmutableString, value: Dynamic));
     placed!(engine, "metric", metric, (label: ImmutableString, value: Dynamic, opts: Map));
-    placed!(engine, "table", table, (rows: Array));
+    placed!(engine, "table", table, (rows: Dynamic));
 }
 
-fn draw(target: ContainerId, element: Element) -> Res {
+pub(super) fn draw(target: ContainerId, element: Element) -> Res {
     context::with(|c| c.page.push(target, element))
 }
 
@@ -65,37 +67,26 @@ fn write(target: ContainerId, _pos: Position, value: Dynamic) -> Res {
 fn metric(target: ContainerId, pos: Position, label: ImmutableString, value: Dynamic, opts: Map) -> Res {
     let opts = Options::new(opts, pos, &["delta", "delta_color", "help"])?;
     let delta = opts.raw("delta").map(convert::display);
-    let inverse = opts.string("delta_color")?.as_deref() == Some("inverse");
     let rising = delta.as_deref().is_some_and(|d| !d.trim_start().starts_with('-'));
-    draw(
-        target,
-        Element::Metric { label: label.into(), value: convert::display(&value), delta, delta_up: rising != inverse },
-    )
+    // As in Streamlit: "normal" shows a rise as good, "inverse" as bad, "off" in grey.
+    let tone = match (opts.string("delta_color")?.as_deref().unwrap_or("normal"), rising) {
+        ("normal", true) | ("inverse", false) => DeltaTone::Good,
+        ("normal", false) | ("inverse", true) => DeltaTone::Bad,
+        ("off", _) => DeltaTone::Off,
+        (other, _) => return Err(error(format!("delta_color must be normal, inverse or off, not {other:?}"), pos)),
+    };
+    draw(target, Element::Metric { label: label.into(), value: convert::display(&value), delta, rising, tone })
 }
 
-/// `table(rows)`: an array of maps; the columns are the keys in order of first appearance.
-fn table(target: ContainerId, pos: Position, rows: Array) -> Res {
-    if rows.len() > MAX_TABLE_ROWS {
-        return Err(error(format!("a table shows at most {MAX_TABLE_ROWS} rows"), pos));
-    }
-    let mut columns: Vec<String> = Vec::new();
-    let mut maps = Vec::with_capacity(rows.len());
-    for row in rows {
-        let Some(map) = row.try_cast::<Map>() else {
-            return Err(error("table() takes an array of maps, one map per row".into(), pos));
-        };
-        for key in map.keys() {
-            if !columns.iter().any(|c| c == key.as_str()) {
-                columns.push(key.to_string());
-            }
-        }
-        maps.push(map);
-    }
-    let cells = maps
+/// `table(rows)`: an array of maps (or a map of columns), all rows at once.
+fn table(target: ContainerId, pos: Position, rows: Dynamic) -> Res {
+    let records = Records::from_dynamic(rows, MAX_TABLE_ROWS, pos)?;
+    let cells = records
+        .rows
         .iter()
-        .map(|m| columns.iter().map(|c| m.get(c.as_str()).map(convert::display).unwrap_or_default()).collect())
+        .map(|m| records.columns.iter().map(|c| m.get(c.as_str()).map(convert::display).unwrap_or_default()).collect())
         .collect();
-    draw(target, Element::Table { columns, rows: cells })
+    draw(target, Element::Table { columns: records.columns, rows: cells })
 }
 
 /// Markdown to HTML, then sanitized: raw HTML in the source cannot run script.

@@ -17,6 +17,8 @@ const COMMON: &[&str] = &["key", "help", "disabled", "on_change", "args"];
 pub fn register(engine: &mut Engine) {
     placed!(engine, "button", |t, p, l: ImmutableString| button(t, p, l, Map::new()), (label: ImmutableString));
     placed!(engine, "button", button, (label: ImmutableString, opts: Map));
+    placed!(engine, "form_submit_button", |t, p, l: ImmutableString| submit(t, p, l, Map::new()), (label: ImmutableString));
+    placed!(engine, "form_submit_button", submit, (label: ImmutableString, opts: Map));
     for kind in [WidgetKind::Checkbox, WidgetKind::Toggle] {
         let name = kind.name();
         placed!(engine, name, move |t, p, l: ImmutableString| check(kind, t, p, l, Map::new()), (label: ImmutableString));
@@ -56,23 +58,29 @@ impl Widget<'_> {
     fn draw(self, control: impl FnOnce(&Value) -> Control) -> Res<Value> {
         let key = self.opts.key()?;
         let id = widget_id(self.kind, key.as_deref(), self.label);
-        let callback_option = if self.kind == WidgetKind::Button { "on_click" } else { "on_change" };
+        let callback_option = match self.kind {
+            WidgetKind::Button | WidgetKind::FormSubmit => "on_click",
+            _ => "on_change",
+        };
         let callback = self.opts.callback(callback_option)?;
         let help = self.opts.string("help")?;
         let disabled = self.opts.bool("disabled", false)?;
+        let pressable = matches!(self.kind, WidgetKind::Button | WidgetKind::FormSubmit);
         context::try_with(|c| {
             if let Some(reserved) = key.as_deref().filter(|k| c.auth.enabled && super::AUTH_KEYS.contains(k)) {
                 let message =
                     format!("the key {reserved:?} belongs to the authenticator: give this widget another key");
                 return Err(error(message, self.pos));
             }
-            let value = if self.kind == WidgetKind::Button {
+            let form = c.page.containers[self.target].form.clone();
+            check_form_rules(self.kind, form.as_deref(), callback.is_some(), self.pos)?;
+            let value = if pressable {
                 Value::Bool(c.pressed.as_deref() == Some(id.as_str()))
             } else {
                 current_value(c, &id, key.as_deref(), &self.spec, self.default, self.pos)?
             };
-            let stored = if self.kind == WidgetKind::Button { Value::Bool(false) } else { value.clone() };
-            let record = WidgetRecord { spec: self.spec, value: stored, key: key.clone(), callback };
+            let stored = if pressable { Value::Bool(false) } else { value.clone() };
+            let record = WidgetRecord { spec: self.spec, value: stored, key: key.clone(), callback, form };
             c.register_widget(&id, record, self.pos)?;
             if let Some(key) = &key {
                 c.state.insert(key.as_str().into(), convert::to_dynamic(&value));
@@ -127,6 +135,32 @@ fn button(target: ContainerId, pos: Position, label: ImmutableString, opts: Map)
         default: Value::Bool(false),
     };
     Ok(widget.draw(|_| Control::Button)? == Value::Bool(true))
+}
+
+/// `form_submit_button(label, opts)`: sends the form it lies in; true for the run after.
+fn submit(target: ContainerId, pos: Position, label: ImmutableString, opts: Map) -> Res<bool> {
+    let opts = Options::new(opts, pos, &["key", "help", "disabled", "on_click", "args", "type"])?;
+    let kind = WidgetKind::FormSubmit;
+    let widget =
+        Widget { target, pos, kind, label: &label, opts: &opts, spec: WidgetSpec::Button, default: Value::Bool(false) };
+    Ok(widget.draw(|_| Control::Button)? == Value::Bool(true))
+}
+
+/// Forms as in Streamlit: a submit button only inside a form, no plain button inside one,
+/// and no callback on a widget inside a form except on its submit button.
+fn check_form_rules(kind: WidgetKind, form: Option<&str>, has_callback: bool, pos: Position) -> Res<()> {
+    let message = match (kind, form) {
+        (WidgetKind::FormSubmit, None) => "form_submit_button() must be drawn inside a form(key)".to_owned(),
+        (WidgetKind::FormSubmit, Some(_)) => return Ok(()),
+        (WidgetKind::Button, Some(f)) => {
+            format!("button() cannot be used inside the form {f:?}: use form_submit_button()")
+        }
+        (_, Some(f)) if has_callback => {
+            format!("inside the form {f:?} only form_submit_button() may have a callback; move on_change to it")
+        }
+        _ => return Ok(()),
+    };
+    Err(error(message, pos))
 }
 
 fn check(kind: WidgetKind, target: ContainerId, pos: Position, label: ImmutableString, opts: Map) -> Res<bool> {

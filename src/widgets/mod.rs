@@ -3,13 +3,17 @@
 //! (`sidebar().button("Go")`), so each is registered in both forms by [`placed!`].
 
 mod auth;
+mod charts;
 pub mod context;
 mod control;
 mod convert;
+mod data;
 mod display;
 mod input;
 mod layout;
 mod options;
+mod records;
+mod sources;
 mod state;
 
 use rhai::Engine;
@@ -53,6 +57,9 @@ pub fn register(engine: &mut Engine) {
     layout::register(engine);
     control::register(engine);
     auth::register(engine);
+    data::register(engine);
+    charts::register(engine);
+    sources::register(engine);
 }
 
 pub use auth::{AUTH_KEYS, write_auth_keys};

@@ -208,7 +208,7 @@ async fn a_slow_run_that_ends_after_the_logout_does_not_bring_the_login_back(kin
 
 /// The example members page, for folders of the tests' own.
 pub fn members_script() -> String {
-    std::fs::read_to_string(crate::support::repo_path("scripts/05_members.rhai")).unwrap()
+    std::fs::read_to_string(crate::support::repo_path("scripts/06_members.rhai")).unwrap()
 }
 
 const FORGING_PAGE: &str = r#"

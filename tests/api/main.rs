@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod auth_faults;
 mod auth_support;
+mod blocks;
 mod client;
 mod errors;
 mod interaction;

@@ -5,6 +5,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod blocks;
+
 use std::time::Duration;
 
 use support::StoreKind;

@@ -1,0 +1,104 @@
+//! The data cache shared by all sessions and reruns (like Streamlit's `cache_data`): entries
+//! have a time to live, the number of entries is bounded (least recently used goes first),
+//! and an entry built from data files is dropped when one of those files changes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rhai::Dynamic;
+
+use super::FileStamp;
+
+#[derive(Debug)]
+pub struct Cache {
+    /// A std mutex: it is held only to look up, insert or evict, never across a loader run.
+    entries: Mutex<Entries>,
+    max_entries: usize,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    /// Counts uses, for least-recently-used eviction.
+    clock: u64,
+}
+
+#[derive(Debug)]
+struct Entry {
+    value: Dynamic,
+    expires: Option<Instant>,
+    files: Vec<FileStamp>,
+    last_used: u64,
+}
+
+impl Cache {
+    pub fn new(max_entries: usize) -> Self {
+        Self { entries: Mutex::default(), max_entries: max_entries.max(1) }
+    }
+
+    /// The value under `key`, unless it expired or a file it was built from changed.
+    pub fn get(&self, key: &str) -> Option<Dynamic> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.clock += 1;
+        let clock = entries.clock;
+        let entry = entries.map.get_mut(key)?;
+        let fresh = entry.expires.is_none_or(|at| Instant::now() < at) && entry.files.iter().all(FileStamp::is_current);
+        if !fresh {
+            entries.map.remove(key);
+            return None;
+        }
+        entry.last_used = clock;
+        Some(entry.value.clone())
+    }
+
+    /// Keeps `value` under `key` for `ttl` (`None`: until evicted or a file changes).
+    pub fn insert(&self, key: String, value: Dynamic, ttl: Option<Duration>, files: Vec<FileStamp>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.clock += 1;
+        if entries.map.len() >= self.max_entries && !entries.map.contains_key(&key) {
+            let oldest = entries.map.iter().min_by_key(|(_, e)| e.last_used).map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                entries.map.remove(&oldest);
+            }
+        }
+        let entry = Entry { value, expires: ttl.map(|t| Instant::now() + t), files, last_used: entries.clock };
+        entries.map.insert(key, entry);
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).map.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_least_recently_used_entry_is_evicted_first() {
+        let cache = Cache::new(2);
+        cache.insert("a".into(), Dynamic::from(1_i64), None, vec![]);
+        cache.insert("b".into(), Dynamic::from(2_i64), None, vec![]);
+        assert!(cache.get("a").is_some());
+        cache.insert("c".into(), Dynamic::from(3_i64), None, vec![]);
+        assert!(cache.get("b").is_none(), "b was used least recently");
+        assert!(cache.get("a").is_some() && cache.get("c").is_some());
+    }
+
+    #[test]
+    fn an_expired_entry_is_gone() {
+        let cache = Cache::new(4);
+        cache.insert("a".into(), Dynamic::from(1_i64), Some(Duration::ZERO), vec![]);
+        assert!(cache.get("a").is_none());
+        assert!(cache.is_empty());
+    }
+}

@@ -1,0 +1,154 @@
+//! The page-tree parts of the dashboard building blocks: container kinds, data frames,
+//! downloads, charts and the page's own settings. Plain data, like the rest of the tree.
+
+use serde::{Deserialize, Serialize};
+
+/// What a container draws around its children.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub enum ContainerKind {
+    #[default]
+    Plain,
+    /// A row whose children are [`ContainerKind::Column`]s.
+    Columns,
+    /// One column; its share of the row's width is `weight` over the sum of the weights.
+    Column {
+        weight: f64,
+        share: f64,
+    },
+    /// A tab bar whose children are the panels, one per label.
+    Tabs {
+        labels: Vec<String>,
+    },
+    Tab,
+    Expander {
+        label: String,
+        expanded: bool,
+    },
+    /// A placeholder: each element drawn into it replaces the one before.
+    Empty,
+    /// A form: its widgets are sent together, by its submit button.
+    Form {
+        key: String,
+    },
+}
+
+/// How a metric's delta is coloured (Streamlit's `delta_color`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum DeltaTone {
+    Good,
+    Bad,
+    Off,
+}
+
+impl DeltaTone {
+    pub fn css(self) -> &'static str {
+        match self {
+            Self::Good => "rn-good",
+            Self::Bad => "rn-bad",
+            Self::Off => "rn-off",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum SortOrder {
+    Ascending,
+    Descending,
+}
+
+/// A column header of a data frame: its name, its current sort and the link that sorts by it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SortLink {
+    pub label: String,
+    pub sorted: Option<SortOrder>,
+    /// A relative URL (`?…`) that keeps the other query parameters.
+    pub href: String,
+    pub numeric: bool,
+}
+
+impl SortLink {
+    /// The `aria-sort` value of a sorted column.
+    pub fn aria_sort(&self) -> Option<&'static str> {
+        self.sorted.map(|o| if o == SortOrder::Ascending { "ascending" } else { "descending" })
+    }
+
+    pub fn arrow(&self) -> &'static str {
+        match self.sorted {
+            Some(SortOrder::Ascending) => " ▲",
+            Some(SortOrder::Descending) => " ▼",
+            None => "",
+        }
+    }
+}
+
+/// One page of a sortable, paged table; sorting and paging happen on the server.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DataFrame {
+    pub columns: Vec<SortLink>,
+    pub rows: Vec<Vec<String>>,
+    /// 1-based page number, of `pages`.
+    pub page: usize,
+    pub pages: usize,
+    pub total_rows: usize,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
+/// A file made from script data, offered as a `data:` link.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Download {
+    pub label: String,
+    pub file_name: String,
+    pub mime: String,
+    pub href: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum ChartKind {
+    Line,
+    Bar,
+    Area,
+    Scatter,
+}
+
+impl ChartKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Line => "line",
+            Self::Bar => "bar",
+            Self::Area => "area",
+            Self::Scatter => "scatter",
+        }
+    }
+}
+
+/// A chart as data; the renderer draws it as SVG.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Chart {
+    /// Unique on the page (the n-th chart drawn), for the SVG's element ids.
+    pub id: usize,
+    /// Width of the drawing in SVG units (its height is fixed); it scales to its container.
+    pub width: f64,
+    pub kind: ChartKind,
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// Names of the x positions when x is not numeric (position `i` is `categories[i]`).
+    pub categories: Option<Vec<String>>,
+    pub series: Vec<Series>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Series {
+    pub name: String,
+    /// `(x, y)` in data units, in drawing order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// `page_config`: what the document shows around the dashboard.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PageConfig {
+    pub title: Option<String>,
+    pub icon: Option<String>,
+    pub wide: bool,
+}

@@ -1,0 +1,203 @@
+//! Data elements: `dataframe` (sorted and paged on the server through query parameters, so
+//! its links work without JavaScript), `progress` and `download_button`.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
+
+use super::display::draw;
+use super::options::{Options, error};
+use super::records::{Records, number};
+use super::{context, convert, placed};
+use crate::page::{ContainerId, DataFrame, Download, Element, SortLink, SortOrder};
+
+type Res = Result<(), Box<EvalAltResult>>;
+
+/// Most rows a data frame takes (it shows one page of them at a time).
+const MAX_FRAME_ROWS: usize = 100_000;
+const MAX_PAGE_SIZE: i64 = 500;
+/// Largest file a download button carries inside the page.
+const MAX_DOWNLOAD_BYTES: usize = 2 << 20;
+/// The types a download may have; others could be opened as a page and run script.
+const DOWNLOAD_TYPES: [&str; 3] = ["text/csv", "application/json", "text/plain"];
+
+pub fn register(engine: &mut Engine) {
+    placed!(engine, "dataframe", |t, p, d: Dynamic| dataframe(t, p, d, Map::new()), (data: Dynamic));
+    placed!(engine, "dataframe", dataframe, (data: Dynamic, opts: Map));
+    placed!(engine, "progress", |t, p, v: Dynamic| progress(t, p, v, "".into()), (value: Dynamic));
+    placed!(engine, "progress", progress, (value: Dynamic, text: ImmutableString));
+    placed!(engine, "download_button", download, (label: ImmutableString, data: Dynamic, opts: Map));
+    placed!(engine, "download_button", |t, p, l: ImmutableString, d: Dynamic| download(t, p, l, d, Map::new()), (label: ImmutableString, data: Dynamic));
+}
+
+/// How the viewer asked a frame to be shown: from `{key}.sort`, `{key}.desc`, `{key}.page`.
+struct View {
+    key: String,
+    query: BTreeMap<String, String>,
+    sort: Option<(String, SortOrder)>,
+    page: usize,
+}
+
+impl View {
+    fn read(key: String, query: BTreeMap<String, String>, columns: &[String]) -> Self {
+        let order = if query.get(&format!("{key}.desc")).is_some_and(|d| d == "1") {
+            SortOrder::Descending
+        } else {
+            SortOrder::Ascending
+        };
+        let sort = query.get(&format!("{key}.sort")).filter(|c| columns.contains(c)).map(|c| (c.clone(), order));
+        let page = query.get(&format!("{key}.page")).and_then(|p| p.parse().ok()).unwrap_or(1usize).max(1);
+        Self { key, query, sort, page }
+    }
+
+    /// A relative link to the same page with this frame's parameters changed.
+    fn href(&self, sort: Option<&(String, SortOrder)>, page: usize) -> String {
+        let mut query = self.query.clone();
+        for name in ["sort", "desc", "page"] {
+            query.remove(&format!("{}.{name}", self.key));
+        }
+        if let Some((column, order)) = sort {
+            query.insert(format!("{}.sort", self.key), column.clone());
+            if *order == SortOrder::Descending {
+                query.insert(format!("{}.desc", self.key), "1".into());
+            }
+        }
+        if page > 1 {
+            query.insert(format!("{}.page", self.key), page.to_string());
+        }
+        format!("?{}", serde_urlencoded::to_string(&query).unwrap_or_default())
+    }
+
+    /// The link of a column header: sort by it ascending, or flip it when it is the sort.
+    fn header(&self, column: &str, numeric: bool) -> SortLink {
+        let sorted = self.sort.as_ref().filter(|(c, _)| c == column).map(|(_, o)| *o);
+        let next = match sorted {
+            Some(SortOrder::Ascending) => SortOrder::Descending,
+            _ => SortOrder::Ascending,
+        };
+        let href = self.href(Some(&(column.to_owned(), next)), 1);
+        SortLink { label: column.to_owned(), sorted, href, numeric }
+    }
+}
+
+fn dataframe(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
+    let opts = Options::new(opts, pos, &["key", "page_size", "columns"])?;
+    let page_size = opts.int("page_size")?.unwrap_or(20);
+    if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+        return Err(error(format!("page_size must be between 1 and {MAX_PAGE_SIZE}"), pos));
+    }
+    let mut records = Records::from_dynamic(data, MAX_FRAME_ROWS, pos)?;
+    if let Some(columns) = opts.raw("columns") {
+        // Script maps keep their keys sorted: this option picks the columns and their order.
+        let Some(columns) = columns.clone().try_cast::<rhai::Array>() else {
+            return Err(error("option `columns` must be an array of field names".into(), pos));
+        };
+        records.columns = columns.iter().map(convert::display).collect();
+    }
+    let (count, query) = context::with(|c| {
+        let count = c.page.walk().iter().filter(|e| matches!(e, Element::DataFrame(_))).count();
+        (count, c.query.clone())
+    })?;
+    let key = opts.key()?.unwrap_or_else(|| if count == 0 { "df".into() } else { format!("df{count}") });
+    let view = View::read(key, query, &records.columns);
+    if let Some((column, order)) = &view.sort {
+        sort_rows(&mut records, column, *order);
+    }
+    let total_rows = records.rows.len();
+    let pages = total_rows.div_ceil(page_size as usize).max(1);
+    let page = view.page.min(pages);
+    let shown = records.rows.iter().skip((page - 1) * page_size as usize).take(page_size as usize);
+    let rows = shown
+        .map(|r| records.columns.iter().map(|c| r.get(c.as_str()).map(convert::display).unwrap_or_default()).collect())
+        .collect();
+    let columns = records.columns.iter().map(|c| view.header(c, records.is_numeric(c))).collect();
+    let sort = view.sort.as_ref();
+    let frame = DataFrame {
+        columns,
+        rows,
+        page,
+        pages,
+        total_rows,
+        prev_href: (page > 1).then(|| view.href(sort, page - 1)),
+        next_href: (page < pages).then(|| view.href(sort, page + 1)),
+    };
+    draw(target, Element::DataFrame(Box::new(frame)))
+}
+
+/// A stable sort by one column: numbers by value, other values by their text, blanks last.
+fn sort_rows(records: &mut Records, column: &str, order: SortOrder) {
+    let key = |row: &Map| row.get(column).filter(|v| !v.is_unit()).cloned();
+    records.rows.sort_by(|a, b| {
+        let ordering = match (key(a), key(b)) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Greater,
+            (Some(_), None) => return Ordering::Less,
+            (Some(x), Some(y)) => match (number(&x), number(&y)) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                _ => convert::display(&x).cmp(&convert::display(&y)),
+            },
+        };
+        if order == SortOrder::Descending { ordering.reverse() } else { ordering }
+    });
+}
+
+/// `progress(value, text)`: an integer 0..=100 or a float 0.0..=1.0, as in Streamlit.
+fn progress(target: ContainerId, pos: Position, value: Dynamic, text: ImmutableString) -> Res {
+    let percent = match (value.as_int(), value.as_float()) {
+        (Ok(i), _) if (0..=100).contains(&i) => i as u8,
+        (_, Ok(f)) if (0.0..=1.0).contains(&f) => (f * 100.0).round() as u8,
+        _ => return Err(error(format!("progress takes 0..=100 or 0.0..=1.0, not {value}"), pos)),
+    };
+    draw(target, Element::Progress { percent, text: text.into() })
+}
+
+/// `download_button(label, data, #{ file_name, mime })`: a link that saves script data as a
+/// file. Strings are sent as they are; rows become CSV, other values JSON.
+fn download(target: ContainerId, pos: Position, label: ImmutableString, data: Dynamic, opts: Map) -> Res {
+    let opts = Options::new(opts, pos, &["file_name", "mime", "key", "help"])?;
+    let file_name = opts.string("file_name")?;
+    let wants_csv = file_name.as_deref().is_some_and(|f| f.ends_with(".csv"));
+    let mime = opts.string("mime")?.unwrap_or_else(|| default_mime(&data, wants_csv).into());
+    if !DOWNLOAD_TYPES.contains(&mime.as_str()) {
+        return Err(error(format!("mime must be one of {}, not {mime:?}", DOWNLOAD_TYPES.join(", ")), pos));
+    }
+    let bytes = match mime.as_str() {
+        _ if data.is_string() => convert::display(&data).into_bytes(),
+        "text/csv" => to_csv(Records::from_dynamic(data, MAX_FRAME_ROWS, pos)?, pos)?,
+        _ => convert::pretty(&data).into_bytes(),
+    };
+    if bytes.len() > MAX_DOWNLOAD_BYTES {
+        return Err(error(format!("a download carries at most {MAX_DOWNLOAD_BYTES} bytes"), pos));
+    }
+    let extension = match mime.as_str() {
+        "text/csv" => "csv",
+        "application/json" => "json",
+        _ => "txt",
+    };
+    let file_name = file_name.unwrap_or_else(|| format!("data.{extension}"));
+    let href = format!("data:{mime};charset=utf-8;base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes));
+    draw(target, Element::Download(Box::new(Download { label: label.into(), file_name, mime, href })))
+}
+
+fn default_mime(data: &Dynamic, wants_csv: bool) -> &'static str {
+    if wants_csv || data.is_array() {
+        "text/csv"
+    } else if data.is_string() {
+        "text/plain"
+    } else {
+        "application/json"
+    }
+}
+
+fn to_csv(records: Records, pos: Position) -> Result<Vec<u8>, Box<EvalAltResult>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let failed = |e: csv::Error| error(format!("could not write CSV: {e}"), pos);
+    writer.write_record(&records.columns).map_err(failed)?;
+    for row in &records.rows {
+        let cells = records.columns.iter().map(|c| row.get(c.as_str()).map(convert::display).unwrap_or_default());
+        writer.write_record(cells).map_err(failed)?;
+    }
+    writer.into_inner().map_err(|e| error(format!("could not write CSV: {e}"), pos))
+}

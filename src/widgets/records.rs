@@ -1,0 +1,81 @@
+//! Tabular script data, as the data elements and charts take it: an array of maps (one per
+//! row) or a map of columns (name -> array). Columns keep the order in which they first appear.
+
+use rhai::{Array, Dynamic, EvalAltResult, Map, Position};
+
+use super::options::error;
+
+/// Rows of named cells.
+pub struct Records {
+    pub columns: Vec<String>,
+    pub rows: Vec<Map>,
+}
+
+impl Records {
+    /// Reads an array of maps or a map of equally long arrays; at most `max_rows` rows.
+    pub fn from_dynamic(data: Dynamic, max_rows: usize, pos: Position) -> Result<Self, Box<EvalAltResult>> {
+        let records = if data.is_map() {
+            Self::from_columns(data.cast::<Map>(), pos)?
+        } else if data.is_array() {
+            Self::from_rows(data.cast::<Array>(), pos)?
+        } else {
+            return Err(error(format!("expected an array of maps or a map of columns, not {}", data.type_name()), pos));
+        };
+        if records.rows.len() > max_rows {
+            return Err(error(format!("this element takes at most {max_rows} rows"), pos));
+        }
+        Ok(records)
+    }
+
+    fn from_rows(rows: Array, pos: Position) -> Result<Self, Box<EvalAltResult>> {
+        let mut columns: Vec<String> = Vec::new();
+        let mut maps = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(map) = row.try_cast::<Map>() else {
+                return Err(error("expected an array of maps, one map per row".into(), pos));
+            };
+            for key in map.keys() {
+                if !columns.iter().any(|c| c == key.as_str()) {
+                    columns.push(key.to_string());
+                }
+            }
+            maps.push(map);
+        }
+        Ok(Self { columns, rows: maps })
+    }
+
+    fn from_columns(map: Map, pos: Position) -> Result<Self, Box<EvalAltResult>> {
+        let mut columns = Vec::with_capacity(map.len());
+        let mut rows: Vec<Map> = Vec::new();
+        for (name, values) in map {
+            let Some(values) = values.try_cast::<Array>() else {
+                return Err(error(format!("column `{name}` must be an array"), pos));
+            };
+            rows.resize_with(rows.len().max(values.len()), Map::new);
+            for (row, value) in rows.iter_mut().zip(values) {
+                row.insert(name.clone(), value);
+            }
+            columns.push(name.to_string());
+        }
+        Ok(Self { columns, rows })
+    }
+
+    pub fn cell<'a>(&self, row: &'a Map, column: &str) -> Option<&'a Dynamic> {
+        row.get(column).filter(|v| !v.is_unit())
+    }
+
+    /// Whether every present value of the column is a number.
+    pub fn is_numeric(&self, column: &str) -> bool {
+        let mut present = self.rows.iter().filter_map(|r| self.cell(r, column)).peekable();
+        present.peek().is_some() && present.all(|v| number(v).is_some())
+    }
+}
+
+/// A number as `f64`, for integers and floats alike.
+pub fn number(value: &Dynamic) -> Option<f64> {
+    match (value.as_float(), value.as_int()) {
+        (Ok(f), _) if f.is_finite() => Some(f),
+        (_, Ok(i)) => Some(i as f64),
+        _ => None,
+    }
+}

@@ -1,0 +1,99 @@
+use runnel::harness::AppTest;
+use runnel::page::{Chart, ChartKind, Element};
+
+use crate::{error_message, html_of, run_ok};
+
+const SALES: &str = r#"let data = [
+    #{ month: "Jan", region: "North", revenue: 10, units: 3 },
+    #{ month: "Jan", region: "South", revenue: 7, units: 2 },
+    #{ month: "Feb", region: "North", revenue: 12, units: 4 },
+    #{ month: "Feb", region: "South", revenue: 9, units: 1 },
+    #{ month: "Mar", region: "North", revenue: 15, units: 5 },
+];"#;
+
+fn charts(app: &AppTest) -> Vec<&Chart> {
+    app.page()
+        .walk()
+        .into_iter()
+        .filter_map(|e| match e {
+            Element::Chart(c) => Some(&**c),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_line_chart_splits_series_by_the_colour_field() {
+    let app = run_ok(&format!(r#"{SALES} line_chart(data, #{{ x: "month", y: "revenue", color: "region" }});"#));
+    let chart = charts(&app)[0];
+    assert_eq!(chart.kind, ChartKind::Line);
+    assert_eq!(chart.categories.as_deref(), Some(&["Jan".to_string(), "Feb".into(), "Mar".into()][..]));
+    let names: Vec<_> = chart.series.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["North", "South"]);
+    assert_eq!(chart.series[0].points, vec![(0.0, 10.0), (1.0, 12.0), (2.0, 15.0)]);
+    assert_eq!(chart.series[1].points, vec![(0.0, 7.0), (1.0, 9.0)]);
+}
+
+#[test]
+fn the_chart_svg_holds_its_series_points_axes_legend_and_a_description() {
+    let app = run_ok(&format!(r#"{SALES} line_chart(data, #{{ x: "month", y: "revenue", color: "region" }});"#));
+    let html = html_of(app.page());
+    assert!(html.contains("role=\"img\" aria-labelledby=\"rn-chart-0-title rn-chart-0-desc\""));
+    assert!(html.contains("viewBox=\"0 0 640 300\" width=\"100%\""));
+    assert!(html.contains("<desc id=\"rn-chart-0-desc\">2 series: North (3 points), South (2 points)."));
+    assert!(html.contains("data-series=\"North\" data-points=\"3\""));
+    assert!(html.contains("data-series=\"South\" data-points=\"2\""));
+    assert!(html.contains("class=\"rn-legend\""), "several series get a legend");
+    for tick in [">Jan<", ">Feb<", ">Mar<", ">6<", ">16<"] {
+        assert!(html.contains(tick), "no tick label {tick}");
+    }
+    let north = html.split("data-series=\"North\"").nth(1).unwrap();
+    let d = north.split("d=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(d.matches(['M', 'L']).count(), 3, "one path vertex per point: {d}");
+}
+
+#[test]
+fn several_y_fields_are_several_series_and_each_kind_draws_its_marks() {
+    let app = run_ok(&format!(
+        r#"{SALES} bar_chart(data, #{{ x: "month", y: ["revenue", "units"] }});
+           scatter_chart(data, #{{ x: "units", y: "revenue" }});
+           area_chart(#{{ t: [1, 2, 3], v: [2, 4, 3] }}, #{{ x: "t" }});"#
+    ));
+    let all = charts(&app);
+    assert_eq!(all[0].series.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["revenue", "units"]);
+    assert_eq!(all[1].categories, None, "numeric x stays numeric");
+    assert_eq!(all[2].series[0].name, "v", "without y every numeric field is drawn");
+    let html = html_of(app.page());
+    assert_eq!(html.matches("<rect x=").count(), 10, "one bar per month, region row and field");
+    assert_eq!(html.matches("<circle").count(), 5);
+    assert_eq!(html.matches("class=\"rn-area\"").count(), 1);
+    assert_eq!(html.matches("<svg").count(), 3);
+}
+
+#[test]
+fn chart_labels_are_escaped_in_the_svg() {
+    let app = run_ok(
+        r#"let x = "<img src=x onerror=alert(1)>";
+           let rows = [#{ k: x, v: 1, s: x }, #{ k: "b", v: 2, s: "</svg><script>alert(1)</script>" }];
+           bar_chart(rows, #{ x: "k", y: "v", color: "s", title: x });"#,
+    );
+    let html = html_of(app.page());
+    assert!(!html.contains("<img") && !html.contains("<script"), "{html}");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+}
+
+#[test]
+fn a_chart_of_a_missing_field_is_a_clear_error() {
+    let app = AppTest::from_source(&format!(r#"{SALES} line_chart(data, #{{ x: "month", y: "profit" }});"#));
+    assert!(error_message(&app).contains("no field `profit`"));
+}
+
+#[test]
+fn a_chart_in_a_narrow_column_is_drawn_narrower_so_its_text_stays_legible() {
+    let app = run_ok(&format!(
+        r#"{SALES} let c = columns([3, 1]); c[1].bar_chart(data, #{{ x: "month", y: "units" }}); bar_chart(data);"#
+    ));
+    let all = charts(&app);
+    assert_eq!((all[0].width, all[1].width), (360.0, 640.0));
+    assert!(html_of(app.page()).contains("viewBox=\"0 0 360 300\""));
+}

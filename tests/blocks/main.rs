@@ -1,0 +1,45 @@
+//! The dashboard building blocks through the headless harness: layout containers and forms,
+//! data elements, charts, data files and the cache. No HTTP and no store.
+
+mod charts;
+mod data;
+mod forms;
+mod layout;
+mod sources;
+
+use runnel::harness::AppTest;
+use runnel::page::{ContainerKind, Element, Page};
+
+/// Runs `source` and insists that it ran without an error.
+pub fn run_ok(source: &str) -> AppTest {
+    let app = AppTest::from_source(source);
+    assert!(app.page().error.is_none(), "the script failed: {:?}", app.page().error);
+    app
+}
+
+/// The message of the error the page shows.
+pub fn error_message(app: &AppTest) -> String {
+    app.page().error.as_ref().expect("the page shows an error").message.clone()
+}
+
+/// The nested containers of a page with their kinds, in drawing order.
+pub fn container_kinds(page: &Page) -> Vec<&ContainerKind> {
+    page.walk()
+        .into_iter()
+        .filter_map(|e| match e {
+            Element::Container(id) => Some(&page.containers[*id].kind),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The texts drawn directly into container `id`.
+pub fn texts_in(page: &Page, id: usize) -> Vec<String> {
+    page.containers[id].children.iter().filter_map(Element::text).collect()
+}
+
+/// The page rendered as the host would (a fragment of `#runnel-root`).
+pub fn html_of(page: &Page) -> String {
+    let ctx = runnel::render::RenderContext { page: "test", csrf: "token", action: "/test/event".into() };
+    runnel::render::fragment(page, &[], &ctx)
+}

@@ -1,0 +1,141 @@
+use std::path::PathBuf;
+
+use runnel::config::ScriptLimits;
+use runnel::harness::AppTest;
+use runnel::script::Runner;
+use serde_json::json;
+
+use crate::error_message;
+
+/// A data folder of its own with the given files, removed on drop.
+struct DataDir(PathBuf);
+
+impl DataDir {
+    fn with(files: &[(&str, &str)]) -> Self {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let root = std::env::temp_dir().join(format!("runnel-data-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        for (name, body) in files {
+            std::fs::write(root.join("data").join(name), body).unwrap();
+        }
+        Self(root)
+    }
+
+    fn path(&self) -> PathBuf {
+        self.0.join("data")
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const CSV: &str = "city,people,share,note\nOslo,709000,0.13,\nBergen,291000,0.05,west coast\n";
+
+#[test]
+fn read_csv_gives_rows_with_numbers_as_numbers() {
+    let dir = DataDir::with(&[("cities.csv", CSV)]);
+    let app = AppTest::with_data_dir(
+        r#"let rows = read_csv("cities.csv");
+           state.total = rows[0].people + rows[1].people;
+           state.share = rows[0].share;
+           state.note = rows[0].note;
+           state.city = rows[1].city;"#,
+        dir.path(),
+    );
+    assert!(app.page().error.is_none(), "{:?}", app.page().error);
+    assert_eq!(app.state("total"), Some(&json!(1_000_000)));
+    assert_eq!(app.state("share"), Some(&json!(0.13)));
+    assert_eq!(app.state("note"), Some(&json!(null)), "an empty cell is ()");
+    assert_eq!(app.state("city"), Some(&json!("Bergen")));
+}
+
+#[test]
+fn read_json_gives_maps_and_arrays() {
+    let dir = DataDir::with(&[("config.json", r#"{ "goal": 12.5, "teams": ["a", "b"] }"#)]);
+    let app = AppTest::with_data_dir(
+        r#"let c = read_json("config.json"); state.n = c.teams.len(); state.goal = c.goal;"#,
+        dir.path(),
+    );
+    assert_eq!(app.state("n"), Some(&json!(2)));
+    assert_eq!(app.state("goal"), Some(&json!(12.5)));
+}
+
+#[test]
+fn names_that_leave_the_data_folder_are_refused_with_a_clear_error() {
+    let dir = DataDir::with(&[("ok.csv", CSV)]);
+    std::fs::write(dir.0.join("secret.csv"), "a\n1\n").unwrap();
+    std::os::unix::fs::symlink(dir.0.join("secret.csv"), dir.path().join("link.csv")).unwrap();
+    for (name, expected) in [
+        ("../secret.csv", "not a file name inside the data folder"),
+        ("/etc/passwd", "not a file name inside the data folder"),
+        ("sub/../../secret.csv", "not a file name inside the data folder"),
+        ("link.csv", "leads out of the data folder"),
+        ("missing.csv", "there is no file"),
+    ] {
+        let app = AppTest::with_data_dir(&format!("read_csv({name:?});"), dir.path());
+        let message = error_message(&app);
+        assert!(message.contains(expected), "{name}: {message}");
+    }
+}
+
+const LOADER: &str = r#"
+    fn load(name) { state.loads = state.get("loads", 0) + 1; read_csv(name) }
+    let rows = cache("cities", 600, Fn("load"), ["cities.csv"]);
+    text(`rows=${rows.len()} loads=${state.get("loads", 0)}`);
+"#;
+
+fn shown(app: &AppTest) -> String {
+    app.page().texts().into_iter().find(|t| t.starts_with("rows=")).unwrap_or_else(|| format!("{:?}", app.page().error))
+}
+
+#[test]
+fn a_cached_load_runs_once_for_all_sessions_and_reruns() {
+    let dir = DataDir::with(&[("cities.csv", CSV)]);
+    let runner = Runner::new(ScriptLimits::default()).with_data_dir(dir.path());
+    let mut first = AppTest::with_runner(LOADER, runner.clone());
+    assert_eq!(shown(&first), "rows=2 loads=1");
+    first.run();
+    assert_eq!(shown(&first), "rows=2 loads=1", "a rerun hits the cache");
+    let second = AppTest::with_runner(LOADER, runner.clone());
+    assert_eq!(shown(&second), "rows=2 loads=0", "another session hits the cache too");
+    assert_eq!(runner.sources().cache.len(), 1);
+}
+
+#[test]
+fn a_cache_entry_built_from_a_file_is_dropped_when_the_file_changes() {
+    let dir = DataDir::with(&[("cities.csv", CSV)]);
+    let mut app = AppTest::with_data_dir(LOADER, dir.path());
+    assert_eq!(shown(&app), "rows=2 loads=1");
+    std::fs::write(dir.path().join("cities.csv"), format!("{CSV}Trondheim,212000,0.04,\n")).unwrap();
+    app.run();
+    assert_eq!(shown(&app), "rows=3 loads=2");
+}
+
+#[test]
+fn different_arguments_are_different_cache_entries() {
+    let dir = DataDir::with(&[("a.csv", "x\n1\n"), ("b.csv", "x\n1\n2\n")]);
+    let app = AppTest::with_data_dir(
+        r#"fn load(name) { read_csv(name) }
+           text(`${cache("f", 60, Fn("load"), ["a.csv"]).len()} ${cache("f", 60, Fn("load"), ["b.csv"]).len()}`);"#,
+        dir.path(),
+    );
+    assert!(app.page().texts().contains(&"1 2".to_string()), "{:?}", app.page());
+}
+
+#[test]
+fn the_data_folder_defaults_to_data_next_to_the_scripts_and_a_flag_overrides_it() {
+    use runnel::config::{RunArgs, Settings};
+    assert_eq!(Settings::for_tests("/srv/app/scripts").data_dir, PathBuf::from("/srv/app/data"));
+    assert_eq!(Settings::for_tests("/srv/app/scripts/one.rhai").data_dir, PathBuf::from("/srv/app/data"));
+    let args = RunArgs {
+        config: "/nonexistent/runnel.toml".into(),
+        data_dir: Some("/srv/shared".into()),
+        ..RunArgs::default()
+    };
+    assert_eq!(Settings::from_run_args(args).unwrap().data_dir, PathBuf::from("/srv/shared"));
+}
