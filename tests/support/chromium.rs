@@ -306,10 +306,10 @@ impl Page {
         (urls, history["currentIndex"].as_u64().expect("currentIndex") as usize)
     }
 
-    /// The cookies the browser would send to the tab's current URL, HttpOnly ones included
-    /// (CDP `Network.getCookies`), as CDP `Cookie` objects.
-    pub fn cookies(&self) -> Vec<Value> {
-        let res = self.send("Network.getCookies", json!({}));
+    /// The cookies the browser would send to `url`, HttpOnly ones included (CDP
+    /// `Network.getCookies`), as CDP `Cookie` objects.
+    pub fn cookies_for(&self, url: &str) -> Vec<Value> {
+        let res = self.send("Network.getCookies", json!({ "urls": [url] }));
         res["cookies"].as_array().cloned().unwrap_or_default()
     }
 
