@@ -431,17 +431,19 @@ fn another_tab_after_logout(kind: StoreKind) {
     assert_eq!(tab2.eval("window.__document"), json!("stale"), "tab 2 was reloaded");
     let after = shown(&tab2);
     let toast = toast(&tab2);
-    eprintln!("tab 2 after the click: {after:?}, toast {toast:?}");
     match (&after, &toast) {
         // The click was refused: the page is unchanged (stale), and the toast says what to do.
         (Shown::LoggedIn, Some(text)) => {
-            assert!(text.contains("Reload the page"), "the toast does not say what to do: {text:?}");
+            let clear = text.contains("out of date") && text.to_lowercase().contains("reload the page");
+            assert!(clear, "the toast does not say that the page is out of date and what to do: {text:?}");
             assert!(!text.contains('<'), "the toast shows markup: {text:?}");
         }
         (Shown::LoginForm, _) => {}
         other => panic!("tab 2 after the click: {other:?}"),
     }
-    assert_eq!(visits(&tab2).as_deref().filter(|_| after == Shown::LoggedIn), (after == Shown::LoggedIn).then_some("1"), "a visit was counted after logout");
+    if after == Shown::LoggedIn {
+        assert_eq!(visits(&tab2).as_deref(), Some("1"), "a visit was counted after logout");
+    }
 
     tab2.reload();
     wait_for_runnel(&tab2);
