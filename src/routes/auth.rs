@@ -27,8 +27,12 @@ use crate::auth::audit::{self, AuditEvent};
 use crate::auth::{Auth, credentials::normalize_username};
 use crate::error::AppError;
 use crate::session_state::{AuthAction, AuthFormSpec, AuthOutcome, EventError, SessionData, Viewer, WidgetSpec};
-use crate::session_store::{TypedSession, session_key_of};
+use crate::session_store::{TypedSession, csrf_after_logout_key, session_key_of};
 use crate::widgets::AUTH_KEYS;
+
+/// How long a request carrying the session key a logout ended still gets the session's CSRF
+/// token (see `csrf_after_logout_key`): longer than any rerun after a logout takes.
+const CSRF_AFTER_LOGOUT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/{page}/auth/{action}", web::post().to(post_auth));
@@ -220,6 +224,10 @@ impl Post<'_> {
             identity.logout();
         }
         if let Some(key) = session_key_of(self.req, &app.cookie_key) {
+            // Written before the old session is deleted: whoever finds it gone finds this.
+            if let Some(csrf) = self.session.csrf() {
+                app.store.put_value(&csrf_after_logout_key(&key), csrf, Some(CSRF_AFTER_LOGOUT_TTL)).await?;
+            }
             app.store.delete_session_key(&key).await?;
         }
         self.session.end_login();

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::render::{self, NavLink, RenderContext};
 use crate::script::{CompiledScript, Registry, RunOutput, Runner};
 use crate::session_state::{AuthRun, Event, Flash, SessionData};
-use crate::session_store::{Store, TypedSession, session_key_of};
+use crate::session_store::{Store, TypedSession, csrf_after_logout_key, session_key_of};
 
 /// Shared by every worker.
 pub struct AppState {
@@ -53,7 +53,12 @@ async fn show_page(
     let script = app.script(&page)?;
     let query = forms::parse_query(req.query_string())?;
     let session = TypedSession::new(session);
-    let (sid, csrf) = session.ensure_ids();
+    // A new session for a key that a logout just ended keeps that session's CSRF token.
+    let kept = match (session.sid(), session_key_of(&req, &app.cookie_key)) {
+        (None, Some(key)) => app.store.get_value(&csrf_after_logout_key(&key), None).await?,
+        _ => None,
+    };
+    let (sid, csrf) = session.ensure_ids_with(kept);
     let view = PageView { app: &app, script: &script, csrf: &csrf };
     let fragment = wants_fragment(&req);
     let lock = app.store.lock(&sid).await?;
