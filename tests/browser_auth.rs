@@ -183,10 +183,10 @@ fn reload_right_after_logout_twenty_times(kind: StoreKind) {
     let host = Host::start(kind);
     let browser = Browser::launch();
     let page = browser.new_page();
+    open(&page, &host.members());
     let mut failures = Vec::new();
     for cycle in 1..=20 {
-        // A fresh page load (see the test `logging_in_again_on_the_page_...` for why).
-        open(&page, &host.members());
+        // Each login is typed into the login form that the previous cycle's reload showed.
         log_in(&page, ADMIN);
         assert_session_cookie_is_http_only(&page);
         page.click(LOGOUT_BUTTON);
@@ -212,9 +212,9 @@ fn reload_racing_the_logout_click_twenty_times(kind: StoreKind) {
     let host = Host::start(kind);
     let browser = Browser::launch();
     let page = browser.new_page();
+    open(&page, &host.members());
     let mut failures = Vec::new();
     for cycle in 1..=20u64 {
-        open(&page, &host.members());
         log_in(&page, ADMIN);
         let delay_ms = [0, 0, 1, 3, 5][(cycle % 5) as usize];
         let reload = if delay_ms == 0 {
@@ -301,7 +301,7 @@ header(`Hello, ${user.name}`);
 /// tab 1's answer arrives and sets its session cookie. The login form tab 2 shows must accept a
 /// login: it must belong to the session whose cookie the browser keeps. (A reload right after
 /// the click on "Log out" races the same way, by chance: test `a_reload_right_after_logout_...`
-/// hit it in about one cycle in five when it logged in on the reloaded page.)
+/// hit it in about one cycle in five before the fix.)
 fn log_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way(kind: StoreKind) {
     let scripts = support::ScriptDir::with(&[("members.rhai", SLOW_AFTER_LOGOUT)]);
     let host = Host::start_with(kind, &scripts.path);
