@@ -65,6 +65,8 @@ struct Post<'a> {
     session: TypedSession,
     /// The session id the post arrived with (a login or logout moves the data to a new one).
     sid: String,
+    /// The session started with this post, for a key that a logout had just ended (see `read`).
+    adopted: bool,
     identity: Option<Identity>,
     client: IpAddr,
     fields: Fields,
@@ -85,14 +87,23 @@ impl<'a> Post<'a> {
         let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
         let body = forms::read_body(payload, declared, app.max_body_bytes).await?;
         let mut fields: HashMap<String, String> = forms::parse_pairs(&body)?.into_iter().collect();
-        let sid = match (session.sid(), fields.remove("csrf")) {
+        // `adopted`: the session was just ended by a logout whose answer the browser never took
+        // in (a reload raced it), and a new one starts now with the CSRF token that logout kept.
+        let (sid, adopted) = match (session.sid(), fields.remove("csrf")) {
             // A logout from a session that is already gone: there is nothing left to end.
-            (None, _) if action == AuthAction::Logout => session.ensure_ids().0,
-            (Some(sid), Some(csrf)) if session.csrf_matches(&csrf) => sid,
+            (None, _) if action == AuthAction::Logout => {
+                let kept = app.csrf_after_logout(req, &session).await?;
+                (session.ensure_ids_with(kept).0, false)
+            }
+            (Some(sid), Some(csrf)) if session.csrf_matches(&csrf) => (sid, false),
+            (None, Some(csrf)) => {
+                let kept = app.csrf_after_logout(req, &session).await?;
+                (session.adopt_kept_csrf(kept, &csrf).ok_or(AppError::Csrf)?, true)
+            }
             _ => return Err(AppError::Csrf),
         };
         let client = req.peer_addr().map_or(IpAddr::from([127, 0, 0, 1]), |a| a.ip());
-        Ok(Self { req, app, auth, action, session, sid, identity, client, fields: Fields(fields) })
+        Ok(Self { req, app, auth, action, session, sid, adopted, identity, client, fields: Fields(fields) })
     }
 
     /// Does what the form asks under the session's lock, then reruns the page to show it.
@@ -106,7 +117,13 @@ impl<'a> Post<'a> {
             self.revoke(auth_run.viewer.as_ref()).await?;
         }
         let lock = app.store.lock(&self.sid).await?;
-        let stored = app.store.load(&self.sid).await?.unwrap_or_default();
+        let mut stored = app.store.load(&self.sid).await?.unwrap_or_default();
+        if self.adopted {
+            // The page was drawn for the ended session: draw it once for this one, as loading
+            // the page would have, so that the form that was posted can be found.
+            let query = forms::parse_query(self.req.query_string())?;
+            stored = app.rerun(&script, stored, None, query, auth_run.clone()).await?.data;
+        }
         let spec = drawn_form(&stored, page, action, auth_run.viewer.is_some())?;
         let mut data = (*stored).clone();
         auth_run.outcome = self.dispatch(&spec, &mut auth_run.viewer, &mut data).await?;
@@ -117,7 +134,7 @@ impl<'a> Post<'a> {
         let new_sid = self.session.sid().unwrap_or_else(|| self.sid.clone());
         // After a login or logout the data moves to a new id: write it whole there.
         let unchanged = SessionData::default();
-        let before = if new_sid == self.sid { &*stored } else { &unchanged };
+        let before = if new_sid == self.sid && !self.adopted { &*stored } else { &unchanged };
         let response = Answer { page, sid: &new_sid, stored: before, query, fragment }.send(&view, output).await?;
         if new_sid != self.sid {
             app.store.delete(&self.sid).await?;

@@ -54,10 +54,7 @@ async fn show_page(
     let query = forms::parse_query(req.query_string())?;
     let session = TypedSession::new(session);
     // A new session for a key that a logout just ended keeps that session's CSRF token.
-    let kept = match (session.sid(), session_key_of(&req, &app.cookie_key)) {
-        (None, Some(key)) => app.store.get_value(&csrf_after_logout_key(&key), None).await?,
-        _ => None,
-    };
+    let kept = app.csrf_after_logout(&req, &session).await?;
     let (sid, csrf) = session.ensure_ids_with(kept);
     let view = PageView { app: &app, script: &script, csrf: &csrf };
     let fragment = wants_fragment(&req);
@@ -115,10 +112,15 @@ async fn handle_event(
     let body = forms::read_body(payload, declared, app.max_body_bytes).await?;
     let form = forms::parse_event(&body)?;
     let session = TypedSession::new(session);
-    let (Some(sid), Some(csrf)) = (session.sid(), form.csrf) else { return Err(AppError::Csrf) };
-    if !session.csrf_matches(&csrf) {
-        return Err(AppError::Csrf);
-    }
+    let Some(csrf) = form.csrf else { return Err(AppError::Csrf) };
+    let sid = match session.sid() {
+        Some(sid) if session.csrf_matches(&csrf) => sid,
+        Some(_) => return Err(AppError::Csrf),
+        None => {
+            let kept = app.csrf_after_logout(req, &session).await?;
+            session.adopt_kept_csrf(kept, &csrf).ok_or(AppError::Csrf)?
+        }
+    };
     let query = forms::parse_query(req.query_string())?;
     let view = PageView { app, script: &script, csrf: &csrf };
     let lock = app.store.lock(&sid).await?;
@@ -203,6 +205,22 @@ impl AppState {
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
             .map_err(AppError::from)
+    }
+
+    /// The CSRF token a logout kept for the session key this request still carries, when the
+    /// request has no session because that logout just ended it (a reload or another tab that
+    /// raced the logout, whose answer may never reach the browser's cookie jar). See
+    /// `csrf_after_logout_key`.
+    pub(super) async fn csrf_after_logout(
+        &self,
+        req: &HttpRequest,
+        session: &TypedSession,
+    ) -> Result<Option<String>, AppError> {
+        if session.sid().is_some() {
+            return Ok(None);
+        }
+        let Some(key) = session_key_of(req, &self.cookie_key) else { return Ok(None) };
+        Ok(self.store.get_value(&csrf_after_logout_key(&key), None).await?)
     }
 
     /// Writes the session data back, only if the run changed it.
