@@ -110,10 +110,15 @@ impl<'a> Post<'a> {
     async fn handle(&mut self, page: &str, fragment: bool) -> Result<HttpResponse, AppError> {
         let (app, action) = (self.app, self.action);
         let script = app.script(page)?;
+        // A logout revokes at once, before waiting for this session's other requests: from here
+        // on no request of any tab or instance sees this login. A plain logout does it first of
+        // all, so that a reload sent right after the click finds it revoked; "everywhere" must
+        // first be sure who is logged in.
+        if action == AuthAction::Logout {
+            self.revoke(None).await?;
+        }
         let mut auth_run = app.auth_run(self.req, self.identity.as_ref(), &self.session).await?;
-        if matches!(action, AuthAction::Logout | AuthAction::LogoutEverywhere) {
-            // At once, before waiting for this session's other requests: from here on no
-            // request of any tab or instance sees this login.
+        if action == AuthAction::LogoutEverywhere {
             self.revoke(auth_run.viewer.as_ref()).await?;
         }
         let lock = app.store.lock(&self.sid).await?;
@@ -237,6 +242,11 @@ impl Post<'_> {
     /// old session record and data, auth keys.
     async fn logout(&mut self, current: Option<&Viewer>, data: &mut SessionData) -> Result<(), AppError> {
         let app = self.app;
+        // A plain logout revoked the token before the viewer was looked up: name the identity.
+        let username = current
+            .map(|v| v.username.clone())
+            .or_else(|| self.identity.as_ref().and_then(|i| i.id().ok()))
+            .unwrap_or_else(|| "-".to_owned());
         if let Some(identity) = self.identity.take() {
             identity.logout();
         }
@@ -251,8 +261,7 @@ impl Post<'_> {
         for key in AUTH_KEYS {
             data.state.remove(key);
         }
-        let username = current.map_or("-", |v| v.username.as_str());
-        audit::record(AuditEvent::LoggedOut, username, &self.client.to_string());
+        audit::record(AuditEvent::LoggedOut, &username, &self.client.to_string());
         Ok(())
     }
 
