@@ -278,7 +278,7 @@ fn csrf_of_page_and_of_the_current_session(page: &Page) -> (String, String) {
     (v[0].as_str().unwrap_or_default().to_owned(), v[1].as_str().unwrap_or_default().to_owned())
 }
 
-/// A members page whose first run after a logout is slow (half a second), like a dashboard
+/// A members page whose first run after a logout is slow (a second), like a dashboard
 /// that does real work: the answer to "Log out" takes a while after the server has ended the
 /// old session.
 const SLOW_AFTER_LOGOUT: &str = r#"title("Members");
@@ -287,7 +287,7 @@ let user = auth.login(#{ fields: #{ "Form name": "Members login" } });
 if user == () {
     if "slow_after_logout" in state && state.slow_after_logout {
         state.slow_after_logout = false;
-        sleep(0.5);
+        sleep(1.0);
     }
     stop();
 }
@@ -300,8 +300,8 @@ header(`Hello, ${user.name}`);
 /// tab 2 of the same browser loads the page with the old cookie and gets the login form; then
 /// tab 1's answer arrives and sets its session cookie. The login form tab 2 shows must accept a
 /// login: it must belong to the session whose cookie the browser keeps. (A reload right after
-/// the click on "Log out" races the same way, by chance: test `a_reload_right_after_logout_...`
-/// hit it in about one cycle in five before the fix.)
+/// the click on "Log out" races the same way by chance: `a_reload_right_after_logout_...` hit it
+/// in about one cycle in five before the fix; the login then failed with the CSRF error.)
 fn log_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way(kind: StoreKind) {
     let scripts = support::ScriptDir::with(&[("members.rhai", SLOW_AFTER_LOGOUT)]);
     let host = Host::start_with(kind, &scripts.path);
@@ -313,7 +313,8 @@ fn log_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way(kind: StoreKin
     wait_for_hello(&tab2);
 
     tab1.click(LOGOUT_BUTTON);
-    std::thread::sleep(Duration::from_millis(150)); // the server is in the rerun after the logout
+    // Well inside the second the server spends in the rerun after the logout.
+    std::thread::sleep(Duration::from_millis(300));
     open(&tab2, &host.members());
     assert_eq!(shown(&tab2), Shown::LoginForm, "a page loaded after the server's logout is logged in");
     wait_for_login_form(&tab1);
