@@ -70,7 +70,16 @@ async fn show_page(
         return Ok(html_response(html));
     }
     let auth = app.auth_run(&req, identity.as_ref(), &session).await?;
-    let output = app.rerun(&script, stored.clone(), None, query.clone(), auth).await?;
+    let logged_in = auth.viewer.is_some();
+    let mut output = app.rerun(&script, stored.clone(), None, query.clone(), auth).await?;
+    if logged_in {
+        // A logout may have revoked the login while the page ran (a reload sent right after the
+        // click on "Log out"): nothing logged in leaves the server after that.
+        let again = app.auth_run(&req, identity.as_ref(), &session).await?;
+        if again.viewer.is_none() {
+            output = app.rerun(&script, stored.clone(), None, query.clone(), again).await?;
+        }
+    }
     app.persist(&sid, &stored, &output.data).await?;
     lock.release().await;
     let root = view.root(&output, &query);
