@@ -27,8 +27,12 @@ use crate::auth::audit::{self, AuditEvent};
 use crate::auth::{Auth, credentials::normalize_username};
 use crate::error::AppError;
 use crate::session_state::{AuthAction, AuthFormSpec, AuthOutcome, EventError, SessionData, Viewer, WidgetSpec};
-use crate::session_store::{TypedSession, session_key_of};
+use crate::session_store::{TypedSession, csrf_after_logout_key, session_key_of};
 use crate::widgets::AUTH_KEYS;
+
+/// How long a request carrying the session key a logout ended still gets the session's CSRF
+/// token (see `csrf_after_logout_key`): longer than any rerun after a logout takes.
+const CSRF_AFTER_LOGOUT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/{page}/auth/{action}", web::post().to(post_auth));
@@ -61,6 +65,8 @@ struct Post<'a> {
     session: TypedSession,
     /// The session id the post arrived with (a login or logout moves the data to a new one).
     sid: String,
+    /// The session started with this post, for a key that a logout had just ended (see `read`).
+    adopted: bool,
     identity: Option<Identity>,
     client: IpAddr,
     fields: Fields,
@@ -81,28 +87,48 @@ impl<'a> Post<'a> {
         let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
         let body = forms::read_body(payload, declared, app.max_body_bytes).await?;
         let mut fields: HashMap<String, String> = forms::parse_pairs(&body)?.into_iter().collect();
-        let sid = match (session.sid(), fields.remove("csrf")) {
+        // `adopted`: the session was just ended by a logout whose answer the browser never took
+        // in (a reload raced it), and a new one starts now with the CSRF token that logout kept.
+        let (sid, adopted) = match (session.sid(), fields.remove("csrf")) {
             // A logout from a session that is already gone: there is nothing left to end.
-            (None, _) if action == AuthAction::Logout => session.ensure_ids().0,
-            (Some(sid), Some(csrf)) if session.csrf_matches(&csrf) => sid,
+            (None, _) if action == AuthAction::Logout => {
+                let kept = app.csrf_after_logout(req, &session).await?;
+                (session.ensure_ids_with(kept).0, false)
+            }
+            (Some(sid), Some(csrf)) if session.csrf_matches(&csrf) => (sid, false),
+            (None, Some(csrf)) => {
+                let kept = app.csrf_after_logout(req, &session).await?;
+                (session.adopt_kept_csrf(kept, &csrf).ok_or(AppError::Csrf)?, true)
+            }
             _ => return Err(AppError::Csrf),
         };
         let client = req.peer_addr().map_or(IpAddr::from([127, 0, 0, 1]), |a| a.ip());
-        Ok(Self { req, app, auth, action, session, sid, identity, client, fields: Fields(fields) })
+        Ok(Self { req, app, auth, action, session, sid, adopted, identity, client, fields: Fields(fields) })
     }
 
     /// Does what the form asks under the session's lock, then reruns the page to show it.
     async fn handle(&mut self, page: &str, fragment: bool) -> Result<HttpResponse, AppError> {
         let (app, action) = (self.app, self.action);
         let script = app.script(page)?;
+        // A logout revokes at once, before waiting for this session's other requests: from here
+        // on no request of any tab or instance sees this login. A plain logout does it first of
+        // all, so that a reload sent right after the click finds it revoked; "everywhere" must
+        // first be sure who is logged in.
+        if action == AuthAction::Logout {
+            self.revoke(None).await?;
+        }
         let mut auth_run = app.auth_run(self.req, self.identity.as_ref(), &self.session).await?;
-        if matches!(action, AuthAction::Logout | AuthAction::LogoutEverywhere) {
-            // At once, before waiting for this session's other requests: from here on no
-            // request of any tab or instance sees this login.
+        if action == AuthAction::LogoutEverywhere {
             self.revoke(auth_run.viewer.as_ref()).await?;
         }
         let lock = app.store.lock(&self.sid).await?;
-        let stored = app.store.load(&self.sid).await?.unwrap_or_default();
+        let mut stored = app.store.load(&self.sid).await?.unwrap_or_default();
+        if self.adopted {
+            // The page was drawn for the ended session: draw it once for this one, as loading
+            // the page would have, so that the form that was posted can be found.
+            let query = forms::parse_query(self.req.query_string())?;
+            stored = app.rerun(&script, stored, None, query, auth_run.clone()).await?.data;
+        }
         let spec = drawn_form(&stored, page, action, auth_run.viewer.is_some())?;
         let mut data = (*stored).clone();
         auth_run.outcome = self.dispatch(&spec, &mut auth_run.viewer, &mut data).await?;
@@ -113,7 +139,7 @@ impl<'a> Post<'a> {
         let new_sid = self.session.sid().unwrap_or_else(|| self.sid.clone());
         // After a login or logout the data moves to a new id: write it whole there.
         let unchanged = SessionData::default();
-        let before = if new_sid == self.sid { &*stored } else { &unchanged };
+        let before = if new_sid == self.sid && !self.adopted { &*stored } else { &unchanged };
         let response = Answer { page, sid: &new_sid, stored: before, query, fragment }.send(&view, output).await?;
         if new_sid != self.sid {
             app.store.delete(&self.sid).await?;
@@ -216,18 +242,26 @@ impl Post<'_> {
     /// old session record and data, auth keys.
     async fn logout(&mut self, current: Option<&Viewer>, data: &mut SessionData) -> Result<(), AppError> {
         let app = self.app;
+        // A plain logout revoked the token before the viewer was looked up: name the identity.
+        let username = current
+            .map(|v| v.username.clone())
+            .or_else(|| self.identity.as_ref().and_then(|i| i.id().ok()))
+            .unwrap_or_else(|| "-".to_owned());
         if let Some(identity) = self.identity.take() {
             identity.logout();
         }
         if let Some(key) = session_key_of(self.req, &app.cookie_key) {
+            // Written before the old session is deleted: whoever finds it gone finds this.
+            if let Some(csrf) = self.session.csrf() {
+                app.store.put_value(&csrf_after_logout_key(&key), csrf, Some(CSRF_AFTER_LOGOUT_TTL)).await?;
+            }
             app.store.delete_session_key(&key).await?;
         }
         self.session.end_login();
         for key in AUTH_KEYS {
             data.state.remove(key);
         }
-        let username = current.map_or("-", |v| v.username.as_str());
-        audit::record(AuditEvent::LoggedOut, username, &self.client.to_string());
+        audit::record(AuditEvent::LoggedOut, &username, &self.client.to_string());
         Ok(())
     }
 

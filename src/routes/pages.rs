@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::render::{self, NavLink, RenderContext};
 use crate::script::{CompiledScript, Registry, RunOutput, Runner};
 use crate::session_state::{AuthRun, Event, Flash, SessionData};
-use crate::session_store::{Store, TypedSession, session_key_of};
+use crate::session_store::{Store, TypedSession, csrf_after_logout_key, session_key_of};
 
 /// Shared by every worker.
 pub struct AppState {
@@ -53,7 +53,9 @@ async fn show_page(
     let script = app.script(&page)?;
     let query = forms::parse_query(req.query_string())?;
     let session = TypedSession::new(session);
-    let (sid, csrf) = session.ensure_ids();
+    // A new session for a key that a logout just ended keeps that session's CSRF token.
+    let kept = app.csrf_after_logout(&req, &session).await?;
+    let (sid, csrf) = session.ensure_ids_with(kept);
     let view = PageView { app: &app, script: &script, csrf: &csrf };
     let fragment = wants_fragment(&req);
     let lock = app.store.lock(&sid).await?;
@@ -68,7 +70,16 @@ async fn show_page(
         return Ok(html_response(html));
     }
     let auth = app.auth_run(&req, identity.as_ref(), &session).await?;
-    let output = app.rerun(&script, stored.clone(), None, query.clone(), auth).await?;
+    let logged_in = auth.viewer.is_some();
+    let mut output = app.rerun(&script, stored.clone(), None, query.clone(), auth).await?;
+    if logged_in {
+        // A logout may have revoked the login while the page ran (a reload sent right after the
+        // click on "Log out"): nothing logged in leaves the server after that.
+        let again = app.auth_run(&req, identity.as_ref(), &session).await?;
+        if again.viewer.is_none() {
+            output = app.rerun(&script, stored.clone(), None, query.clone(), again).await?;
+        }
+    }
     app.persist(&sid, &stored, &output.data).await?;
     lock.release().await;
     let root = view.root(&output, &query);
@@ -110,10 +121,15 @@ async fn handle_event(
     let body = forms::read_body(payload, declared, app.max_body_bytes).await?;
     let form = forms::parse_event(&body)?;
     let session = TypedSession::new(session);
-    let (Some(sid), Some(csrf)) = (session.sid(), form.csrf) else { return Err(AppError::Csrf) };
-    if !session.csrf_matches(&csrf) {
-        return Err(AppError::Csrf);
-    }
+    let Some(csrf) = form.csrf else { return Err(AppError::Csrf) };
+    let sid = match session.sid() {
+        Some(sid) if session.csrf_matches(&csrf) => sid,
+        Some(_) => return Err(AppError::Csrf),
+        None => {
+            let kept = app.csrf_after_logout(req, &session).await?;
+            session.adopt_kept_csrf(kept, &csrf).ok_or(AppError::Csrf)?
+        }
+    };
     let query = forms::parse_query(req.query_string())?;
     let view = PageView { app, script: &script, csrf: &csrf };
     let lock = app.store.lock(&sid).await?;
@@ -198,6 +214,22 @@ impl AppState {
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
             .map_err(AppError::from)
+    }
+
+    /// The CSRF token a logout kept for the session key this request still carries, when the
+    /// request has no session because that logout just ended it (a reload or another tab that
+    /// raced the logout, whose answer may never reach the browser's cookie jar). See
+    /// `csrf_after_logout_key`.
+    pub(super) async fn csrf_after_logout(
+        &self,
+        req: &HttpRequest,
+        session: &TypedSession,
+    ) -> Result<Option<String>, AppError> {
+        if session.sid().is_some() {
+            return Ok(None);
+        }
+        let Some(key) = session_key_of(req, &self.cookie_key) else { return Ok(None) };
+        Ok(self.store.get_value(&csrf_after_logout_key(&key), None).await?)
     }
 
     /// Writes the session data back, only if the run changed it.

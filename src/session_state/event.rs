@@ -14,7 +14,11 @@ pub struct Event {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum EventError {
-    #[error("unknown widget {0:?} on this page")]
+    /// Also what a stale page gets, e.g. a logged-in page after a logout in another tab.
+    #[error(
+        "unknown widget {0:?} on this page. The page may be out of date (for example after a logout in another \
+         tab): reload the page."
+    )]
     UnknownWidget(String),
     #[error("invalid value for {widget:?}: {reason}")]
     InvalidValue { widget: String, reason: String },

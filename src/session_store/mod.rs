@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
-pub use typed::{LOGIN_TOKEN, TypedSession, session_key_of};
+pub use typed::{LOGIN_TOKEN, TypedSession, csrf_after_logout_key, session_key_of};
 
 use crate::config::StoreSettings;
 use crate::session_state::SessionData;

@@ -29,12 +29,15 @@ impl TypedSession {
 
     /// The session id and CSRF token, made (and so written to the store) on the first visit.
     pub fn ensure_ids(&self) -> (String, String) {
-        let sid = self.get(SID);
-        let csrf = self.get(CSRF);
-        match (sid, csrf) {
+        self.ensure_ids_with(None)
+    }
+
+    /// Like `ensure_ids`, but a session made now takes `csrf` (when given) as its CSRF token.
+    pub fn ensure_ids_with(&self, csrf: Option<String>) -> (String, String) {
+        match (self.get(SID), self.get(CSRF)) {
             (Some(sid), Some(csrf)) => (sid, csrf),
             _ => {
-                let (sid, csrf) = (random_token(), random_token());
+                let (sid, csrf) = (random_token(), csrf.unwrap_or_else(random_token));
                 // Inserting plain strings cannot fail to serialize.
                 let _ = self.0.insert(SID, &sid);
                 let _ = self.0.insert(CSRF, &csrf);
@@ -77,6 +80,14 @@ impl TypedSession {
         sid
     }
 
+    /// For a request without a session whose key a logout just ended: starts a new session with
+    /// the CSRF token that logout kept (`kept`), if the request sent that token. Returns the new
+    /// session id; `None` (and nothing started) when the token does not match.
+    pub fn adopt_kept_csrf(&self, kept: Option<String>, csrf: &str) -> Option<String> {
+        let kept = kept.filter(|kept| bool::from(kept.as_bytes().ct_eq(csrf.as_bytes())))?;
+        Some(self.ensure_ids_with(Some(kept)).0)
+    }
+
     /// Keeps the session but swaps its login token (after a password change).
     pub fn replace_login_token(&self, token: &str) {
         let _ = self.0.insert(LOGIN_TOKEN, token);
@@ -90,4 +101,16 @@ impl TypedSession {
     fn get(&self, key: &str) -> Option<String> {
         self.0.get::<String>(key).ok().flatten()
     }
+}
+
+/// Where a logout leaves, for a short while, the CSRF token that its session keeps, under the
+/// session key it ended (hashed). A request that still carries the ended key (a reload or
+/// another tab racing the logout, whose answer may never reach the cookie jar) gets a new
+/// session with that same token, so its page and its posts work whichever session cookie the
+/// browser ends up keeping.
+pub fn csrf_after_logout_key(session_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(session_key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("csrf-after-logout:{hex}")
 }

@@ -184,8 +184,9 @@ async fn a_slow_run_that_ends_after_the_logout_does_not_bring_the_login_back(kin
     let captured = session.cookie_header();
     let slow_tab = session.tab();
     let slow = tokio::spawn(async move {
+        let started = std::time::Instant::now();
         let page = slow_tab.get("/slow").await;
-        (page, slow_tab)
+        (page, slow_tab, started.elapsed())
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
     let logout = session.logout(MEMBERS);
@@ -197,8 +198,10 @@ async fn a_slow_run_that_ends_after_the_logout_does_not_bring_the_login_back(kin
     let (logged_out, probe) = tokio::join!(logout, probe);
     assert!(logged_out.body.contains(LOGIN_FORM));
     assert!(probe.body.contains(LOGIN_FORM) && !probe.body.contains(LOGGED_IN), "dead during the slow run");
-    let (slow_page, slow_tab) = slow.await.unwrap();
-    assert!(slow_page.body.contains("slow page for jsmith"), "it began logged in");
+    let (slow_page, slow_tab, took) = slow.await.unwrap();
+    assert!(took >= Duration::from_millis(800), "it began logged in (only then does it sleep): {took:?}");
+    // And what it sends is checked again at its end: the login was revoked meanwhile.
+    assert!(!slow_page.body.contains("slow page for"), "the slow page showed logged-in content after the logout");
     // Whatever the slow answer did to the cookie jar, nothing is logged in again.
     assert!(shows_login_form(&slow_tab).await);
     assert!(shows_login_form(&session).await);

@@ -24,6 +24,8 @@ const FLAGS: &str = "--headless=new --no-sandbox --disable-gpu --disable-quic --
 struct SessionState {
     dialogs: u64,
     loads: u64,
+    /// Main-frame navigations committed (including back/forward-cache restores).
+    navigations: u64,
 }
 
 /// The single websocket to the browser endpoint, shared by all pages.
@@ -66,6 +68,9 @@ impl Conn {
             let state = sessions.entry(session.to_string()).or_default();
             match v["method"].as_str() {
                 Some("Page.loadEventFired") => state.loads += 1,
+                Some("Page.frameNavigated") if v["params"]["frame"].get("parentId").is_none() => {
+                    state.navigations += 1;
+                }
                 Some("Page.javascriptDialogOpening") => {
                     state.dialogs += 1;
                     // Dismiss it (accept beforeunload so navigations proceed); reply is ignored.
@@ -164,7 +169,22 @@ impl Browser {
 
     /// Opens a fresh tab (about:blank), attached through a flattened session.
     pub fn new_page(&self) -> Page {
-        let created = self.conn.send("Target.createTarget", json!({ "url": "about:blank" }), None);
+        self.open_page(json!({ "url": "about:blank" }))
+    }
+
+    /// A new browser context: like an incognito window, with a cookie jar of its own.
+    pub fn new_context(&self) -> String {
+        let created = self.conn.send("Target.createBrowserContext", json!({}), None);
+        created["browserContextId"].as_str().expect("browserContextId").to_string()
+    }
+
+    /// Opens a fresh tab (about:blank) in the browser context `context` (see `new_context`).
+    pub fn new_page_in(&self, context: &str) -> Page {
+        self.open_page(json!({ "url": "about:blank", "browserContextId": context }))
+    }
+
+    fn open_page(&self, params: Value) -> Page {
+        let created = self.conn.send("Target.createTarget", params, None);
         let target_id = created["targetId"].as_str().expect("targetId").to_string();
         let params = json!({ "targetId": target_id, "flatten": true });
         let attached = self.conn.send("Target.attachToTarget", params, None);
@@ -235,6 +255,76 @@ impl Page {
             return Err(format!("JS exception in `{js}`: {}", desc.unwrap_or("?")));
         }
         Ok(res["result"].get("value").cloned().unwrap_or(Value::Null))
+    }
+
+    /// Reloads the tab, then waits like `navigate`.
+    pub fn reload(&self) {
+        let loads_before = self.state(|s| s.loads);
+        self.send("Page.reload", json!({}));
+        let deadline = Instant::now() + CALL_TIMEOUT;
+        while self.state(|s| s.loads) == loads_before {
+            self.conn.pump(deadline, "the load event of a reload");
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.wait_until("document.readyState === 'complete'", left);
+    }
+
+    /// Waits (bounded) for a navigation that something else started, e.g. `location.reload()`
+    /// in an `eval`: until `navigations_before` is passed and the new document is complete.
+    pub fn wait_for_navigation(&self, navigations_before: u64, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.state(|s| s.navigations) == navigations_before {
+            self.conn.pump(deadline, "a navigation");
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.wait_until("document.readyState === 'complete'", left);
+    }
+
+    /// Main-frame navigations committed so far (see `wait_for_navigation`).
+    pub fn navigations(&self) -> u64 {
+        self.eval("0"); // a round trip processes every event the browser sent before it
+        self.state(|s| s.navigations)
+    }
+
+    /// The browser's back button: goes one entry back in the tab's history and waits until that
+    /// document is shown (loaded anew, or restored from the back/forward cache).
+    pub fn go_back(&self) {
+        let history = self.send("Page.getNavigationHistory", json!({}));
+        let current = history["currentIndex"].as_u64().expect("currentIndex") as usize;
+        assert!(current > 0, "go_back: there is no earlier history entry");
+        let entry = history["entries"][current - 1]["id"].as_i64().expect("entry id");
+        let before = self.navigations();
+        self.send("Page.navigateToHistoryEntry", json!({ "entryId": entry }));
+        self.wait_for_navigation(before, CALL_TIMEOUT);
+    }
+
+    /// The URLs of the tab's history entries and the index of the current one.
+    pub fn history(&self) -> (Vec<String>, usize) {
+        let history = self.send("Page.getNavigationHistory", json!({}));
+        let urls = history["entries"].as_array().expect("entries").iter();
+        let urls = urls.map(|e| e["url"].as_str().unwrap_or_default().to_string()).collect();
+        (urls, history["currentIndex"].as_u64().expect("currentIndex") as usize)
+    }
+
+    /// The cookies the browser would send to `url`, HttpOnly ones included (CDP
+    /// `Network.getCookies`), as CDP `Cookie` objects.
+    pub fn cookies_for(&self, url: &str) -> Vec<Value> {
+        let res = self.send("Network.getCookies", json!({ "urls": [url] }));
+        res["cookies"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Sets `cookie` (a CDP `Cookie` object, e.g. from `cookies`) in this tab's cookie jar.
+    pub fn set_cookie(&self, cookie: &Value) {
+        let mut params = json!({});
+        for field in ["name", "value", "domain", "path", "secure", "httpOnly", "sameSite"] {
+            if let Some(v) = cookie.get(field) {
+                params[field] = v.clone();
+            }
+        }
+        if cookie["session"] != json!(true) {
+            params["expires"] = cookie["expires"].clone();
+        }
+        self.send("Network.setCookie", params);
     }
 
     /// Evaluates `js` (promises awaited) and returns its JSON value (`null` for undefined).
