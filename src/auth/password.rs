@@ -214,6 +214,32 @@ mod tests {
         assert_eq!(verify_now("pw", &hash), Verdict::Match { rehash: true });
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_hashes_run_at_once_than_the_hasher_allows() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let hasher = Hasher::new(2);
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let jobs = (0..8).map(|_| {
+            let (hasher, running, most) = (hasher.clone(), running.clone(), most.clone());
+            tokio::spawn(async move {
+                hasher
+                    .blocking(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    })
+                    .await
+                    .unwrap();
+            })
+        });
+        for job in jobs.collect::<Vec<_>>() {
+            job.await.unwrap();
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&most), "eight jobs, at most two at once: {most}");
+    }
+
     #[test]
     fn plaintext_is_not_a_hash() {
         assert!(!is_hash("abc123"));
