@@ -1,65 +1,231 @@
-//! A chart as inline SVG, drawn by hand: axes, tick labels, a legend and one group per
-//! series. Colours come from CSS classes (`rn-s0`…) that the stylesheet sets for the light and
-//! dark themes, with a mid-tone palette as presentation attributes for use without it; text
-//! and axes use `currentColor`. Every label is XML-escaped.
+//! A chart as inline SVG, drawn with `plotters`' SVG backend: axes with round tick values,
+//! category or number tick labels, axis names, a legend for several series and one mark per
+//! point (a polyline for a line, a polygon and its edge for an area, a circle per point, a
+//! rectangle per bar, grouped by category). It needs no font library: the SVG backend writes
+//! `<text>` elements and the browser lays them out.
 //!
-//! Why not `plotters`: without a font backend (its `ttf`/`ab_glyph` features need system
-//! fonts or a bundled font file) it cannot lay out tick labels and legends, and its output
-//! would still need post-processing for theme colours, ARIA and ids. A few hundred lines of
-//! SVG writing have no dependency and draw a 1,000-point chart in well under a millisecond.
+//! The drawing is then wrapped in our own `<svg>` root with a `<title>` and `<desc>` for screen
+//! readers, and themed: every series is drawn in a sentinel colour (`#0102NN` for series `NN`,
+//! `#0103NN` for its legend key) that becomes the class `rn-sNN` (which the stylesheet colours
+//! for the light and dark themes) plus a mid-tone palette colour for use without the
+//! stylesheet; plotters' black (text, axes, grid) becomes `currentColor`. Plotters escapes text
+//! and attribute values itself, so labels are handed to it raw (escaping them first would
+//! escape them twice); the title and description we write ourselves go through [`escape`].
 
 use std::fmt::Write;
 
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
 use crate::page::{Chart, ChartKind};
 
-const HEIGHT: f64 = 300.0;
-const LEFT: f64 = 56.0;
-const RIGHT: f64 = 16.0;
-const BOTTOM: f64 = 44.0;
+const HEIGHT: u32 = 300;
 /// Fallback colours (used when the stylesheet is missing); the CSS classes win.
 const PALETTE: [&str; 8] = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f"];
 
-/// The plot area and the two data ranges mapped onto it.
-struct Frame {
-    /// The viewBox width: narrower for a chart in a narrow column, so its text stays legible.
-    width: f64,
-    top: f64,
-    x: (f64, f64),
-    y: (f64, f64),
+/// The sentinel colour series `i` is drawn in.
+fn series_colour(i: usize) -> RGBColor {
+    RGBColor(1, 2, (i % PALETTE.len()) as u8)
 }
 
-impl Frame {
-    fn px(&self, x: f64) -> f64 {
-        LEFT + (x - self.x.0) / (self.x.1 - self.x.0) * (self.width - LEFT - RIGHT)
-    }
-
-    fn py(&self, y: f64) -> f64 {
-        HEIGHT - BOTTOM - (y - self.y.0) / (self.y.1 - self.y.0) * (HEIGHT - BOTTOM - self.top)
-    }
+/// The sentinel colour of series `i`'s legend key.
+fn key_colour(i: usize) -> RGBColor {
+    RGBColor(1, 3, (i % PALETTE.len()) as u8)
 }
 
 /// The whole `<svg>` element.
 pub fn svg(chart: &Chart) -> String {
-    let mut out = String::with_capacity(2048 + chart.series.iter().map(|s| s.points.len() * 16).sum::<usize>());
+    let width = chart.width.round().clamp(120.0, 4000.0) as u32;
+    let points: usize = chart.series.iter().map(|s| s.points.len()).sum();
+    let mut drawing = String::with_capacity(4096 + points * 64);
+    if draw(chart, width, &mut drawing).is_err() {
+        // Plotters fails only on a degenerate drawing area; the title and description remain.
+        drawing.clear();
+    }
+    let mut out = String::with_capacity(drawing.len() + 1024);
     let id = format!("rn-chart-{}", chart.id);
     let kind = chart.kind.name();
-    let frame = frame(chart);
     let _ = write!(
         out,
-        r#"<figure class="rn-chart-wrap"><svg class="rn-chart rn-chart-{kind}" viewBox="0 0 {} {HEIGHT}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
-        frame.width,
+        r#"<figure class="rn-chart-wrap"><svg class="rn-chart rn-chart-{kind}" viewBox="0 0 {width} {HEIGHT}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
         escape(&title(chart)),
         escape(&describe(chart))
     );
-    axes(&mut out, chart, &frame);
-    for i in 0..chart.series.len() {
-        draw_series(&mut out, chart, &frame, i);
-    }
-    if chart.series.len() > 1 {
-        legend(&mut out, chart, frame.width);
-    }
+    themed(&mut out, &drawing);
     out.push_str("</svg></figure>");
     out
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Draws the chart with plotters into `buf` (a complete SVG document of its own).
+fn draw(chart: &Chart, width: u32, buf: &mut String) -> DrawResult {
+    let root = SVGBackend::with_string(buf, (width, HEIGHT)).into_drawing_area();
+    let several = chart.series.len() > 1;
+    let (y0, y1) = y_range(chart);
+    let ticks = nice_ticks(y0, y1);
+    let y = ticks[0]..ticks[ticks.len() - 1];
+    let x = match &chart.categories {
+        Some(_) => {
+            let (x0, x1) = x_range(chart);
+            x0..x1
+        }
+        None => {
+            let (x0, x1) = x_range(chart);
+            let t = nice_ticks(x0, x1);
+            t[0]..t[t.len() - 1]
+        }
+    };
+    let text = ("sans-serif", 14).into_font().color(&BLACK);
+    let mut plot = ChartBuilder::on(&root)
+        .margin_top(if several { 30 } else { 12 })
+        .margin_right(16)
+        .margin_left(4)
+        .margin_bottom(4)
+        .x_label_area_size(40)
+        .y_label_area_size(52)
+        .build_cartesian_2d(x, y.clone())?;
+
+    let categories = chart.categories.as_deref();
+    let x_format = |v: &f64| match categories {
+        Some(names) => {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                truncate(&names[i as usize], 12)
+            } else {
+                String::new()
+            }
+        }
+        None => tick_label(*v),
+    };
+    let y_format = |v: &f64| tick_label(*v);
+    let x_labels = match categories {
+        // Room for a label of the longest name (about 6.5 units a character) per tick.
+        Some(names) => {
+            let longest = names.iter().map(|c| c.chars().count().min(12)).max().unwrap_or(1) as f64;
+            let fit = ((f64::from(width) - 72.0) / (longest * 6.5 + 10.0)).max(1.0) as usize;
+            // No more ticks than categories, or plotters would also place ticks between them.
+            fit.min(names.len()).max(1)
+        }
+        None => 6,
+    };
+    let mut mesh = plot.configure_mesh();
+    mesh.disable_x_mesh()
+        .bold_line_style(BLACK.mix(0.15))
+        .light_line_style(TRANSPARENT)
+        .max_light_lines(0)
+        .axis_style(BLACK.mix(0.5))
+        .x_labels(x_labels)
+        .y_labels(6)
+        .x_label_formatter(&x_format)
+        .y_label_formatter(&y_format)
+        .label_style(text.clone())
+        .axis_desc_style(text.clone());
+    if !chart.x_label.is_empty() {
+        mesh.x_desc(chart.x_label.as_str());
+    }
+    if !chart.y_label.is_empty() {
+        mesh.y_desc(chart.y_label.as_str());
+    }
+    mesh.draw()?;
+
+    // Bars and areas start at zero, or at the edge of the range nearest to it.
+    let base = 0f64.clamp(y.start, y.end);
+    let count = chart.series.len().max(1) as f64;
+    for (i, series) in chart.series.iter().enumerate() {
+        let colour = series_colour(i);
+        let points = series.points.iter().copied();
+        match chart.kind {
+            ChartKind::Line => {
+                plot.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
+            }
+            ChartKind::Area => {
+                plot.draw_series(AreaSeries::new(points, base, colour.mix(0.25)).border_style(colour.stroke_width(2)))?;
+            }
+            ChartKind::Scatter => {
+                plot.draw_series(points.map(|p| Circle::new(p, 3, colour.mix(0.7).filled())))?;
+            }
+            ChartKind::Bar => {
+                // Each category's band holds one bar per series.
+                let band = 0.8 / count;
+                plot.draw_series(points.map(|(x, v)| {
+                    let left = x - 0.4 + band * i as f64;
+                    Rectangle::new([(left, base), (left + band * 0.9, v)], colour.filled())
+                }))?;
+            }
+        }
+    }
+
+    if several {
+        let mut x = 60i32;
+        for (i, series) in chart.series.iter().enumerate() {
+            let name = truncate(&series.name, 20);
+            let chars = name.chars().count() as i32;
+            root.draw(&Rectangle::new([(x, 8), (x + 12, 20)], key_colour(i).filled()))?;
+            root.draw(&Text::new(name, (x + 17, 14), text.pos(Pos::new(HPos::Left, VPos::Center))))?;
+            x += 30 + chars * 7;
+            if x > width as i32 - 60 {
+                break;
+            }
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// Copies plotters' drawing without its own `<svg>` root, turning the sentinel colours into
+/// theme classes and black into `currentColor`. Plotters writes one element per line and
+/// escapes text, so a line that starts with `<` is one of its tags and every other line is
+/// text content, copied unchanged.
+fn themed(out: &mut String, drawing: &str) {
+    for line in drawing.lines() {
+        if !line.starts_with('<') {
+            out.push_str(line);
+            continue;
+        }
+        if line.starts_with("<svg") || line.starts_with("</svg") {
+            continue;
+        }
+        let name_end = line.find([' ', '/', '>']).unwrap_or(line.len());
+        let (head, attrs) = line.split_at(name_end);
+        let Some((at, key, i)) = sentinel(attrs) else {
+            out.push_str(&attrs_themed(line));
+            continue;
+        };
+        let role = if key {
+            "rn-legend-key"
+        } else {
+            match &head[1..] {
+                "polyline" => "rn-series rn-line",
+                "polygon" => "rn-series rn-area",
+                "rect" => "rn-series rn-bar",
+                "circle" => "rn-series rn-dot",
+                _ => "rn-series",
+            }
+        };
+        let _ = write!(out, r#"{head} class="{role} rn-s{i}""#);
+        out.push_str(&attrs_themed(&attrs[..at]));
+        out.push_str(PALETTE[i]);
+        out.push_str(&attrs_themed(&attrs[at + 7..]));
+    }
+}
+
+/// Where a sentinel colour starts in a tag's attributes, whether it is a legend key, and the
+/// series' palette index.
+fn sentinel(attrs: &str) -> Option<(usize, bool, usize)> {
+    let at = attrs.find("\"#010")? + 1;
+    let code = attrs.get(at + 4..at + 7)?;
+    let key = match &code[..1] {
+        "2" => false,
+        "3" => true,
+        _ => return None,
+    };
+    let i = usize::from_str_radix(&code[1..], 16).ok()?;
+    (i < PALETTE.len()).then_some((at, key, i))
+}
+
+fn attrs_themed(attrs: &str) -> String {
+    attrs.replace("\"#000000\"", "\"currentColor\"")
 }
 
 fn title(chart: &Chart) -> String {
@@ -126,22 +292,6 @@ fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
 }
 
-fn frame(chart: &Chart) -> Frame {
-    let top = if chart.series.len() > 1 { 36.0 } else { 12.0 };
-    let (y0, y1) = y_range(chart);
-    let ticks = nice_ticks(y0, y1);
-    let y = (ticks[0], ticks[ticks.len() - 1]);
-    let x = match chart.categories {
-        Some(_) => x_range(chart),
-        None => {
-            let (x0, x1) = x_range(chart);
-            let t = nice_ticks(x0, x1);
-            (t[0], t[t.len() - 1])
-        }
-    };
-    Frame { width: chart.width, top, x, y }
-}
-
 /// About five round tick values covering `lo..=hi` (steps of 1, 2 or 5 times a power of ten).
 pub fn nice_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let raw = (hi - lo) / 5.0;
@@ -168,155 +318,6 @@ pub fn tick_label(v: f64) -> String {
     let text = text.trim_end_matches('0').trim_end_matches('.');
     let text = if text == "-0" { "0" } else { text };
     format!("{text}{suffix}")
-}
-
-fn axes(out: &mut String, chart: &Chart, f: &Frame) {
-    let (bottom, right) = (HEIGHT - BOTTOM, f.width - RIGHT);
-    out.push_str(r#"<g class="rn-axis" fill="currentColor" font-size="11">"#);
-    for y in nice_ticks(f.y.0, f.y.1) {
-        let py = f.py(y);
-        let _ = write!(
-            out,
-            r#"<line class="rn-grid" x1="{LEFT}" x2="{right}" y1="{py:.1}" y2="{py:.1}" stroke="currentColor" stroke-opacity="0.15"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            LEFT - 6.0,
-            py + 4.0,
-            tick_label(y)
-        );
-    }
-    match &chart.categories {
-        Some(categories) => {
-            // Room for a label of the longest name (about 6.5 units a character) per tick.
-            let longest = categories.iter().map(|c| c.chars().count().min(12)).max().unwrap_or(1) as f64;
-            let fit = ((f.width - LEFT - RIGHT) / (longest * 6.5 + 10.0)).max(1.0) as usize;
-            let every = categories.len().div_ceil(fit).max(1);
-            for (i, name) in categories.iter().enumerate().step_by(every) {
-                x_tick(out, f.px(i as f64), &truncate(name, 12));
-            }
-        }
-        None => {
-            for x in nice_ticks(f.x.0, f.x.1) {
-                x_tick(out, f.px(x), &tick_label(x));
-            }
-        }
-    }
-    let _ = write!(
-        out,
-        r#"<line x1="{LEFT}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="currentColor" stroke-opacity="0.5"/><text class="rn-axis-label" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text><text class="rn-axis-label" transform="rotate(-90)" x="{:.1}" y="12" text-anchor="middle">{}</text></g>"#,
-        (LEFT + right) / 2.0,
-        HEIGHT - 6.0,
-        escape(&chart.x_label),
-        -(f.top + bottom) / 2.0,
-        escape(&chart.y_label)
-    );
-}
-
-fn x_tick(out: &mut String, px: f64, label: &str) {
-    let _ = write!(
-        out,
-        r#"<text x="{px:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-        HEIGHT - BOTTOM + 16.0,
-        escape(label)
-    );
-}
-
-fn draw_series(out: &mut String, chart: &Chart, f: &Frame, i: usize) {
-    let series = &chart.series[i];
-    let colour = PALETTE[i % PALETTE.len()];
-    let _ = write!(
-        out,
-        r#"<g class="rn-series rn-s{}" data-series="{}" data-points="{}" stroke="{colour}" fill="{colour}">"#,
-        i % PALETTE.len(),
-        escape(&series.name),
-        series.points.len()
-    );
-    match chart.kind {
-        ChartKind::Line => path(out, f, &series.points, false),
-        ChartKind::Area => path(out, f, &series.points, true),
-        ChartKind::Scatter => {
-            for &(x, y) in &series.points {
-                let _ = write!(
-                    out,
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill-opacity="0.7" stroke="none"/>"#,
-                    f.px(x),
-                    f.py(y)
-                );
-            }
-        }
-        ChartKind::Bar => bars(out, f, chart.series.len(), i, &series.points),
-    }
-    out.push_str("</g>");
-}
-
-/// A line through the points; for an area also the filled shape down to zero.
-fn path(out: &mut String, f: &Frame, points: &[(f64, f64)], area: bool) {
-    if points.is_empty() {
-        return;
-    }
-    let mut d = String::with_capacity(points.len() * 14);
-    for (n, &(x, y)) in points.iter().enumerate() {
-        d.push(if n == 0 { 'M' } else { 'L' });
-        push_tenths(&mut d, f.px(x));
-        d.push(',');
-        push_tenths(&mut d, f.py(y));
-    }
-    if area {
-        let base = f.py(0f64.clamp(f.y.0, f.y.1));
-        let (first, last) = (f.px(points[0].0), f.px(points[points.len() - 1].0));
-        let _ = write!(
-            out,
-            r#"<path class="rn-area" d="{d}L{last:.1},{base:.1}L{first:.1},{base:.1}Z" fill-opacity="0.25" stroke="none"/>"#
-        );
-    }
-    let _ = write!(out, r#"<path class="rn-line" d="{d}" fill="none" stroke-width="2" stroke-linejoin="round"/>"#);
-}
-
-/// Writes `v` with one decimal, without float formatting (the hot loop of a 1,000-point path).
-fn push_tenths(out: &mut String, v: f64) {
-    let tenths = (v * 10.0).round() as i64;
-    if tenths < 0 {
-        out.push('-');
-    }
-    let (whole, frac) = (tenths.unsigned_abs() / 10, tenths.unsigned_abs() % 10);
-    let _ = write!(out, "{whole}.{frac}");
-}
-
-/// Grouped bars: each category's band holds one bar per series.
-fn bars(out: &mut String, f: &Frame, count: usize, i: usize, points: &[(f64, f64)]) {
-    let band = f.px(1.0) - f.px(0.0);
-    let width = band * 0.8 / count as f64;
-    let base = f.py(0f64.clamp(f.y.0, f.y.1));
-    for &(x, y) in points {
-        let left = f.px(x) - band * 0.4 + width * i as f64;
-        let top = f.py(y);
-        let _ = write!(
-            out,
-            r#"<rect x="{left:.1}" y="{:.1}" width="{:.1}" height="{:.1}" stroke="none"/>"#,
-            top.min(base),
-            (width - 1.0).max(1.0),
-            (base - top).abs()
-        );
-    }
-}
-
-fn legend(out: &mut String, chart: &Chart, width: f64) {
-    out.push_str(r#"<g class="rn-legend" font-size="12">"#);
-    let mut x = LEFT;
-    for (i, series) in chart.series.iter().enumerate() {
-        let name = truncate(&series.name, 20);
-        let colour = PALETTE[i % PALETTE.len()];
-        let _ = write!(
-            out,
-            r#"<rect class="rn-s{}" x="{x:.1}" y="8" width="12" height="12" rx="2" fill="{colour}" stroke="none"/><text x="{:.1}" y="18" fill="currentColor">{}</text>"#,
-            i % PALETTE.len(),
-            x + 16.0,
-            escape(&name)
-        );
-        x += 28.0 + name.chars().count() as f64 * 7.0;
-        if x > width - 60.0 {
-            break;
-        }
-    }
-    out.push_str("</g>");
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -357,16 +358,6 @@ mod tests {
         assert_eq!(tick_label(1_500_000.0), "1.5M");
         assert_eq!(tick_label(0.25), "0.25");
         assert_eq!(tick_label(-0.0), "0");
-    }
-
-    #[test]
-    fn coordinates_have_one_decimal_and_keep_their_sign() {
-        let mut out = String::new();
-        for v in [12.34, -0.46, 0.0, 5.0] {
-            push_tenths(&mut out, v);
-            out.push(' ');
-        }
-        assert_eq!(out, "12.3 -0.5 0.0 5.0 ");
     }
 
     #[test]

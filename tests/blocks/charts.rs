@@ -34,22 +34,33 @@ fn a_line_chart_splits_series_by_the_colour_field() {
     assert_eq!(chart.series[1].points, vec![(0.0, 7.0), (1.0, 9.0)]);
 }
 
+/// The `points` attribute of the `n`-th element with the class `class`, as pixel pairs.
+fn points_of<'a>(html: &'a str, class: &str, n: usize) -> Vec<&'a str> {
+    let element = html.split(&format!("class=\"{class}\"")).nth(n + 1).expect(class);
+    let points = element.split("points=\"").nth(1).unwrap().split('"').next().unwrap();
+    points.split_whitespace().collect()
+}
+
 #[test]
 fn the_chart_svg_holds_its_series_points_axes_legend_and_a_description() {
     let app = run_ok(&format!(r#"{SALES} line_chart(data, #{{ x: "month", y: "revenue", color: "region" }});"#));
     let html = html_of(app.page());
     assert!(html.contains("role=\"img\" aria-labelledby=\"rn-chart-0-title rn-chart-0-desc\""));
     assert!(html.contains("viewBox=\"0 0 640 300\" width=\"100%\""));
+    assert_eq!(html.matches("<svg").count(), 1, "plotters' own root is replaced by ours");
     assert!(html.contains("<desc id=\"rn-chart-0-desc\">2 series: North (3 points), South (2 points)."));
-    assert!(html.contains("data-series=\"North\" data-points=\"3\""));
-    assert!(html.contains("data-series=\"South\" data-points=\"2\""));
-    assert!(html.contains("class=\"rn-legend\""), "several series get a legend");
-    for tick in [">Jan<", ">Feb<", ">Mar<", ">6<", ">16<"] {
-        assert!(html.contains(tick), "no tick label {tick}");
+    // One polyline per series, in the series' theme class, with one vertex per point.
+    assert_eq!(html.matches("class=\"rn-series rn-line rn-s0\"").count(), 1);
+    assert_eq!(html.matches("class=\"rn-series rn-line rn-s1\"").count(), 1);
+    assert_eq!(points_of(&html, "rn-series rn-line rn-s0", 0).len(), 3, "North has 3 points");
+    assert_eq!(points_of(&html, "rn-series rn-line rn-s1", 0).len(), 2, "South has 2 points");
+    assert!(!html.contains("#0102") && !html.contains("#0103"), "every sentinel colour is themed");
+    assert!(!html.contains("#000000"), "text and axes follow the theme's text colour");
+    // A legend: one key per series and its name.
+    assert!(html.contains("class=\"rn-legend-key rn-s0\"") && html.contains("class=\"rn-legend-key rn-s1\""));
+    for tick in [">Jan<", ">Feb<", ">Mar<", ">6<", ">16<", ">North<", ">South<", ">month<", ">revenue<"] {
+        assert!(html.contains(tick), "no text {tick} in {html}");
     }
-    let north = html.split("data-series=\"North\"").nth(1).unwrap();
-    let d = north.split("d=\"").nth(1).unwrap().split('"').next().unwrap();
-    assert_eq!(d.matches(['M', 'L']).count(), 3, "one path vertex per point: {d}");
 }
 
 #[test]
@@ -64,10 +75,16 @@ fn several_y_fields_are_several_series_and_each_kind_draws_its_marks() {
     assert_eq!(all[1].categories, None, "numeric x stays numeric");
     assert_eq!(all[2].series[0].name, "v", "without y every numeric field is drawn");
     let html = html_of(app.page());
-    assert_eq!(html.matches("<rect x=").count(), 10, "one bar per month, region row and field");
-    assert_eq!(html.matches("<circle").count(), 5);
-    assert_eq!(html.matches("class=\"rn-area\"").count(), 1);
+    // Bars: one per month, region row and field; both fields' bars share each month's band.
+    assert_eq!(html.matches("class=\"rn-series rn-bar rn-s0\"").count(), 5);
+    assert_eq!(html.matches("class=\"rn-series rn-bar rn-s1\"").count(), 5);
+    assert_eq!(html.matches("class=\"rn-series rn-dot rn-s0\"").count(), 5, "one dot per row");
+    assert_eq!(html.matches("class=\"rn-series rn-area rn-s0\"").count(), 1);
+    assert_eq!(points_of(&html, "rn-series rn-line rn-s0", 0).len(), 3, "the area's edge");
     assert_eq!(html.matches("<svg").count(), 3);
+    for tick in [">1<", ">2<", ">3<", ">t<", ">units<"] {
+        assert!(html.contains(tick), "no text {tick}");
+    }
 }
 
 #[test]
@@ -79,7 +96,12 @@ fn chart_labels_are_escaped_in_the_svg() {
     );
     let html = html_of(app.page());
     assert!(!html.contains("<img") && !html.contains("<script"), "{html}");
-    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("<title id=\"rn-chart-0-title\">&lt;img src=x onerror=alert(1)&gt;</title>"));
+    // The category tick and the legend (drawn by plotters) are escaped once, not twice.
+    assert!(html.contains(">&lt;img src=x …<"), "the category label, truncated: {html}");
+    assert!(html.contains(">&lt;/svg&gt;&lt;script&gt;alert…<"), "the legend name, truncated");
+    assert!(!html.contains("&amp;lt;"), "escaped twice: {html}");
+    assert!(!html.contains("></text>"), "no empty tick labels between the categories");
 }
 
 #[test]
