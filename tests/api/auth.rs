@@ -20,6 +20,7 @@ both_stores!(
     a_script_that_writes_the_auth_keys_logs_nobody_in,
     logout_everywhere_ends_every_session_of_the_user,
     a_page_gated_by_a_role_shows_a_clear_refusal_to_others,
+    without_javascript_login_and_logout_are_plain_posts_that_redirect,
 );
 
 pub async fn logged_in_session(app: &AuthApp, user: (&str, &str)) -> Session {
@@ -282,4 +283,21 @@ async fn the_login_form_needs_the_csrf_token_too() {
     session.csrf = "forged".into();
     assert_eq!(session.login(MEMBERS, ADMIN).await.status, 403);
     assert!(shows_login_form(&session).await);
+}
+
+async fn without_javascript_login_and_logout_are_plain_posts_that_redirect(kind: StoreKind) {
+    let app = AuthApp::start(kind);
+    let mut session = Session::new(&app.app);
+    session.open("/members").await;
+    let form = |fields: &[(&str, &str)]| serde_urlencoded::to_string(fields).unwrap().into_bytes();
+    let body = form(&[("csrf", &session.csrf), ("username", ADMIN.0), ("password", ADMIN.1)]);
+    let login = session.post_to("/members/auth/login", body, false).await;
+    assert_eq!(login.status, 303);
+    assert_eq!(login.headers["location"], "/members");
+    let page = session.open("/members").await;
+    assert!(page.body.contains(LOGGED_IN), "{}", page.body);
+    let logout = session.post_to("/members/auth/logout", form(&[("csrf", &session.csrf)]), false).await;
+    assert_eq!(logout.status, 303);
+    assert!(session.get("/members").await.body.contains(LOGIN_FORM));
+    assert!(shows_login_form(&session).await, "and on every load after it");
 }
