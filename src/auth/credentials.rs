@@ -177,10 +177,6 @@ impl Credentials {
         Ok(Self { path: path.to_owned(), current: RwLock::new((Arc::new(doc), stamp)), writer: Mutex::new(()) })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The current contents, reloaded first if the file was edited. An edit that does not
     /// parse (or has a plaintext password) is logged and the last good version stays.
     pub fn doc(&self) -> Arc<CredentialsDoc> {

@@ -28,14 +28,6 @@ impl PendingLogouts {
         self.keys.lock().expect("pending logouts poisoned").contains(session_key)
     }
 
-    pub fn len(&self) -> usize {
-        self.keys.lock().expect("pending logouts poisoned").len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Remembers a session to end, and starts trying the store.
     pub fn add(&self, session_key: String) {
         let first = {
