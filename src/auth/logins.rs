@@ -78,6 +78,11 @@ impl Logins {
         Ok(Some(record))
     }
 
+    /// Whether the token is still registered (not revoked, not expired), without touching it.
+    pub async fn is_registered(&self, token: &str) -> StoreResult<bool> {
+        Ok(self.store.get_value(&token_key(token), None).await?.is_some())
+    }
+
     pub async fn revoke(&self, token: &str) -> StoreResult<()> {
         self.store.delete_value(&token_key(token)).await
     }

@@ -69,17 +69,8 @@ async fn show_page(
         lock.release().await;
         return Ok(html_response(html));
     }
-    let auth = app.auth_run(&req, identity.as_ref(), &session).await?;
-    let logged_in = auth.viewer.is_some();
-    let mut output = app.rerun(&script, stored.clone(), None, query.clone(), auth).await?;
-    if logged_in {
-        // A logout may have revoked the login while the page ran (a reload sent right after the
-        // click on "Log out"): nothing logged in leaves the server after that.
-        let again = app.auth_run(&req, identity.as_ref(), &session).await?;
-        if again.viewer.is_none() {
-            output = app.rerun(&script, stored.clone(), None, query.clone(), again).await?;
-        }
-    }
+    let viewer = Request { req: &req, identity: identity.as_ref(), session: &session };
+    let output = app.run_for(&viewer, &script, stored.clone(), None, query.clone()).await?;
     app.persist(&sid, &stored, &output.data).await?;
     lock.release().await;
     let root = view.root(&output, &query);
@@ -134,9 +125,9 @@ async fn handle_event(
     let view = PageView { app, script: &script, csrf: &csrf };
     let lock = app.store.lock(&sid).await?;
     let stored = app.store.load(&sid).await?.unwrap_or_default();
-    let auth = app.auth_run(req, identity.as_ref(), &session).await?;
+    let viewer = Request { req, identity: identity.as_ref(), session: &session };
     // On an error the lock guard is dropped, which releases it.
-    let output = app.rerun(&script, stored.clone(), Some(form.event), query.clone(), auth).await?;
+    let output = app.run_for(&viewer, &script, stored.clone(), Some(form.event), query.clone()).await?;
     let answer = Answer { page, sid: &sid, stored: &stored, query, fragment };
     let response = answer.send(&view, output).await?;
     lock.release().await;
@@ -198,6 +189,32 @@ impl AppState {
         let key = session_key_of(req, &self.cookie_key);
         let viewer = auth.viewer(username.as_deref(), session.login_token().as_deref(), key.as_deref()).await?;
         Ok(AuthRun { enabled: true, viewer, outcome: None })
+    }
+
+    /// Runs the page for the request's verified viewer. A login revoked while the page ran (a
+    /// logout answered meanwhile, e.g. a reload sent right after the click on "Log out") makes
+    /// it run again logged out: nothing logged in leaves the server after a logout. The check
+    /// after the run is one store read, and only for a logged-in viewer.
+    pub(super) async fn run_for(
+        &self,
+        request: &Request<'_>,
+        script: &Arc<CompiledScript>,
+        stored: Arc<SessionData>,
+        event: Option<Event>,
+        query: BTreeMap<String, String>,
+    ) -> Result<RunOutput, AppError> {
+        let auth = self.auth_run(request.req, request.identity, request.session).await?;
+        let logged_in = auth.viewer.is_some();
+        let output = self.rerun(script, stored.clone(), event.clone(), query.clone(), auth.clone()).await?;
+        let still = match (&self.auth, request.session.login_token()) {
+            (Some(host_auth), Some(token)) if logged_in => host_auth.logins.is_registered(&token).await?,
+            _ => true,
+        };
+        if still {
+            return Ok(output);
+        }
+        // The same stored data and event again, so nothing is applied twice.
+        self.rerun(script, stored, event, query, AuthRun { viewer: None, ..auth }).await
     }
 
     /// Runs the script on a blocking thread. The caller holds the session lock.
@@ -277,6 +294,13 @@ impl PageView<'_> {
 
 fn page_url(path: &str, query: &BTreeMap<String, String>) -> String {
     if query.is_empty() { format!("/{path}") } else { format!("/{path}?{}", forms::encode_query(query)) }
+}
+
+/// What identifies the viewer of a request.
+pub(super) struct Request<'a> {
+    pub req: &'a HttpRequest,
+    pub identity: Option<&'a Identity>,
+    pub session: &'a TypedSession,
 }
 
 pub(super) fn wants_fragment(req: &HttpRequest) -> bool {
