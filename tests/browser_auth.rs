@@ -175,15 +175,36 @@ fn assert_session_cookie_is_http_only(page: &Page) {
     assert!(value.is_empty() || !visible.contains(value), "document.cookie shows the session's value");
 }
 
+/// A `#[test]` on the in-memory store and one on a private Redis, from one scenario.
+macro_rules! on_both_stores {
+    ($scenario:ident => $memory:ident, $redis:ident) => {
+        #[test]
+        fn $memory() {
+            $scenario(StoreKind::Memory);
+        }
+
+        #[test]
+        fn $redis() {
+            $scenario(StoreKind::Redis);
+        }
+    };
+}
+
+/// A host on `kind`, a browser, and a tab open on the members page.
+fn members_page(kind: StoreKind) -> (Host, Browser, Page) {
+    let host = Host::start(kind);
+    let browser = Browser::launch();
+    let page = browser.new_page();
+    open(&page, &host.members());
+    (host, browser, page)
+}
+
 // ---- a. Reload right after logout ---------------------------------------------------------
 
 /// 20 fresh login → logout → reload cycles in one tab: the reload is sent by CDP right after
 /// the real mouse click on "Log out", without waiting for the logout's answer.
 fn reload_right_after_logout_twenty_times(kind: StoreKind) {
-    let host = Host::start(kind);
-    let browser = Browser::launch();
-    let page = browser.new_page();
-    open(&page, &host.members());
+    let (_host, _browser, page) = members_page(kind);
     let mut failures = Vec::new();
     for cycle in 1..=20 {
         // Each login is typed into the login form that the previous cycle's reload showed.
@@ -209,10 +230,7 @@ fn reload_right_after_logout_twenty_times(kind: StoreKind) {
 /// 20 cycles where `location.reload()` runs in the same script as the click on "Log out", or a
 /// few milliseconds after it: the logout request and the reload race.
 fn reload_racing_the_logout_click_twenty_times(kind: StoreKind) {
-    let host = Host::start(kind);
-    let browser = Browser::launch();
-    let page = browser.new_page();
-    open(&page, &host.members());
+    let (_host, _browser, page) = members_page(kind);
     let mut failures = Vec::new();
     for cycle in 1..=20u64 {
         log_in(&page, ADMIN);
@@ -243,25 +261,9 @@ fn reload_racing_the_logout_click_twenty_times(kind: StoreKind) {
     );
 }
 
-#[test]
-fn a_reload_right_after_logout_shows_the_login_form_in_twenty_cycles_in_memory() {
-    reload_right_after_logout_twenty_times(StoreKind::Memory);
-}
+on_both_stores!(reload_right_after_logout_twenty_times => a_reload_right_after_logout_shows_the_login_form_in_twenty_cycles_in_memory, a_reload_right_after_logout_shows_the_login_form_in_twenty_cycles_on_redis);
 
-#[test]
-fn a_reload_right_after_logout_shows_the_login_form_in_twenty_cycles_on_redis() {
-    reload_right_after_logout_twenty_times(StoreKind::Redis);
-}
-
-#[test]
-fn a_reload_racing_the_logout_click_shows_the_login_form_in_twenty_cycles_in_memory() {
-    reload_racing_the_logout_click_twenty_times(StoreKind::Memory);
-}
-
-#[test]
-fn a_reload_racing_the_logout_click_shows_the_login_form_in_twenty_cycles_on_redis() {
-    reload_racing_the_logout_click_twenty_times(StoreKind::Redis);
-}
+on_both_stores!(reload_racing_the_logout_click_twenty_times => a_reload_racing_the_logout_click_shows_the_login_form_in_twenty_cycles_in_memory, a_reload_racing_the_logout_click_shows_the_login_form_in_twenty_cycles_on_redis);
 
 /// The CSRF token of the page's login form, and the one a fresh render for the session cookie
 /// the browser holds now carries: they differ when the page belongs to another session.
@@ -328,15 +330,7 @@ fn log_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way(kind: StoreKin
     log_in(&tab2, ADMIN);
 }
 
-#[test]
-fn logging_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way_works_in_memory() {
-    log_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way(StoreKind::Memory);
-}
-
-#[test]
-fn logging_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way_works_on_redis() {
-    log_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way(StoreKind::Redis);
-}
+on_both_stores!(log_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way => logging_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way_works_in_memory, logging_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way_works_on_redis);
 
 // ---- b. The back button after logout ------------------------------------------------------
 
@@ -345,10 +339,7 @@ fn logging_in_on_a_page_loaded_while_the_logout_answer_was_on_its_way_works_on_r
 /// show the logged-in page from a new request. A page restored whole from the back/forward
 /// cache (no request at all) is told apart by a marker set in A's document.
 fn back_button_after_logout(kind: StoreKind) {
-    let host = Host::start(kind);
-    let browser = Browser::launch();
-    let page = browser.new_page();
-    open(&page, &host.members());
+    let (host, _browser, page) = members_page(kind);
     log_in(&page, ADMIN);
     let entry_a = host.app.url("/members?view=1");
     open(&page, &entry_a);
@@ -395,15 +386,7 @@ fn back_button_after_logout(kind: StoreKind) {
     assert_eq!(shown(&page), Shown::LoginForm, "history.forward() to a logged-in entry is not logged out");
 }
 
-#[test]
-fn the_back_button_after_logout_never_shows_the_member_page_from_a_new_request_in_memory() {
-    back_button_after_logout(StoreKind::Memory);
-}
-
-#[test]
-fn the_back_button_after_logout_never_shows_the_member_page_from_a_new_request_on_redis() {
-    back_button_after_logout(StoreKind::Redis);
-}
+on_both_stores!(back_button_after_logout => the_back_button_after_logout_never_shows_the_member_page_from_a_new_request_in_memory, the_back_button_after_logout_never_shows_the_member_page_from_a_new_request_on_redis);
 
 // ---- c. Another tab ------------------------------------------------------------------------
 
@@ -454,25 +437,14 @@ fn another_tab_after_logout(kind: StoreKind) {
     assert_eq!(shown(&tab1), Shown::LoginForm, "tab 1 after a reload is not logged out");
 }
 
-#[test]
-fn another_tab_is_logged_out_at_its_next_click_in_memory() {
-    another_tab_after_logout(StoreKind::Memory);
-}
-
-#[test]
-fn another_tab_is_logged_out_at_its_next_click_on_redis() {
-    another_tab_after_logout(StoreKind::Redis);
-}
+on_both_stores!(another_tab_after_logout => another_tab_is_logged_out_at_its_next_click_in_memory, another_tab_is_logged_out_at_its_next_click_on_redis);
 
 // ---- d. Replaying the old session cookie ----------------------------------------------------
 
 /// The session cookie from before the logout, set in a fresh browser context (its own cookie
 /// jar), logs in nobody once the user has logged out; before the logout it did (the control).
 fn old_cookie_replayed_after_logout(kind: StoreKind) {
-    let host = Host::start(kind);
-    let browser = Browser::launch();
-    let page = browser.new_page();
-    open(&page, &host.members());
+    let (host, browser, page) = members_page(kind);
     log_in(&page, ADMIN);
     let old = session_cookie(&page);
     assert_eq!(old["httpOnly"], json!(true));
@@ -502,12 +474,4 @@ fn old_cookie_replayed_after_logout(kind: StoreKind) {
     assert_eq!(shown(&control), Shown::LoginForm, "the context holding the old cookie is still logged in");
 }
 
-#[test]
-fn the_old_session_cookie_replayed_in_a_fresh_browser_after_logout_shows_the_login_form_in_memory() {
-    old_cookie_replayed_after_logout(StoreKind::Memory);
-}
-
-#[test]
-fn the_old_session_cookie_replayed_in_a_fresh_browser_after_logout_shows_the_login_form_on_redis() {
-    old_cookie_replayed_after_logout(StoreKind::Redis);
-}
+on_both_stores!(old_cookie_replayed_after_logout => the_old_session_cookie_replayed_in_a_fresh_browser_after_logout_shows_the_login_form_in_memory, the_old_session_cookie_replayed_in_a_fresh_browser_after_logout_shows_the_login_form_on_redis);
