@@ -2,13 +2,16 @@
 //! locked account (they must look alike), and a full login + logout, over HTTP against the
 //! in-memory store. Run: `cargo bench --bench login_timing` (release build).
 
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use runnel::config::Settings;
-use runnel::startup::Application;
+
+#[path = "runnel_bench/server.rs"]
+#[allow(dead_code)]
+mod server;
+
+use server::{TestServer, extract_csrf};
 
 const ROUNDS: usize = 30;
 
@@ -21,9 +24,9 @@ fn main() {
     settings.credentials = Some(credentials);
     settings.auth.max_login_attempts = 3;
     settings.auth.attempts_per_minute = 100_000;
-    let base = spawn(settings);
+    let server = TestServer::spawn(settings);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(measure(&base));
+    runtime.block_on(measure(&server.base));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -74,7 +77,11 @@ impl Client {
     async fn open(base: &str) -> Self {
         let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
         let page = http.get(format!("{base}/members")).send().await.unwrap().text().await.unwrap();
-        Self { http, base: base.to_owned(), csrf: std::sync::Mutex::new(csrf_in(&page)) }
+        Self {
+            http,
+            base: base.to_owned(),
+            csrf: std::sync::Mutex::new(extract_csrf(&page).expect("a form on the page")),
+        }
     }
 
     async fn login(&self, username: &str, password: &str) -> Duration {
@@ -99,26 +106,6 @@ impl Client {
             .unwrap();
         assert_eq!(response.status(), 200);
         let page = response.text().await.unwrap();
-        *self.csrf.lock().unwrap() = csrf_in(&page);
+        *self.csrf.lock().unwrap() = extract_csrf(&page).expect("a form on the page");
     }
-}
-
-fn csrf_in(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("a form on the page") + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-fn spawn(settings: Settings) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = Application::build_with_listener(settings, listener).expect("the app builds");
-            tx.send(app.port()).unwrap();
-            app.run_until_stopped().await.unwrap();
-        });
-    });
-    let port = rx.recv_timeout(Duration::from_secs(30)).unwrap();
-    format!("http://127.0.0.1:{port}")
 }

@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use runnel::config::{ScriptLimits, Settings, StoreSettings};
@@ -26,10 +26,14 @@ use runnel::render::{NavLink, RenderContext, fragment};
 use runnel::script::{CompiledScript, PageName, Runner};
 use runnel::session_state::{Event, SessionData};
 use runnel::session_store::{MemoryStore, Store, random_token};
-use runnel::startup::{Application, SESSION_COOKIE};
+use runnel::startup::SESSION_COOKIE;
 
 #[path = "runnel_bench/blocks.rs"]
 mod blocks;
+#[path = "runnel_bench/server.rs"]
+mod server;
+
+use server::{TestServer, extract_csrf};
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -309,45 +313,6 @@ fn print_rerun(r: &RerunResult) {
 // ---------------------------------------------------------------------------------------------
 // The host on its own thread and actix system, and a private redis-server
 
-struct TestServer {
-    base: String,
-    store: Store,
-    handle: actix_web::dev::ServerHandle,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl TestServer {
-    fn spawn(settings: Settings) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let app = Application::build_with_listener(settings, listener).expect("the app builds");
-                tx.send((app.port(), app.handle(), app.store())).expect("the bench waits");
-                app.run_until_stopped().await.expect("the server runs");
-            });
-        });
-        let (port, handle, store) = rx.recv_timeout(Duration::from_secs(30)).expect("the app starts");
-        Self { base: format!("http://127.0.0.1:{port}"), store, handle, thread: Some(thread) }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        let stop = self.handle.stop(true);
-        if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            rt.block_on(stop);
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 /// A private `redis-server` on a free port (never the machine's 6379), killed on drop.
 struct RedisServer {
     port: u16,
@@ -472,13 +437,6 @@ struct HttpResult {
     cpu: CpuUse,
     /// Redis commands during the measured phase: (name, calls, server microseconds).
     redis_commands: Vec<(String, u64, u64)>,
-}
-
-fn extract_csrf(html: &str) -> Option<String> {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker)? + marker.len();
-    let len = html[start..].find('"')?;
-    Some(html[start..start + len].to_owned())
 }
 
 async fn open_session(url: String) -> Result<BrowserSession, String> {
