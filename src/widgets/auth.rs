@@ -129,14 +129,15 @@ impl FormCall {
         Ok(map.get(name).map(convert::display).unwrap_or_else(|| default.to_owned()))
     }
 
+    /// A field labelled `label`, or what the `fields` option gives under that name.
     fn field(
         &self,
         name: &'static str,
-        label: (&str, &str),
+        label: &str,
         input: &'static str,
         autocomplete: &'static str,
     ) -> Res<AuthField> {
-        Ok(AuthField { name, label: self.label(label.0, label.1)?, input, autocomplete, value: String::new() })
+        Ok(AuthField { name, label: self.label(label, label)?, input, autocomplete, value: String::new() })
     }
 
     /// Records the form for its page (so its post is accepted) and draws it.
@@ -200,8 +201,8 @@ fn login(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
         return Ok(viewer_map(viewer).into());
     }
     let fields = vec![
-        call.field("username", ("Username", "Username"), "text", "username")?,
-        call.field("password", ("Password", "Password"), "password", "current-password")?,
+        call.field("username", "Username", "text", "username")?,
+        call.field("password", "Password", "password", "current-password")?,
     ];
     let (title, submit) = (call.label("Form name", "Login")?, call.label("Login", "Login")?);
     call.draw(title, fields, submit, AuthFormSpec::default(), None)?;
@@ -242,20 +243,15 @@ fn register_user(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
         Some(_) => spec.allowed_emails = Some(string_list(&call, "pre_authorized")?),
     }
     let mut fields = vec![
-        call.field("first_name", ("First name", "First name"), "text", "given-name")?,
-        call.field("last_name", ("Last name", "Last name"), "text", "family-name")?,
-        call.field("email", ("Email", "Email"), "email", "email")?,
+        call.field("first_name", "First name", "text", "given-name")?,
+        call.field("last_name", "Last name", "text", "family-name")?,
+        call.field("email", "Email", "email", "email")?,
     ];
     if !spec.merge_username_email {
-        fields.push(call.field("username", ("Username", "Username"), "text", "username")?);
+        fields.push(call.field("username", "Username", "text", "username")?);
     }
-    fields.push(call.field("new_password", ("Password", "Password"), "password", "new-password")?);
-    fields.push(call.field(
-        "new_password_repeat",
-        ("Repeat password", "Repeat password"),
-        "password",
-        "new-password",
-    )?);
+    fields.push(call.field("new_password", "Password", "password", "new-password")?);
+    fields.push(call.field("new_password_repeat", "Repeat password", "password", "new-password")?);
     let (title, submit) = (call.label("Form name", "Register user")?, call.label("Register", "Register")?);
     let done = Some("Registered. You can log in now.".to_owned());
     call.draw(title, fields, submit, spec, done)?;
@@ -268,9 +264,9 @@ fn reset_password(ctx: &NativeCallContext, opts: Map) -> Res<bool> {
         return Err(error("reset_password() needs a logged-in user: call it after login()".into(), call.pos));
     }
     let fields = vec![
-        call.field("password", ("Current password", "Current password"), "password", "current-password")?,
-        call.field("new_password", ("New password", "New password"), "password", "new-password")?,
-        call.field("new_password_repeat", ("Repeat password", "Repeat password"), "password", "new-password")?,
+        call.field("password", "Current password", "password", "current-password")?,
+        call.field("new_password", "New password", "password", "new-password")?,
+        call.field("new_password_repeat", "Repeat password", "password", "new-password")?,
     ];
     let (title, submit) = (call.label("Form name", "Reset password")?, call.label("Reset", "Reset")?);
     let spec = call.spec()?;
@@ -279,19 +275,27 @@ fn reset_password(ctx: &NativeCallContext, opts: Map) -> Res<bool> {
 }
 
 fn forgot_password(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
-    let call = FormCall::new(ctx, AuthAction::ForgotPassword, opts, &[])?;
-    let fields = vec![call.field("username", ("Username", "Username"), "text", "username")?];
-    let (title, submit) = (call.label("Form name", "Forgot password")?, call.label("Submit", "Submit")?);
-    call.draw(title, fields, submit, AuthFormSpec::default(), Some(RECOVERY_SENT.into()))?;
-    Ok(call.succeeded(ctx, "Forgot password")?.unwrap_or(Dynamic::UNIT))
+    recovery(ctx, opts, AuthAction::ForgotPassword, ("username", "Username", "text", "username"), "Forgot password")
 }
 
 fn forgot_username(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
-    let call = FormCall::new(ctx, AuthAction::ForgotUsername, opts, &[])?;
-    let fields = vec![call.field("email", ("Email", "Email"), "email", "email")?];
-    let (title, submit) = (call.label("Form name", "Forgot username")?, call.label("Submit", "Submit")?);
+    recovery(ctx, opts, AuthAction::ForgotUsername, ("email", "Email", "email", "email"), "Forgot username")
+}
+
+/// A recovery form: one field; the same notice on the page whether or not the account exists,
+/// and the host's result for the script (and its callback) only for a real account.
+fn recovery(
+    ctx: &NativeCallContext,
+    opts: Map,
+    action: AuthAction,
+    (name, label, input, autocomplete): (&'static str, &str, &'static str, &'static str),
+    form_name: &str,
+) -> Res<Dynamic> {
+    let call = FormCall::new(ctx, action, opts, &[])?;
+    let fields = vec![call.field(name, label, input, autocomplete)?];
+    let (title, submit) = (call.label("Form name", form_name)?, call.label("Submit", "Submit")?);
     call.draw(title, fields, submit, AuthFormSpec::default(), Some(RECOVERY_SENT.into()))?;
-    Ok(call.succeeded(ctx, "Forgot username")?.unwrap_or(Dynamic::UNIT))
+    Ok(call.succeeded(ctx, form_name)?.unwrap_or(Dynamic::UNIT))
 }
 
 fn update_user_details(ctx: &NativeCallContext, opts: Map) -> Res<bool> {
@@ -301,9 +305,9 @@ fn update_user_details(ctx: &NativeCallContext, opts: Map) -> Res<bool> {
     };
     let (first, last) = viewer.name.split_once(' ').unwrap_or((viewer.name.as_str(), ""));
     let mut fields = vec![
-        call.field("first_name", ("First name", "First name"), "text", "given-name")?,
-        call.field("last_name", ("Last name", "Last name"), "text", "family-name")?,
-        call.field("email", ("Email", "Email"), "email", "email")?,
+        call.field("first_name", "First name", "text", "given-name")?,
+        call.field("last_name", "Last name", "text", "family-name")?,
+        call.field("email", "Email", "email", "email")?,
     ];
     for (field, value) in fields.iter_mut().zip([first, last, viewer.email.as_str()]) {
         field.value = value.to_owned();
