@@ -888,7 +888,7 @@ async fn make_idle_sessions(client: &reqwest::Client, base: &str, count: usize) 
 
 fn session_count(store: &Store) -> usize {
     match store {
-        Store::Memory(memory) => memory.session_count(),
+        Store::Memory(memory, _) => memory.session_count(),
         Store::Redis(_) => 0,
     }
 }
@@ -904,14 +904,12 @@ fn bench_idle_sessions(rt: &tokio::runtime::Runtime) -> IdleResult {
     let counter_json_bytes = serde_json::to_vec(&counter_data).expect("serializable").len();
     let sales_json_bytes = serde_json::to_vec(&sales_data).expect("serializable").len();
 
-    let direct = Store::Memory(Arc::new(MemoryStore::new(Duration::from_secs(3600))));
+    let direct = MemoryStore::new(Duration::from_secs(3600));
     let sids: Vec<String> = (0..IDLE_SESSIONS).map(|_| random_token()).collect();
     let before = rss_bytes();
-    rt.block_on(async {
-        for sid in &sids {
-            direct.save(sid, Arc::new(counter_data.clone())).await.expect("memory save");
-        }
-    });
+    for sid in &sids {
+        direct.save_data(sid, Arc::new(counter_data.clone()));
+    }
     let after = rss_bytes();
     let data_bytes_per_session = after.saturating_sub(before) as f64 / IDLE_SESSIONS as f64;
 

@@ -12,8 +12,6 @@ use base64::Engine as _;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
-use crate::auth::AuthSettings;
-
 /// Runnel: Rhai dashboards, rerun on every interaction and rendered on the server.
 #[derive(Debug, Parser)]
 #[command(name = "runnel", version, about, long_about = None)]
@@ -166,6 +164,59 @@ impl Default for ScriptLimits {
     }
 }
 
+/// How the authenticator behaves.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Failed logins of one account within `lockout` before it is locked for `lockout`.
+    pub max_login_attempts: u32,
+    pub lockout: Duration,
+    /// A login ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A login ends this long after it began, however active (`None`: from the file's
+    /// `cookie.expiry_days`, or one day when that is 0).
+    pub absolute_timeout: Option<Duration>,
+    /// Auth form posts per client address and minute.
+    pub attempts_per_minute: u32,
+    /// Password hashes computed at once (each takes ~19 MiB).
+    pub hash_concurrency: usize,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            max_login_attempts: 5,
+            lockout: Duration::from_secs(900),
+            idle_timeout: Duration::from_secs(86_400),
+            absolute_timeout: None,
+            attempts_per_minute: 30,
+            hash_concurrency: 2,
+        }
+    }
+}
+
+/// Timing of the per-session lock, the same for both stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockTiming {
+    /// How long an event waits for the events before it in the same session.
+    pub wait: Duration,
+    /// How long a Redis lock outlives a holder that stopped renewing it (a crashed instance).
+    /// A live holder renews it every `lease / 4`, however long its run takes.
+    pub lease: Duration,
+}
+
+impl Default for LockTiming {
+    fn default() -> Self {
+        Self { wait: Duration::from_secs(10), lease: Duration::from_secs(2) }
+    }
+}
+
+impl LockTiming {
+    /// How often a live holder renews its lease.
+    pub fn heartbeat(&self) -> Duration {
+        (self.lease / 4).max(Duration::from_millis(10))
+    }
+}
+
 /// Where sessions are kept.
 #[derive(Debug, Clone)]
 pub enum StoreSettings {
@@ -185,6 +236,8 @@ pub struct Settings {
     /// Cookie-signing key; `None` means "make one at start and warn".
     pub session_key: Option<Vec<u8>>,
     pub session_ttl: Duration,
+    /// How long an event waits for its session's lock, and the lease of a Redis lock.
+    pub session_lock: LockTiming,
     pub secure_cookie: bool,
     pub limits: ScriptLimits,
     pub max_body_bytes: usize,
@@ -208,6 +261,7 @@ impl Settings {
             store: StoreSettings::Memory,
             session_key: Some(vec![7; 64]),
             session_ttl: Duration::from_secs(3600),
+            session_lock: LockTiming::default(),
             secure_cookie: false,
             limits: ScriptLimits::default(),
             max_body_bytes: 64 * 1024,
@@ -242,6 +296,7 @@ impl Settings {
             store,
             session_key,
             session_ttl: Duration::from_secs(args.session_ttl_secs.or(file.session_ttl_secs).unwrap_or(86_400)),
+            session_lock: LockTiming::default(),
             secure_cookie: args.secure_cookie.or(file.secure_cookie).unwrap_or(false),
             limits: ScriptLimits {
                 max_operations: args.max_operations.or(file.max_operations).unwrap_or(defaults.max_operations),

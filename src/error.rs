@@ -1,8 +1,12 @@
 //! The one mapping from failures to HTTP answers. Internal causes are logged with their chain
-//! and never shown; viewers get a short page (or, for script requests, a plain message).
+//! and never shown; viewers get a short page (or, for requests made by the page's script, the
+//! message as plain text). Store failures are typed ([`StoreError`]) and each answer says
+//! truthfully whether the viewer's last action was applied.
 
+use actix_session::storage::{LoadError, SaveError, UpdateError};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::middleware::Next;
@@ -10,7 +14,7 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::render;
 use crate::session_state::EventError;
-use crate::session_store::StoreUnavailable;
+use crate::session_store::{SESSION_COOKIE, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -26,10 +30,37 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("The request body is larger than the {0} bytes this server accepts.")]
     PayloadTooLarge(usize),
-    #[error("The session store is unavailable right now. Nothing was lost; try again in a moment.")]
-    StoreUnavailable(#[from] StoreUnavailable),
+    #[error("{}", store_message(.0))]
+    Store(#[from] StoreError),
+    /// A logout the store could not confirm: the browser's cookie is removed anyway.
+    #[error(
+        "You are logged out in this browser, but the server could not confirm the logout because the session \
+         store is unavailable. The old session will not be accepted again."
+    )]
+    LogoutUnconfirmed,
     #[error("Something went wrong on the server.")]
     Internal(#[from] anyhow::Error),
+}
+
+/// What the viewer is told about a store failure: whether their action was applied.
+fn store_message(err: &StoreError) -> &'static str {
+    match err {
+        StoreError::Unavailable(_) => {
+            "The session store is unavailable right now, so this request was not carried out and nothing was \
+             changed. Try again in a moment."
+        }
+        StoreError::Unconfirmed(_) => {
+            "The session store did not confirm that your last action was saved: it may or may not have been \
+             applied. Reload the page to see the current state before you try again."
+        }
+        StoreError::Busy => {
+            "This session is still busy with an earlier action (for example a long run in another tab), so this \
+             one was not applied. Try again when it has finished."
+        }
+        StoreError::LeaseLost => {
+            "Your action was not applied: the session store lost track of it while it ran. Try again in a moment."
+        }
+    }
 }
 
 impl AppError {
@@ -42,23 +73,39 @@ impl AppError {
             Self::BadRequest(_) => "Bad request",
             Self::PayloadTooLarge(_) => "Request too large",
             Self::TooManyRequests(_) => "Too many attempts",
-            Self::StoreUnavailable(_) => "Temporarily unavailable",
+            Self::Store(StoreError::Busy) => "Session busy",
+            Self::Store(_) => "Temporarily unavailable",
+            Self::LogoutUnconfirmed => "Logout not confirmed",
             Self::Internal(_) => "Server error",
         }
     }
 
-    /// The answer for a request made by the page's script: the message as plain text.
-    pub fn plain_response(&self) -> HttpResponse {
+    /// The answer to a request: for the page's script (`fragment`) the message as plain text,
+    /// else an error page.
+    pub fn answer(&self, fragment: bool) -> HttpResponse {
         self.log();
-        HttpResponse::build(self.status_code())
-            .insert_header((CACHE_CONTROL, "no-store"))
-            .content_type("text/plain; charset=utf-8")
-            .body(self.to_string())
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((CACHE_CONTROL, "no-store"));
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(("Retry-After", "2"));
+        }
+        if matches!(self, Self::LogoutUnconfirmed) {
+            response.cookie(removal_cookie());
+        }
+        if fragment {
+            response.content_type("text/plain; charset=utf-8").body(self.to_string())
+        } else {
+            response.content_type("text/html; charset=utf-8").body(render::error_page(
+                self.title(),
+                &self.to_string(),
+                "/",
+            ))
+        }
     }
 
     fn log(&self) {
         match self {
-            Self::StoreUnavailable(cause) => tracing::error!(error = %cause, "session store unavailable"),
+            Self::Store(cause) => tracing::error!(error = %cause, "session store failure"),
             Self::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
             other => tracing::info!(status = other.status_code().as_u16(), reason = %other, "request refused"),
         }
@@ -74,28 +121,22 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(_) | Self::LogoutUnconfirmed => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.log();
-        html_error(self.status_code(), self.title(), &self.to_string())
+        self.answer(false)
     }
 }
 
-fn html_error(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    let mut response = HttpResponse::build(status);
-    response.insert_header((CACHE_CONTROL, "no-store")).content_type("text/html; charset=utf-8");
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        response.insert_header(("Retry-After", "2"));
-    }
-    response.body(render::error_page(title, message, "/"))
+/// Clears the session cookie in the browser.
+fn removal_cookie() -> actix_web::cookie::Cookie<'static> {
+    let mut removal = actix_web::cookie::Cookie::build(SESSION_COOKIE, "").path("/").http_only(true).finish();
+    removal.make_removal();
+    removal
 }
-
-/// How store failures read once actix-session has wrapped them.
-const STORE_FAILURES: [&str; 2] = ["session store unavailable", "the session state"];
 
 /// Outermost middleware: failures raised outside our handlers, chiefly by the session
 /// middleware when the store is down, become a clear page instead of an empty 500.
@@ -105,20 +146,34 @@ pub async fn failure_pages(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     match next.call(req).await {
         // An error returned as `Err` is rendered by the framework through our ResponseError.
-        Err(err) => Err(classify(&err.to_string()).into()),
+        Err(err) if err.as_error::<AppError>().is_some() => Err(err),
+        Err(err) => Err(classify(&err).into()),
         Ok(res) if res.status() == StatusCode::INTERNAL_SERVER_ERROR && res.headers().get(CONTENT_TYPE).is_none() => {
-            let cause = res.response().error().map(ToString::to_string).unwrap_or_default();
-            let page = classify(&cause).error_response();
+            let page =
+                res.response().error().map_or_else(|| unknown_failure().answer(false), |e| classify(e).answer(false));
             Ok(res.into_response(page))
         }
         Ok(res) => Ok(res.map_into_boxed_body()),
     }
 }
 
-fn classify(cause: &str) -> AppError {
-    if STORE_FAILURES.iter().any(|marker| cause.contains(marker)) {
-        AppError::StoreUnavailable(StoreUnavailable(cause.to_owned()))
+/// Types the failures of the session middleware. It loads the session record before the
+/// handler (a failure there means nothing was done) and saves it after (the handler's work
+/// may already be stored). Our session store is its only store, so these are store failures.
+fn classify(err: &actix_web::Error) -> AppError {
+    let cause = format!("{err}");
+    if err.as_error::<InternalError<LoadError>>().is_some() {
+        AppError::Store(StoreError::Unavailable(cause))
+    } else if err.as_error::<InternalError<SaveError>>().is_some()
+        || err.as_error::<InternalError<UpdateError>>().is_some()
+        || err.as_error::<InternalError<anyhow::Error>>().is_some()
+    {
+        AppError::Store(StoreError::Unconfirmed(cause))
     } else {
-        AppError::Internal(anyhow::anyhow!(cause.to_owned()))
+        AppError::Internal(anyhow::anyhow!(cause))
     }
+}
+
+fn unknown_failure() -> AppError {
+    AppError::Internal(anyhow::anyhow!("an empty 500 response without an error"))
 }

@@ -68,7 +68,7 @@ impl AppTest {
             .iter()
             .map(|(label, values)| (self.widget_id(label), values.iter().map(|v| (*v).to_owned()).collect()))
             .collect();
-        let event = Event { widget: self.widget_id(button), values: vec!["true".into()], fields };
+        let event = Event { widget: self.widget_id(button), values: vec!["true".into()], fields, id: None };
         self.apply(Some(event))
     }
 

@@ -11,9 +11,13 @@
 //! - [`render`]: page tree -> HTML through askama templates.
 //! - [`session_store`]: in-memory and Redis stores, session locks.
 //! - [`auth`]: credentials file, password hashing, logins and their revocation, audit log.
-//! - [`routes`], [`error`], [`startup`]: the HTTP host around all of it.
+//! - [`host`]: one interaction without HTTP: load the session, verify the viewer, apply the
+//!   event, run, check the login again, persist; returns plain data.
+//! - [`error`]: the one mapping from failures to HTTP answers.
+//! - [`routes`], [`startup`]: the HTTP host around all of it; routes extract, call, respond.
 //! - [`hot_reload`]: the file watcher that recompiles saved scripts and tells browsers.
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
+//! - [`sync`]: the one policy for poisoned locks.
 
 pub mod auth;
 pub mod check;
@@ -22,6 +26,7 @@ pub mod datasource;
 pub mod definitions;
 pub mod error;
 pub mod harness;
+pub mod host;
 pub mod hot_reload;
 pub mod page;
 pub mod render;
@@ -30,5 +35,6 @@ pub mod script;
 pub mod session_state;
 pub mod session_store;
 pub mod startup;
+pub mod sync;
 pub mod telemetry;
 pub mod widgets;

@@ -17,12 +17,13 @@ use anyhow::Context;
 use crate::auth::{Auth, Credentials};
 use crate::config::Settings;
 use crate::error;
+use crate::host::Host;
 use crate::hot_reload::{Reloads, Watcher};
 use crate::routes::{self, AppState};
 use crate::script::{Registry, Runner};
 use crate::session_store::Store;
 
-pub const SESSION_COOKIE: &str = "runnel_session";
+pub use crate::session_store::SESSION_COOKIE;
 
 pub struct Application {
     port: u16,
@@ -44,7 +45,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let runner = Runner::new(settings.limits.clone()).with_data_dir(&settings.data_dir);
         let registry = Arc::new(Registry::load(runner.engine(), &settings.scripts)?);
-        let store = Store::from_settings(&settings.store, settings.session_ttl)?;
+        let store = Store::from_settings(&settings.store, settings.session_ttl, settings.session_lock)?;
         store.spawn_upkeep();
         let key = session_key(&settings);
         let reloads = Reloads::default();
@@ -58,13 +59,11 @@ impl Application {
             None => None,
         };
         let lifecycle = session_lifecycle(settings.session_ttl, auth.as_ref().and_then(|a| a.cookie_lifetime));
+        let host = Host { registry, runner, store: store.clone(), auth };
         let state = web::Data::new(AppState {
-            registry,
-            runner,
-            store: store.clone(),
+            host,
             max_body_bytes: settings.max_body_bytes,
             reloads,
-            auth,
             cookie_key: key.clone(),
         });
         let secure = settings.secure_cookie;

@@ -39,17 +39,41 @@
     }
   }
 
-  // Queue a request; `force` (buttons) bypasses deduplication.
+  // Queue a request; `force` (buttons) bypasses deduplication. A widget event carries a
+  // random id that its retries keep: the server applies an event once, however often it
+  // arrives, so retrying after a lost answer is safe.
   function send(form, submitter, force) {
     const body = bodyOf(form, submitter);
     if (!force && lastSent.get(form) === body) return;
     lastSent.set(form, body);
-    enqueue(() => fetch(form.action, {
-      method: "POST",
-      body: new URLSearchParams(body),
-      headers: { "X-Runnel-Fragment": "1" },
-      credentials: "same-origin",
-    }), form);
+    const params = new URLSearchParams(body);
+    if (new URL(form.action, location.href).pathname.endsWith("/event")) params.set("event_id", eventId());
+    enqueue(() => postWithRetries(form.action, params), form);
+  }
+
+  function eventId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // A lost connection or a 503 (store unavailable, session busy) is retried twice with the same
+  // body and event id, after 0.4 s and 0.8 s; then the last answer (or error) stands.
+  const RETRIES = 2;
+  async function postWithRetries(url, params) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(url, {
+          method: "POST",
+          body: params,
+          headers: { "X-Runnel-Fragment": "1" },
+          credentials: "same-origin",
+        });
+        if (res.status !== 503 || attempt >= RETRIES || !params.has("event_id")) return res;
+      } catch (err) {
+        if (attempt >= RETRIES || !params.has("event_id")) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 400 * 2 ** attempt));
+    }
   }
 
   // Successful responses are stashed and only the newest is morphed, once the
@@ -65,7 +89,7 @@
         if (html !== null) stash = [html, form];
       } catch (err) {
         if (form) lastSent.delete(form); // let the user retry the same value
-        toast("Connection lost \u2014 retrying is safe");
+        toast("Connection lost: the last action may not have reached the server. Reload the page to see its state.");
         console.error("runnel:", err);
       } finally {
         if (--pending === 0) {

@@ -13,7 +13,7 @@ use super::audit::{self, AuditEvent};
 use super::credentials::{CredentialsDoc, UserEntry, normalize_username};
 use super::password::{self, PasswordError, PasswordPolicy, Verdict};
 use crate::session_state::{AuthFormSpec, Viewer};
-use crate::session_store::StoreUnavailable;
+use crate::session_store::StoreError;
 
 /// The one message for an unknown user, a wrong password and a locked account.
 pub const LOGIN_FAILED: &str = "Login failed: the username or password is incorrect, or the account is locked \
@@ -25,7 +25,7 @@ pub enum ActionError {
     #[error("Too many attempts from your address. Wait {} seconds and try again.", .0.as_secs().max(1))]
     RateLimited(Duration),
     #[error(transparent)]
-    Store(#[from] StoreUnavailable),
+    Store(#[from] StoreError),
     #[error("{0}")]
     Internal(String),
 }

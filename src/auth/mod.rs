@@ -1,6 +1,7 @@
 //! The authenticator's host side: the credentials file, password hashing, logins and their
 //! revocation, lockout and rate limits, and the audit log. The script side (the forms) is in
-//! `crate::widgets` (auth); the HTTP side (sessions, cookies, reruns) in `crate::routes` (auth).
+//! `crate::widgets` (auth); the logout sequence in [`logout`]; the interaction around a form post
+//! in `crate::host`.
 //!
 //! Who is logged in is decided here on every request, from the server-side login behind the
 //! session, never from anything a script or a browser wrote.
@@ -10,12 +11,14 @@ pub mod audit;
 pub mod credentials;
 pub mod limits;
 pub mod logins;
+pub mod logout;
 pub mod password;
 mod pending;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::config::AuthSettings;
 pub use credentials::Credentials;
 pub use logins::Logins;
 pub use password::Hasher;
@@ -23,36 +26,6 @@ pub use pending::PendingLogouts;
 
 use crate::session_state::Viewer;
 use crate::session_store::{Store, StoreResult};
-
-/// How the authenticator behaves; from [`crate::config::Settings`].
-#[derive(Debug, Clone)]
-pub struct AuthSettings {
-    /// Failed logins of one account within `lockout` before it is locked for `lockout`.
-    pub max_login_attempts: u32,
-    pub lockout: Duration,
-    /// A login ends after this long without a request.
-    pub idle_timeout: Duration,
-    /// A login ends this long after it began, however active (`None`: from the file's
-    /// `cookie.expiry_days`, or one day when that is 0).
-    pub absolute_timeout: Option<Duration>,
-    /// Auth form posts per client address and minute.
-    pub attempts_per_minute: u32,
-    /// Password hashes computed at once (each takes ~19 MiB).
-    pub hash_concurrency: usize,
-}
-
-impl Default for AuthSettings {
-    fn default() -> Self {
-        Self {
-            max_login_attempts: 5,
-            lockout: Duration::from_secs(900),
-            idle_timeout: Duration::from_secs(86_400),
-            absolute_timeout: None,
-            attempts_per_minute: 30,
-            hash_concurrency: 2,
-        }
-    }
-}
 
 /// Everything the auth routes need. Cloning is cheap.
 #[derive(Clone)]

@@ -7,6 +7,7 @@ use actix_web::web;
 use futures_util::StreamExt;
 
 use crate::error::AppError;
+use crate::host::EventPost;
 use crate::session_state::Event;
 
 /// Reads the body up to `limit` bytes; more is a 413 without reading the rest.
@@ -50,21 +51,17 @@ pub fn parse_query(raw: &str) -> Result<BTreeMap<String, String>, AppError> {
     Ok(parse_pairs(raw.as_bytes())?.into_iter().collect())
 }
 
-/// An event form: `csrf`, `widget` and any number of `value` fields; a form's submit also
-/// has `v:{widget id}` fields for the widgets inside the form.
-pub struct EventForm {
-    pub csrf: Option<String>,
-    pub event: Event,
-}
-
-pub fn parse_event(raw: &[u8]) -> Result<EventForm, AppError> {
-    let (mut csrf, mut widget, mut values) = (None, None, Vec::new());
+/// An event form: `csrf`, `widget`, an optional `event_id` and any number of `value` fields;
+/// a form's submit also has `v:{widget id}` fields for the widgets inside the form.
+pub fn parse_event(raw: &[u8]) -> Result<EventPost, AppError> {
+    let (mut csrf, mut widget, mut values, mut id) = (None, None, Vec::new(), None);
     let mut fields = BTreeMap::<String, Vec<String>>::new();
     for (name, value) in parse_pairs(raw)? {
         match name.as_str() {
             "csrf" => csrf = Some(value),
             "widget" => widget = Some(value),
             "value" => values.push(value),
+            "event_id" => id = Some(checked_event_id(value)?),
             _ => {
                 if let Some(id) = name.strip_prefix("v:") {
                     fields.entry(id.to_owned()).or_default().push(value);
@@ -73,12 +70,13 @@ pub fn parse_event(raw: &[u8]) -> Result<EventForm, AppError> {
         }
     }
     let widget = widget.ok_or_else(|| AppError::BadRequest("The event names no widget.".into()))?;
-    Ok(EventForm { csrf, event: Event { widget, values, fields: fields.into_iter().collect() } })
+    Ok(EventPost { csrf, event: Event { widget, values, fields: fields.into_iter().collect(), id } })
 }
 
-/// Encodes query parameters back into a query string.
-pub fn encode_query(query: &BTreeMap<String, String>) -> String {
-    serde_urlencoded::to_string(query).unwrap_or_default()
+/// An event id is 8 to 64 letters, digits or dashes (the page's script makes a random one).
+fn checked_event_id(id: String) -> Result<String, AppError> {
+    let valid = (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if valid { Ok(id) } else { Err(AppError::BadRequest("The event id is malformed.".into())) }
 }
 
 #[cfg(test)]
@@ -96,6 +94,14 @@ mod tests {
     fn invalid_utf8_raw_or_escaped_is_refused() {
         assert!(parse_pairs(b"value=\xff").is_err());
         assert!(parse_pairs(b"value=%FF").is_err());
+    }
+
+    #[test]
+    fn an_event_id_is_kept_and_a_malformed_one_is_refused() {
+        let post = parse_event(b"csrf=x&widget=button%3AGo&event_id=3f2a-77b1-9c").unwrap();
+        assert_eq!(post.event.id.as_deref(), Some("3f2a-77b1-9c"));
+        assert!(parse_event(b"csrf=x&widget=button%3AGo&event_id=short").is_err());
+        assert!(parse_event(b"csrf=x&widget=button%3AGo&event_id=has+spaces+in+it").is_err());
     }
 
     #[test]

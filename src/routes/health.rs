@@ -10,8 +10,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn ready(app: web::Data<AppState>) -> HttpResponse {
-    match app.store.ping().await {
-        Ok(()) => HttpResponse::Ok().body(format!("ok: {} store", app.store.kind())),
+    match app.host.store.ping().await {
+        Ok(()) => HttpResponse::Ok().body(format!("ok: {} store", app.host.store.kind())),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
             HttpResponse::ServiceUnavailable().body("session store unavailable")

@@ -1,7 +1,8 @@
-//! HTTP routes, one module per area; each handler extracts, calls, and responds.
+//! HTTP routes, one module per area; each handler extracts, calls the host, and responds.
 
 mod assets;
 mod auth;
+mod browser;
 mod forms;
 mod health;
 mod live;
@@ -10,7 +11,18 @@ mod pages;
 use actix_web::web::ServiceConfig;
 
 pub use auth::unconfirmed_logouts;
-pub use pages::AppState;
+
+use crate::host::Host;
+
+/// Shared by every worker: the host, and what only the HTTP side needs.
+pub struct AppState {
+    pub host: Host,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    pub reloads: crate::hot_reload::Reloads,
+    /// Decrypts the session cookie, to name the session a logout ends.
+    pub cookie_key: actix_web::cookie::Key,
+}
 
 pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);

@@ -10,6 +10,9 @@ pub struct Event {
     pub values: Vec<String>,
     /// Widget id -> raw values, for the widgets of a submitted form.
     pub fields: Vec<(String, Vec<String>)>,
+    /// Chosen by the browser for each interaction and kept on retries, so that an event
+    /// whose answer was lost is applied once however often it is sent.
+    pub id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -63,7 +63,7 @@ mod tests {
 
     fn submit(fields: &[(&str, &str)]) -> Event {
         let fields = fields.iter().map(|(id, v)| ((*id).to_owned(), vec![(*v).to_owned()])).collect();
-        Event { widget: "form_submit_button:Send".into(), values: vec![], fields }
+        Event { widget: "form_submit_button:Send".into(), values: vec![], fields, id: None }
     }
 
     #[test]

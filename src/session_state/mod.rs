@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use auth::{AuthAction, AuthFormSpec, AuthOutcome, AuthRun, Viewer};
+pub use auth::{AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRun, Viewer};
 pub use event::{AppliedEvent, Event, EventError, apply_event};
 pub use spec::{WidgetSpec, widget_id};
 
@@ -29,6 +29,29 @@ pub struct SessionData {
     /// follows its redirect (a rerun there would lose the button press).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash: Option<Flash>,
+    /// The ids of the last events applied, newest last: a retried event is applied once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applied_events: Vec<String>,
+}
+
+/// How many event ids a session remembers; a retry comes within a few events.
+const REMEMBERED_EVENTS: usize = 32;
+
+impl SessionData {
+    /// Whether the event with this id was applied already.
+    pub fn has_applied(&self, event_id: &str) -> bool {
+        self.applied_events.iter().any(|id| id == event_id)
+    }
+
+    /// Remembers an applied event's id (forgetting the oldest beyond a few dozen).
+    pub fn remember_event(&mut self, event_id: String) {
+        if self.has_applied(&event_id) {
+            return;
+        }
+        self.applied_events.push(event_id);
+        let excess = self.applied_events.len().saturating_sub(REMEMBERED_EVENTS);
+        self.applied_events.drain(..excess);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

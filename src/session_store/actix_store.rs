@@ -22,7 +22,7 @@ fn new_key() -> SessionKey {
 impl SessionStore for Store {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>, LoadError> {
         match self {
-            Store::Memory(store) => Ok(store.load_record(key.as_ref())),
+            Store::Memory(store, _) => Ok(store.load_record(key.as_ref())),
             Store::Redis(store) => store.load_record(key.as_ref()).await.map_err(|e| LoadError::Other(e.into())),
         }
     }
@@ -30,7 +30,7 @@ impl SessionStore for Store {
     async fn save(&self, record: Record, ttl: &Duration) -> Result<SessionKey, SaveError> {
         let key = new_key();
         match self {
-            Store::Memory(store) => store.insert_record(key.as_ref().to_owned(), record, std_ttl(ttl)),
+            Store::Memory(store, _) => store.insert_record(key.as_ref().to_owned(), record, std_ttl(ttl)),
             Store::Redis(store) => {
                 let secs = std_ttl(ttl).as_secs();
                 store.write_record(key.as_ref(), &record, secs, false).await.map_err(|e| SaveError::Other(e.into()))?;
@@ -41,7 +41,7 @@ impl SessionStore for Store {
 
     async fn update(&self, key: SessionKey, record: Record, ttl: &Duration) -> Result<SessionKey, UpdateError> {
         let written = match self {
-            Store::Memory(store) => store.update_record(key.as_ref(), record, std_ttl(ttl)),
+            Store::Memory(store, _) => store.update_record(key.as_ref(), record, std_ttl(ttl)),
             Store::Redis(store) => store
                 .write_record(key.as_ref(), &record, std_ttl(ttl).as_secs(), true)
                 .await
@@ -55,7 +55,7 @@ impl SessionStore for Store {
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
         match self {
-            Store::Memory(store) => store.touch_record(key.as_ref(), std_ttl(ttl)),
+            Store::Memory(store, _) => store.touch_record(key.as_ref(), std_ttl(ttl)),
             Store::Redis(store) => store.touch_record(key.as_ref(), std_ttl(ttl).as_secs()).await?,
         }
         Ok(())
@@ -63,7 +63,7 @@ impl SessionStore for Store {
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         match self {
-            Store::Memory(store) => store.delete_record(key.as_ref()),
+            Store::Memory(store, _) => store.delete_record(key.as_ref()),
             Store::Redis(store) => store.delete_record(key.as_ref()).await?,
         }
         Ok(())

@@ -6,9 +6,6 @@ use std::time::{Duration, Instant};
 
 use crate::session_state::SessionData;
 
-/// Independent locks; a session id always maps to the same one. Two sessions share a lock
-/// only by chance, which costs a little waiting and never correctness.
-const LOCK_STRIPES: usize = 1024;
 /// "No expiry" for values kept until deleted (a century is far enough).
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 86_400);
 
@@ -20,7 +17,6 @@ pub struct MemoryStore {
     data: Mutex<HashMap<String, Expiring<Arc<SessionData>>>>,
     /// Small shared values (login tokens, generations, failure counters) by key.
     values: Mutex<HashMap<String, Expiring<String>>>,
-    locks: Vec<Arc<tokio::sync::Mutex<()>>>,
     /// How many times session data was written (tests check that unchanged state is not).
     writes: std::sync::atomic::AtomicU64,
 }
@@ -37,25 +33,19 @@ impl MemoryStore {
             records: Mutex::default(),
             data: Mutex::default(),
             values: Mutex::default(),
-            locks: (0..LOCK_STRIPES).map(|_| Arc::default()).collect(),
             writes: Default::default(),
         }
     }
 
-    pub async fn lock(&self, sid: &str) -> tokio::sync::OwnedMutexGuard<()> {
-        let stripe = stripe_of(sid);
-        self.locks[stripe].clone().lock_owned().await
-    }
-
     pub fn load_data(&self, sid: &str) -> Option<Arc<SessionData>> {
-        let mut map = self.data.lock().expect("memory store poisoned");
+        let mut map = crate::sync::lock(&self.data);
         fresh(&mut map, sid, self.ttl).cloned()
     }
 
     pub fn save_data(&self, sid: &str, data: Arc<SessionData>) {
         let expires = Instant::now() + self.ttl;
         self.writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut map = self.data.lock().expect("memory store poisoned");
+        let mut map = crate::sync::lock(&self.data);
         map.insert(sid.to_owned(), Expiring { value: data, expires });
     }
 
@@ -64,19 +54,19 @@ impl MemoryStore {
     }
 
     pub fn load_record(&self, key: &str) -> Option<HashMap<String, String>> {
-        let mut map = self.records.lock().expect("memory store poisoned");
+        let mut map = crate::sync::lock(&self.records);
         fresh(&mut map, key, self.ttl).cloned()
     }
 
     pub fn insert_record(&self, key: String, record: HashMap<String, String>, ttl: Duration) {
         let expires = Instant::now() + ttl;
-        let mut map = self.records.lock().expect("memory store poisoned");
+        let mut map = crate::sync::lock(&self.records);
         map.insert(key, Expiring { value: record, expires });
     }
 
     /// Replaces a record only if it still exists: a deleted session is never written back.
     pub fn update_record(&self, key: &str, record: HashMap<String, String>, ttl: Duration) -> bool {
-        let mut map = self.records.lock().expect("memory store poisoned");
+        let mut map = crate::sync::lock(&self.records);
         match map.get_mut(key) {
             Some(entry) if entry.expires > Instant::now() => {
                 *entry = Expiring { value: record, expires: Instant::now() + ttl };
@@ -87,29 +77,29 @@ impl MemoryStore {
     }
 
     pub fn touch_record(&self, key: &str, ttl: Duration) {
-        let mut map = self.records.lock().expect("memory store poisoned");
+        let mut map = crate::sync::lock(&self.records);
         if let Some(entry) = map.get_mut(key) {
             entry.expires = Instant::now() + ttl;
         }
     }
 
     pub fn delete_record(&self, key: &str) {
-        self.records.lock().expect("memory store poisoned").remove(key);
+        crate::sync::lock(&self.records).remove(key);
     }
 
     pub fn delete_data(&self, sid: &str) {
-        self.data.lock().expect("memory store poisoned").remove(sid);
+        crate::sync::lock(&self.data).remove(sid);
     }
 
     /// Stores a value; `ttl` of `None` keeps it until it is deleted.
     pub fn put_value(&self, key: &str, value: String, ttl: Option<Duration>) {
         let expires = ttl.map_or(Instant::now() + FOREVER, |t| Instant::now() + t);
-        self.values.lock().expect("memory store poisoned").insert(key.to_owned(), Expiring { value, expires });
+        crate::sync::lock(&self.values).insert(key.to_owned(), Expiring { value, expires });
     }
 
     /// The value, if present; with `touch` its expiry is pushed to now + `touch`.
     pub fn get_value(&self, key: &str, touch: Option<Duration>) -> Option<String> {
-        let mut map = self.values.lock().expect("memory store poisoned");
+        let mut map = crate::sync::lock(&self.values);
         let now = Instant::now();
         let entry = map.get_mut(key).filter(|e| e.expires > now)?;
         if let Some(ttl) = touch {
@@ -119,12 +109,12 @@ impl MemoryStore {
     }
 
     pub fn delete_value(&self, key: &str) {
-        self.values.lock().expect("memory store poisoned").remove(key);
+        crate::sync::lock(&self.values).remove(key);
     }
 
     /// Adds one to a counter (missing or expired counts as 0); `ttl` applies when it is new.
     pub fn increment(&self, key: &str, ttl: Option<Duration>) -> i64 {
-        let mut map = self.values.lock().expect("memory store poisoned");
+        let mut map = crate::sync::lock(&self.values);
         let now = Instant::now();
         let current = map.get(key).filter(|e| e.expires > now);
         let (count, expires) = match current {
@@ -137,15 +127,15 @@ impl MemoryStore {
 
     /// How many sessions hold data (for benchmarks and tests).
     pub fn session_count(&self) -> usize {
-        self.data.lock().expect("memory store poisoned").len()
+        crate::sync::lock(&self.data).len()
     }
 
     /// Drops expired entries.
     pub fn sweep(&self) {
         let now = Instant::now();
-        self.records.lock().expect("memory store poisoned").retain(|_, e| e.expires > now);
-        self.data.lock().expect("memory store poisoned").retain(|_, e| e.expires > now);
-        self.values.lock().expect("memory store poisoned").retain(|_, e| e.expires > now);
+        crate::sync::lock(&self.records).retain(|_, e| e.expires > now);
+        crate::sync::lock(&self.data).retain(|_, e| e.expires > now);
+        crate::sync::lock(&self.values).retain(|_, e| e.expires > now);
     }
 
     /// Sweeps once a minute until the store is dropped.
@@ -173,12 +163,6 @@ fn fresh<'a, T>(map: &'a mut HashMap<String, Expiring<T>>, key: &str, ttl: Durat
     let entry = map.get_mut(key)?;
     entry.expires = now + ttl;
     Some(&entry.value)
-}
-
-fn stripe_of(sid: &str) -> usize {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(sid);
-    (hash as usize) % LOCK_STRIPES
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 //!   and saves itself while it holds the session's lock, so that events apply one at a time.
 
 mod actix_store;
+mod handle;
+mod locks;
 mod memory;
 mod redis;
 mod typed;
@@ -14,30 +16,47 @@ mod typed;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use handle::{BrowserSession, PlainSession};
+pub use locks::LockTiming;
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
-pub use typed::{LOGIN_TOKEN, TypedSession, csrf_after_logout_key, session_key_of};
+pub use typed::{LOGIN_TOKEN, SESSION_COOKIE, TypedSession, csrf_after_logout_key, session_key_of};
 
 use crate::config::StoreSettings;
 use crate::session_state::SessionData;
 
-/// The store could not be reached or answered with an error. Pages show a 503 for it.
+/// Why the store did not do what was asked. Each variant says whether anything was applied,
+/// so that an answer never promises "not applied" when the outcome is unknown.
 #[derive(Debug, thiserror::Error)]
-#[error("session store unavailable: {0}")]
-pub struct StoreUnavailable(pub String);
+pub enum StoreError {
+    /// The store could not be reached, or a read failed: nothing was written.
+    #[error("session store unavailable: {0}")]
+    Unavailable(String),
+    /// A write was sent but not answered: it may or may not have been applied.
+    #[error("session store did not confirm a write: {0}")]
+    Unconfirmed(String),
+    /// Another event of the session held the lock for longer than the lock wait.
+    #[error("the session is busy with another event")]
+    Busy,
+    /// The lock's lease ran out under this event (the heartbeat could not renew it), so its
+    /// write was refused: another event may hold the session now.
+    #[error("the session lock's lease was lost; the write was refused")]
+    LeaseLost,
+}
 
-pub type StoreResult<T> = Result<T, StoreUnavailable>;
+pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The configured store. Cloning is cheap; clones share everything.
 #[derive(Clone)]
 pub enum Store {
-    Memory(Arc<MemoryStore>),
+    Memory(Arc<MemoryStore>, Arc<locks::LocalLocks>),
     Redis(RedisStore),
 }
 
-/// Held while one event of a session is applied; dropping it lets the next one in.
+/// Held while one event of a session is applied; dropping it lets the next one in. Session
+/// data is saved through it, so only the holder of a live lock can write.
 pub enum SessionLock {
-    Memory(#[allow(dead_code)] tokio::sync::OwnedMutexGuard<()>),
+    Memory(#[allow(dead_code)] locks::LocalGuard),
     Redis(redis::RedisLock),
 }
 
@@ -52,16 +71,18 @@ impl SessionLock {
 
 impl Store {
     /// Builds the store the settings ask for (Redis connects lazily).
-    pub fn from_settings(settings: &StoreSettings, ttl: Duration) -> anyhow::Result<Self> {
+    pub fn from_settings(settings: &StoreSettings, ttl: Duration, timing: LockTiming) -> anyhow::Result<Self> {
         Ok(match settings {
-            StoreSettings::Memory => Self::Memory(Arc::new(MemoryStore::new(ttl))),
-            StoreSettings::Redis { url, timeout } => Self::Redis(RedisStore::new(url, *timeout, ttl)?),
+            StoreSettings::Memory => {
+                Self::Memory(Arc::new(MemoryStore::new(ttl)), Arc::new(locks::LocalLocks::new(timing.wait)))
+            }
+            StoreSettings::Redis { url, timeout } => Self::Redis(RedisStore::new(url, *timeout, ttl, timing)?),
         })
     }
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::Memory(_) => "memory",
+            Self::Memory(..) => "memory",
             Self::Redis(_) => "redis",
         }
     }
@@ -69,32 +90,35 @@ impl Store {
     /// Waits until no other event of this session is being applied (on any instance).
     pub async fn lock(&self, sid: &str) -> StoreResult<SessionLock> {
         match self {
-            Self::Memory(store) => Ok(SessionLock::Memory(store.lock(sid).await)),
+            Self::Memory(_, locks) => Ok(SessionLock::Memory(locks.lock(sid).await?)),
             Self::Redis(store) => store.lock(sid).await.map(SessionLock::Redis),
         }
     }
 
     pub async fn load(&self, sid: &str) -> StoreResult<Option<Arc<SessionData>>> {
         match self {
-            Self::Memory(store) => Ok(store.load_data(sid)),
+            Self::Memory(store, _) => Ok(store.load_data(sid)),
             Self::Redis(store) => store.load_data(sid).await,
         }
     }
 
-    pub async fn save(&self, sid: &str, data: Arc<SessionData>) -> StoreResult<()> {
-        match self {
-            Self::Memory(store) => {
+    /// Saves a session's data under `sid` while `lock` is held (a login or logout saves under
+    /// the session's new id while holding the old one's lock).
+    pub async fn save(&self, lock: &SessionLock, sid: &str, data: Arc<SessionData>) -> StoreResult<()> {
+        match (self, lock) {
+            (Self::Memory(store, _), _) => {
                 store.save_data(sid, data);
                 Ok(())
             }
-            Self::Redis(store) => store.save_data(sid, &data).await,
+            (Self::Redis(store), SessionLock::Redis(lock)) => store.save_data(lock, sid, &data).await,
+            (Self::Redis(_), SessionLock::Memory(_)) => Err(StoreError::LeaseLost),
         }
     }
 
     /// Deletes a session's data (the old id after a logout or a login).
     pub async fn delete(&self, sid: &str) -> StoreResult<()> {
         match self {
-            Self::Memory(store) => {
+            Self::Memory(store, _) => {
                 store.delete_data(sid);
                 Ok(())
             }
@@ -105,7 +129,7 @@ impl Store {
     /// Deletes an actix-session record by its session key (the cookie's value).
     pub async fn delete_session_key(&self, key: &str) -> StoreResult<()> {
         match self {
-            Self::Memory(store) => {
+            Self::Memory(store, _) => {
                 store.delete_record(key);
                 Ok(())
             }
@@ -116,7 +140,7 @@ impl Store {
     /// The actix-session record of a session key.
     pub async fn session_record(&self, key: &str) -> StoreResult<Option<std::collections::HashMap<String, String>>> {
         match self {
-            Self::Memory(store) => Ok(store.load_record(key)),
+            Self::Memory(store, _) => Ok(store.load_record(key)),
             Self::Redis(store) => store.load_record(key).await,
         }
     }
@@ -124,7 +148,7 @@ impl Store {
     /// A small shared value (auth bookkeeping); `ttl` of `None` keeps it until deleted.
     pub async fn put_value(&self, key: &str, value: String, ttl: Option<Duration>) -> StoreResult<()> {
         match self {
-            Self::Memory(store) => {
+            Self::Memory(store, _) => {
                 store.put_value(key, value, ttl);
                 Ok(())
             }
@@ -135,14 +159,14 @@ impl Store {
     /// Reads a value; `touch` pushes its expiry to now + `touch` in the same step.
     pub async fn get_value(&self, key: &str, touch: Option<Duration>) -> StoreResult<Option<String>> {
         match self {
-            Self::Memory(store) => Ok(store.get_value(key, touch)),
+            Self::Memory(store, _) => Ok(store.get_value(key, touch)),
             Self::Redis(store) => store.get_value(key, touch).await,
         }
     }
 
     pub async fn delete_value(&self, key: &str) -> StoreResult<()> {
         match self {
-            Self::Memory(store) => {
+            Self::Memory(store, _) => {
                 store.delete_value(key);
                 Ok(())
             }
@@ -153,7 +177,7 @@ impl Store {
     /// Adds one to a counter; a new counter gets `ttl`.
     pub async fn increment(&self, key: &str, ttl: Option<Duration>) -> StoreResult<i64> {
         match self {
-            Self::Memory(store) => Ok(store.increment(key, ttl)),
+            Self::Memory(store, _) => Ok(store.increment(key, ttl)),
             Self::Redis(store) => store.increment(key, ttl).await,
         }
     }
@@ -161,7 +185,7 @@ impl Store {
     /// How many times this instance wrote session data (unchanged state is never written).
     pub fn data_writes(&self) -> u64 {
         match self {
-            Self::Memory(store) => store.data_writes(),
+            Self::Memory(store, _) => store.data_writes(),
             Self::Redis(store) => store.data_writes(),
         }
     }
@@ -169,14 +193,14 @@ impl Store {
     /// Answers whether the store can be used right now (for `/readyz`).
     pub async fn ping(&self) -> StoreResult<()> {
         match self {
-            Self::Memory(_) => Ok(()),
+            Self::Memory(..) => Ok(()),
             Self::Redis(store) => store.ping().await,
         }
     }
 
     /// Starts background upkeep (the in-memory store's sweep of expired sessions).
     pub fn spawn_upkeep(&self) {
-        if let Self::Memory(store) = self {
+        if let Self::Memory(store, _) = self {
             MemoryStore::spawn_sweeper(Arc::downgrade(store));
         }
     }

@@ -1,30 +1,40 @@
-//! The Redis store: one deadpool-redis pool with connect and wait timeouts, shared by the
-//! actix-session records, the session data and the per-session locks. Every command is bounded
-//! by the configured timeout, so an outage turns into an error quickly instead of a hang.
+//! The Redis store: session records, session data and auth values in one Redis, shared by
+//! every instance. The per-session lock is a lease renewed by a heartbeat while its holder
+//! lives, and the session data is written only while the lease is still held (checked in
+//! Redis, atomically), so an event whose lease was lost can never overwrite a newer one.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use deadpool_redis::redis;
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 
-use super::{StoreResult, StoreUnavailable, random_token};
+use super::locks::{LocalGuard, LocalLocks, LockTiming};
+use super::{StoreError, StoreResult, random_token};
 use crate::session_state::SessionData;
 
 const RECORD_PREFIX: &str = "runnel:session:";
 const DATA_PREFIX: &str = "runnel:data:";
 const LOCK_PREFIX: &str = "runnel:lock:";
 const VALUE_PREFIX: &str = "runnel:auth:";
-/// A lock outlives a crashed holder by at most this long.
-const LOCK_LEASE: Duration = Duration::from_secs(15);
-/// How long an event waits for the events before it in the same session.
-const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// Deletes the lock only if we still hold it.
 const RELEASE_LUA: &str = r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
+"#;
+
+/// Extends the lease only if we still hold it: 1 when renewed, 0 when it was lost.
+const RENEW_LUA: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end
+"#;
+
+/// The fenced write: the data is saved only while the lock still holds our token.
+const FENCED_SAVE_LUA: &str = r#"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1
 "#;
 
 /// Increments a counter and gives a new one its expiry (0 = none).
@@ -34,27 +44,39 @@ if n == 1 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return n
 "#;
 
+/// Whether a command changes what is stored: a write whose answer is lost may have been applied.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Read,
+    Write,
+}
+
 #[derive(Clone)]
 pub struct RedisStore {
     pool: Pool,
     timeout: Duration,
     ttl: Duration,
+    timing: LockTiming,
     /// Orders the events of one session inside this instance before they race for Redis.
-    local: Arc<super::MemoryStore>,
+    local: Arc<LocalLocks>,
     /// How many times session data was written by this instance.
     writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
+/// A held Redis lock: its token, and the heartbeat that renews the lease while it is held.
 pub struct RedisLock {
     store: RedisStore,
     key: String,
     token: String,
-    _local: tokio::sync::OwnedMutexGuard<()>,
+    /// Set by the heartbeat when Redis no longer holds our token (the lease ran out).
+    lost: Arc<AtomicBool>,
+    heartbeat: tokio::task::JoinHandle<()>,
+    _local: LocalGuard,
     released: bool,
 }
 
 impl RedisStore {
-    pub fn new(url: &str, timeout: Duration, ttl: Duration) -> anyhow::Result<Self> {
+    pub fn new(url: &str, timeout: Duration, ttl: Duration, timing: LockTiming) -> anyhow::Result<Self> {
         let mut config = Config::from_url(url);
         config.pool = Some(PoolConfig {
             max_size: 64,
@@ -62,60 +84,84 @@ impl RedisStore {
             ..PoolConfig::default()
         });
         let pool = config.create_pool(Some(Runtime::Tokio1))?;
-        let local = Arc::new(super::MemoryStore::new(ttl));
-        Ok(Self { pool, timeout, ttl, local, writes: Arc::default() })
+        let local = Arc::new(LocalLocks::new(timing.wait));
+        Ok(Self { pool, timeout, ttl, timing, local, writes: Arc::default() })
     }
 
-    /// Runs one command on a pooled connection, within the timeout.
-    async fn run<T, F, Fut>(&self, what: &str, f: F) -> StoreResult<T>
+    /// Runs one command on a pooled connection, within the timeout. A write that was sent but
+    /// not answered is `Unconfirmed`: it may have been applied.
+    async fn run<T, F, Fut>(&self, what: &str, op: Op, f: F) -> StoreResult<T>
     where
         F: FnOnce(deadpool_redis::Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        let sent = AtomicBool::new(false);
         let attempt = async {
-            let conn = self.pool.get().await.map_err(|e| StoreUnavailable(format!("{what}: {e}")))?;
-            f(conn).await.map_err(|e| StoreUnavailable(format!("{what}: {e}")))
+            let conn = self.pool.get().await.map_err(|e| StoreError::Unavailable(format!("{what}: {e}")))?;
+            sent.store(true, Ordering::Relaxed);
+            f(conn).await.map_err(|e| unanswered(what, op, e.to_string()))
         };
         match tokio::time::timeout(self.timeout * 2, attempt).await {
             Ok(result) => result,
-            Err(_) => Err(StoreUnavailable(format!("{what}: timed out"))),
+            Err(_) if sent.load(Ordering::Relaxed) => Err(unanswered(what, op, "timed out".into())),
+            Err(_) => Err(StoreError::Unavailable(format!("{what}: timed out"))),
         }
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
-        self.run("ping", |mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await }).await.map(drop)
+        self.run("ping", Op::Read, |mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
+            .await
+            .map(drop)
     }
 
+    /// Takes the session's lock: first in this process, then in Redis, waiting at most the
+    /// lock wait in all. A heartbeat renews the lease until the lock is released or dropped.
     pub async fn lock(&self, sid: &str) -> StoreResult<RedisLock> {
-        let local = self.local.lock(sid).await;
+        let deadline = Instant::now() + self.timing.wait;
+        let local = self.local.lock(sid).await?;
         let key = format!("{LOCK_PREFIX}{sid}");
         let token = random_token();
-        let deadline = Instant::now() + LOCK_WAIT;
         let mut pause = Duration::from_millis(1);
-        loop {
-            let (k, t) = (key.clone(), token.clone());
-            let lease = LOCK_LEASE.as_millis() as u64;
-            let got: Option<String> = self
-                .run("lock", |mut c| async move {
-                    redis::cmd("SET").arg(k).arg(t).arg("NX").arg("PX").arg(lease).query_async(&mut c).await
-                })
-                .await?;
-            if got.is_some() {
-                return Ok(RedisLock { store: self.clone(), key, token, _local: local, released: false });
-            }
+        while !self.try_lock(&key, &token).await? {
             if Instant::now() >= deadline {
-                return Err(StoreUnavailable("the session is busy with another event".into()));
+                return Err(StoreError::Busy);
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_millis(8));
         }
+        let lost = Arc::new(AtomicBool::new(false));
+        let heartbeat = tokio::spawn(heartbeat(self.clone(), key.clone(), token.clone(), lost.clone()));
+        Ok(RedisLock { store: self.clone(), key, token, lost, heartbeat, _local: local, released: false })
+    }
+
+    async fn try_lock(&self, key: &str, token: &str) -> StoreResult<bool> {
+        let (k, t) = (key.to_owned(), token.to_owned());
+        let lease = self.timing.lease.as_millis() as u64;
+        let got: Option<String> = self
+            .run("lock", Op::Write, |mut c| async move {
+                redis::cmd("SET").arg(k).arg(t).arg("NX").arg("PX").arg(lease).query_async(&mut c).await
+            })
+            .await?;
+        Ok(got.is_some())
+    }
+
+    /// Extends the lease if we still hold it; `false` when another holder has it now.
+    async fn renew(&self, key: &str, token: &str) -> StoreResult<bool> {
+        let (k, t) = (key.to_owned(), token.to_owned());
+        let lease = self.timing.lease.as_millis() as u64;
+        let renewed: i64 = self
+            .run("renew lock", Op::Write, |mut c| async move {
+                redis::cmd("EVAL").arg(RENEW_LUA).arg(1).arg(k).arg(t).arg(lease).query_async(&mut c).await
+            })
+            .await?;
+        Ok(renewed == 1)
     }
 
     pub async fn load_data(&self, sid: &str) -> StoreResult<Option<Arc<SessionData>>> {
         let key = format!("{DATA_PREFIX}{sid}");
         let ttl = self.ttl.as_secs().max(1);
-        let raw: Option<String> =
-            self.run("load", |mut c| async move {
+        let raw: Option<String> = self
+            .run("load", Op::Read, |mut c| async move {
                 redis::cmd("GETEX").arg(key).arg("EX").arg(ttl).query_async(&mut c).await
             })
             .await?;
@@ -123,25 +169,47 @@ impl RedisStore {
         Ok(raw.and_then(|text| serde_json::from_str(&text).ok()).map(Arc::new))
     }
 
-    pub async fn save_data(&self, sid: &str, data: &SessionData) -> StoreResult<()> {
+    /// Saves session data while `lock` still holds the session's lease, checked atomically in
+    /// Redis; a holder whose lease ran out (and maybe went to another event) writes nothing.
+    pub async fn save_data(&self, lock: &RedisLock, sid: &str, data: &SessionData) -> StoreResult<()> {
+        if lock.lost.load(Ordering::Relaxed) {
+            return Err(StoreError::LeaseLost);
+        }
+        let (lock_key, token) = (lock.key.clone(), lock.token.clone());
         let key = format!("{DATA_PREFIX}{sid}");
-        let text = serde_json::to_string(data).map_err(|e| StoreUnavailable(e.to_string()))?;
+        let text = serde_json::to_string(data).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let ttl = self.ttl.as_secs().max(1);
-        self.writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.run("save", |mut c| async move {
-            redis::cmd("SET").arg(key).arg(text).arg("EX").arg(ttl).query_async::<()>(&mut c).await
-        })
-        .await
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        let saved: i64 = self
+            .run("save", Op::Write, |mut c| async move {
+                redis::cmd("EVAL")
+                    .arg(FENCED_SAVE_LUA)
+                    .arg(2)
+                    .arg(lock_key)
+                    .arg(key)
+                    .arg(token)
+                    .arg(text)
+                    .arg(ttl)
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        if saved == 1 { Ok(()) } else { Err(StoreError::LeaseLost) }
     }
 
     pub async fn delete_data(&self, sid: &str) -> StoreResult<()> {
         let key = format!("{DATA_PREFIX}{sid}");
-        self.run("delete data", |mut c| async move { redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await }).await
+        self.run(
+            "delete data",
+            Op::Write,
+            |mut c| async move { redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await },
+        )
+        .await
     }
 
     pub async fn put_value(&self, key: &str, value: String, ttl: Option<Duration>) -> StoreResult<()> {
         let key = format!("{VALUE_PREFIX}{key}");
-        self.run("put value", |mut c| async move {
+        self.run("put value", Op::Write, |mut c| async move {
             let mut cmd = redis::cmd("SET");
             cmd.arg(key).arg(value);
             if let Some(ttl) = ttl {
@@ -154,7 +222,7 @@ impl RedisStore {
 
     pub async fn get_value(&self, key: &str, touch: Option<Duration>) -> StoreResult<Option<String>> {
         let key = format!("{VALUE_PREFIX}{key}");
-        self.run("get value", |mut c| async move {
+        self.run("get value", Op::Write, |mut c| async move {
             let mut cmd = redis::cmd(if touch.is_some() { "GETEX" } else { "GET" });
             cmd.arg(key);
             if let Some(ttl) = touch {
@@ -167,29 +235,31 @@ impl RedisStore {
 
     pub async fn delete_value(&self, key: &str) -> StoreResult<()> {
         let key = format!("{VALUE_PREFIX}{key}");
-        self.run("delete value", |mut c| async move { redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await })
-            .await
+        self.run("delete value", Op::Write, |mut c| async move {
+            redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await
+        })
+        .await
     }
 
     /// INCR, and on the first increment an expiry (one atomic script).
     pub async fn increment(&self, key: &str, ttl: Option<Duration>) -> StoreResult<i64> {
         let key = format!("{VALUE_PREFIX}{key}");
         let ttl_ms = ttl.map_or(0, |t| t.as_millis().max(1) as u64);
-        self.run("increment", |mut c| async move {
+        self.run("increment", Op::Write, |mut c| async move {
             redis::cmd("EVAL").arg(INCREMENT_LUA).arg(1).arg(key).arg(ttl_ms).query_async(&mut c).await
         })
         .await
     }
 
     pub fn data_writes(&self) -> u64 {
-        self.writes.load(std::sync::atomic::Ordering::Relaxed)
+        self.writes.load(Ordering::Relaxed)
     }
 
     pub async fn load_record(&self, key: &str) -> StoreResult<Option<HashMap<String, String>>> {
         let key = format!("{RECORD_PREFIX}{key}");
         let ttl = self.ttl.as_secs().max(1);
         let raw: Option<String> = self
-            .run("load session", |mut c| async move {
+            .run("load session", Op::Write, |mut c| async move {
                 redis::cmd("GETEX").arg(key).arg("EX").arg(ttl).query_async(&mut c).await
             })
             .await?;
@@ -205,10 +275,10 @@ impl RedisStore {
         only_if_present: bool,
     ) -> StoreResult<bool> {
         let key = format!("{RECORD_PREFIX}{key}");
-        let text = serde_json::to_string(record).map_err(|e| StoreUnavailable(e.to_string()))?;
+        let text = serde_json::to_string(record).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let condition = if only_if_present { "XX" } else { "NX" };
         let written: Option<String> = self
-            .run("save session", |mut c| async move {
+            .run("save session", Op::Write, |mut c| async move {
                 redis::cmd("SET")
                     .arg(key)
                     .arg(text)
@@ -224,7 +294,7 @@ impl RedisStore {
 
     pub async fn touch_record(&self, key: &str, ttl_secs: u64) -> StoreResult<()> {
         let key = format!("{RECORD_PREFIX}{key}");
-        self.run("touch session", |mut c| async move {
+        self.run("touch session", Op::Write, |mut c| async move {
             redis::cmd("EXPIRE").arg(key).arg(ttl_secs.max(1)).query_async::<()>(&mut c).await
         })
         .await
@@ -232,22 +302,44 @@ impl RedisStore {
 
     pub async fn delete_record(&self, key: &str) -> StoreResult<()> {
         let key = format!("{RECORD_PREFIX}{key}");
-        self.run("delete session", |mut c| async move { redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await })
-            .await
+        self.run("delete session", Op::Write, |mut c| async move {
+            redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await
+        })
+        .await
     }
 }
 
 impl RedisLock {
     pub async fn release(mut self) {
         self.released = true;
+        self.heartbeat.abort();
         let (key, token) = (std::mem::take(&mut self.key), std::mem::take(&mut self.token));
         release(&self.store, key, token).await;
     }
 }
 
+/// Renews the lease every quarter lease until aborted; stops and flags the lock when Redis
+/// says the lease is no longer ours. A failed renewal is tried again at the next beat.
+async fn heartbeat(store: RedisStore, key: String, token: String, lost: Arc<AtomicBool>) {
+    let mut beat = tokio::time::interval(store.timing.heartbeat());
+    beat.tick().await;
+    loop {
+        beat.tick().await;
+        match store.renew(&key, &token).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!("a session lock's lease ran out under a running event; its write will be refused");
+                lost.store(true, Ordering::Relaxed);
+                return;
+            }
+            Err(err) => tracing::warn!(error = %err, "could not renew a session lock"),
+        }
+    }
+}
+
 async fn release(store: &RedisStore, key: String, token: String) {
     let outcome = store
-        .run("unlock", |mut c| async move {
+        .run("unlock", Op::Write, |mut c| async move {
             redis::cmd("EVAL").arg(RELEASE_LUA).arg(1).arg(key).arg(token).query_async::<i64>(&mut c).await
         })
         .await;
@@ -259,10 +351,19 @@ async fn release(store: &RedisStore, key: String, token: String) {
 
 impl Drop for RedisLock {
     fn drop(&mut self) {
+        self.heartbeat.abort();
         if !self.released {
             let (store, key, token) =
                 (self.store.clone(), std::mem::take(&mut self.key), std::mem::take(&mut self.token));
             tokio::spawn(async move { release(&store, key, token).await });
         }
+    }
+}
+
+/// The error for a command that failed after it was sent.
+fn unanswered(what: &str, op: Op, cause: String) -> StoreError {
+    match op {
+        Op::Read => StoreError::Unavailable(format!("{what}: {cause}")),
+        Op::Write => StoreError::Unconfirmed(format!("{what}: {cause}")),
     }
 }

@@ -2,9 +2,11 @@
 //! record's keys spelled in one place.
 
 use actix_session::Session;
-use subtle::ConstantTimeEq;
 
 use super::random_token;
+
+/// The name of the session cookie, which holds the (encrypted) session key.
+pub const SESSION_COOKIE: &str = "runnel_session";
 
 const SID: &str = "sid";
 const CSRF: &str = "csrf";
@@ -16,20 +18,15 @@ pub struct TypedSession(Session);
 /// The session key in the request's session cookie (decrypted with the cookie key), which
 /// names the session in the store. Handlers need it to end a session the store cannot reach.
 pub fn session_key_of(req: &actix_web::HttpRequest, key: &actix_web::cookie::Key) -> Option<String> {
-    let cookie = req.cookie(crate::startup::SESSION_COOKIE)?;
+    let cookie = req.cookie(SESSION_COOKIE)?;
     let mut jar = actix_web::cookie::CookieJar::new();
     jar.add_original(cookie);
-    jar.private(key).get(crate::startup::SESSION_COOKIE).map(|c| c.value().to_owned())
+    jar.private(key).get(SESSION_COOKIE).map(|c| c.value().to_owned())
 }
 
 impl TypedSession {
     pub fn new(session: Session) -> Self {
         Self(session)
-    }
-
-    /// The session id and CSRF token, made (and so written to the store) on the first visit.
-    pub fn ensure_ids(&self) -> (String, String) {
-        self.ensure_ids_with(None)
     }
 
     /// Like `ensure_ids`, but a session made now takes `csrf` (when given) as its CSRF token.
@@ -80,22 +77,9 @@ impl TypedSession {
         sid
     }
 
-    /// For a request without a session whose key a logout just ended: starts a new session with
-    /// the CSRF token that logout kept (`kept`), if the request sent that token. Returns the new
-    /// session id; `None` (and nothing started) when the token does not match.
-    pub fn adopt_kept_csrf(&self, kept: Option<String>, csrf: &str) -> Option<String> {
-        let kept = kept.filter(|kept| bool::from(kept.as_bytes().ct_eq(csrf.as_bytes())))?;
-        Some(self.ensure_ids_with(Some(kept)).0)
-    }
-
     /// Keeps the session but swaps its login token (after a password change).
     pub fn replace_login_token(&self, token: &str) {
         let _ = self.0.insert(LOGIN_TOKEN, token);
-    }
-
-    /// Whether `token` is this session's CSRF token (constant-time).
-    pub fn csrf_matches(&self, token: &str) -> bool {
-        self.get(CSRF).is_some_and(|expected| expected.as_bytes().ct_eq(token.as_bytes()).into())
     }
 
     fn get(&self, key: &str) -> Option<String> {

@@ -14,12 +14,9 @@ use super::context::{self, STOP};
 use super::convert;
 use super::options::{Options, error};
 use crate::page::{AlertKind, AuthField, AuthFormView, ContainerId, Element, MAIN, SIDEBAR};
-use crate::session_state::{AuthAction, AuthFormSpec, AuthRun, Viewer, WidgetRecord, WidgetSpec};
+use crate::session_state::{AUTH_KEYS, AuthAction, AuthFormSpec, AuthRun, Viewer, WidgetRecord, WidgetSpec};
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
-
-/// The auth keys of the state map, rewritten from the verified viewer before and after runs.
-pub const AUTH_KEYS: [&str; 5] = ["authentication_status", "username", "name", "email", "roles"];
 
 /// A handle to the host's authenticator. It holds nothing itself.
 #[derive(Debug, Clone, Copy)]

@@ -67,7 +67,9 @@ impl Widget<'_> {
         let disabled = self.opts.bool("disabled", false)?;
         let pressable = matches!(self.kind, WidgetKind::Button | WidgetKind::FormSubmit);
         context::try_with(|c| {
-            if let Some(reserved) = key.as_deref().filter(|k| c.auth.enabled && super::AUTH_KEYS.contains(k)) {
+            if let Some(reserved) =
+                key.as_deref().filter(|k| c.auth.enabled && crate::session_state::AUTH_KEYS.contains(k))
+            {
                 let message =
                     format!("the key {reserved:?} belongs to the authenticator: give this widget another key");
                 return Err(error(message, self.pos));

@@ -62,7 +62,7 @@ pub fn register(engine: &mut Engine) {
     sources::register(engine);
 }
 
-pub use auth::{AUTH_KEYS, write_auth_keys};
+pub use auth::write_auth_keys;
 pub use state::StateMap;
 
 /// The stored state map as Rhai values, at the start of a run.

@@ -1,0 +1,65 @@
+//! The logout sequence. Its order is what makes a logout real (DESIGN.md, invariant 3):
+//! 1. [`Logout::revoke`], before the post waits for anything else: the session's login token is
+//!    revoked in the store (for "everywhere", the user's generation is bumped too). From here
+//!    on no request of any tab or instance sees this login, not even one already running.
+//! 2. [`Logout::end_session`], under the session's lock and before the rerun: the identity is
+//!    cleared, the session's CSRF token is kept briefly under the ended session key (for a
+//!    reload racing the logout), the old session record is deleted, the session is renewed
+//!    (new key and id, no login token), and the auth keys leave the state map.
+//! 3. The host then reruns the page logged out, saves its data under the new session id,
+//!    deletes the old id's data, and the answer carries the new session cookie.
+
+use std::time::Duration;
+
+use super::Auth;
+use super::audit::{self, AuditEvent};
+use crate::session_state::{AUTH_KEYS, SessionData, Viewer};
+use crate::session_store::{BrowserSession, Store, StoreResult, csrf_after_logout_key};
+
+/// How long a request carrying the session key a logout ended still gets the session's CSRF
+/// token (see `csrf_after_logout_key`): longer than any rerun after a logout takes.
+const CSRF_AFTER_LOGOUT_TTL: Duration = Duration::from_secs(60);
+
+/// One logout of one browser session.
+pub struct Logout<'a> {
+    pub auth: &'a Auth,
+    pub store: &'a Store,
+    pub session: &'a dyn BrowserSession,
+    /// The client's address, for the audit log.
+    pub client: &'a str,
+}
+
+impl Logout<'_> {
+    /// Step 1: revokes this session's login; with `everywhere`, every login of that user.
+    pub async fn revoke(&self, everywhere: Option<&Viewer>) -> StoreResult<()> {
+        if let Some(token) = self.session.login_token() {
+            self.auth.logins.revoke(&token).await?;
+        }
+        if let Some(viewer) = everywhere {
+            self.auth.logins.end_all(&viewer.username).await?;
+            audit::record(AuditEvent::LoggedOutEverywhere, &viewer.username, self.client);
+        }
+        Ok(())
+    }
+
+    /// Step 2: ends the session (its login token is already revoked): identity, old session
+    /// record, auth keys. Returns the session's new id.
+    pub async fn end_session(&self, current: Option<&Viewer>, data: &mut SessionData) -> StoreResult<String> {
+        // A plain logout revoked the token before the viewer was looked up: name the identity.
+        let username =
+            current.map(|v| v.username.clone()).or_else(|| self.session.identity()).unwrap_or_else(|| "-".to_owned());
+        if let Some(key) = self.session.cookie_key() {
+            // Written before the old session is deleted: whoever finds it gone finds this.
+            if let Some(csrf) = self.session.csrf() {
+                self.store.put_value(&csrf_after_logout_key(&key), csrf, Some(CSRF_AFTER_LOGOUT_TTL)).await?;
+            }
+            self.store.delete_session_key(&key).await?;
+        }
+        let sid = self.session.end_login();
+        for key in AUTH_KEYS {
+            data.state.remove(key);
+        }
+        audit::record(AuditEvent::LoggedOut, &username, self.client);
+        Ok(sid)
+    }
+}

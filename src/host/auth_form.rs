@@ -1,0 +1,225 @@
+//! A post of one of the authenticator's forms, as one interaction: checked (CSRF, the form was
+//! drawn on this page, rate limits), handled by `crate::auth` (the logout by `auth::logout`, in
+//! its documented order), turned into session changes, and answered with a rerun that shows
+//! the result. After a login or logout the session's data moves to a new session id.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{Answer, Host, Shown, Target, Visit};
+use crate::auth::Auth;
+use crate::auth::actions::{ActionError, Fields};
+use crate::auth::credentials::normalize_username;
+use crate::auth::logout::Logout;
+use crate::error::AppError;
+use crate::session_state::{AuthAction, AuthFormSpec, AuthOutcome, EventError, SessionData, Viewer, WidgetSpec};
+use crate::session_store::BrowserSession;
+
+/// The form that was posted: which action, its fields (the CSRF token among them), and who sent it.
+pub struct AuthPost {
+    pub action: AuthAction,
+    pub fields: HashMap<String, String>,
+    pub client: IpAddr,
+}
+
+/// One auth post being handled.
+struct FormPost<'a> {
+    host: &'a Host,
+    auth: &'a Auth,
+    action: AuthAction,
+    session: &'a dyn BrowserSession,
+    /// The session id the post arrived with (a login or logout moves the data to a new one).
+    sid: String,
+    /// The session started with this post, for a key that a logout had just ended.
+    adopted: bool,
+    client: IpAddr,
+    fields: Fields,
+}
+
+impl Host {
+    /// Handles a post of an auth form and reruns the page to show its result.
+    pub async fn auth_post(&self, visit: Visit<'_>, mut post: AuthPost) -> Result<Answer, AppError> {
+        let auth = self.auth.as_ref().ok_or(AppError::PageNotFound)?;
+        let csrf = post.fields.remove("csrf");
+        let (sid, adopted) = self.auth_session(visit.session, post.action, csrf).await?;
+        let fields = Fields(post.fields);
+        let form = FormPost {
+            host: self,
+            auth,
+            action: post.action,
+            session: visit.session,
+            sid,
+            adopted,
+            client: post.client,
+            fields,
+        };
+        form.handle(visit).await
+    }
+
+    /// The session the post belongs to, once its CSRF token is checked; `adopted` when the
+    /// session was just ended by a logout whose answer the browser never took in (a reload
+    /// raced it), and a new one starts now with the CSRF token that logout kept.
+    async fn auth_session(
+        &self,
+        session: &dyn BrowserSession,
+        action: AuthAction,
+        csrf: Option<String>,
+    ) -> Result<(String, bool), AppError> {
+        match (session.sid(), csrf) {
+            // A logout from a session that is already gone: there is nothing left to end.
+            (None, _) if action == AuthAction::Logout => {
+                let kept = self.csrf_after_logout(session).await?;
+                Ok((session.ensure_ids_with(kept).0, false))
+            }
+            (Some(sid), Some(csrf)) if session.csrf_matches(&csrf) => Ok((sid, false)),
+            (None, Some(csrf)) => {
+                let kept = self.csrf_after_logout(session).await?;
+                Ok((session.adopt_kept_csrf(kept, &csrf).ok_or(AppError::Csrf)?, true))
+            }
+            _ => Err(AppError::Csrf),
+        }
+    }
+}
+
+impl FormPost<'_> {
+    /// Does what the form asks under the session's lock, then reruns the page to show it.
+    async fn handle(&self, visit: Visit<'_>) -> Result<Answer, AppError> {
+        let host = self.host;
+        let script = host.script(visit.page)?;
+        let client = self.client.to_string();
+        let logout = Logout { auth: self.auth, store: &host.store, session: self.session, client: &client };
+        // A plain logout revokes first of all, so that a reload sent right after the click
+        // finds it revoked; "everywhere" must first be sure who is logged in.
+        if self.action == AuthAction::Logout {
+            logout.revoke(None).await?;
+        }
+        let mut auth_run = host.auth_run(self.session).await?;
+        if let (AuthAction::LogoutEverywhere, Some(viewer)) = (self.action, &auth_run.viewer) {
+            logout.revoke(Some(viewer)).await?;
+        }
+        let lock = host.store.lock(&self.sid).await?;
+        let mut stored = host.store.load(&self.sid).await?.unwrap_or_default();
+        if self.adopted {
+            // The page was drawn for the ended session: draw it once for this one, as loading
+            // the page would have, so that the form that was posted can be found.
+            stored = host.rerun(&script, stored, None, visit.query.clone(), auth_run.clone()).await?.data;
+        }
+        let spec = drawn_form(&stored, visit.page, self.action, auth_run.viewer.is_some())?;
+        let mut data = (*stored).clone();
+        auth_run.outcome = self.dispatch(&logout, &spec, &mut auth_run.viewer, &mut data).await?;
+        let output = host.rerun(&script, Arc::new(data), None, visit.query.clone(), auth_run).await?;
+        let csrf = self.session.csrf().unwrap_or_default();
+        let new_sid = self.session.sid().unwrap_or_else(|| self.sid.clone());
+        // After a login or logout the data moves to a new id: write it whole there.
+        let unchanged = SessionData::default();
+        let before = if new_sid == self.sid && !self.adopted { &*stored } else { &unchanged };
+        let shown = Shown { script, output, csrf, query: visit.query, new_url: None };
+        let target = Target { sid: &new_sid, stored: before, page: visit.page };
+        let answer = host.deliver(&lock, target, shown, visit.delivery).await?;
+        if new_sid != self.sid {
+            host.store.delete(&self.sid).await?;
+        }
+        lock.release().await;
+        Ok(answer)
+    }
+
+    /// Does what the form asks; returns what the rerun shows about it.
+    async fn dispatch(
+        &self,
+        logout: &Logout<'_>,
+        spec: &AuthFormSpec,
+        viewer: &mut Option<Viewer>,
+        data: &mut SessionData,
+    ) -> Result<Option<AuthOutcome>, AppError> {
+        let (action, auth, client) = (self.action, self.auth, self.client);
+        let result: Result<Value, String> = match (action, viewer.clone()) {
+            (AuthAction::Login, Some(_)) => return Ok(None),
+            (AuthAction::Login, None) => self.login(viewer).await?,
+            (AuthAction::Logout, current) => {
+                logout.end_session(current.as_ref(), data).await?;
+                *viewer = None;
+                Ok(Value::Null)
+            }
+            (AuthAction::LogoutEverywhere, Some(current)) => {
+                logout.end_session(Some(&current), data).await?;
+                *viewer = None;
+                Ok(Value::Null)
+            }
+            (AuthAction::RegisterUser, _) => auth.register(&self.fields, spec, client).await.map_err(action_error)?,
+            (AuthAction::ForgotPassword, _) => {
+                auth.forgot_password(&self.fields, client).await.map_err(action_error)?
+            }
+            (AuthAction::ForgotUsername, _) => {
+                auth.forgot_username(&self.fields, client).await.map_err(action_error)?
+            }
+            (AuthAction::ResetPassword, Some(current)) => self.change_password(&current, spec).await?,
+            (AuthAction::UpdateUserDetails, Some(current)) => {
+                let result = auth.update_details(&current, &self.fields, client).await.map_err(action_error)?;
+                *viewer = self.host.auth_run(self.session).await?.viewer;
+                result
+            }
+            (_, None) => Err("Log in first.".to_owned()),
+        };
+        Ok(Some(AuthOutcome { action, result }))
+    }
+
+    async fn login(&self, viewer: &mut Option<Viewer>) -> Result<Result<Value, String>, AppError> {
+        let logged_in = match self.auth.check_login(&self.fields, self.client).await.map_err(action_error)? {
+            Ok(logged_in) => logged_in,
+            Err(message) => return Ok(Err(message)),
+        };
+        let token = self.auth.logins.open(&logged_in.username, &logged_in.fingerprint).await?;
+        // A new session key, id and CSRF token: nothing from before the login carries over.
+        self.session
+            .start_login(&logged_in.username, &token)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("identity login failed: {e}")))?;
+        let doc = self.auth.credentials.doc();
+        *viewer = doc.user(&logged_in.username).map(|user| Viewer {
+            username: normalize_username(&logged_in.username),
+            name: user.display_name(),
+            email: user.email.clone(),
+            roles: user.roles(),
+        });
+        Ok(Ok(Value::Null))
+    }
+
+    /// A password change ends the user's other logins; this session gets a fresh one.
+    async fn change_password(&self, current: &Viewer, spec: &AuthFormSpec) -> Result<Result<Value, String>, AppError> {
+        let outcome = self.auth.change_password(current, &self.fields, spec, self.client).await;
+        let fingerprint = match outcome.map_err(action_error)? {
+            Ok(fingerprint) => fingerprint,
+            Err(message) => return Ok(Err(message)),
+        };
+        if let Some(old) = self.session.login_token() {
+            self.auth.logins.revoke(&old).await?;
+        }
+        let token = self.auth.logins.open(&current.username, &fingerprint).await?;
+        self.session.replace_login_token(&token);
+        Ok(Ok(Value::Bool(true)))
+    }
+}
+
+/// The spec of the form as this page drew it in its last run. A logout needs no drawn form.
+fn drawn_form(stored: &SessionData, page: &str, action: AuthAction, logged_in: bool) -> Result<AuthFormSpec, AppError> {
+    let record = stored.pages.get(page).and_then(|w| w.get(&action.widget_id()));
+    match record.map(|r| &r.spec) {
+        Some(WidgetSpec::AuthForm { form }) => Ok(form.clone()),
+        _ if matches!(action, AuthAction::Logout | AuthAction::LogoutEverywhere)
+            || (action == AuthAction::Login && logged_in) =>
+        {
+            Ok(AuthFormSpec::default())
+        }
+        _ => Err(EventError::UnknownWidget(action.widget_id()).into()),
+    }
+}
+
+fn action_error(err: ActionError) -> AppError {
+    match err {
+        ActionError::RateLimited(_) => AppError::TooManyRequests(err.to_string()),
+        ActionError::Store(cause) => AppError::Store(cause),
+        ActionError::Internal(cause) => AppError::Internal(anyhow::anyhow!(cause)),
+    }
+}

@@ -1,0 +1,256 @@
+//! One interaction, without HTTP: load the session, verify the viewer, apply the event, run the
+//! script (with its reruns) on a blocking thread, check the login again, and persist, all under
+//! the session's lock. The answer is plain data ([`Answer`]); the routes turn it into HTTP.
+//!
+//! Events of one session are applied one at a time: the store's lock is held from the load to
+//! the save, and the save is fenced by it (a holder whose lease ran out writes nothing). Each
+//! event may carry an id; an id already applied is not applied again, so a retry after an
+//! unknown outcome is safe.
+
+mod auth_form;
+pub mod view;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use auth_form::AuthPost;
+pub use view::{PageView, page_url};
+
+use crate::auth::Auth;
+use crate::error::AppError;
+use crate::script::{CompiledScript, Registry, RunOutput, Runner};
+use crate::session_state::{AuthRun, Event, Flash, SessionData};
+use crate::session_store::{BrowserSession, SessionLock, Store, csrf_after_logout_key};
+
+pub type Query = BTreeMap<String, String>;
+
+/// Everything an interaction needs; shared by every worker.
+pub struct Host {
+    pub registry: Arc<Registry>,
+    pub runner: Runner,
+    pub store: Store,
+    /// The authenticator; `None` without a credentials file.
+    pub auth: Option<Auth>,
+}
+
+/// How the browser takes the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The page's script asked: answer with the root fragment to morph in.
+    Fragment,
+    /// A plain browser request: a whole document, and for a post, post/redirect/get.
+    Document,
+}
+
+/// What one interaction gives back.
+pub enum Answer {
+    /// A run to render.
+    Run(Box<Shown>),
+    /// What a no-JavaScript post left to show, once, on the page it redirected to.
+    Flash { script: Arc<CompiledScript>, csrf: String, flash: Flash },
+    /// A no-JavaScript post is answered with a redirect to this URL (its result waits there).
+    Redirect(String),
+}
+
+/// A run to render, with what rendering needs.
+pub struct Shown {
+    pub script: Arc<CompiledScript>,
+    pub output: RunOutput,
+    pub csrf: String,
+    /// The query the page is shown with (the run may have changed it).
+    pub query: Query,
+    /// The page's URL, when the run changed the query (the address bar follows).
+    pub new_url: Option<String>,
+}
+
+/// One request for a page: which page, whose session, and how the answer travels.
+pub struct Visit<'a> {
+    pub page: &'a str,
+    pub session: &'a dyn BrowserSession,
+    pub query: Query,
+    pub delivery: Delivery,
+}
+
+/// A widget event: the CSRF token the form carried, and the event itself.
+pub struct EventPost {
+    pub csrf: Option<String>,
+    pub event: Event,
+}
+
+impl Host {
+    /// The view that renders a script's page for a session.
+    pub fn view<'a>(&'a self, script: &'a CompiledScript, csrf: &'a str) -> PageView<'a> {
+        PageView { registry: &self.registry, script, csrf }
+    }
+
+    fn script(&self, page: &str) -> Result<Arc<CompiledScript>, AppError> {
+        crate::script::PageName::parse(page)
+            .and_then(|name| self.registry.get(name.as_str()))
+            .ok_or(AppError::PageNotFound)
+    }
+
+    /// Loads a page: runs it for the session's verified viewer, or shows once what a
+    /// no-JavaScript post left for it.
+    pub async fn show_page(&self, visit: Visit<'_>) -> Result<Answer, AppError> {
+        let script = self.script(visit.page)?;
+        // A new session for a key that a logout just ended keeps that session's CSRF token.
+        let kept = self.csrf_after_logout(visit.session).await?;
+        let (sid, csrf) = visit.session.ensure_ids_with(kept);
+        let lock = self.store.lock(&sid).await?;
+        let stored = self.store.load(&sid).await?.unwrap_or_default();
+        let flash = stored.flash.as_ref().filter(|f| f.page == visit.page && visit.delivery == Delivery::Document);
+        if let Some(flash) = flash.cloned() {
+            let mut data = (*stored).clone();
+            data.flash = None;
+            self.store.save(&lock, &sid, Arc::new(data)).await?;
+            lock.release().await;
+            return Ok(Answer::Flash { script, csrf, flash });
+        }
+        let output = self.run_for(visit.session, &script, stored.clone(), None, visit.query.clone()).await?;
+        self.persist(&lock, &sid, &stored, &output.data).await?;
+        lock.release().await;
+        Ok(Answer::Run(Box::new(Shown { script, output, csrf, query: visit.query, new_url: None })))
+    }
+
+    /// Applies one widget event and reruns the page. A bad event changes nothing.
+    pub async fn apply_event(&self, visit: Visit<'_>, post: EventPost) -> Result<Answer, AppError> {
+        let script = self.script(visit.page)?;
+        let session = visit.session;
+        let Some(csrf) = post.csrf else { return Err(AppError::Csrf) };
+        let sid = match session.sid() {
+            Some(sid) if session.csrf_matches(&csrf) => sid,
+            Some(_) => return Err(AppError::Csrf),
+            None => {
+                let kept = self.csrf_after_logout(session).await?;
+                session.adopt_kept_csrf(kept, &csrf).ok_or(AppError::Csrf)?
+            }
+        };
+        let lock = self.store.lock(&sid).await?;
+        let stored = self.store.load(&sid).await?.unwrap_or_default();
+        let event_id = post.event.id.clone();
+        // A retried event that was applied already is not applied again: the page is shown.
+        let event = Some(post.event).filter(|e| e.id.as_deref().is_none_or(|id| !stored.has_applied(id)));
+        let mut output = self.run_for(session, &script, stored.clone(), event, visit.query.clone()).await?;
+        if let Some(id) = event_id {
+            Arc::make_mut(&mut output.data).remember_event(id);
+        }
+        let shown = Shown { script, output, csrf, query: visit.query, new_url: None };
+        let answer =
+            self.deliver(&lock, Target { sid: &sid, stored: &stored, page: visit.page }, shown, visit.delivery);
+        let answer = answer.await?;
+        lock.release().await;
+        Ok(answer)
+    }
+
+    /// Who is logged in for this session, verified on the server (nobody when the
+    /// authenticator is off).
+    async fn auth_run(&self, session: &dyn BrowserSession) -> Result<AuthRun, AppError> {
+        let Some(auth) = &self.auth else { return Ok(AuthRun::default()) };
+        let (identity, token, key) = (session.identity(), session.login_token(), session.cookie_key());
+        let viewer = auth.viewer(identity.as_deref(), token.as_deref(), key.as_deref()).await?;
+        Ok(AuthRun { enabled: true, viewer, outcome: None })
+    }
+
+    /// Runs the page for the session's verified viewer. A login revoked while the page ran (a
+    /// logout answered meanwhile, e.g. a reload sent right after the click on "Log out") makes
+    /// it run again logged out: nothing logged in leaves the server after a logout. The check
+    /// after the run is one store read, and only for a logged-in viewer.
+    async fn run_for(
+        &self,
+        session: &dyn BrowserSession,
+        script: &Arc<CompiledScript>,
+        stored: Arc<SessionData>,
+        event: Option<Event>,
+        query: Query,
+    ) -> Result<RunOutput, AppError> {
+        let auth = self.auth_run(session).await?;
+        let logged_in = auth.viewer.is_some();
+        let output = self.rerun(script, stored.clone(), event.clone(), query.clone(), auth.clone()).await?;
+        let still = match (&self.auth, session.login_token()) {
+            (Some(host_auth), Some(token)) if logged_in => host_auth.logins.is_registered(&token).await?,
+            _ => true,
+        };
+        if still {
+            return Ok(output);
+        }
+        // The same stored data and event again, so nothing is applied twice.
+        self.rerun(script, stored, event, query, AuthRun { viewer: None, ..auth }).await
+    }
+
+    /// Runs the script on a blocking thread. The caller holds the session lock.
+    async fn rerun(
+        &self,
+        script: &Arc<CompiledScript>,
+        stored: Arc<SessionData>,
+        event: Option<Event>,
+        query: Query,
+        auth: AuthRun,
+    ) -> Result<RunOutput, AppError> {
+        let (runner, script) = (self.runner.clone(), script.clone());
+        tokio::task::spawn_blocking(move || runner.run_as(&script, &stored, event.as_ref(), query, auth))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
+            .map_err(AppError::from)
+    }
+
+    /// The CSRF token a logout kept for the session key this request still carries, when the
+    /// request has no session because that logout just ended it (a reload or another tab that
+    /// raced the logout, whose answer may never reach the browser's cookie jar). See
+    /// `csrf_after_logout_key`.
+    async fn csrf_after_logout(&self, session: &dyn BrowserSession) -> Result<Option<String>, AppError> {
+        if session.sid().is_some() {
+            return Ok(None);
+        }
+        let Some(key) = session.cookie_key() else { return Ok(None) };
+        Ok(self.store.get_value(&csrf_after_logout_key(&key), None).await?)
+    }
+
+    /// Writes the session data back, only if the run changed it.
+    async fn persist(
+        &self,
+        lock: &SessionLock,
+        sid: &str,
+        stored: &SessionData,
+        data: &Arc<SessionData>,
+    ) -> Result<(), AppError> {
+        if **data != *stored {
+            self.store.save(lock, sid, data.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// Answers a post: the run for the page's script, or for a plain form post the result
+    /// kept for the GET after a redirect (post/redirect/get), saved with the state in one write.
+    async fn deliver(
+        &self,
+        lock: &SessionLock,
+        target: Target<'_>,
+        mut shown: Shown,
+        delivery: Delivery,
+    ) -> Result<Answer, AppError> {
+        if let Some(query) = shown.output.query.clone() {
+            shown.query = query;
+        }
+        let url = page_url(target.page, &shown.query);
+        if delivery == Delivery::Fragment {
+            self.persist(lock, target.sid, target.stored, &shown.output.data).await?;
+            shown.new_url = shown.output.query.is_some().then_some(url);
+            return Ok(Answer::Run(Box::new(shown)));
+        }
+        let html = self.view(&shown.script, &shown.csrf).root(&shown.output, &shown.query);
+        let config = shown.output.page.config.clone();
+        let mut data = Arc::unwrap_or_clone(shown.output.data);
+        data.flash = Some(Flash { page: target.page.to_owned(), html, config });
+        self.store.save(lock, target.sid, Arc::new(data)).await?;
+        Ok(Answer::Redirect(url))
+    }
+}
+
+/// Where an interaction's result is saved.
+struct Target<'a> {
+    /// The session id the data is saved under (a login or logout gives a new one).
+    sid: &'a str,
+    /// What was loaded before the run; an unchanged state is not written.
+    stored: &'a SessionData,
+    page: &'a str,
+}

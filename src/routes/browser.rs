@@ -1,0 +1,86 @@
+//! The browser session of one HTTP request: the session record (actix-session), the identity
+//! (actix-identity) and the session key the cookie carried, behind [`BrowserSession`].
+
+use std::cell::RefCell;
+
+use actix_identity::Identity;
+use actix_session::Session;
+use actix_web::{HttpMessage, HttpRequest};
+
+use crate::session_store::{BrowserSession, TypedSession, session_key_of};
+
+pub struct HttpSession<'a> {
+    req: &'a HttpRequest,
+    session: TypedSession,
+    identity: RefCell<Option<Identity>>,
+    /// Who logged in during this request (the identity extractor only knows the request's).
+    logged_in_now: RefCell<Option<Option<String>>>,
+    key: Option<String>,
+}
+
+impl<'a> HttpSession<'a> {
+    pub fn new(
+        req: &'a HttpRequest,
+        session: Session,
+        identity: Option<Identity>,
+        cookie_key: &actix_web::cookie::Key,
+    ) -> Self {
+        let key = session_key_of(req, cookie_key);
+        Self {
+            req,
+            session: TypedSession::new(session),
+            identity: RefCell::new(identity),
+            logged_in_now: RefCell::default(),
+            key,
+        }
+    }
+}
+
+impl BrowserSession for HttpSession<'_> {
+    fn sid(&self) -> Option<String> {
+        self.session.sid()
+    }
+
+    fn csrf(&self) -> Option<String> {
+        self.session.csrf()
+    }
+
+    fn login_token(&self) -> Option<String> {
+        self.session.login_token()
+    }
+
+    fn identity(&self) -> Option<String> {
+        if let Some(now) = self.logged_in_now.borrow().as_ref() {
+            return now.clone();
+        }
+        self.identity.borrow().as_ref().and_then(|i| i.id().ok())
+    }
+
+    fn cookie_key(&self) -> Option<String> {
+        self.key.clone()
+    }
+
+    fn ensure_ids_with(&self, csrf: Option<String>) -> (String, String) {
+        self.session.ensure_ids_with(csrf)
+    }
+
+    fn start_login(&self, username: &str, token: &str) -> Result<(), String> {
+        let identity = Identity::login(&self.req.extensions(), username.to_owned()).map_err(|e| e.to_string())?;
+        *self.identity.borrow_mut() = Some(identity);
+        *self.logged_in_now.borrow_mut() = Some(Some(username.to_owned()));
+        self.session.start_login(token);
+        Ok(())
+    }
+
+    fn end_login(&self) -> String {
+        if let Some(identity) = self.identity.borrow_mut().take() {
+            identity.logout();
+        }
+        *self.logged_in_now.borrow_mut() = Some(None);
+        self.session.end_login()
+    }
+
+    fn replace_login_token(&self, token: &str) {
+        self.session.replace_login_token(token);
+    }
+}

@@ -1,0 +1,128 @@
+//! What one request knows and may change about its browser's session: the session id and CSRF
+//! token in the session record, the login behind it, and the session key the cookie named.
+//! The host works through [`BrowserSession`]; the HTTP side implements it over actix-session
+//! and actix-identity, and [`PlainSession`] implements it in memory for tests without HTTP.
+
+use std::cell::RefCell;
+
+use subtle::ConstantTimeEq;
+
+use super::random_token;
+
+pub trait BrowserSession {
+    /// The session id, if this browser has a session already.
+    fn sid(&self) -> Option<String>;
+    fn csrf(&self) -> Option<String>;
+    /// The session's login token (see `crate::auth::logins`); absent when nobody is logged in.
+    fn login_token(&self) -> Option<String>;
+    /// Who the identity cookie says is logged in (to be verified against the login token).
+    fn identity(&self) -> Option<String>;
+    /// The session key the request's cookie carried (it names the record in the store).
+    fn cookie_key(&self) -> Option<String>;
+    /// The session id and CSRF token; a session made now takes `csrf` when given.
+    fn ensure_ids_with(&self, csrf: Option<String>) -> (String, String);
+    /// After a login: a new session key, id and CSRF token, the identity and the login token.
+    /// Nothing from before the login identifies this session.
+    fn start_login(&self, username: &str, token: &str) -> Result<(), String>;
+    /// After a logout: no identity, no login token, a new session key and id. The CSRF token
+    /// stays, so the user's other tabs keep working, logged out.
+    fn end_login(&self) -> String;
+    /// Keeps the session but swaps its login token (after a password change).
+    fn replace_login_token(&self, token: &str);
+
+    /// Whether `token` is this session's CSRF token (constant-time).
+    fn csrf_matches(&self, token: &str) -> bool {
+        self.csrf().is_some_and(|expected| expected.as_bytes().ct_eq(token.as_bytes()).into())
+    }
+
+    /// For a request without a session whose key a logout just ended: starts a new session with
+    /// the CSRF token that logout kept (`kept`), if the request sent that token. Returns the new
+    /// session id; `None` (and nothing started) when the token does not match.
+    fn adopt_kept_csrf(&self, kept: Option<String>, csrf: &str) -> Option<String> {
+        let kept = kept.filter(|kept| bool::from(kept.as_bytes().ct_eq(csrf.as_bytes())))?;
+        Some(self.ensure_ids_with(Some(kept)).0)
+    }
+}
+
+/// A browser session held in memory: what a cookie jar plus the session record would hold.
+/// For tests and tools that drive the host without HTTP.
+#[derive(Debug, Default)]
+pub struct PlainSession {
+    inner: RefCell<Plain>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Plain {
+    key: Option<String>,
+    sid: Option<String>,
+    csrf: Option<String>,
+    login: Option<String>,
+    identity: Option<String>,
+}
+
+impl PlainSession {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Another tab of the same browser: the same cookies, its own copy.
+    pub fn same_browser(&self) -> Self {
+        Self { inner: RefCell::new(self.inner.borrow().clone()) }
+    }
+}
+
+impl BrowserSession for PlainSession {
+    fn sid(&self) -> Option<String> {
+        self.inner.borrow().sid.clone()
+    }
+
+    fn csrf(&self) -> Option<String> {
+        self.inner.borrow().csrf.clone()
+    }
+
+    fn login_token(&self) -> Option<String> {
+        self.inner.borrow().login.clone()
+    }
+
+    fn identity(&self) -> Option<String> {
+        self.inner.borrow().identity.clone()
+    }
+
+    fn cookie_key(&self) -> Option<String> {
+        self.inner.borrow().key.clone()
+    }
+
+    fn ensure_ids_with(&self, csrf: Option<String>) -> (String, String) {
+        let mut plain = self.inner.borrow_mut();
+        if let (Some(sid), Some(csrf)) = (&plain.sid, &plain.csrf) {
+            return (sid.clone(), csrf.clone());
+        }
+        let (sid, csrf) = (random_token(), csrf.unwrap_or_else(random_token));
+        plain.key.get_or_insert_with(random_token);
+        (plain.sid, plain.csrf) = (Some(sid.clone()), Some(csrf.clone()));
+        (sid, csrf)
+    }
+
+    fn start_login(&self, username: &str, token: &str) -> Result<(), String> {
+        let mut plain = self.inner.borrow_mut();
+        *plain = Plain {
+            key: Some(random_token()),
+            sid: Some(random_token()),
+            csrf: Some(random_token()),
+            login: Some(token.to_owned()),
+            identity: Some(username.to_owned()),
+        };
+        Ok(())
+    }
+
+    fn end_login(&self) -> String {
+        let mut plain = self.inner.borrow_mut();
+        let sid = random_token();
+        (plain.key, plain.sid, plain.login, plain.identity) = (Some(random_token()), Some(sid.clone()), None, None);
+        sid
+    }
+
+    fn replace_login_token(&self, token: &str) {
+        self.inner.borrow_mut().login = Some(token.to_owned());
+    }
+}
