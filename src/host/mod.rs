@@ -254,3 +254,6 @@ struct Target<'a> {
     stored: &'a SessionData,
     page: &'a str,
 }
+
+#[cfg(test)]
+mod tests;
