@@ -4,7 +4,8 @@
 //! version in, off the request path. An edit that does not parse, is empty or has a plaintext
 //! password is logged and the last good version stays. The watcher runs whatever `--no-watch`
 //! says: that flag is about scripts, while an admin's edit of this file (a user removed, a
-//! password reset) must end sessions in production too.
+//! password reset) must end sessions in production too; a folder that cannot be watched stops
+//! the start.
 //!
 //! Writes by the host itself (registration, password changes) are serialized (a process mutex
 //! plus a lock file for other processes), atomic (temp file, fsync, rename, fsync of the folder),
@@ -503,6 +504,14 @@ pre-authorized:
         std::fs::write(&path, without_jsmith).unwrap(); // in place
         next_reload(&mut reloads, Reload::Applied).await;
         assert!(credentials.doc().user("jsmith").is_none());
+    }
+
+    #[test]
+    fn a_read_never_touches_the_file_so_an_edit_arrives_only_through_the_watcher() {
+        let hash = bcrypt::hash("pw", 4).unwrap();
+        let (path, credentials) = sample_file(&hash);
+        save_atomically(&path, &SAMPLE.replace("HASH", &hash).replace("John", "Johnny"));
+        assert_eq!(credentials.doc().user("jsmith").unwrap().first_name.as_deref(), Some("John"));
     }
 
     #[test]
