@@ -14,7 +14,7 @@ use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
-use crate::auth::{Auth, Credentials};
+use crate::auth::{Auth, Credentials, credentials};
 use crate::config::Settings;
 use crate::error;
 use crate::host::Host;
@@ -31,6 +31,11 @@ pub struct Application {
     store: Store,
     /// Watches the scripts while the application lives (`None` with `--no-watch`).
     _watcher: Option<Watcher>,
+    /// The credentials file, if the authenticator is on.
+    credentials: Option<Arc<Credentials>>,
+    /// Watches the credentials file while the application lives, also with `--no-watch`: an
+    /// admin's edit (a user removed, a password reset) must end sessions in production too.
+    _credentials_watcher: Option<credentials::Watcher>,
 }
 
 impl Application {
@@ -54,10 +59,9 @@ impl Application {
         } else {
             None
         };
-        let auth = match &settings.credentials {
-            Some(path) => Some(Auth::new(Credentials::open(path)?, store.clone(), settings.auth.clone())),
-            None => None,
-        };
+        let credentials = settings.credentials.as_deref().map(Credentials::open).transpose()?.map(Arc::new);
+        let credentials_watcher = credentials.clone().map(credentials::Watcher::start).transpose()?;
+        let auth = credentials.clone().map(|c| Auth::new(c, store.clone(), settings.auth.clone()));
         let lifecycle = session_lifecycle(settings.session_ttl, auth.as_ref().and_then(|a| a.cookie_lifetime));
         let host = Host { registry, runner, store: store.clone(), auth };
         let state = web::Data::new(AppState {
@@ -95,7 +99,14 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
-        Ok(Self { port, server: server.run(), store, _watcher: watcher })
+        Ok(Self {
+            port,
+            server: server.run(),
+            store,
+            _watcher: watcher,
+            credentials,
+            _credentials_watcher: credentials_watcher,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -105,6 +116,11 @@ impl Application {
     /// The store this application uses (tests and benchmarks look inside).
     pub fn store(&self) -> Store {
         self.store.clone()
+    }
+
+    /// The credentials file's current version and reloads (tests await its watcher).
+    pub fn credentials(&self) -> Option<Arc<Credentials>> {
+        self.credentials.clone()
     }
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {

@@ -1,19 +1,31 @@
 //! The credentials file, in Streamlit-Authenticator's `config.yaml` layout, so an existing file
-//! works unchanged. Reads re-check the file's stamp and reload an edited file; writes are
-//! serialized (a process mutex plus a lock file for other processes) and atomic (temp file,
-//! fsync, rename, fsync of the folder), so a crash never leaves a half-written file.
+//! works unchanged. A read is a cheap look at the last good version and never touches the file
+//! system: a [`Watcher`] on the file's folder re-reads the file after an edit and swaps the new
+//! version in, off the request path. An edit that does not parse, is empty or has a plaintext
+//! password is logged and the last good version stays. The watcher runs whatever `--no-watch`
+//! says: that flag is about scripts, while an admin's edit of this file (a user removed, a
+//! password reset) must end sessions in production too; a folder that cannot be watched stops
+//! the start.
+//!
+//! Writes by the host itself (registration, password changes) are serialized (a process mutex
+//! plus a lock file for other processes), atomic (temp file, fsync, rename, fsync of the folder),
+//! so a crash never leaves a half-written file, and swapped in at once.
+
+mod watcher;
+
+pub use watcher::Watcher;
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use serde_norway::Value;
 use sha2::{Digest, Sha256};
+use tokio::sync::broadcast;
 
 use super::password;
 
@@ -159,41 +171,57 @@ pub fn normalize_username(username: &str) -> String {
     username.trim().to_lowercase()
 }
 
-/// When the file was last seen: a change of either means it was edited.
-type Stamp = Option<(SystemTime, u64)>;
+/// What the watcher did with an edit of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reload {
+    /// The edit was read and is served from now on.
+    Applied,
+    /// The edit was refused (logged); the last good version stays.
+    Refused,
+}
+
+/// The version being served, and a digest of the text last read, so that an event which did
+/// not change the text (the host's own write, a touch, the lock file) parses nothing.
+struct Current {
+    doc: Arc<CredentialsDoc>,
+    text_digest: TextDigest,
+}
+
+type TextDigest = [u8; 32];
 
 /// The credentials file and the last good version of it.
 pub struct Credentials {
     path: PathBuf,
-    current: RwLock<(Arc<CredentialsDoc>, Stamp)>,
-    /// Serializes this process's writers; the lock file serializes other processes.
+    current: RwLock<Current>,
+    /// Serializes this process's writers and the watcher's reloads, so a reload that read the
+    /// file before a write cannot swap the older version in after it. The lock file serializes
+    /// other processes' writers.
     writer: Mutex<()>,
+    reloads: broadcast::Sender<Reload>,
 }
 
 impl Credentials {
     /// Reads and checks the file; a missing file or a plaintext password is an error.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let (doc, stamp) = read(path)?;
-        Ok(Self { path: path.to_owned(), current: RwLock::new((Arc::new(doc), stamp)), writer: Mutex::new(()) })
+        let text = read_text(path)?;
+        let current = Current { doc: Arc::new(parse(path, &text)?), text_digest: digest(&text) };
+        Ok(Self {
+            path: path.to_owned(),
+            current: RwLock::new(current),
+            writer: Mutex::new(()),
+            reloads: broadcast::channel(16).0,
+        })
     }
 
-    /// The current contents, reloaded first if the file was edited. An edit that does not
-    /// parse (or has a plaintext password) is logged and the last good version stays.
+    /// The last good version of the file. No file system access: edits arrive through the
+    /// [`Watcher`], writes by the host through [`Credentials::modify`].
     pub fn doc(&self) -> Arc<CredentialsDoc> {
-        let seen = self.current.read().expect("credentials lock poisoned").1;
-        if stamp_of(&self.path) != seen {
-            match read(&self.path) {
-                Ok((doc, stamp)) => {
-                    *self.current.write().expect("credentials lock poisoned") = (Arc::new(doc), stamp);
-                    tracing::info!(path = %self.path.display(), "credentials file reloaded");
-                }
-                Err(err) => {
-                    tracing::error!(error = %format!("{err:#}"), "credentials file edit refused; keeping the last good version");
-                    self.current.write().expect("credentials lock poisoned").1 = stamp_of(&self.path);
-                }
-            }
-        }
-        self.current.read().expect("credentials lock poisoned").0.clone()
+        self.current().doc.clone()
+    }
+
+    /// Every reload the watcher does from now on (the host's own writes are not reloads).
+    pub fn reloads(&self) -> broadcast::Receiver<Reload> {
+        self.reloads.subscribe()
     }
 
     /// Reads the file afresh, applies `change`, and writes it back atomically, all under the
@@ -203,31 +231,89 @@ impl Credentials {
         &self,
         change: impl FnOnce(&mut CredentialsDoc) -> Result<T, String>,
     ) -> anyhow::Result<Result<T, String>> {
-        let _guard = self.writer.lock().expect("credentials writer poisoned");
+        let _guard = self.lock_writer();
         let lock_file = lock_file(&self.path)?;
         lock_file.lock().context("locking the credentials file")?;
-        let (mut doc, _) = read(&self.path)?;
+        let mut doc = parse(&self.path, &read_text(&self.path)?)?;
         let outcome = change(&mut doc);
         if outcome.is_ok() {
-            write_atomically(&self.path, &serde_norway::to_string(&doc)?)?;
-            *self.current.write().expect("credentials lock poisoned") = (Arc::new(doc), stamp_of(&self.path));
+            let text = serde_norway::to_string(&doc)?;
+            write_atomically(&self.path, &text)?;
+            self.swap(Some(Arc::new(doc)), digest(&text));
         }
         drop(lock_file);
         Ok(outcome)
     }
+
+    /// Re-reads the file after the watcher saw a change in its folder, and announces what it
+    /// did. `None` when the text is the one last read. Blocking: the watcher's thread calls it.
+    fn reload(&self) -> Option<Reload> {
+        let _guard = self.lock_writer();
+        let outcome = match read_text(&self.path) {
+            Ok(text) if digest(&text) == self.current().text_digest => return None,
+            Ok(text) => self.apply_edit(&text),
+            Err(err) => refuse(&err),
+        };
+        let _ = self.reloads.send(outcome); // Nobody listening is fine.
+        Some(outcome)
+    }
+
+    fn apply_edit(&self, text: &str) -> Reload {
+        let parsed = if text.trim().is_empty() {
+            // What an in-place save looks like halfway; its end arrives as the next event.
+            Err(anyhow::anyhow!("{} is empty", self.path.display()))
+        } else {
+            parse(&self.path, text)
+        };
+        match parsed {
+            Ok(doc) => {
+                self.swap(Some(Arc::new(doc)), digest(text));
+                tracing::info!(path = %self.path.display(), "credentials file reloaded");
+                Reload::Applied
+            }
+            Err(err) => {
+                self.swap(None, digest(text));
+                refuse(&err)
+            }
+        }
+    }
+
+    /// Serves `doc` (or keeps the current one) and remembers the text just read.
+    fn swap(&self, doc: Option<Arc<CredentialsDoc>>, text_digest: TextDigest) {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(doc) = doc {
+            current.doc = doc;
+        }
+        current.text_digest = text_digest;
+    }
+
+    fn current(&self) -> RwLockReadGuard<'_, Current> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, ()> {
+        // The mutex guards no data: a writer that panicked left the file whole (atomic writes).
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
-fn read(path: &Path) -> anyhow::Result<(CredentialsDoc, Stamp)> {
-    let stamp = stamp_of(path);
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let doc: CredentialsDoc = serde_norway::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+fn refuse(err: &anyhow::Error) -> Reload {
+    tracing::error!(error = %format!("{err:#}"), "credentials file edit refused; keeping the last good version");
+    Reload::Refused
+}
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn parse(path: &Path, text: &str) -> anyhow::Result<CredentialsDoc> {
+    let doc: CredentialsDoc = serde_norway::from_str(text).with_context(|| format!("parsing {}", path.display()))?;
     doc.validate(path)?;
-    Ok((doc, stamp))
+    Ok(doc)
 }
 
-fn stamp_of(path: &Path) -> Stamp {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.modified().ok()?, meta.len()))
+fn digest(text: &str) -> TextDigest {
+    Sha256::digest(text.as_bytes()).into()
 }
 
 fn lock_file(path: &Path) -> anyhow::Result<File> {
@@ -371,17 +457,71 @@ pre-authorized:
         assert_eq!(fresh.doc().credentials.usernames.len(), 17);
     }
 
-    #[test]
-    fn an_edited_file_is_reloaded_and_a_broken_edit_keeps_the_last_good_version() {
-        let hash = bcrypt::hash("pw", 4).unwrap();
-        let (path, credentials) = sample_file(&hash);
+    /// Awaits the watcher's next report of `wanted`, passing over others (an in-place save can
+    /// be seen halfway, empty, and refused first).
+    async fn next_reload(reloads: &mut broadcast::Receiver<Reload>, wanted: Reload) {
+        let wait = async { while reloads.recv().await.expect("the watcher reports reloads") != wanted {} };
+        tokio::time::timeout(std::time::Duration::from_secs(10), wait)
+            .await
+            .unwrap_or_else(|_| panic!("no {wanted:?} reload within 10 s"));
+    }
+
+    /// An editor's atomic save: a temp file renamed over the original.
+    fn save_atomically(path: &Path, text: &str) {
+        let temp = path.with_file_name(".config.yaml.swp");
+        std::fs::write(&temp, text).unwrap();
+        std::fs::rename(&temp, path).unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_edited_file_is_reloaded_by_the_watcher_and_a_broken_edit_keeps_the_last_good_version() {
+        let (path, credentials) = sample_file(&bcrypt::hash("pw", 4).unwrap());
+        let credentials = Arc::new(credentials);
+        let _watcher = Watcher::start(credentials.clone()).unwrap();
+        let mut reloads = credentials.reloads();
         let before = credentials.doc().user("jsmith").unwrap().fingerprint();
         let other = bcrypt::hash("other", 4).unwrap();
-        std::fs::write(&path, SAMPLE.replace("HASH", &other).replace("John", "Johnny")).unwrap();
+        save_atomically(&path, &SAMPLE.replace("HASH", &other).replace("John", "Johnny"));
+        next_reload(&mut reloads, Reload::Applied).await;
         let after = credentials.doc();
         assert_eq!(after.user("jsmith").unwrap().first_name.as_deref(), Some("Johnny"));
         assert_ne!(after.user("jsmith").unwrap().fingerprint(), before);
-        std::fs::write(&path, "credentials: [not, a, map").unwrap();
-        assert!(credentials.doc().user("jsmith").is_some());
+        save_atomically(&path, "credentials: [not, a, map");
+        next_reload(&mut reloads, Reload::Refused).await;
+        assert_eq!(credentials.doc().user("jsmith").unwrap().first_name.as_deref(), Some("Johnny"));
+    }
+
+    #[tokio::test]
+    async fn an_edit_with_a_plaintext_password_is_refused_and_the_next_good_edit_is_served() {
+        let (path, credentials) = sample_file(&bcrypt::hash("pw", 4).unwrap());
+        let credentials = Arc::new(credentials);
+        let _watcher = Watcher::start(credentials.clone()).unwrap();
+        let mut reloads = credentials.reloads();
+        save_atomically(&path, &SAMPLE.replace("HASH", "plaintext").replace("John", "Mallory"));
+        next_reload(&mut reloads, Reload::Refused).await;
+        assert_eq!(credentials.doc().user("jsmith").unwrap().first_name.as_deref(), Some("John"));
+        let without_jsmith = SAMPLE.replace("jsmith", "other").replace("HASH", &bcrypt::hash("pw", 4).unwrap());
+        std::fs::write(&path, without_jsmith).unwrap(); // in place
+        next_reload(&mut reloads, Reload::Applied).await;
+        assert!(credentials.doc().user("jsmith").is_none());
+    }
+
+    #[test]
+    fn a_read_never_touches_the_file_so_an_edit_arrives_only_through_the_watcher() {
+        let hash = bcrypt::hash("pw", 4).unwrap();
+        let (path, credentials) = sample_file(&hash);
+        save_atomically(&path, &SAMPLE.replace("HASH", &hash).replace("John", "Johnny"));
+        assert_eq!(credentials.doc().user("jsmith").unwrap().first_name.as_deref(), Some("John"));
+    }
+
+    #[test]
+    fn the_hosts_own_write_is_served_at_once() {
+        let (_, credentials) = sample_file(&bcrypt::hash("pw", 4).unwrap());
+        let consume = |doc: &mut CredentialsDoc| {
+            doc.consume_pre_authorization("melsby@gmail.com");
+            Ok(())
+        };
+        credentials.modify(consume).unwrap().unwrap();
+        assert!(!credentials.doc().is_pre_authorized("melsby@gmail.com"));
     }
 }

@@ -41,14 +41,15 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn new(credentials: Credentials, store: Store, settings: AuthSettings) -> Self {
+    /// `credentials` should be watched for edits ([`credentials::Watcher`]) while the app lives.
+    pub fn new(credentials: Arc<Credentials>, store: Store, settings: AuthSettings) -> Self {
         let expiry_days = credentials.doc().cookie.expiry_days;
         let cookie_lifetime = (expiry_days > 0.0).then(|| Duration::from_secs_f64((expiry_days * 86_400.0).min(3.0e9)));
         let absolute = settings.absolute_timeout.or(cookie_lifetime).unwrap_or(Duration::from_secs(86_400));
         password::warm_up();
         let logins = Logins::new(store.clone(), settings.idle_timeout, absolute);
         Self {
-            credentials: Arc::new(credentials),
+            credentials,
             hasher: Hasher::new(settings.hash_concurrency),
             pending: PendingLogouts::new(store, logins.clone()),
             logins,

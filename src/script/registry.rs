@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use anyhow::{Context, bail};
 use rhai::{AST, Engine};
@@ -41,8 +41,14 @@ impl CompiledScript {
 }
 
 pub struct Registry {
-    /// Pages in navigation order (the order of their file names).
+    /// Pages in navigation order (the order of their file names). Held only to look up or to
+    /// swap a compiled script, never while compiling, so page requests do not wait on a compile.
     scripts: RwLock<Vec<Arc<CompiledScript>>>,
+    /// Serializes reloads. Each reads its file and compiles while holding it, so the reload that
+    /// swaps last is the one that read the newest source: an older compile never replaces a newer
+    /// one. Today the only caller is the watcher's callback, which runs on the debouncer's one
+    /// thread, so this is never contended; it keeps that true for any later caller.
+    reloading: Mutex<()>,
 }
 
 impl Registry {
@@ -64,12 +70,16 @@ impl Registry {
             let source = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             scripts.push(Arc::new(CompiledScript::compile(engine, name, file, source)));
         }
-        Ok(Self { scripts: RwLock::new(scripts) })
+        Ok(Self::from_compiled(scripts))
     }
 
     /// A registry holding the given scripts (tests, benchmarks).
     pub fn from_scripts(scripts: Vec<CompiledScript>) -> Self {
-        Self { scripts: RwLock::new(scripts.into_iter().map(Arc::new).collect()) }
+        Self::from_compiled(scripts.into_iter().map(Arc::new).collect())
+    }
+
+    fn from_compiled(scripts: Vec<Arc<CompiledScript>>) -> Self {
+        Self { scripts: RwLock::new(scripts), reloading: Mutex::new(()) }
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<CompiledScript>> {
@@ -89,8 +99,12 @@ impl Registry {
         self.read().clone()
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<CompiledScript>>> {
-        self.scripts.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn read(&self) -> RwLockReadGuard<'_, Vec<Arc<CompiledScript>>> {
+        self.scripts.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Vec<Arc<CompiledScript>>> {
+        self.scripts.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -105,33 +119,45 @@ pub enum Change {
 impl Registry {
     /// Re-reads one script file after it changed on disk: compiles it once, swaps it in, or
     /// drops it if the file is gone. A source that does not compile keeps the last good
-    /// program serving. `None` when nothing changed or the path is not a page.
+    /// program serving. `None` when nothing changed or the path is not a page. Reading and
+    /// compiling happen outside the scripts' lock: pages are served meanwhile.
     pub fn reload(&self, engine: &Engine, path: &Path) -> Option<Change> {
         let name = page_name_of(path)?;
+        let _reloading = self.reloading.lock().unwrap_or_else(PoisonError::into_inner);
         let source = if path.is_file() { std::fs::read_to_string(path).ok() } else { None };
-        let mut scripts = self.scripts.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let index = scripts.iter().position(|s| s.name == name);
-        match (source, index) {
+        // Only reloads change the list, and they wait for one another: `old` stays current.
+        let old = self.get(name.as_str());
+        match (source, old) {
             (None, None) => None,
-            (None, Some(i)) if scripts[i].path != path => None,
-            (None, Some(i)) => {
-                scripts.remove(i);
+            (None, Some(old)) if old.path != path => None,
+            (None, Some(_)) => {
+                self.write().retain(|s| s.name != name);
                 Some(Change::Removed(name))
             }
-            (Some(source), Some(i)) => {
-                let old = &scripts[i];
-                let unchanged = old.source == source && old.pending_error.is_none() && old.path == path;
-                if unchanged {
+            (Some(source), Some(old)) => {
+                if old.source == source && old.pending_error.is_none() && old.path == path {
                     return None;
                 }
-                let fresh = CompiledScript::compile(engine, name.clone(), path.to_owned(), source);
-                scripts[i] = Arc::new(keep_last_good(old, fresh));
+                let fresh =
+                    keep_last_good(&old, CompiledScript::compile(engine, name.clone(), path.to_owned(), source));
+                self.swap_in(fresh);
                 Some(Change::Updated(name))
             }
             (Some(source), None) => {
-                scripts.push(Arc::new(CompiledScript::compile(engine, name.clone(), path.to_owned(), source)));
-                scripts.sort_by(|a, b| a.path.cmp(&b.path));
+                self.swap_in(CompiledScript::compile(engine, name.clone(), path.to_owned(), source));
                 Some(Change::Added(name))
+            }
+        }
+    }
+
+    /// Replaces the page of the same name, or adds it in navigation order.
+    fn swap_in(&self, script: CompiledScript) {
+        let mut scripts = self.write();
+        match scripts.iter().position(|s| s.name == script.name) {
+            Some(i) => scripts[i] = Arc::new(script),
+            None => {
+                scripts.push(Arc::new(script));
+                scripts.sort_by(|a, b| a.path.cmp(&b.path));
             }
         }
     }
@@ -171,4 +197,55 @@ pub fn script_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
         entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && page_name_of(p).is_some()).collect();
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Barrier;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+
+    /// An engine whose first compile stops at its first token twice: once to say "compiling
+    /// now", once to wait until the test lets it go on.
+    #[allow(deprecated)] // `on_parse_token` is marked volatile, not deprecated.
+    fn engine_that_pauses_its_compile(gate: Arc<Barrier>) -> Engine {
+        let paused = AtomicBool::new(false);
+        let mut engine = Engine::new();
+        engine.on_parse_token(move |token, _, _| {
+            if !paused.swap(true, Ordering::SeqCst) {
+                gate.wait();
+                gate.wait();
+            }
+            token
+        });
+        engine
+    }
+
+    #[test]
+    fn a_page_is_served_its_last_program_while_its_changed_script_compiles() {
+        let dir = std::env::temp_dir().join(format!("runnel-registry-{}", crate::session_store::random_token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("page.rhai");
+        std::fs::write(&file, "let version = 1;").unwrap();
+        let registry = Arc::new(Registry::load(&Engine::new(), &dir).unwrap());
+        let file = file.canonicalize().unwrap();
+        std::fs::write(&file, "let version = 2;").unwrap();
+
+        let gate = Arc::new(Barrier::new(2));
+        let engine = engine_that_pauses_its_compile(gate.clone());
+        let reloading = std::thread::spawn({
+            let (registry, file) = (registry.clone(), file.clone());
+            move || registry.reload(&engine, &file)
+        });
+        gate.wait(); // The new source is being compiled now.
+        assert!(registry.scripts.try_read().is_ok(), "the compile holds no lock that page lookups need");
+        assert_eq!(registry.get("page").unwrap().source, "let version = 1;");
+        gate.wait();
+
+        let change = reloading.join().unwrap();
+        assert_eq!(change, Some(Change::Updated(PageName::parse("page").unwrap())));
+        assert_eq!(registry.get("page").unwrap().source, "let version = 2;");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

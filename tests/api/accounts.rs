@@ -171,7 +171,7 @@ async fn editing_the_credentials_file_ends_the_sessions_of_a_removed_user_or_a_c
     // Remove rbriggs: everything from her name to the next user or section.
     let start = original.find("    rbriggs:").unwrap();
     let end = original.find("pre-authorized:").unwrap();
-    app.credentials.write(&format!("{}{}", &original[..start], &original[end..]));
+    app.edit_credentials(&format!("{}{}", &original[..start], &original[end..])).await;
     assert!(page(&viewer).await.contains(LOGIN_FORM), "a removed user is logged out");
     assert!(page(&admin).await.contains(LOGGED_IN));
     // Give jsmith another password hash (rbriggs's): his session ends too.
@@ -182,7 +182,7 @@ async fn editing_the_credentials_file_ends_the_sessions_of_a_removed_user_or_a_c
         line.trim_start().trim_start_matches("password: ").to_owned()
     };
     let replaced = text.replace(&hash(&text, "jsmith"), &hash(&original, "rbriggs"));
-    app.credentials.write(&replaced);
+    app.edit_credentials(&replaced).await;
     assert!(page(&admin).await.contains(LOGIN_FORM), "a changed password logs the user out");
 }
 

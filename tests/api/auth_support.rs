@@ -1,6 +1,9 @@
 //! An app with the authenticator on, for the auth tests: the repo's example scripts (or a
 //! folder of the test's own) and a private copy of the sample credentials file.
 
+use std::time::Duration;
+
+use runnel::auth::credentials::Reload;
 use runnel::config::Settings;
 
 use crate::support::{self, CredentialsFile, RedisServer, ScriptDir, StoreKind, TestApp};
@@ -46,5 +49,18 @@ impl AuthApp {
         );
         settings.watch = false;
         TestApp::spawn(settings)
+    }
+
+    /// Writes the credentials file in place, as an admin's editor would, and returns once the
+    /// app's watcher has reloaded it (bounded: a watcher that never reports fails the test).
+    pub async fn edit_credentials(&self, text: &str) {
+        let credentials = self.app.credentials.as_ref().expect("the authenticator is on");
+        let mut reloads = credentials.reloads();
+        self.credentials.write(text);
+        // An in-place write can be seen halfway (empty, refused) before it is whole.
+        let applied = async { while reloads.recv().await.expect("the watcher reports reloads") != Reload::Applied {} };
+        tokio::time::timeout(Duration::from_secs(10), applied)
+            .await
+            .expect("the app's watcher reloads the credentials file within 10 s");
     }
 }

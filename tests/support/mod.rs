@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use runnel::auth::Credentials;
 use runnel::config::{Settings, StoreSettings};
 use runnel::session_store::Store;
 use runnel::startup::Application;
@@ -140,6 +141,8 @@ pub fn repo_path(relative: &str) -> PathBuf {
 pub struct TestApp {
     pub address: String,
     pub store: Store,
+    /// The app's credentials file, when the authenticator is on (tests await its reloads).
+    pub credentials: Option<std::sync::Arc<Credentials>>,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -151,12 +154,12 @@ impl TestApp {
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(settings).expect("the app builds");
-                tx.send((app.port(), app.handle(), app.store())).unwrap();
+                tx.send((app.port(), app.handle(), app.store(), app.credentials())).unwrap();
                 app.run_until_stopped().await.unwrap();
             });
         });
-        let (port, handle, store) = rx.recv_timeout(Duration::from_secs(20)).expect("the app starts");
-        Self { address: format!("http://127.0.0.1:{port}"), store, handle, thread: Some(thread) }
+        let (port, handle, store, credentials) = rx.recv_timeout(Duration::from_secs(20)).expect("the app starts");
+        Self { address: format!("http://127.0.0.1:{port}"), store, credentials, handle, thread: Some(thread) }
     }
 
     pub fn url(&self, path: &str) -> String {
