@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::config::ScriptLimits;
 use crate::page::Page;
-use crate::script::{CompiledScript, Runner};
+use crate::script::{CompiledScript, PageName, Runner};
 use crate::session_state::{Event, EventError, SessionData};
 
 pub struct AppTest {
@@ -33,7 +33,8 @@ impl AppTest {
     }
 
     pub fn with_runner(source: &str, runner: Runner) -> Self {
-        let script = CompiledScript::from_source(runner.engine(), "test", source);
+        let script =
+            CompiledScript::from_source(runner.engine(), PageName::parse("test").expect("a valid page name"), source);
         let mut app = Self { runner, script, data: SessionData::default(), page: Page::new(), query: BTreeMap::new() };
         app.run();
         app

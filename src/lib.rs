@@ -19,6 +19,8 @@
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
 //! - [`sync`]: the one policy for poisoned locks.
 
+#[cfg(test)]
+mod architecture;
 pub mod auth;
 pub mod check;
 pub mod config;

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use runnel::config::ScriptLimits;
 use runnel::render::{RenderContext, fragment};
-use runnel::script::{CompiledScript, Runner};
+use runnel::script::{CompiledScript, PageName, Runner};
 use runnel::session_state::{Event, SessionData};
 
 use super::{Dashboard, Latency, RERUN_ITERATIONS, RerunResult, print_rerun, us};
@@ -26,7 +26,7 @@ fn thousand_rows(element: &str) -> String {
 /// Runs and renders `source` repeatedly; prints run and render percentiles.
 fn measure_block(name: &str, source: &str) {
     let runner = Runner::new(ScriptLimits::default());
-    let script = CompiledScript::from_source(runner.engine(), "block", source);
+    let script = CompiledScript::from_source(runner.engine(), PageName::parse("block").expect("a page name"), source);
     let ctx = RenderContext { page: "block", csrf: "token", action: "/block/event".into() };
     let (mut runs, mut renders) = (Vec::new(), Vec::new());
     let mut bytes = 0;

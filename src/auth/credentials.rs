@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
@@ -280,7 +280,7 @@ impl Credentials {
 
     /// Serves `doc` (or keeps the current one) and remembers the text just read.
     fn swap(&self, doc: Option<Arc<CredentialsDoc>>, text_digest: TextDigest) {
-        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        let mut current = crate::sync::write(&self.current);
         if let Some(doc) = doc {
             current.doc = doc;
         }
@@ -288,12 +288,12 @@ impl Credentials {
     }
 
     fn current(&self) -> RwLockReadGuard<'_, Current> {
-        self.current.read().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::read(&self.current)
     }
 
     fn lock_writer(&self) -> MutexGuard<'_, ()> {
         // The mutex guards no data: a writer that panicked left the file whole (atomic writes).
-        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::lock(&self.writer)
     }
 }
 
@@ -332,7 +332,7 @@ fn lock_file(path: &Path) -> anyhow::Result<File> {
 fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temp = dir.join(format!(".{name}.{}.tmp", super::super::session_store::random_token()));
+    let temp = dir.join(format!(".{name}.{}.tmp", crate::session_store::random_token()));
     let result = (|| {
         let mut file = File::create(&temp)?;
         if let Ok(meta) = std::fs::metadata(path) {

@@ -20,7 +20,7 @@ pub struct ClientLimiter {
 impl ClientLimiter {
     /// `per_minute` attempts per client address, in bursts of the same size.
     pub fn new(per_minute: u32) -> Self {
-        let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least one");
+        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
         Self { limiter: RateLimiter::keyed(Quota::per_minute(per_minute)), clock: DefaultClock::default() }
     }
 

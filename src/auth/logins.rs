@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::session_store::{Store, StoreResult, random_token};
+use crate::session_store::{Store, StoreError, StoreResult, random_token};
 
 /// One login as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,7 +58,7 @@ impl Logins {
             fingerprint: fingerprint.to_owned(),
             until_ms: now_ms() + self.absolute.as_millis() as u64,
         };
-        let text = serde_json::to_string(&record).expect("a login record serializes");
+        let text = serde_json::to_string(&record).map_err(|e| StoreError::Unavailable(format!("login record: {e}")))?;
         self.store.put_value(&token_key(&token), text, Some(self.idle.min(self.absolute))).await?;
         Ok(token)
     }

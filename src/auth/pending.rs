@@ -25,13 +25,13 @@ impl PendingLogouts {
     }
 
     pub fn contains(&self, session_key: &str) -> bool {
-        self.keys.lock().expect("pending logouts poisoned").contains(session_key)
+        crate::sync::lock(&self.keys).contains(session_key)
     }
 
     /// Remembers a session to end, and starts trying the store.
     pub fn add(&self, session_key: String) {
         let first = {
-            let mut keys = self.keys.lock().expect("pending logouts poisoned");
+            let mut keys = crate::sync::lock(&self.keys);
             let was_empty = keys.is_empty();
             keys.insert(session_key);
             was_empty
@@ -48,14 +48,14 @@ async fn retry(keys: Weak<Mutex<HashSet<String>>>, store: Store, logins: Logins)
     loop {
         tokio::time::sleep(RETRY_EVERY).await;
         let Some(keys) = keys.upgrade() else { return };
-        let todo: Vec<String> = keys.lock().expect("pending logouts poisoned").iter().cloned().collect();
+        let todo: Vec<String> = crate::sync::lock(&keys).iter().cloned().collect();
         for key in todo {
             if end_session(&store, &logins, &key).await.is_ok() {
                 tracing::info!("a logout the store missed is now confirmed");
-                keys.lock().expect("pending logouts poisoned").remove(&key);
+                crate::sync::lock(&keys).remove(&key);
             }
         }
-        if keys.lock().expect("pending logouts poisoned").is_empty() {
+        if crate::sync::lock(&keys).is_empty() {
             return;
         }
     }

@@ -39,7 +39,7 @@ impl Cache {
 
     /// The value under `key`, unless it expired or a file it was built from changed.
     pub fn get(&self, key: &str) -> Option<Dynamic> {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = crate::sync::lock(&self.entries);
         entries.clock += 1;
         let clock = entries.clock;
         let entry = entries.map.get_mut(key)?;
@@ -54,7 +54,7 @@ impl Cache {
 
     /// Keeps `value` under `key` for `ttl` (`None`: until evicted or a file changes).
     pub fn insert(&self, key: String, value: Dynamic, ttl: Option<Duration>, files: Vec<FileStamp>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = crate::sync::lock(&self.entries);
         entries.clock += 1;
         if entries.map.len() >= self.max_entries && !entries.map.contains_key(&key) {
             let oldest = entries.map.iter().min_by_key(|(_, e)| e.last_used).map(|(k, _)| k.clone());
@@ -67,11 +67,11 @@ impl Cache {
     }
 
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).map.clear();
+        crate::sync::lock(&self.entries).map.clear();
     }
 
     pub fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).map.len()
+        crate::sync::lock(&self.entries).map.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::*;
 use crate::auth::{Auth, AuthSettings, Credentials};
 use crate::config::{LockTiming, ScriptLimits, StoreSettings};
-use crate::script::CompiledScript;
+use crate::script::{CompiledScript, PageName};
 use crate::session_state::AuthAction;
 use crate::session_store::PlainSession;
 
@@ -31,7 +31,9 @@ text(`Hello, ${user.name}`);
 
 fn host_with(pages: &[(&str, &str)], auth: Option<Auth>, store: Store) -> Host {
     let runner = Runner::new(ScriptLimits::default());
-    let scripts = pages.iter().map(|(name, source)| CompiledScript::from_source(runner.engine(), name, source));
+    let scripts = pages
+        .iter()
+        .map(|(name, source)| CompiledScript::from_source(runner.engine(), PageName::parse(name).unwrap(), source));
     let registry = Arc::new(Registry::from_scripts(scripts.collect()));
     Host { registry, runner, store, auth }
 }
@@ -55,7 +57,7 @@ fn members_host() -> (Host, PathBuf) {
     let path = dir.join("credentials.yaml");
     std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/credentials.yaml"), &path).unwrap();
     let store = memory_store();
-    let auth = Auth::new(Credentials::open(&path).unwrap(), store.clone(), AuthSettings::default());
+    let auth = Auth::new(Arc::new(Credentials::open(&path).unwrap()), store.clone(), AuthSettings::default());
     (host_with(&[("members", MEMBERS)], Some(auth), store), dir)
 }
 

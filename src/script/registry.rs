@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use anyhow::{Context, bail};
 use rhai::{AST, Engine};
@@ -34,8 +34,7 @@ impl CompiledScript {
     }
 
     /// Compiles source text that has no file (tests, benchmarks).
-    pub fn from_source(engine: &Engine, name: &str, source: &str) -> Self {
-        let name = PageName::parse(name).expect("a valid page name");
+    pub fn from_source(engine: &Engine, name: PageName, source: &str) -> Self {
         Self::compile(engine, name, PathBuf::new(), source.to_owned())
     }
 }
@@ -100,11 +99,11 @@ impl Registry {
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Vec<Arc<CompiledScript>>> {
-        self.scripts.read().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::read(&self.scripts)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Vec<Arc<CompiledScript>>> {
-        self.scripts.write().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::write(&self.scripts)
     }
 }
 
@@ -123,7 +122,7 @@ impl Registry {
     /// compiling happen outside the scripts' lock: pages are served meanwhile.
     pub fn reload(&self, engine: &Engine, path: &Path) -> Option<Change> {
         let name = page_name_of(path)?;
-        let _reloading = self.reloading.lock().unwrap_or_else(PoisonError::into_inner);
+        let _reloading = crate::sync::lock(&self.reloading);
         let source = if path.is_file() { std::fs::read_to_string(path).ok() } else { None };
         // Only reloads change the list, and they wait for one another: `old` stays current.
         let old = self.get(name.as_str());

@@ -136,7 +136,11 @@ impl Runner {
             context.sources = Some(self.sources.clone());
             let scope = RunScope::install(context);
             let ending = self.attempt(ast, callback.take());
-            let context = scope.finish();
+            let Some(context) = scope.finish() else {
+                let mut page = Page::new();
+                page.error = Some(diagnostic::plain(&page_name, "internal error: the run's context was lost".into()));
+                return RunOutput { page, data: Arc::new(data), query: None };
+            };
             (state, query) = (context.state, context.query);
             query_changed |= context.query_changed;
             let mut page = context.page;

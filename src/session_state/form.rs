@@ -32,9 +32,10 @@ pub fn apply_submit(data: &mut SessionData, page: &str, event: &Event, form: &st
             record.spec.parse(&raw).map_err(|reason| EventError::InvalidValue { widget: id.clone(), reason })?;
         updates.push((id.clone(), value));
     }
-    let widgets = data.pages.get_mut(page).expect("checked above");
+    // Every id in `updates` was found in this page's widgets above.
+    let widgets = data.pages.entry(page.to_owned()).or_default();
     for (id, value) in updates {
-        let record = widgets.get_mut(&id).expect("checked above");
+        let Some(record) = widgets.get_mut(&id) else { continue };
         record.value = value.clone();
         if let Some(key) = &record.key {
             data.state.insert(key.clone(), value);

@@ -15,8 +15,9 @@ fn std_ttl(ttl: &Duration) -> std::time::Duration {
     std::time::Duration::from_secs(ttl.whole_seconds().max(1) as u64)
 }
 
-fn new_key() -> SessionKey {
-    SessionKey::try_from(random_token()).expect("64 characters fit in a cookie")
+/// A new session key: 64 alphanumerics, which always fit a cookie.
+fn new_key() -> Result<SessionKey, SaveError> {
+    SessionKey::try_from(random_token()).map_err(|e| SaveError::Other(e.into()))
 }
 
 impl SessionStore for Store {
@@ -28,7 +29,7 @@ impl SessionStore for Store {
     }
 
     async fn save(&self, record: Record, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        let key = new_key();
+        let key = new_key()?;
         match self {
             Store::Memory(store, _) => store.insert_record(key.as_ref().to_owned(), record, std_ttl(ttl)),
             Store::Redis(store) => {

@@ -80,9 +80,10 @@ impl RunScope {
         Self(())
     }
 
-    /// Ends the scope and hands back the context with everything the run built.
-    pub fn finish(self) -> RunContext {
-        CURRENT.with(|c| c.borrow_mut().take()).expect("run context installed")
+    /// Ends the scope and hands back the context with everything the run built (`None` only
+    /// if something took it away during the run, which nothing does).
+    pub fn finish(self) -> Option<RunContext> {
+        CURRENT.with(|c| c.borrow_mut().take())
     }
 }
 
