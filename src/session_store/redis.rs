@@ -44,11 +44,13 @@ if n == 1 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return n
 "#;
 
-/// Whether a command changes what is stored: a write whose answer is lost may have been applied.
+/// What a command is to the interaction that sends it. Only the writes that carry its effect
+/// (the session's data and record) leave the outcome unknown when their answer is lost; a lost
+/// answer to anything else (the lock, a read, auth bookkeeping) happens before that effect.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {
-    Read,
-    Write,
+    Bookkeeping,
+    Effect,
 }
 
 #[derive(Clone)]
@@ -109,7 +111,7 @@ impl RedisStore {
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
-        self.run("ping", Op::Read, |mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
+        self.run("ping", Op::Bookkeeping, |mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
             .await
             .map(drop)
     }
@@ -138,7 +140,7 @@ impl RedisStore {
         let (k, t) = (key.to_owned(), token.to_owned());
         let lease = self.timing.lease.as_millis() as u64;
         let got: Option<String> = self
-            .run("lock", Op::Write, |mut c| async move {
+            .run("lock", Op::Bookkeeping, |mut c| async move {
                 redis::cmd("SET").arg(k).arg(t).arg("NX").arg("PX").arg(lease).query_async(&mut c).await
             })
             .await?;
@@ -150,7 +152,7 @@ impl RedisStore {
         let (k, t) = (key.to_owned(), token.to_owned());
         let lease = self.timing.lease.as_millis() as u64;
         let renewed: i64 = self
-            .run("renew lock", Op::Write, |mut c| async move {
+            .run("renew lock", Op::Bookkeeping, |mut c| async move {
                 redis::cmd("EVAL").arg(RENEW_LUA).arg(1).arg(k).arg(t).arg(lease).query_async(&mut c).await
             })
             .await?;
@@ -161,7 +163,7 @@ impl RedisStore {
         let key = format!("{DATA_PREFIX}{sid}");
         let ttl = self.ttl.as_secs().max(1);
         let raw: Option<String> = self
-            .run("load", Op::Read, |mut c| async move {
+            .run("load", Op::Bookkeeping, |mut c| async move {
                 redis::cmd("GETEX").arg(key).arg("EX").arg(ttl).query_async(&mut c).await
             })
             .await?;
@@ -181,7 +183,7 @@ impl RedisStore {
         let ttl = self.ttl.as_secs().max(1);
         self.writes.fetch_add(1, Ordering::Relaxed);
         let saved: i64 = self
-            .run("save", Op::Write, |mut c| async move {
+            .run("save", Op::Effect, |mut c| async move {
                 redis::cmd("EVAL")
                     .arg(FENCED_SAVE_LUA)
                     .arg(2)
@@ -199,17 +201,15 @@ impl RedisStore {
 
     pub async fn delete_data(&self, sid: &str) -> StoreResult<()> {
         let key = format!("{DATA_PREFIX}{sid}");
-        self.run(
-            "delete data",
-            Op::Write,
-            |mut c| async move { redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await },
-        )
+        self.run("delete data", Op::Effect, |mut c| async move {
+            redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await
+        })
         .await
     }
 
     pub async fn put_value(&self, key: &str, value: String, ttl: Option<Duration>) -> StoreResult<()> {
         let key = format!("{VALUE_PREFIX}{key}");
-        self.run("put value", Op::Write, |mut c| async move {
+        self.run("put value", Op::Bookkeeping, |mut c| async move {
             let mut cmd = redis::cmd("SET");
             cmd.arg(key).arg(value);
             if let Some(ttl) = ttl {
@@ -222,7 +222,7 @@ impl RedisStore {
 
     pub async fn get_value(&self, key: &str, touch: Option<Duration>) -> StoreResult<Option<String>> {
         let key = format!("{VALUE_PREFIX}{key}");
-        self.run("get value", Op::Write, |mut c| async move {
+        self.run("get value", Op::Bookkeeping, |mut c| async move {
             let mut cmd = redis::cmd(if touch.is_some() { "GETEX" } else { "GET" });
             cmd.arg(key);
             if let Some(ttl) = touch {
@@ -235,7 +235,7 @@ impl RedisStore {
 
     pub async fn delete_value(&self, key: &str) -> StoreResult<()> {
         let key = format!("{VALUE_PREFIX}{key}");
-        self.run("delete value", Op::Write, |mut c| async move {
+        self.run("delete value", Op::Bookkeeping, |mut c| async move {
             redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await
         })
         .await
@@ -245,7 +245,7 @@ impl RedisStore {
     pub async fn increment(&self, key: &str, ttl: Option<Duration>) -> StoreResult<i64> {
         let key = format!("{VALUE_PREFIX}{key}");
         let ttl_ms = ttl.map_or(0, |t| t.as_millis().max(1) as u64);
-        self.run("increment", Op::Write, |mut c| async move {
+        self.run("increment", Op::Bookkeeping, |mut c| async move {
             redis::cmd("EVAL").arg(INCREMENT_LUA).arg(1).arg(key).arg(ttl_ms).query_async(&mut c).await
         })
         .await
@@ -259,7 +259,7 @@ impl RedisStore {
         let key = format!("{RECORD_PREFIX}{key}");
         let ttl = self.ttl.as_secs().max(1);
         let raw: Option<String> = self
-            .run("load session", Op::Write, |mut c| async move {
+            .run("load session", Op::Bookkeeping, |mut c| async move {
                 redis::cmd("GETEX").arg(key).arg("EX").arg(ttl).query_async(&mut c).await
             })
             .await?;
@@ -278,7 +278,7 @@ impl RedisStore {
         let text = serde_json::to_string(record).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let condition = if only_if_present { "XX" } else { "NX" };
         let written: Option<String> = self
-            .run("save session", Op::Write, |mut c| async move {
+            .run("save session", Op::Effect, |mut c| async move {
                 redis::cmd("SET")
                     .arg(key)
                     .arg(text)
@@ -294,7 +294,7 @@ impl RedisStore {
 
     pub async fn touch_record(&self, key: &str, ttl_secs: u64) -> StoreResult<()> {
         let key = format!("{RECORD_PREFIX}{key}");
-        self.run("touch session", Op::Write, |mut c| async move {
+        self.run("touch session", Op::Bookkeeping, |mut c| async move {
             redis::cmd("EXPIRE").arg(key).arg(ttl_secs.max(1)).query_async::<()>(&mut c).await
         })
         .await
@@ -302,7 +302,7 @@ impl RedisStore {
 
     pub async fn delete_record(&self, key: &str) -> StoreResult<()> {
         let key = format!("{RECORD_PREFIX}{key}");
-        self.run("delete session", Op::Write, |mut c| async move {
+        self.run("delete session", Op::Effect, |mut c| async move {
             redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await
         })
         .await
@@ -339,7 +339,7 @@ async fn heartbeat(store: RedisStore, key: String, token: String, lost: Arc<Atom
 
 async fn release(store: &RedisStore, key: String, token: String) {
     let outcome = store
-        .run("unlock", Op::Write, |mut c| async move {
+        .run("unlock", Op::Bookkeeping, |mut c| async move {
             redis::cmd("EVAL").arg(RELEASE_LUA).arg(1).arg(key).arg(token).query_async::<i64>(&mut c).await
         })
         .await;
@@ -363,7 +363,7 @@ impl Drop for RedisLock {
 /// The error for a command that failed after it was sent.
 fn unanswered(what: &str, op: Op, cause: String) -> StoreError {
     match op {
-        Op::Read => StoreError::Unavailable(format!("{what}: {cause}")),
-        Op::Write => StoreError::Unconfirmed(format!("{what}: {cause}")),
+        Op::Bookkeeping => StoreError::Unavailable(format!("{what}: {cause}")),
+        Op::Effect => StoreError::Unconfirmed(format!("{what}: {cause}")),
     }
 }

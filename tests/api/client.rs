@@ -139,7 +139,12 @@ impl Session {
 
     /// The count the counter page shows now.
     pub async fn count(&self) -> String {
-        let page = self.get("/counter").await;
+        self.count_on("/counter").await
+    }
+
+    /// The metric a page shows now.
+    pub async fn count_on(&self, path: &str) -> String {
+        let page = self.get(path).await;
         metric_value(&page.body)
     }
 }

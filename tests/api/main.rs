@@ -14,6 +14,7 @@ mod client;
 mod errors;
 mod interaction;
 mod live;
+mod locks;
 mod outage;
 mod pages;
 
