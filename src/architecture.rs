@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 /// Each top-level module and the modules it may use. Lower layers first; `sync` (the lock
 /// policy) is usable by all.
 const ALLOWED: &[(&str, &[&str])] = &[
-    ("config", &[]),
+    ("clock", &[]),
+    ("config", &["clock"]),
     ("sync", &[]),
     ("page", &[]),
     ("render", &["page"]),
@@ -17,7 +18,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("widgets", &["datasource", "page", "session_state", "config", "sync"]),
     ("script", &["widgets", "datasource", "page", "session_state", "config", "sync"]),
     ("session_store", &["session_state", "config", "sync"]),
-    ("auth", &["session_store", "session_state", "config", "sync"]),
+    ("auth", &["session_store", "session_state", "config", "sync", "clock"]),
     ("error", &["render", "session_state", "session_store"]),
     ("hot_reload", &["script"]),
     ("harness", &["script", "page", "session_state", "config"]),

@@ -12,6 +12,8 @@ use base64::Engine as _;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
+use crate::clock::Clock;
+
 /// Runnel: Rhai dashboards, rerun on every interaction and rendered on the server.
 #[derive(Debug, Parser)]
 #[command(name = "runnel", version, about, long_about = None)]
@@ -179,6 +181,8 @@ pub struct AuthSettings {
     pub attempts_per_minute: u32,
     /// Password hashes computed at once (each takes ~19 MiB).
     pub hash_concurrency: usize,
+    /// The clock login deadlines are read from (tests move a manual one).
+    pub clock: Clock,
 }
 
 impl Default for AuthSettings {
@@ -190,6 +194,7 @@ impl Default for AuthSettings {
             absolute_timeout: None,
             attempts_per_minute: 30,
             hash_concurrency: 2,
+            clock: Clock::System,
         }
     }
 }
@@ -320,6 +325,7 @@ impl Settings {
                     .or(file.auth_attempts_per_minute)
                     .unwrap_or(auth.attempts_per_minute),
                 hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+                clock: Clock::System,
             },
         })
     }

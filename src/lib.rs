@@ -17,12 +17,13 @@
 //! - [`routes`], [`startup`]: the HTTP host around all of it; routes extract, call, respond.
 //! - [`hot_reload`]: the file watcher that recompiles saved scripts and tells browsers.
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
-//! - [`sync`]: the one policy for poisoned locks.
+//! - [`sync`]: the one policy for poisoned locks; [`clock`]: the time login deadlines read.
 
 #[cfg(test)]
 mod architecture;
 pub mod auth;
 pub mod check;
+pub mod clock;
 pub mod config;
 pub mod datasource;
 pub mod definitions;

@@ -47,7 +47,7 @@ impl Auth {
         let cookie_lifetime = (expiry_days > 0.0).then(|| Duration::from_secs_f64((expiry_days * 86_400.0).min(3.0e9)));
         let absolute = settings.absolute_timeout.or(cookie_lifetime).unwrap_or(Duration::from_secs(86_400));
         password::warm_up();
-        let logins = Logins::new(store.clone(), settings.idle_timeout, absolute);
+        let logins = Logins::new(store.clone(), settings.idle_timeout, absolute, settings.clock.clone());
         Self {
             credentials,
             hasher: Hasher::new(settings.hash_concurrency),

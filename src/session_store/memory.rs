@@ -97,6 +97,19 @@ impl MemoryStore {
         crate::sync::lock(&self.values).insert(key.to_owned(), Expiring { value, expires });
     }
 
+    /// Replaces a value only if it is present and fresh.
+    pub fn replace_value(&self, key: &str, value: String, ttl: Option<Duration>) -> bool {
+        let mut map = crate::sync::lock(&self.values);
+        let now = Instant::now();
+        match map.get_mut(key).filter(|e| e.expires > now) {
+            Some(entry) => {
+                *entry = Expiring { value, expires: ttl.map_or(now + FOREVER, |t| now + t) };
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The value, if present; with `touch` its expiry is pushed to now + `touch`.
     pub fn get_value(&self, key: &str, touch: Option<Duration>) -> Option<String> {
         let mut map = crate::sync::lock(&self.values);

@@ -174,6 +174,15 @@ impl Store {
         }
     }
 
+    /// Replaces a value only if it is still there (never brings a deleted one back); `true`
+    /// when it was replaced.
+    pub async fn replace_value(&self, key: &str, value: String, ttl: Option<Duration>) -> StoreResult<bool> {
+        match self {
+            Self::Memory(store, _) => Ok(store.replace_value(key, value, ttl)),
+            Self::Redis(store) => store.replace_value(key, value, ttl).await,
+        }
+    }
+
     /// Adds one to a counter; a new counter gets `ttl`.
     pub async fn increment(&self, key: &str, ttl: Option<Duration>) -> StoreResult<i64> {
         match self {

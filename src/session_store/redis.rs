@@ -220,6 +220,22 @@ impl RedisStore {
         .await
     }
 
+    /// SET XX: replaces the value only if it exists.
+    pub async fn replace_value(&self, key: &str, value: String, ttl: Option<Duration>) -> StoreResult<bool> {
+        let key = format!("{VALUE_PREFIX}{key}");
+        let replaced: Option<String> = self
+            .run("replace value", Op::Bookkeeping, |mut c| async move {
+                let mut cmd = redis::cmd("SET");
+                cmd.arg(key).arg(value).arg("XX");
+                if let Some(ttl) = ttl {
+                    cmd.arg("PX").arg(ttl.as_millis().max(1) as u64);
+                }
+                cmd.query_async(&mut c).await
+            })
+            .await?;
+        Ok(replaced.is_some())
+    }
+
     pub async fn get_value(&self, key: &str, touch: Option<Duration>) -> StoreResult<Option<String>> {
         let key = format!("{VALUE_PREFIX}{key}");
         self.run("get value", Op::Bookkeeping, |mut c| async move {

@@ -2,6 +2,7 @@
 //! password change and recovery, username recovery, details, edits of the credentials file,
 //! legacy bcrypt hashes, remember-me cookies and login timeouts.
 
+use runnel::clock::Clock;
 use std::time::Duration;
 
 use crate::auth::{logged_in_session, members_script};
@@ -219,24 +220,32 @@ async fn remember_me_makes_a_persistent_cookie_and_zero_days_a_browser_session_c
 }
 
 async fn a_login_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(kind: StoreKind) {
-    // Timeouts of a few seconds, with margins wide enough for a busy machine.
-    let idle = AuthApp::build(kind, CredentialsFile::sample(), None, |s| s.auth.idle_timeout = Duration::from_secs(2));
+    // The host reads login deadlines from a clock the test moves: no waiting for a timeout.
+    let clock = Clock::manual();
+    let idle = AuthApp::build(kind, CredentialsFile::sample(), None, |s| {
+        s.auth.idle_timeout = Duration::from_secs(120);
+        s.auth.clock = clock.clone();
+    });
     let session = logged_in_session(&idle, ADMIN).await;
-    assert!(page(&session).await.contains(LOGGED_IN));
-    tokio::time::sleep(Duration::from_millis(3000)).await;
+    for _ in 0..3 {
+        clock.advance(Duration::from_secs(100));
+        assert!(page(&session).await.contains(LOGGED_IN), "each use within the idle timeout keeps it alive");
+    }
+    clock.advance(Duration::from_secs(121));
     assert!(page(&session).await.contains(LOGIN_FORM), "idle for longer than the timeout");
 
+    let clock = Clock::manual();
     let capped = AuthApp::build(kind, CredentialsFile::sample(), None, |s| {
-        s.auth.absolute_timeout = Some(Duration::from_secs(3));
+        s.auth.absolute_timeout = Some(Duration::from_secs(300));
+        s.auth.clock = clock.clone();
     });
-    let started = std::time::Instant::now();
     let session = logged_in_session(&capped, ADMIN).await;
-    assert!(page(&session).await.contains(LOGGED_IN));
-    // Active all along (a request every 0.4 s, well inside the idle timeout), it still ends
-    // three seconds after the login.
-    while started.elapsed() < Duration::from_millis(4000) {
-        page(&session).await;
-        tokio::time::sleep(Duration::from_millis(400)).await;
+    // Active all along (a request every minute, well inside the idle timeout of a day), it
+    // still ends five minutes after the login.
+    for _ in 0..4 {
+        clock.advance(Duration::from_secs(60));
+        assert!(page(&session).await.contains(LOGGED_IN));
     }
+    clock.advance(Duration::from_secs(61));
     assert!(page(&session).await.contains(LOGIN_FORM), "past the absolute lifetime");
 }
