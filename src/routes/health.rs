@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 
 use super::AppState;
+use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(|| async { HttpResponse::Ok().body("ok") }));
@@ -12,9 +13,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn ready(app: web::Data<AppState>) -> HttpResponse {
     match app.host.store.ping().await {
         Ok(()) => HttpResponse::Ok().body(format!("ok: {} store", app.host.store.kind())),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            HttpResponse::ServiceUnavailable().body("session store unavailable")
-        }
+        Err(err) => AppError::from(err).answer(true),
     }
 }

@@ -383,3 +383,14 @@ fn unanswered(what: &str, op: Op, cause: String) -> StoreError {
         Op::Effect => StoreError::Unconfirmed(format!("{what}: {cause}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_lost_answer_to_an_effect_write_leaves_the_outcome_unknown() {
+        assert!(matches!(unanswered("save", Op::Effect, "timed out".into()), StoreError::Unconfirmed(_)));
+        assert!(matches!(unanswered("lock", Op::Bookkeeping, "timed out".into()), StoreError::Unavailable(_)));
+    }
+}

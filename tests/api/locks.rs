@@ -108,6 +108,24 @@ async fn a_run_longer_than_the_lease_and_a_click_on_another_instance_both_count(
     assert_eq!(other.count_on("/slow").await, "2");
 }
 
+/// Waits until a session lock's lease was renewed by its holder's heartbeat.
+async fn wait_for_a_lease_renewal(redis: &RedisServer) {
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last: Option<i64> = None;
+    loop {
+        assert!(Instant::now() < deadline, "no lease was renewed");
+        let keys: Vec<String> = redis::cmd("KEYS").arg("runnel:lock:*").query_async(&mut conn).await.unwrap();
+        let Some(key) = keys.first() else { continue };
+        let left: i64 = redis::cmd("PTTL").arg(key).query_async(&mut conn).await.unwrap();
+        if last.is_some_and(|before| left > before) {
+            return;
+        }
+        last = Some(left);
+    }
+}
+
 fn redis_store(redis: &RedisServer, lease: Duration) -> Store {
     let settings = StoreSettings::Redis { url: redis.url(), timeout: Duration::from_millis(500) };
     Store::from_settings(&settings, Duration::from_secs(60), LockTiming { wait: Duration::from_secs(5), lease })
@@ -158,4 +176,49 @@ async fn a_crashed_holders_lock_frees_the_session_after_its_short_lease() {
     // Another instance waits at most its lock wait (5 s), far longer than the 0.3 s lease.
     let survivor = redis_store(&redis, Duration::from_millis(300));
     assert!(survivor.lock("sid").await.is_ok(), "the session is free again once the lease runs out");
+}
+
+#[tokio::test]
+async fn a_click_cut_off_by_a_redis_pause_is_answered_truthfully_and_its_retry_applies_once() {
+    let dir = ScriptDir::with(&[("slow.rhai", SLOW_COUNTER)]);
+    let redis = RedisServer::start();
+    let app = TestApp::spawn(slow_counter_settings(&dir, Some(&redis), LockTiming::default()));
+    let mut session = Session::new(&app);
+    session.open("/slow").await;
+    let tab = session.tab();
+    let click = tokio::spawn(async move { click_with_id(&tab, "button:Slow add", "paused-0001-abcd").await });
+    // The lease's first renewal (half a second into the run, long after the data was loaded).
+    wait_for_a_lease_renewal(&redis).await;
+    // Redis stops answering while the click runs.
+    let pid = crate::outage::redis_pid(redis.port);
+    crate::outage::signal(&pid, "STOP");
+    let answer = click.await.unwrap();
+    crate::outage::signal(&pid, "CONT");
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    let said_not_applied = answer.body.contains("nothing was changed") || answer.body.contains("not applied");
+    let said_unknown = answer.body.contains("may or may not have been applied");
+    assert!(said_not_applied != said_unknown, "one clear statement: {}", answer.body);
+    if said_not_applied {
+        // The save was never sent (the pool found Redis silent first): then it truly was not.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let page = loop {
+            let page = session.get("/slow").await;
+            if page.status == 200 {
+                break page;
+            }
+            assert!(Instant::now() < deadline, "the host did not recover: {}", page.body);
+        };
+        assert_eq!(metric_value(&page.body), "0", "said not applied, and it was not");
+    }
+    // The page's script retries with the same event id: whatever happened to the first save,
+    // the click counts once.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let retried = loop {
+        let retry = click_with_id(&session, "button:Slow add", "paused-0001-abcd").await;
+        if retry.status == 200 {
+            break retry;
+        }
+        assert!(Instant::now() < deadline, "the retry never went through: {}", retry.body);
+    };
+    assert_eq!(metric_value(&retried.body), "1", "applied exactly once");
 }
