@@ -20,6 +20,8 @@ use crate::session_store::{SESSION_COOKIE, StoreError};
 pub enum AppError {
     #[error("There is no page with this name.")]
     PageNotFound,
+    #[error("There is no such file.")]
+    FileNotFound,
     #[error("{0}")]
     BadEvent(#[from] EventError),
     #[error("The form was sent without a valid CSRF token. Reload the page and try again.")]
@@ -67,6 +69,7 @@ impl AppError {
     fn title(&self) -> &'static str {
         match self {
             Self::PageNotFound => "Page not found",
+            Self::FileNotFound => "File not found",
             Self::BadEvent(EventError::UnknownWidget(_)) => "Unknown widget",
             Self::BadEvent(EventError::InvalidValue { .. }) => "Invalid value",
             Self::Csrf => "Request refused",
@@ -115,7 +118,9 @@ impl AppError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::PageNotFound | Self::BadEvent(EventError::UnknownWidget(_)) => StatusCode::NOT_FOUND,
+            Self::PageNotFound | Self::FileNotFound | Self::BadEvent(EventError::UnknownWidget(_)) => {
+                StatusCode::NOT_FOUND
+            }
             Self::BadEvent(EventError::InvalidValue { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

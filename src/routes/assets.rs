@@ -3,6 +3,8 @@
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
 
+use crate::error::AppError;
+
 const ASSETS: &[(&str, &str, &str)] = &[
     ("runnel.css", "text/css; charset=utf-8", include_str!("../../static/runnel.css")),
     ("runnel.js", "text/javascript; charset=utf-8", include_str!("../../static/runnel.js")),
@@ -13,12 +15,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{file}", web::get().to(asset));
 }
 
-async fn asset(file: web::Path<String>) -> HttpResponse {
+async fn asset(file: web::Path<String>) -> Result<HttpResponse, AppError> {
     match ASSETS.iter().find(|(name, _, _)| *name == file.as_str()) {
-        Some((_, content_type, body)) => HttpResponse::Ok()
+        Some((_, content_type, body)) => Ok(HttpResponse::Ok()
             .content_type(*content_type)
             .insert_header((CACHE_CONTROL, "public, max-age=300"))
-            .body(*body),
-        None => HttpResponse::NotFound().body("no such file"),
+            .body(*body)),
+        None => Err(AppError::FileNotFound),
     }
 }
