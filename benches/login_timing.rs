@@ -2,32 +2,26 @@
 //! locked account (they must look alike), and a full login + logout, over HTTP against the
 //! in-memory store. Run: `cargo bench --bench login_timing` (release build).
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use runnel::config::Settings;
 
-#[path = "runnel_bench/server.rs"]
-#[allow(dead_code)]
-mod server;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
-use server::{TestServer, extract_csrf};
+use support::{CredentialsFile, TestApp, csrf_in};
 
 const ROUNDS: usize = 30;
 
 fn main() {
-    let dir = std::env::temp_dir().join(format!("runnel-login-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let credentials = dir.join("credentials.yaml");
-    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("credentials.yaml"), &credentials).unwrap();
-    let mut settings = Settings::for_tests(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts"));
-    settings.credentials = Some(credentials);
+    let credentials = CredentialsFile::sample();
+    let mut settings = Settings::for_tests(support::repo_path("scripts"));
+    settings.credentials = Some(credentials.path.clone());
     settings.auth.max_login_attempts = 3;
     settings.auth.attempts_per_minute = 100_000;
-    let server = TestServer::spawn(settings);
+    let server = TestApp::spawn(settings);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(measure(&server.base));
-    let _ = std::fs::remove_dir_all(&dir);
+    runtime.block_on(measure(&server.address));
 }
 
 async fn measure(base: &str) {
@@ -77,11 +71,7 @@ impl Client {
     async fn open(base: &str) -> Self {
         let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
         let page = http.get(format!("{base}/members")).send().await.unwrap().text().await.unwrap();
-        Self {
-            http,
-            base: base.to_owned(),
-            csrf: std::sync::Mutex::new(extract_csrf(&page).expect("a form on the page")),
-        }
+        Self { http, base: base.to_owned(), csrf: std::sync::Mutex::new(csrf_in(&page).expect("a form on the page")) }
     }
 
     async fn login(&self, username: &str, password: &str) -> Duration {
@@ -106,6 +96,6 @@ impl Client {
             .unwrap();
         assert_eq!(response.status(), 200);
         let page = response.text().await.unwrap();
-        *self.csrf.lock().unwrap() = extract_csrf(&page).expect("a form on the page");
+        *self.csrf.lock().unwrap() = csrf_in(&page).expect("a form on the page");
     }
 }

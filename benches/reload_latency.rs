@@ -35,7 +35,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
@@ -96,15 +96,6 @@ struct Sample {
     frame_ms: Option<f64>,
     reruns: u64,
     fetches: u64,
-}
-
-/// The temp scripts folder, removed on drop.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A plain HTTP/1.1 client of `/_live/demo` on its own thread: sends the `Instant` at which each
@@ -340,15 +331,9 @@ fn report(style: SaveStyle, samples: &[Sample]) -> f64 {
 fn main() {
     // `cargo bench` passes `--bench`; nothing to filter here.
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    let dir = TempDir(std::env::temp_dir().join(format!("runnel-reload-bench-{}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&dir.0);
-    std::fs::create_dir_all(&dir.0).expect("create the temp scripts folder");
-    let script = dir.0.join("demo.rhai");
-    std::fs::write(&script, source("v0")).expect("write demo.rhai");
-
-    let mut settings = runnel::config::Settings::for_tests(&dir.0);
-    settings.watch = true;
-    let app = support::TestApp::spawn(settings);
+    let dir = support::ScriptDir::with(&[("demo.rhai", &source("v0"))]);
+    let script = dir.file("demo.rhai");
+    let app = dir.spawn_watched();
     let browser = Browser::launch();
     let page = browser.new_page();
     page.navigate(&app.url("/demo"));

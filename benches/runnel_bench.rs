@@ -14,9 +14,8 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,10 +29,10 @@ use runnel::startup::SESSION_COOKIE;
 
 #[path = "runnel_bench/blocks.rs"]
 mod blocks;
-#[path = "runnel_bench/server.rs"]
-mod server;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
-use server::{TestServer, extract_csrf};
+use support::{RedisServer, TestApp, csrf_in, repo_path};
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -99,7 +98,7 @@ fn main() {
         summary.reruns.push(blocks::bench_rerun_demo());
     }
     if wants("http-memory") || wants("http-sales") || wants("http-demo") {
-        let server = TestServer::spawn(settings_for(StoreSettings::Memory));
+        let server = TestApp::spawn(settings_for(StoreSettings::Memory));
         if wants("http-memory") {
             for sessions in [1, 50] {
                 summary.http.push(run_http(&client_rt, &server, "memory", None, Interaction::CounterClick, sessions));
@@ -113,10 +112,10 @@ fn main() {
         }
     }
     if wants("http-redis") {
-        match RedisServer::start() {
+        match RedisServer::try_start() {
             Ok(redis) => {
                 let store = StoreSettings::Redis { url: redis.url(), timeout: Duration::from_millis(1000) };
-                let server = TestServer::spawn(settings_for(store));
+                let server = TestApp::spawn(settings_for(store));
                 for sessions in [1, 50] {
                     summary.http.push(run_http(
                         &client_rt,
@@ -143,10 +142,6 @@ fn print_machine() {
     println!(
         "server: {SERVER_WORKERS} actix workers; clients: a {CLIENT_THREADS}-thread tokio runtime in the same process"
     );
-}
-
-fn repo_path(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
 fn settings_for(store: StoreSettings) -> Settings {
@@ -311,58 +306,6 @@ fn print_rerun(r: &RerunResult) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The host on its own thread and actix system, and a private redis-server
-
-/// A private `redis-server` on a free port (never the machine's 6379), killed on drop.
-struct RedisServer {
-    port: u16,
-    child: Child,
-}
-
-impl RedisServer {
-    fn start() -> Result<Self, String> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        if port == 6379 {
-            return Err("the free port was 6379; refusing to use it".into());
-        }
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("could not start redis-server: {e}"))?;
-        let mut server = Self { port, child };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline || server.child.try_wait().ok().flatten().is_some() {
-                server.stop();
-                return Err(format!("redis-server did not start on port {port}"));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        Ok(server)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // 2. HTTP interactions per second
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -452,7 +395,7 @@ async fn open_session(url: String) -> Result<BrowserSession, String> {
     if status != reqwest::StatusCode::OK {
         return Err(format!("GET {url}: {status}"));
     }
-    let csrf = extract_csrf(&html).ok_or_else(|| format!("GET {url}: no CSRF token in the page"))?;
+    let csrf = csrf_in(&html).ok_or_else(|| format!("GET {url}: no CSRF token in the page"))?;
     Ok(BrowserSession { client, csrf })
 }
 
@@ -514,13 +457,13 @@ async fn phase(sessions: &[BrowserSession], interaction: Interaction, url: &str,
 
 fn run_http(
     rt: &tokio::runtime::Runtime,
-    server: &TestServer,
+    server: &TestApp,
     store: &'static str,
     redis: Option<&RedisServer>,
     interaction: Interaction,
     sessions: usize,
 ) -> HttpResult {
-    let redis_pid = redis.map(|r| r.child.id());
+    let redis_pid = redis.map(RedisServer::pid);
     let page_url = server.url(&format!("/{}", interaction.page()));
     let url = match interaction {
         Interaction::CounterClick => server.url("/counter/event"),
@@ -849,7 +792,7 @@ async fn one_idle_session(client: reqwest::Client, base: String) -> Result<(), S
     if status != reqwest::StatusCode::OK {
         return Err(format!("GET /counter: {status}"));
     }
-    let csrf = extract_csrf(&html).ok_or("no CSRF token")?;
+    let csrf = csrf_in(&html).ok_or("no CSRF token")?;
     let response = client
         .post(format!("{base}/counter/event"))
         .header(reqwest::header::COOKIE, cookie)
@@ -914,13 +857,13 @@ fn bench_idle_sessions(rt: &tokio::runtime::Runtime) -> IdleResult {
     let data_bytes_per_session = after.saturating_sub(before) as f64 / IDLE_SESSIONS as f64;
 
     // The whole server-side session (actix-session record + data) made over HTTP.
-    let server = TestServer::spawn(settings_for(StoreSettings::Memory));
+    let server = TestApp::spawn(settings_for(StoreSettings::Memory));
     let client = reqwest::Client::builder().no_proxy().timeout(HTTP_REQUEST_TIMEOUT).build().expect("a client");
-    rt.block_on(make_idle_sessions(&client, &server.base, IDLE_WARMUP_SESSIONS));
+    rt.block_on(make_idle_sessions(&client, &server.address, IDLE_WARMUP_SESSIONS));
     std::thread::sleep(Duration::from_millis(200));
     let count_before = session_count(&server.store);
     let before = rss_bytes();
-    rt.block_on(make_idle_sessions(&client, &server.base, IDLE_SESSIONS));
+    rt.block_on(make_idle_sessions(&client, &server.address, IDLE_SESSIONS));
     std::thread::sleep(Duration::from_millis(200));
     let after = rss_bytes();
     let http_sessions_counted = session_count(&server.store) - count_before;

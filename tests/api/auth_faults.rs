@@ -7,7 +7,7 @@ use crate::StoreKind;
 use crate::auth::logged_in_session;
 use crate::auth_support::{AuthApp, LOGGED_IN, LOGIN_FORM, MEMBERS};
 use crate::client::Session;
-use crate::outage::{redis_pid, signal};
+use crate::outage::signal;
 use crate::support::ADMIN;
 
 async fn replay_shows(base: &str, cookie: &str) -> String {
@@ -64,7 +64,7 @@ async fn a_logout_while_redis_is_down_clears_the_cookie_and_the_session_never_wo
     let (app, other, session) = two_instances_and_a_login().await;
     let cookie = session.cookie_header();
     // Paused, not killed: everything stored survives the outage, the login included.
-    let pid = redis_pid(app.redis.as_ref().unwrap().port);
+    let pid = app.redis.as_ref().unwrap().pid().to_string();
     signal(&pid, "STOP");
     let mut plain = Session::with_jar(&app.app.address, session.jar.clone());
     plain.csrf = session.csrf.clone();

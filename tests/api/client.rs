@@ -2,7 +2,7 @@
 
 use reqwest::{Client, StatusCode};
 
-use crate::support::{self, RedisServer, StoreKind, TestApp};
+use crate::support::{self, RedisServer, StoreKind, TestApp, csrf_in};
 
 /// A test app with the Redis server it uses (if any), kept alive together.
 pub struct Running {
@@ -156,11 +156,6 @@ impl Answer {
         let body = response.text().await.unwrap();
         Self { status, body, headers }
     }
-}
-
-pub fn csrf_in(html: &str) -> Option<String> {
-    let start = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
-    Some(html[start..].split('"').next()?.to_owned())
 }
 
 pub fn metric_value(html: &str) -> String {

@@ -46,8 +46,15 @@ async fn a_saved_script_tells_its_open_pages_to_rerun_and_no_others() {
 async fn with_no_watch_a_saved_script_is_not_reloaded() {
     let dir = scripts_folder();
     let app = TestApp::spawn(dir.settings(false));
+    // A control that watches the same folder: once it shows the save, a watcher had time to act.
+    let watched = TestApp::spawn(dir.settings(true));
     let session = Session::new(&app);
     dir.save("one.rhai", "title(\"one v2\");");
-    tokio::time::sleep(Duration::from_millis(300)).await; // give a watcher, if any, time to act
+    let control = Session::new(&watched);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !control.get("/one").await.body.contains("one v2") {
+        assert!(tokio::time::Instant::now() < deadline, "the watching control did not reload the save");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(session.get("/one").await.body.contains("one v1"));
 }

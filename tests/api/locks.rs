@@ -190,7 +190,7 @@ async fn a_click_cut_off_by_a_redis_pause_is_answered_truthfully_and_its_retry_a
     // The lease's first renewal (half a second into the run, long after the data was loaded).
     wait_for_a_lease_renewal(&redis).await;
     // Redis stops answering while the click runs.
-    let pid = crate::outage::redis_pid(redis.port);
+    let pid = redis.pid().to_string();
     crate::outage::signal(&pid, "STOP");
     let answer = click.await.unwrap();
     crate::outage::signal(&pid, "CONT");

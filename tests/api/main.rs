@@ -1,5 +1,6 @@
-//! Black-box tests over a real server on port 0. Every test in `both_stores!` runs twice: on
-//! the in-memory store and on a private `redis-server` started for the test.
+//! Black-box tests over a real server on port 0, and of the `runnel` command line. Every test in
+//! `both_stores!` runs twice: on the in-memory store and on a private `redis-server` started for
+//! the test.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -10,6 +11,7 @@ mod auth;
 mod auth_faults;
 mod auth_support;
 mod blocks;
+mod cli;
 mod client;
 mod errors;
 mod interaction;

@@ -54,7 +54,7 @@ async fn state_written_before_an_outage_is_intact_after_a_brief_one() {
     let mut session = Session::new(&running.app);
     session.open("/counter").await;
     session.click("counter", "button:Increment").await;
-    let pid = redis_pid(running.redis.as_ref().unwrap().port);
+    let pid = running.redis.as_ref().unwrap().pid().to_string();
     signal(&pid, "STOP");
     let started = Instant::now();
     let answer = session.click("counter", "button:Increment").await;
@@ -71,12 +71,6 @@ async fn state_written_before_an_outage_is_intact_after_a_brief_one() {
         assert!(Instant::now() < deadline, "the host did not recover");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-pub fn redis_pid(port: u16) -> String {
-    let out =
-        std::process::Command::new("pgrep").args(["-f", &format!("redis-server 127.0.0.1:{port}")]).output().unwrap();
-    String::from_utf8(out.stdout).unwrap().lines().next().expect("the private redis-server runs").to_owned()
 }
 
 pub fn signal(pid: &str, name: &str) {

@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
-use super::support::chromium::Page;
-use super::support::{self, StoreKind};
-use super::{WAIT, wait_for_runnel};
+use crate::support::chromium::Page;
+use crate::support::{self, StoreKind};
+use crate::{WAIT, wait_for_runnel};
 
 const RESULT: &str = "document.querySelector('.rn-main .rn-text')?.textContent ?? ''";
 

@@ -15,9 +15,11 @@ use tungstenite::{Message, WebSocket};
 
 /// Upper bound for one CDP round trip, and for a navigation's load.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Tabs in the background run at full speed: tests drive several tabs at once.
 const FLAGS: &str = "--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --disable-dev-shm-usage --remote-debugging-port=0";
+    --disable-dev-shm-usage --disable-background-timer-throttling --disable-renderer-backgrounding \
+    --disable-backgrounding-occluded-windows --remote-debugging-port=0";
 
 /// Events seen per CDP session (one per page).
 #[derive(Default)]
@@ -356,7 +358,10 @@ impl Page {
     }
 
     /// Real mouse click at the center of the first element matching `css_selector`.
+    /// As a person does, it first brings the tab to the front: a background tab's input and
+    /// timers can lag by seconds.
     pub fn click(&self, css_selector: &str) {
+        self.bring_to_front();
         let js = "e.scrollIntoView({block: 'center', inline: 'center'}); \
                   const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];";
         let pos = self.on_element(css_selector, js);
@@ -373,8 +378,14 @@ impl Page {
         }
     }
 
-    /// Focuses the first element matching `css_selector` (panics if none).
+    /// Brings the tab to the front (makes it the visible one), as clicking into it would.
+    pub fn bring_to_front(&self) {
+        self.send("Page.bringToFront", json!({}));
+    }
+
+    /// Focuses the first element matching `css_selector` (panics if none), in front like `click`.
     pub fn focus(&self, css_selector: &str) {
+        self.bring_to_front();
         if self.on_element(css_selector, "e.focus(); return true;").is_null() {
             panic!("focus: no element matches `{css_selector}`");
         }

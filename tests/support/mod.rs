@@ -1,83 +1,24 @@
-//! Test helpers: a real server on port 0 (in-memory store or a private Redis), a cookie-keeping
-//! client with intent-named methods, and a private `redis-server` that tests can stop and start.
+//! Helpers shared by the three test binaries (api, rerun, browser) and the benchmarks: a real
+//! host on port 0 and a private `redis-server` (`server`), headless Chromium (`chromium`),
+//! private scripts folders and credentials files, and settings for either store.
 
 #![allow(dead_code)]
 
 pub mod chromium;
+pub mod server;
 
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use runnel::auth::Credentials;
 use runnel::config::{Settings, StoreSettings};
-use runnel::session_store::Store;
-use runnel::startup::Application;
+
+pub use server::{RedisServer, TestApp};
 
 /// Which store a test app uses; the same suite runs on both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
     Memory,
     Redis,
-}
-
-/// A private `redis-server` on a free port, never the machine's own.
-pub struct RedisServer {
-    pub port: u16,
-    child: Option<Child>,
-}
-
-impl RedisServer {
-    pub fn start() -> Self {
-        let port = free_port();
-        let mut server = Self { port, child: None };
-        server.restart();
-        server
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    /// Starts it again on the same port (after `stop`).
-    pub fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (apt-get install redis-server)");
-        self.child = Some(child);
-        wait_for_port(self.port);
-    }
-
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// A port that was free a moment ago.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start on port {port}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// A fresh scripts folder of its own, removed on drop.
@@ -135,50 +76,6 @@ impl Drop for ScriptDir {
 
 pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
-/// A running host on its own thread and actix system.
-pub struct TestApp {
-    pub address: String,
-    pub store: Store,
-    /// The app's credentials file, when the authenticator is on (tests await its reloads).
-    pub credentials: Option<std::sync::Arc<Credentials>>,
-    handle: actix_web::dev::ServerHandle,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl TestApp {
-    /// Serves `scripts/` with the given settings tweak.
-    pub fn spawn(settings: Settings) -> Self {
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let app = Application::build(settings).expect("the app builds");
-                tx.send((app.port(), app.handle(), app.store(), app.credentials())).unwrap();
-                app.run_until_stopped().await.unwrap();
-            });
-        });
-        let (port, handle, store, credentials) = rx.recv_timeout(Duration::from_secs(20)).expect("the app starts");
-        Self { address: format!("http://127.0.0.1:{port}"), store, credentials, handle, thread: Some(thread) }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.address)
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let handle = self.handle.clone();
-        std::thread::spawn(move || futures_executor(handle.stop(false)));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn futures_executor(fut: impl std::future::Future<Output = ()>) {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(fut);
 }
 
 /// Settings for a test app on port 0 serving `dir`, with the given store.
@@ -253,4 +150,11 @@ pub fn auth_settings(
         settings.store = StoreSettings::Redis { url: redis.url(), timeout: Duration::from_millis(500) };
     }
     settings
+}
+
+/// The CSRF token a page carries in its forms.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    Some(html[start..].split('"').next()?.to_owned())
 }

@@ -4,17 +4,12 @@
 //! context all see a logged-out user. Every scenario runs on the in-memory store and on a
 //! private Redis.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::chromium::{Browser, Page};
+use crate::support::{self, ADMIN, CredentialsFile, RedisServer, StoreKind, TestApp};
+use crate::{WAIT, js_string, wait_for_runnel};
 use serde_json::{Value, json};
-use support::chromium::{Browser, Page};
-use support::{ADMIN, CredentialsFile, RedisServer, StoreKind, TestApp};
-
-/// Upper bound for every wait on the page.
-const WAIT: Duration = Duration::from_secs(10);
 
 const SESSION_COOKIE: &str = "runnel_session";
 const LOGIN_FORM: &str = "form[data-widget='auth:login']";
@@ -48,10 +43,6 @@ impl Host {
     fn members(&self) -> String {
         self.app.url("/members")
     }
-}
-
-fn js_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap()
 }
 
 /// What the page shows about the login right now.
@@ -104,10 +95,6 @@ fn wait_for(page: &Page, what: &str, js_condition: &str) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn wait_for_runnel(page: &Page) {
-    page.wait_until("typeof window.Runnel === 'object' && typeof Idiomorph === 'object'", WAIT);
 }
 
 fn wait_for_login_form(page: &Page) {

@@ -2,17 +2,12 @@
 //! updates the open pages in place (no full reload), only the page whose script changed reruns,
 //! and a page reconnects and reruns by itself after the server restarts.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::chromium::{Browser, Page};
+use crate::support::{self, ScriptDir, TestApp};
+use crate::{WAIT, js_string, wait_for_runnel};
 use serde_json::json;
-use support::chromium::{Browser, Page};
-use support::{ScriptDir, TestApp};
-
-/// Upper bound for every wait on the page.
-const WAIT: Duration = Duration::from_secs(10);
 
 const DEMO_V1: &str = "title(\"Version one\");\nlet n = slider(\"N\", 0, 10, #{ key: \"n\" });\ntext(`n=${n}`);\n";
 const OTHER: &str = "title(\"Other page\");\ntext(\"other text\");\n";
@@ -23,14 +18,10 @@ fn demo(title: &str) -> String {
     DEMO_V1.replace("Version one", title)
 }
 
-fn js_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap()
-}
-
 /// Opens `path` and waits for the page's scripts (`window.Runnel`, Idiomorph) to be ready.
 fn open(page: &Page, app: &TestApp, path: &str) {
     page.navigate(&app.url(path));
-    page.wait_until("typeof window.Runnel === 'object' && typeof Idiomorph === 'object'", WAIT);
+    wait_for_runnel(page);
 }
 
 /// Waits until the page title (`h1.rn-title`) reads `title`.
@@ -189,7 +180,7 @@ fn other_pages_are_not_rerun() {
 fn the_page_reconnects_and_reruns_after_a_server_restart() {
     let dir = ScriptDir::with(&[("demo.rhai", DEMO_V1)]);
     let mut settings = dir.settings(true);
-    settings.port = support::free_port();
+    settings.port = support::server::free_port();
     let app = TestApp::spawn(settings.clone());
     let browser = Browser::launch();
     let page = browser.new_page();

@@ -1,7 +1,9 @@
+//! Charts: series by colour field or by several y fields, drawn as escaped SVG at the column's width.
+
 use runnel::harness::AppTest;
 use runnel::page::{Chart, ChartKind, Element};
 
-use crate::{error_message, html_of, run_ok};
+use super::{error_message, html_of, run_ok};
 
 const SALES: &str = r#"let data = [
     #{ month: "Jan", region: "North", revenue: 10, units: 3 },

@@ -1,8 +1,10 @@
+//! Forms: their widgets are fields of one form, and a submit brings the values together in one run.
+
 use runnel::harness::AppTest;
 use runnel::session_state::EventError;
 use serde_json::json;
 
-use crate::{error_message, html_of, run_ok};
+use super::{error_message, html_of, run_ok};
 
 const FORM: &str = r#"
     let f = form("order");

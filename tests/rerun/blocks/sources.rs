@@ -1,3 +1,5 @@
+//! Data files from the sandboxed data folder (CSV, JSON) and the cache shared by sessions and reruns.
+
 use std::path::PathBuf;
 
 use runnel::config::ScriptLimits;
@@ -5,7 +7,7 @@ use runnel::harness::AppTest;
 use runnel::script::Runner;
 use serde_json::json;
 
-use crate::error_message;
+use super::error_message;
 
 /// A data folder of its own with the given files, removed on drop.
 struct DataDir(PathBuf);

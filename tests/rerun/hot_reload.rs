@@ -2,18 +2,15 @@
 //! once and announces it; editor temp files are ignored; a broken save keeps the last good
 //! program serving.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::ScriptDir;
 use runnel::config::ScriptLimits;
 use runnel::hot_reload::{Reloads, Watcher};
 use runnel::script::registry::Change;
 use runnel::script::{PageName, Registry, Runner};
-use support::ScriptDir;
 use tokio::sync::broadcast::Receiver;
 
 struct Folder {

@@ -1,10 +1,12 @@
+//! Data elements: tables, data frames (paged and sorted on the server), metrics, JSON, progress, downloads.
+
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use runnel::harness::AppTest;
 use runnel::page::{DeltaTone, Element, SortOrder};
 
-use crate::{error_message, html_of, run_ok};
+use super::{error_message, html_of, run_ok};
 
 const ROWS: &str =
     r#"let rows = []; for i in 0..45 { rows.push(#{ id: i, name: `n${44 - i}`, score: (i * 7) % 10 }); }"#;

@@ -1,6 +1,8 @@
+//! Layout containers: columns, tabs, expanders, placeholders, nesting limits and the page config.
+
 use runnel::page::ContainerKind;
 
-use crate::{container_kinds, error_message, html_of, run_ok, texts_in};
+use super::{container_kinds, error_message, html_of, run_ok, texts_in};
 
 #[test]
 fn columns_make_one_row_with_a_container_per_column() {

@@ -1,0 +1,143 @@
+//! A running host on port 0 (its own thread and actix system) and a private `redis-server` on a
+//! free port: the one implementation that the tests and the benchmarks share.
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use runnel::auth::Credentials;
+use runnel::config::Settings;
+use runnel::session_store::Store;
+use runnel::startup::Application;
+
+/// Upper bound for a host or a `redis-server` to start listening.
+const START: Duration = Duration::from_secs(20);
+
+/// A running host on its own thread and actix system, stopped on drop.
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    /// The app's credentials file, when the authenticator is on (tests await its reloads).
+    pub credentials: Option<std::sync::Arc<Credentials>>,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestApp {
+    /// Builds the host from `settings` (port 0 unless they say otherwise) and starts it.
+    pub fn spawn(settings: Settings) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(settings).expect("the app builds");
+                tx.send((app.port(), app.handle(), app.store(), app.credentials())).expect("the spawner waits");
+                app.run_until_stopped().await.expect("the server runs");
+            });
+        });
+        let (port, handle, store, credentials) = rx.recv_timeout(START).expect("the app starts");
+        Self { address: format!("http://127.0.0.1:{port}"), store, credentials, handle, thread: Some(thread) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Not graceful: a graceful stop would wait for every kept-alive client connection. On a
+        // thread of its own, because a drop inside a tokio test cannot start another runtime.
+        let stop = self.handle.stop(false);
+        std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                runtime.block_on(stop);
+            }
+        });
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A private `redis-server` on a free port, never the machine's own (6379); killed on drop.
+pub struct RedisServer {
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts one, or panics with how to install it.
+    pub fn start() -> Self {
+        Self::try_start().unwrap_or_else(|e| panic!("{e} (apt-get install redis-server, or run dev/test)"))
+    }
+
+    /// Starts one, or says why it could not.
+    pub fn try_start() -> Result<Self, String> {
+        let mut server = Self { port: free_port(), child: None };
+        server.try_restart()?;
+        Ok(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// The process id of the running server.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the private redis-server runs").id()
+    }
+
+    /// Starts it again on the same port (after `stop`).
+    pub fn restart(&mut self) {
+        self.try_restart().unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn try_restart(&mut self) -> Result<(), String> {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start redis-server: {e}"))?;
+        self.child = Some(child);
+        let exited = |server: &mut Self| server.child.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_some());
+        if !wait_for_port(self.port, START, || !exited(self)) {
+            self.stop();
+            return Err(format!("redis-server did not start on port {}", self.port));
+        }
+        Ok(())
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A port that was free a moment ago (never 6379, the machine's own Redis).
+pub fn free_port() -> u16 {
+    let port = || TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::iter::repeat_with(port).take(3).find(|&p| p != 6379).expect("a free port other than 6379")
+}
+
+/// Polls every 10 ms until something listens on `port`; false after `within`, or as soon as
+/// `still_starting` says the process gave up.
+fn wait_for_port(port: u16, within: Duration, mut still_starting: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline || !still_starting() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
