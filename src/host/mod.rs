@@ -135,9 +135,8 @@ impl Host {
             Arc::make_mut(&mut output.data).remember_event(id);
         }
         let shown = Shown { script, output, csrf, query: visit.query, new_url: None };
-        let answer =
-            self.deliver(&lock, Target { sid: &sid, stored: &stored, page: visit.page }, shown, visit.delivery);
-        let answer = answer.await?;
+        let target = Target { sid: &sid, stored: &stored, page: visit.page };
+        let answer = self.deliver(&lock, target, shown, visit.delivery).await?;
         lock.release().await;
         Ok(answer)
     }
