@@ -5,6 +5,7 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::header::{
     CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, InvalidHeaderValue, REFERRER_POLICY,
     SET_COOKIE, VARY, X_CONTENT_TYPE_OPTIONS,
@@ -37,24 +38,33 @@ pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let request = req.request().clone();
+    // Read before the call: routing needs the request to itself.
     let app = req.app_data::<web::Data<AppState>>().cloned();
-    // An error is turned into its answer here, so that the answer gets the headers too.
-    let mut res = match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(err) => ServiceResponse::from_err(err, request.clone()),
-    };
-    let Some(app) = app else { return Ok(res) };
-    let headers = res.headers_mut();
+    let https = client_of(req.request()).https;
+    let Some(app) = app else { return next.call(req).await.map(ServiceResponse::map_into_boxed_body) };
+    match next.call(req).await {
+        Ok(mut res) => {
+            secure(res.headers_mut(), &app, https);
+            Ok(res.map_into_boxed_body())
+        }
+        // An error is rendered here, so that its answer gets the headers too.
+        Err(err) => {
+            let mut answer = err.error_response();
+            secure(answer.headers_mut(), &app, https);
+            Err(InternalError::from_response(err, answer).into())
+        }
+    }
+}
+
+fn secure(headers: &mut HeaderMap, app: &AppState, https: bool) {
     add_everywhere(headers);
     if is_html(headers) {
         headers.insert(CONTENT_SECURITY_POLICY, app.content_security_policy.clone());
         headers.append(VARY, HeaderValue::from_static("Cookie"));
     }
-    if client_of(&request).https && !app.session_cookie.secure {
+    if https && !app.session_cookie.secure {
         mark_secure(headers, app.session_cookie.name());
     }
-    Ok(res)
 }
 
 fn add_everywhere(headers: &mut HeaderMap) {

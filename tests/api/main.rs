@@ -12,6 +12,7 @@ mod auth_support;
 mod blocks;
 mod client;
 mod errors;
+mod headers;
 mod interaction;
 mod live;
 mod locks;
