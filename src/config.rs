@@ -365,7 +365,9 @@ fn frame_ancestors(sources: Vec<String>) -> anyhow::Result<Vec<String>> {
     let sources: Vec<String> = sources.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
     for source in &sources {
         if !is_frame_source(source) {
-            bail!("frame_ancestors: {source:?} is not 'self', a scheme like https: or an origin like https://host:port");
+            bail!(
+                "frame_ancestors: {source:?} is not 'self', a scheme like https: or an origin like https://host:port"
+            );
         }
     }
     Ok(sources)

@@ -16,7 +16,8 @@ use support::{ADMIN, CredentialsFile, RedisServer, StoreKind, TestApp};
 /// Upper bound for every wait on the page.
 const WAIT: Duration = Duration::from_secs(10);
 
-const SESSION_COOKIE: &str = "runnel_session";
+/// The session cookie of the default settings (no `--secure-cookie`).
+const SESSION_COOKIE: &str = runnel::startup::SessionCookie::PLAIN_NAME;
 const LOGIN_FORM: &str = "form[data-widget='auth:login']";
 const USERNAME: &str = "#auth-login-username";
 const PASSWORD: &str = "#auth-login-password";

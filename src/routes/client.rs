@@ -127,7 +127,8 @@ mod tests {
 
     #[test]
     fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
-        let forged = headers(&[("host", "dash.example"), ("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https")]);
+        let forged =
+            headers(&[("host", "dash.example"), ("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https")]);
         let client = resolve(Some(PEER), &forged, &[]);
         assert_eq!(client.address, Some(PEER));
         assert!(!client.https);
@@ -136,7 +137,8 @@ mod tests {
 
     #[test]
     fn a_trusted_proxy_names_the_client_and_the_scheme() {
-        let forwarded = headers(&[("host", "dash.example"), ("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https")]);
+        let forwarded =
+            headers(&[("host", "dash.example"), ("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https")]);
         let client = resolve(Some(PEER), &forwarded, &proxies(&["10.0.0.0/8"]));
         assert_eq!(client.address, Some(IpAddr::from([1, 2, 3, 4])));
         assert!(client.https);

@@ -100,7 +100,13 @@ impl Session {
     }
 
     /// A POST with extra request headers (an `Origin`, a proxy's `X-Forwarded-For`).
-    pub async fn post_with_headers(&self, path: &str, body: Vec<u8>, fragment: bool, headers: &[(&str, &str)]) -> Answer {
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        fragment: bool,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut request = self
             .client
             .post(format!("{}{path}", self.base))
