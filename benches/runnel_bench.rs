@@ -25,7 +25,7 @@ use runnel::render::{NavLink, RenderContext, fragment};
 use runnel::script::{CompiledScript, PageName, Runner};
 use runnel::session_state::{Event, SessionData};
 use runnel::session_store::{MemoryStore, Store, random_token};
-use runnel::startup::SESSION_COOKIE;
+use runnel::startup::SessionCookie;
 
 #[path = "runnel_bench/blocks.rs"]
 mod blocks;
@@ -783,7 +783,7 @@ async fn one_idle_session(client: reqwest::Client, base: String) -> Result<(), S
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{SESSION_COOKIE}=")))
+        .find(|v| v.starts_with(&format!("{}=", SessionCookie { secure: false }.name())))
         .and_then(|v| v.split(';').next())
         .map(str::to_owned)
         .ok_or("no session cookie")?;

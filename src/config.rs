@@ -109,6 +109,14 @@ pub struct RunArgs {
     /// Auth form posts (login, registration, recovery) per client address and minute. [default: 30]
     #[arg(long, env = "RUNNEL_AUTH_ATTEMPTS_PER_MINUTE")]
     pub auth_attempts_per_minute: Option<u32>,
+    /// Origins allowed to embed the pages in a frame, comma-separated (`https://intranet.example`,
+    /// `'self'`). [default: none, no page can be framed]
+    #[arg(long, env = "RUNNEL_FRAME_ANCESTORS", value_delimiter = ',')]
+    pub frame_ancestors: Option<Vec<String>>,
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed, comma-separated IPs or CIDRs
+    /// (`127.0.0.1,10.0.0.0/8`). [default: none, forwarded headers are ignored]
+    #[arg(long, env = "RUNNEL_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 /// The values read from `runnel.toml`; every field optional.
@@ -135,6 +143,8 @@ struct FileSettings {
     login_max_age_secs: Option<u64>,
     auth_attempts_per_minute: Option<u32>,
     data_dir: Option<PathBuf>,
+    frame_ancestors: Option<Vec<String>>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -252,6 +262,17 @@ pub struct Settings {
     /// The credentials file; `None` turns the authenticator off.
     pub credentials: Option<PathBuf>,
     pub auth: AuthSettings,
+    /// Who may frame the pages and whose forwarded headers are believed.
+    pub web: WebSettings,
+}
+
+/// The settings of the HTTP edge: embedding and reverse proxies.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// CSP `frame-ancestors` sources; empty means `'none'`.
+    pub frame_ancestors: Vec<String>,
+    /// Peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
@@ -274,6 +295,7 @@ impl Settings {
             watch: false,
             credentials: None,
             auth: AuthSettings::default(),
+            web: WebSettings::default(),
         }
     }
 
@@ -293,6 +315,10 @@ impl Settings {
         let max_run_ms = args.max_run_ms.or(file.max_run_ms);
         let auth = AuthSettings::default();
         let scripts = args.path.or(file.path).unwrap_or_else(|| "scripts".into());
+        let web = WebSettings {
+            frame_ancestors: frame_ancestors(args.frame_ancestors.or(file.frame_ancestors).unwrap_or_default())?,
+            trusted_proxies: trusted_proxies(args.trusted_proxies.or(file.trusted_proxies).unwrap_or_default())?,
+        };
         Ok(Self {
             data_dir: args.data_dir.or(file.data_dir).unwrap_or_else(|| default_data_dir(&scripts)),
             scripts,
@@ -327,8 +353,53 @@ impl Settings {
                 hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 clock: Clock::System,
             },
+            web,
         })
     }
+}
+
+/// Checks each `frame-ancestors` source: `'self'`, a scheme (`https:`) or an origin
+/// (`https://host[:port]`, the host may start with `*.`). Anything else could break out of the
+/// policy (`;`, spaces, quotes) and is refused.
+fn frame_ancestors(sources: Vec<String>) -> anyhow::Result<Vec<String>> {
+    let sources: Vec<String> = sources.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+    for source in &sources {
+        if !is_frame_source(source) {
+            bail!(
+                "frame_ancestors: {source:?} is not 'self', a scheme like https: or an origin like https://host:port"
+            );
+        }
+    }
+    Ok(sources)
+}
+
+fn is_frame_source(source: &str) -> bool {
+    if source == "'self'" {
+        return true;
+    }
+    let host_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    match source.split_once("://") {
+        Some((scheme, host)) => {
+            let host = host.strip_prefix("*.").unwrap_or(host);
+            matches!(scheme, "http" | "https") && !host.is_empty() && host.chars().all(host_char)
+        }
+        None => matches!(source, "http:" | "https:"),
+    }
+}
+
+/// Parses each trusted proxy as an IP address or a CIDR range.
+fn trusted_proxies(entries: Vec<String>) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    entries
+        .iter()
+        .map(|entry| entry.trim())
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .with_context(|| format!("trusted_proxies: {entry:?} is not an IP address or a CIDR range"))
+        })
+        .collect()
 }
 
 fn secs(value: Option<u64>) -> Option<Duration> {
@@ -375,6 +446,39 @@ mod tests {
         assert!(decode_session_key(&short).is_err());
         let long = base64::engine::general_purpose::STANDARD.encode([1u8; 64]);
         assert_eq!(decode_session_key(&long).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn frame_ancestors_take_origins_and_refuse_anything_that_could_break_the_policy() {
+        let good = ["'self'", "https:", "https://intranet.example", "https://*.example.com:8443"];
+        assert_eq!(frame_ancestors(good.map(String::from).to_vec()).unwrap().len(), 4);
+        for bad in ["*", "'none'; script-src *", "https://a.example b", "'unsafe-inline'", "ftp://x", "example.com"] {
+            assert!(frame_ancestors(vec![bad.to_owned()]).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let proxies = trusted_proxies(vec!["127.0.0.1".into(), "10.0.0.0/8".into(), "::1".into()]).unwrap();
+        assert!(proxies[0].contains(&IpAddr::from([127, 0, 0, 1])));
+        assert!(proxies[1].contains(&IpAddr::from([10, 1, 2, 3])));
+        assert!(!proxies[1].contains(&IpAddr::from([11, 0, 0, 1])));
+        assert!(trusted_proxies(vec!["10.0.0.0/33".into()]).is_err());
+        assert!(trusted_proxies(vec!["proxy.local".into()]).is_err());
+    }
+
+    #[test]
+    fn list_settings_come_from_the_file_or_a_comma_separated_flag() {
+        let dir = std::env::temp_dir().join(format!("runnel-cfg-web-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("runnel.toml");
+        std::fs::write(&file, "trusted_proxies = [\"10.0.0.0/8\"]\nframe_ancestors = [\"'self'\"]\n").unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: file.clone(), ..RunArgs::default() }).unwrap();
+        assert_eq!(settings.web.frame_ancestors, vec!["'self'"]);
+        assert_eq!(settings.web.trusted_proxies.len(), 1);
+        let cli = Cli::try_parse_from(["runnel", "run", "--trusted-proxies", "127.0.0.1,::1"]).unwrap();
+        let Command::Run(args) = cli.command else { panic!("not a run") };
+        assert_eq!(args.trusted_proxies.as_deref().map(<[String]>::len), Some(2));
     }
 
     #[test]

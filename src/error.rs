@@ -14,7 +14,7 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::render;
 use crate::session_state::EventError;
-use crate::session_store::{SESSION_COOKIE, StoreError};
+use crate::session_store::{SessionCookie, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -34,12 +34,18 @@ pub enum AppError {
     PayloadTooLarge(usize),
     #[error("{}", store_message(.0))]
     Store(#[from] StoreError),
-    /// A logout the store could not confirm: the browser's cookie is removed anyway.
+    /// A logout the store could not confirm: the browser's cookie (this one) is removed anyway.
     #[error(
         "You are logged out in this browser, but the server could not confirm the logout because the session \
          store is unavailable. The old session will not be accepted again."
     )]
-    LogoutUnconfirmed,
+    LogoutUnconfirmed(SessionCookie),
+    /// A state-changing POST sent from a page of another origin.
+    #[error(
+        "This form was sent from another site, so it was refused and nothing was changed. Open the dashboard \
+         itself and try again."
+    )]
+    CrossOrigin,
     #[error("Something went wrong on the server.")]
     Internal(#[from] anyhow::Error),
 }
@@ -78,7 +84,8 @@ impl AppError {
             Self::TooManyRequests(_) => "Too many attempts",
             Self::Store(StoreError::Busy) => "Session busy",
             Self::Store(_) => "Temporarily unavailable",
-            Self::LogoutUnconfirmed => "Logout not confirmed",
+            Self::LogoutUnconfirmed(_) => "Logout not confirmed",
+            Self::CrossOrigin => "Request refused",
             Self::Internal(_) => "Server error",
         }
     }
@@ -92,8 +99,8 @@ impl AppError {
         if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header(("Retry-After", "2"));
         }
-        if matches!(self, Self::LogoutUnconfirmed) {
-            response.cookie(removal_cookie());
+        if let Self::LogoutUnconfirmed(cookie) = self {
+            response.cookie(cookie.removal());
         }
         if fragment {
             response.content_type("text/plain; charset=utf-8").body(self.to_string())
@@ -122,11 +129,11 @@ impl ResponseError for AppError {
                 StatusCode::NOT_FOUND
             }
             Self::BadEvent(EventError::InvalidValue { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Csrf | Self::CrossOrigin => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Store(_) | Self::LogoutUnconfirmed => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(_) | Self::LogoutUnconfirmed(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -134,13 +141,6 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         self.answer(false)
     }
-}
-
-/// Clears the session cookie in the browser.
-fn removal_cookie() -> actix_web::cookie::Cookie<'static> {
-    let mut removal = actix_web::cookie::Cookie::build(SESSION_COOKIE, "").path("/").http_only(true).finish();
-    removal.make_removal();
-    removal
 }
 
 /// Outermost middleware: failures raised outside our handlers, chiefly by the session

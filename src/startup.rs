@@ -23,7 +23,7 @@ use crate::routes::{self, AppState};
 use crate::script::{Registry, Runner};
 use crate::session_store::Store;
 
-pub use crate::session_store::SESSION_COOKIE;
+pub use crate::session_store::SessionCookie;
 
 pub struct Application {
     port: u16,
@@ -69,14 +69,19 @@ impl Application {
             max_body_bytes: settings.max_body_bytes,
             reloads,
             cookie_key: key.clone(),
+            session_cookie: SessionCookie { secure: settings.secure_cookie },
+            content_security_policy: routes::content_security_policy(&settings.web.frame_ancestors)?,
+            trusted_proxies: settings.web.trusted_proxies.clone(),
         });
-        let secure = settings.secure_cookie;
+        let cookie = SessionCookie { secure: settings.secure_cookie };
         let session_store = store.clone();
         let mut server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(session_store.clone(), key.clone())
-                .cookie_name(SESSION_COOKIE.to_owned())
+                .cookie_name(cookie.name().to_owned())
                 .cookie_http_only(true)
-                .cookie_secure(secure)
+                .cookie_secure(cookie.secure)
+                .cookie_path("/".to_owned())
+                .cookie_domain(None)
                 .cookie_same_site(SameSite::Lax)
                 .session_lifecycle(lifecycle.clone())
                 .build();
@@ -90,8 +95,10 @@ impl Application {
                 .app_data(state.clone())
                 .wrap(identity)
                 .wrap(sessions)
+                .wrap(from_fn(routes::same_origin_writes))
                 .wrap(from_fn(error::failure_pages))
                 .wrap(from_fn(routes::unconfirmed_logouts))
+                .wrap(from_fn(routes::security_headers))
                 .wrap(Logger::new("%r %s %Dms").exclude("/healthz"))
                 .configure(routes::configure)
         })

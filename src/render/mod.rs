@@ -124,6 +124,12 @@ impl ContainerHtml<'_> {
         container(self.page, *id, self.ctx)
     }
 
+    /// A column's share of its row in whole percent (1 to 100), for its `rn-share-N` class: the
+    /// Content-Security-Policy allows no `style` attributes, so widths are classes.
+    fn share_percent(&self, share: &f64) -> u32 {
+        (share * 100.0).round().clamp(1.0, 100.0) as u32
+    }
+
     /// The children of the `i`-th panel of a tab bar.
     fn tab(&self, i: &usize) -> String {
         match self.c.children.get(*i) {

@@ -8,6 +8,7 @@ use crate::error::AppError;
 const ASSETS: &[(&str, &str, &str)] = &[
     ("runnel.css", "text/css; charset=utf-8", include_str!("../../static/runnel.css")),
     ("runnel.js", "text/javascript; charset=utf-8", include_str!("../../static/runnel.js")),
+    ("theme.js", "text/javascript; charset=utf-8", include_str!("../../static/theme.js")),
     ("idiomorph.js", "text/javascript; charset=utf-8", include_str!("../../static/idiomorph.js")),
 ];
 

@@ -1,6 +1,7 @@
 //! `POST /{page}/auth/{action}`: the authenticator's forms. The handler extracts the form and
 //! calls the host (`crate::host`, which runs the logout sequence of `crate::auth::logout`);
 //! the middleware below clears the browser's cookie when the store could not confirm a logout.
+//! A logout's answer also tells the browser to drop its cache and storage (`Clear-Site-Data`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -10,11 +11,13 @@ use actix_session::Session;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::browser::HttpSession;
+use super::client::client_of;
 use super::forms;
 use super::pages::{declared_length, delivery_of, respond};
 use crate::auth::audit::{self, AuditEvent};
@@ -37,18 +40,30 @@ async fn post_auth(
 ) -> HttpResponse {
     let delivery = delivery_of(&req);
     let (page, action) = path.into_inner();
+    let action = AuthAction::parse(&action);
     let result = async {
         app.host.auth.as_ref().ok_or(AppError::PageNotFound)?;
-        let action = AuthAction::parse(&action).ok_or(AppError::PageNotFound)?;
+        let action = action.ok_or(AppError::PageNotFound)?;
         let body = forms::read_body(payload, declared_length(&req), app.max_body_bytes).await?;
         let fields: HashMap<String, String> = forms::parse_pairs(&body)?.into_iter().collect();
-        let client = req.peer_addr().map_or(IpAddr::from([127, 0, 0, 1]), |a| a.ip());
-        let session = HttpSession::new(&req, session, identity, &app.cookie_key);
+        let client = client_of(&req).address.unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
         let visit = Visit { page: &page, session: &session, query, delivery };
         app.host.auth_post(visit, AuthPost { action, fields, client }).await
     };
-    respond(&app, result.await, delivery)
+    let mut response = respond(&app, result.await, delivery);
+    let done = response.status().is_success() || response.status().is_redirection();
+    if done && matches!(action, Some(AuthAction::Logout | AuthAction::LogoutEverywhere)) {
+        clear_site_data(response.headers_mut());
+    }
+    response
+}
+
+/// Tells the browser to drop what this site cached and stored (local storage included). Not
+/// `"cookies"`: the same answer sets the new, logged-out session cookie.
+fn clear_site_data(headers: &mut actix_web::http::header::HeaderMap) {
+    headers.insert(HeaderName::from_static("clear-site-data"), HeaderValue::from_static("\"cache\", \"storage\""));
 }
 
 /// Outermost middleware for logouts the store could not confirm (it is down): the browser's
@@ -65,8 +80,8 @@ pub async fn unconfirmed_logouts(
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     // Read before the call: routing needs the request to itself.
-    let key = session_key_of(req.request(), &app.cookie_key);
-    let client = req.peer_addr().map_or_else(|| "-".to_owned(), |a| a.ip().to_string());
+    let key = session_key_of(req.request(), app.session_cookie, &app.cookie_key);
+    let client = client_of(req.request()).address.map_or_else(|| "-".to_owned(), |a| a.to_string());
     let fragment = delivery_of(req.request()) == Delivery::Fragment;
     let result = next.call(req).await;
     let status = match &result {
@@ -80,7 +95,8 @@ pub async fn unconfirmed_logouts(
         auth.pending.add(key);
     }
     audit::record(AuditEvent::LogoutUnconfirmed, "-", &client);
-    let answer: HttpResponse = AppError::LogoutUnconfirmed.answer(fragment);
+    let mut answer: HttpResponse = AppError::LogoutUnconfirmed(app.session_cookie).answer(fragment);
+    clear_site_data(answer.headers_mut());
     match result {
         Ok(res) => Ok(res.into_response(answer)),
         Err(_) => Err(actix_web::error::InternalError::from_response("logout not confirmed", answer).into()),

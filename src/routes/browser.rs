@@ -7,6 +7,7 @@ use actix_identity::Identity;
 use actix_session::Session;
 use actix_web::{HttpMessage, HttpRequest};
 
+use super::AppState;
 use crate::session_store::{BrowserSession, TypedSession, session_key_of};
 
 pub struct HttpSession<'a> {
@@ -19,13 +20,8 @@ pub struct HttpSession<'a> {
 }
 
 impl<'a> HttpSession<'a> {
-    pub fn new(
-        req: &'a HttpRequest,
-        session: Session,
-        identity: Option<Identity>,
-        cookie_key: &actix_web::cookie::Key,
-    ) -> Self {
-        let key = session_key_of(req, cookie_key);
+    pub fn new(req: &'a HttpRequest, session: Session, identity: Option<Identity>, app: &AppState) -> Self {
+        let key = session_key_of(req, app.session_cookie, &app.cookie_key);
         Self {
             req,
             session: TypedSession::new(session),

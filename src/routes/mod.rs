@@ -3,14 +3,19 @@
 mod assets;
 mod auth;
 mod browser;
+mod client;
 mod forms;
+mod headers;
 mod health;
 mod live;
+mod origin;
 mod pages;
 
 use actix_web::web::ServiceConfig;
 
 pub use auth::unconfirmed_logouts;
+pub use headers::{content_security_policy, security_headers};
+pub use origin::same_origin_writes;
 
 use crate::host::Host;
 
@@ -22,6 +27,12 @@ pub struct AppState {
     pub reloads: crate::hot_reload::Reloads,
     /// Decrypts the session cookie, to name the session a logout ends.
     pub cookie_key: actix_web::cookie::Key,
+    /// The session cookie's name and `Secure` flag.
+    pub session_cookie: crate::session_store::SessionCookie,
+    /// The Content-Security-Policy of every HTML answer, built once from the settings.
+    pub content_security_policy: actix_web::http::header::HeaderValue,
+    /// Peers whose `X-Forwarded-*` headers are believed (`crate::routes::client`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -35,7 +35,7 @@ async fn show_page(
 ) -> HttpResponse {
     let delivery = delivery_of(&req);
     let result = async {
-        let session = HttpSession::new(&req, session, identity, &app.cookie_key);
+        let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
         app.host.show_page(Visit { page: &page, session: &session, query, delivery }).await
     };
@@ -54,7 +54,7 @@ async fn post_event(
     let result = async {
         let body = forms::read_body(payload, declared_length(&req), app.max_body_bytes).await?;
         let post = forms::parse_event(&body)?;
-        let session = HttpSession::new(&req, session, identity, &app.cookie_key);
+        let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
         app.host.apply_event(Visit { page: &page, session: &session, query, delivery }, post).await
     };

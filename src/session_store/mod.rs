@@ -20,7 +20,7 @@ pub use handle::{BrowserSession, PlainSession};
 pub use locks::LockTiming;
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
-pub use typed::{LOGIN_TOKEN, SESSION_COOKIE, TypedSession, csrf_after_logout_key, session_key_of};
+pub use typed::{LOGIN_TOKEN, SessionCookie, TypedSession, csrf_after_logout_key, session_key_of};
 
 use crate::config::StoreSettings;
 use crate::session_state::SessionData;

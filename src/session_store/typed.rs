@@ -5,8 +5,30 @@ use actix_session::Session;
 
 use super::random_token;
 
-/// The name of the session cookie, which holds the (encrypted) session key.
-pub const SESSION_COOKIE: &str = "runnel_session";
+/// The session cookie, which holds the (encrypted) session key. With `Secure` it carries the
+/// `__Host-` prefix: the browser then keeps it only if it came over HTTPS with `Path=/` and no
+/// `Domain`, so a sibling subdomain or a plain-HTTP page cannot plant or overwrite it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionCookie {
+    pub secure: bool,
+}
+
+impl SessionCookie {
+    pub const PLAIN_NAME: &str = "runnel_session";
+    pub const SECURE_NAME: &str = "__Host-runnel_session";
+
+    pub fn name(self) -> &'static str {
+        if self.secure { Self::SECURE_NAME } else { Self::PLAIN_NAME }
+    }
+
+    /// A cookie that clears this one in the browser (the same name, path and `Secure`).
+    pub fn removal(self) -> actix_web::cookie::Cookie<'static> {
+        let mut removal =
+            actix_web::cookie::Cookie::build(self.name(), "").path("/").http_only(true).secure(self.secure).finish();
+        removal.make_removal();
+        removal
+    }
+}
 
 const SID: &str = "sid";
 const CSRF: &str = "csrf";
@@ -17,11 +39,15 @@ pub struct TypedSession(Session);
 
 /// The session key in the request's session cookie (decrypted with the cookie key), which
 /// names the session in the store. Handlers need it to end a session the store cannot reach.
-pub fn session_key_of(req: &actix_web::HttpRequest, key: &actix_web::cookie::Key) -> Option<String> {
-    let cookie = req.cookie(SESSION_COOKIE)?;
+pub fn session_key_of(
+    req: &actix_web::HttpRequest,
+    cookie: SessionCookie,
+    key: &actix_web::cookie::Key,
+) -> Option<String> {
+    let found = req.cookie(cookie.name())?;
     let mut jar = actix_web::cookie::CookieJar::new();
-    jar.add_original(cookie);
-    jar.private(key).get(SESSION_COOKIE).map(|c| c.value().to_owned())
+    jar.add_original(found);
+    jar.private(key).get(cookie.name()).map(|c| c.value().to_owned())
 }
 
 impl TypedSession {

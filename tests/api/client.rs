@@ -96,6 +96,17 @@ impl Session {
 
     /// A POST to any path of the host with a form body.
     pub async fn post_to(&self, path: &str, body: Vec<u8>, fragment: bool) -> Answer {
+        self.post_with_headers(path, body, fragment, &[]).await
+    }
+
+    /// A POST with extra request headers (an `Origin`, a proxy's `X-Forwarded-For`).
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        fragment: bool,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut request = self
             .client
             .post(format!("{}{path}", self.base))
@@ -104,7 +115,31 @@ impl Session {
         if fragment {
             request = request.header("X-Runnel-Fragment", "1");
         }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         Answer::read(request.send().await.unwrap()).await
+    }
+
+    /// Clicks a widget as the page's script does, with extra request headers.
+    pub async fn click_with_headers(&self, page: &str, widget: &str, headers: &[(&str, &str)]) -> Answer {
+        let form = [("csrf", self.csrf.as_str()), ("widget", widget), ("value", "true")];
+        let body = serde_urlencoded::to_string(form).unwrap();
+        self.post_with_headers(&format!("/{page}/event"), body.into_bytes(), true, headers).await
+    }
+
+    /// Posts an auth form with extra request headers; the CSRF token is not updated.
+    pub async fn auth_with_headers(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut form = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&form).unwrap();
+        self.post_with_headers(&format!("/{page}/auth/{action}"), body.into_bytes(), true, headers).await
     }
 
     /// Opens a page (a full document) and remembers its CSRF token.

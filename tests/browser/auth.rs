@@ -11,7 +11,8 @@ use crate::support::{self, ADMIN, CredentialsFile, RedisServer, StoreKind, TestA
 use crate::{WAIT, js_string, wait_for_runnel};
 use serde_json::{Value, json};
 
-const SESSION_COOKIE: &str = "runnel_session";
+/// The session cookie of the default settings (no `--secure-cookie`).
+const SESSION_COOKIE: &str = runnel::startup::SessionCookie::PLAIN_NAME;
 const LOGIN_FORM: &str = "form[data-widget='auth:login']";
 const USERNAME: &str = "#auth-login-username";
 const PASSWORD: &str = "#auth-login-password";

@@ -52,6 +52,31 @@ fn clicking_a_button_updates_the_count_in_place() {
 }
 
 #[test]
+fn the_pages_work_under_the_content_security_policy_without_a_violation() {
+    let app = support::TestApp::spawn(support::settings("scripts", StoreKind::Memory, None));
+    let browser = Browser::launch();
+    let page = browser.new_page();
+    page.watch_csp_violations();
+    click_increment_three_times(&app, &page);
+    assert_eq!(page.csp_violations(), Vec::<String>::new(), "on /counter after three clicks");
+    page.click("#rn-theme-toggle");
+    page.wait_until("document.documentElement.dataset.theme !== undefined", WAIT);
+    let chosen = page.eval("document.documentElement.dataset.theme");
+    // The theme script (a static file now, not inline) applies the choice on the next load.
+    page.navigate(&app.url("/explorer"));
+    wait_for_runnel(&page);
+    assert_eq!(page.eval("document.documentElement.dataset.theme"), chosen, "the theme did not survive a load");
+    let columns = page.eval("[...document.querySelectorAll('.rn-column')].map(c => getComputedStyle(c).flexGrow)");
+    assert!(columns.as_array().is_some_and(|c| !c.is_empty() && c.iter().all(|g| g != "0")), "{columns}");
+    assert_eq!(page.csp_violations(), Vec::<String>::new(), "on /explorer");
+    for path in ["/demo", "/sales", "/hello"] {
+        page.navigate(&app.url(path));
+        wait_for_runnel(&page);
+        assert_eq!(page.csp_violations(), Vec::<String>::new(), "on {path}");
+    }
+}
+
+#[test]
 fn typing_into_a_text_input_keeps_focus_and_shows_the_result() {
     let app = support::TestApp::spawn(support::settings("scripts", StoreKind::Memory, None));
     let browser = Browser::launch();

@@ -329,6 +329,20 @@ impl Page {
         self.send("Network.setCookie", params);
     }
 
+    /// From the next navigation on, records every Content-Security-Policy violation of the
+    /// tab's documents (CDP injects the listener, so the page's own policy does not stop it).
+    pub fn watch_csp_violations(&self) {
+        let listener = "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', \
+                        e => window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));";
+        self.send("Page.addScriptToEvaluateOnNewDocument", json!({ "source": listener }));
+    }
+
+    /// The violations recorded in the current document (see `watch_csp_violations`).
+    pub fn csp_violations(&self) -> Vec<String> {
+        let seen = self.eval("window.__cspViolations ?? ['the violation listener is not installed']");
+        serde_json::from_value(seen).unwrap_or_else(|e| panic!("violations are strings: {e}"))
+    }
+
     /// Evaluates `js` (promises awaited) and returns its JSON value (`null` for undefined).
     pub fn eval(&self, js: &str) -> Value {
         self.try_eval(js).unwrap_or_else(|e| panic!("{e}"))
