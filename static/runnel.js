@@ -67,6 +67,8 @@
           body: params,
           headers: { "X-Runnel-Fragment": "1" },
           credentials: "same-origin",
+          // A post (a logout above all) still reaches the server when a reload follows at once.
+          keepalive: true,
         });
         if (res.status !== 503 || attempt >= RETRIES || !params.has("event_id")) return res;
       } catch (err) {

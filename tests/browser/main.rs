@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use support::chromium::Page;
 
-/// Upper bound for every wait on the page.
-pub const WAIT: Duration = Duration::from_secs(10);
+/// Upper bound for every wait on the page (generous: a machine busy compiling is slow).
+pub const WAIT: Duration = Duration::from_secs(20);
 
 /// Waits for the page's scripts to have run (`window.Runnel` is set by static/runnel.js).
 pub fn wait_for_runnel(page: &Page) {

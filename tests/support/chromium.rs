@@ -141,7 +141,9 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot start {exe}: {e} (apt-get install chromium?)"));
         // DevToolsActivePort: first line = port, second line = browser websocket path.
         let port_file = profile.join("DevToolsActivePort");
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // Bounds, not waits: on a quiet machine Chromium starts in well under a second, but a
+        // machine busy compiling can take many seconds.
+        let deadline = Instant::now() + Duration::from_secs(60);
         let (port, path) = loop {
             let content = std::fs::read_to_string(&port_file).unwrap_or_default();
             if let [port, path, ..] = content.lines().collect::<Vec<_>>()[..] {
@@ -153,12 +155,12 @@ impl Browser {
             }
             if Instant::now() > deadline {
                 let _ = (child.kill(), child.wait());
-                panic!("chromium wrote no DevToolsActivePort within 20 s; stderr:\n{}", log());
+                panic!("chromium wrote no DevToolsActivePort within 60 s; stderr:\n{}", log());
             }
             std::thread::sleep(Duration::from_millis(25));
         };
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to DevTools port");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         stream.set_nodelay(true).unwrap();
         let (ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream)
             .unwrap_or_else(|e| panic!("CDP websocket handshake failed: {e}"));
