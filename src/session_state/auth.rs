@@ -75,9 +75,13 @@ pub struct AuthOutcome {
     pub result: Result<Value, String>,
 }
 
-/// Options of a drawn form that the host needs when the form comes back (registration rules).
+/// Options of a drawn form that the host needs when the form comes back (registration rules,
+/// the state keys a login or logout keeps).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuthFormSpec {
+    /// The `state` keys that survive the session reset of a login or logout (`keep`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
     /// Only these emails may register (`None`: anyone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_emails: Option<Vec<String>>,

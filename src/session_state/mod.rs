@@ -38,6 +38,15 @@ pub struct SessionData {
 const REMEMBERED_EVENTS: usize = 32;
 
 impl SessionData {
+    /// What a login or logout leaves of the session: an empty session that holds only the
+    /// `state` keys named in `keep` (never an auth key). Widget records, the flash and the
+    /// applied events all go; a keyed widget finds its kept value in `state[key]`.
+    pub fn reset_keeping(&self, keep: &[String]) -> Self {
+        let kept = keep.iter().filter(|key| !AUTH_KEYS.contains(&key.as_str()));
+        let state = kept.filter_map(|key| Some((key.clone(), self.state.get(key)?.clone()))).collect();
+        Self { state, ..Self::default() }
+    }
+
     /// Whether the event with this id was applied already.
     pub fn has_applied(&self, event_id: &str) -> bool {
         self.applied_events.iter().any(|id| id == event_id)
