@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The auth keys of the state map, rewritten from the verified viewer before and after runs,
-/// and purged by a logout.
+/// and never kept across a login or logout (see `SessionData::reset_keeping`).
 pub const AUTH_KEYS: [&str; 5] = ["authentication_status", "username", "name", "email", "roles"];
 
 /// The logged-in user, as the host verified it for this run.

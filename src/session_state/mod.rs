@@ -97,3 +97,24 @@ pub struct Callback {
     #[serde(default)]
     pub args: Vec<Value>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reset_keeps_only_the_named_state_keys_and_never_an_auth_key() {
+        let mut data = SessionData::default();
+        for (key, value) in [("theme", "dark"), ("note", "private"), ("username", "jsmith")] {
+            data.state.insert(key.into(), Value::from(value));
+        }
+        data.pages.entry("desk".into()).or_default();
+        data.flash = Some(Flash { page: "desk".into(), html: "<p>done</p>".into(), config: Default::default() });
+        data.remember_event("e1".into());
+        let keep = ["theme", "username", "absent"].map(String::from);
+        let reset = data.reset_keeping(&keep);
+        let mut expected = SessionData::default();
+        expected.state.insert("theme".into(), Value::from("dark"));
+        assert_eq!(reset, expected);
+    }
+}
