@@ -5,15 +5,18 @@
 //! 2. [`Logout::end_session`], under the session's lock and before the rerun: the identity is
 //!    cleared, the session's CSRF token is kept briefly under the ended session key (for a
 //!    reload racing the logout), the old session record is deleted, the session is renewed
-//!    (new key and id, no login token), and the auth keys leave the state map.
-//! 3. The host then reruns the page logged out, saves its data under the new session id,
-//!    deletes the old id's data, and the answer carries the new session cookie.
+//!    (new key and id, no login token), and the session data is reset: the state map, every
+//!    page's widget values and the flash end with the identity; only the `state` keys the
+//!    script named in `keep` stay.
+//! 3. The host then reruns the page logged out on that fresh data (as a first visit, plus the
+//!    logout's outcome), saves it under the new session id, deletes the old id's data, and the
+//!    answer carries the new session cookie.
 
 use std::time::Duration;
 
 use super::Auth;
 use super::audit::{self, AuditEvent};
-use crate::session_state::{AUTH_KEYS, SessionData, Viewer};
+use crate::session_state::{SessionData, Viewer};
 use crate::session_store::{BrowserSession, Store, StoreResult, csrf_after_logout_key};
 
 /// How long a request carrying the session key a logout ended still gets the session's CSRF
@@ -43,8 +46,13 @@ impl Logout<'_> {
     }
 
     /// Step 2: ends the session (its login token is already revoked): identity, old session
-    /// record, auth keys. Returns the session's new id.
-    pub async fn end_session(&self, current: Option<&Viewer>, data: &mut SessionData) -> StoreResult<String> {
+    /// record, and all session data but the `state` keys in `keep`. Returns the session's new id.
+    pub async fn end_session(
+        &self,
+        current: Option<&Viewer>,
+        data: &mut SessionData,
+        keep: &[String],
+    ) -> StoreResult<String> {
         // A plain logout revoked the token before the viewer was looked up: name the identity.
         let username =
             current.map(|v| v.username.clone()).or_else(|| self.session.identity()).unwrap_or_else(|| "-".to_owned());
@@ -56,9 +64,7 @@ impl Logout<'_> {
             self.store.delete_session_key(&key).await?;
         }
         let sid = self.session.end_login();
-        for key in AUTH_KEYS {
-            data.state.remove(key);
-        }
+        *data = data.reset_keeping(keep);
         audit::record(AuditEvent::LoggedOut, &username, self.client);
         Ok(sid)
     }

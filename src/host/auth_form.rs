@@ -1,7 +1,8 @@
 //! A post of one of the authenticator's forms, as one interaction: checked (CSRF, the form was
 //! drawn on this page, rate limits), handled by `crate::auth` (the logout by `auth::logout`, in
 //! its documented order), turned into session changes, and answered with a rerun that shows
-//! the result. After a login or logout the session's data moves to a new session id.
+//! the result. A login or logout resets the session: the rerun that answers it runs on an empty
+//! session (but for the `state` keys the form keeps), saved whole under a new session id.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -137,14 +138,14 @@ impl FormPost<'_> {
         let (action, auth, client) = (self.action, self.auth, self.client);
         let result: Result<Value, String> = match (action, viewer.clone()) {
             (AuthAction::Login, Some(_)) => return Ok(None),
-            (AuthAction::Login, None) => self.login(viewer).await?,
+            (AuthAction::Login, None) => self.login(viewer, spec, data).await?,
             (AuthAction::Logout, current) => {
-                logout.end_session(current.as_ref(), data).await?;
+                logout.end_session(current.as_ref(), data, &spec.keep).await?;
                 *viewer = None;
                 Ok(Value::Null)
             }
             (AuthAction::LogoutEverywhere, Some(current)) => {
-                logout.end_session(Some(&current), data).await?;
+                logout.end_session(Some(&current), data, &spec.keep).await?;
                 *viewer = None;
                 Ok(Value::Null)
             }
@@ -166,16 +167,23 @@ impl FormPost<'_> {
         Ok(Some(AuthOutcome { action, result }))
     }
 
-    async fn login(&self, viewer: &mut Option<Viewer>) -> Result<Result<Value, String>, AppError> {
+    /// Logs in: a new session key, id and CSRF token, and a session that starts empty but for
+    /// the `state` keys the login form keeps (nothing written before the login carries over).
+    async fn login(
+        &self,
+        viewer: &mut Option<Viewer>,
+        spec: &AuthFormSpec,
+        data: &mut SessionData,
+    ) -> Result<Result<Value, String>, AppError> {
         let logged_in = match self.auth.check_login(&self.fields, self.client).await.map_err(action_error)? {
             Ok(logged_in) => logged_in,
             Err(message) => return Ok(Err(message)),
         };
         let token = self.auth.logins.open(&logged_in.username, &logged_in.fingerprint).await?;
-        // A new session key, id and CSRF token: nothing from before the login carries over.
         self.session
             .start_login(&logged_in.username, &token)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("identity login failed: {e}")))?;
+        *data = data.reset_keeping(&spec.keep);
         let doc = self.auth.credentials.doc();
         *viewer = doc.user(&logged_in.username).map(|user| Viewer {
             username: normalize_username(&logged_in.username),
@@ -202,7 +210,9 @@ impl FormPost<'_> {
     }
 }
 
-/// The spec of the form as this page drew it in its last run. A logout needs no drawn form.
+/// The spec of the form as this page drew it in its last run. A logout needs no drawn form
+/// (a stale page may log out), but when its button was drawn, its spec says what to keep;
+/// without one, nothing is kept.
 fn drawn_form(stored: &SessionData, page: &str, action: AuthAction, logged_in: bool) -> Result<AuthFormSpec, AppError> {
     let record = stored.pages.get(page).and_then(|w| w.get(&action.widget_id()));
     match record.map(|r| &r.spec) {

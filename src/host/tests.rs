@@ -11,7 +11,7 @@ use super::*;
 use crate::auth::{Auth, AuthSettings, Credentials};
 use crate::config::{LockTiming, ScriptLimits, StoreSettings};
 use crate::script::{CompiledScript, PageName};
-use crate::session_state::AuthAction;
+use crate::session_state::{AUTH_KEYS, AuthAction};
 use crate::session_store::PlainSession;
 
 const COUNTER: &str = r#"
@@ -160,4 +160,145 @@ async fn a_logout_through_the_host_ends_the_login_for_every_copy_of_the_session(
         assert!(page.output.data.state.get("username").is_none(), "{:?}", page.output.data.state);
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A desk that keeps `KEEP` across login and logout: a keyed theme, an unkeyed slider, a note a
+/// logged-in user writes and one an anonymous visitor plants.
+const DESK: &str = r#"
+let keep = KEEP;
+let auth = authenticator();
+let theme = selectbox("Theme", ["light", "dark"], #{ key: "theme" });
+let volume = slider("Volume", 0, 10);
+let user = auth.login(#{ keep: keep });
+if user == () {
+    if button("Plant a note") { state.planted = "from before the login"; }
+    stop();
+}
+if button("Write a note") { state.note = `private note of ${user.username}`; }
+auth.logout(#{ keep: keep });
+auth.logout_everywhere(#{ keep: keep });
+"#;
+
+const JSMITH: [(&str, &str); 2] = [("username", "jsmith"), ("password", "runnel-demo-1")];
+const RBRIGGS: [(&str, &str); 2] = [("username", "rbriggs"), ("password", "runnel-demo-2")];
+
+/// A host serving the desk page that keeps `keep` (a Rhai array).
+fn desk_host(keep: &str) -> (Host, PathBuf) {
+    let (members, dir) = members_host();
+    let desk = DESK.replace("KEEP", keep);
+    (host_with(&[("desk", &desk)], members.auth, members.store), dir)
+}
+
+fn widget_event(session: &PlainSession, widget: &str, value: &str) -> EventPost {
+    let event = Event { widget: widget.into(), values: vec![value.into()], ..Event::default() };
+    EventPost { csrf: session.csrf(), event }
+}
+
+/// Sends widget events to the desk, each checked to be applied.
+async fn desk_events(host: &Host, session: &PlainSession, events: &[(&str, &str)]) -> Arc<SessionData> {
+    let mut data = Arc::default();
+    for (widget, value) in events {
+        let answer = host.apply_event(visit("desk", session), widget_event(session, widget, value)).await;
+        data = shown(answer.unwrap()).output.data;
+    }
+    data
+}
+
+async fn desk_auth(host: &Host, session: &PlainSession, action: AuthAction, fields: &[(&str, &str)]) -> Box<Shown> {
+    shown(host.auth_post(visit("desk", session), form(session, action, fields)).await.unwrap())
+}
+
+fn volume(data: &SessionData) -> serde_json::Value {
+    data.pages["desk"]["slider:Volume"].value.clone()
+}
+
+/// What a browser that never came before sees of the desk, logged in as `user` or not.
+async fn first_visit(host: &Host, user: Option<&[(&str, &str)]>) -> Arc<SessionData> {
+    let session = PlainSession::new();
+    let page = open(host, "desk", &session).await;
+    match user {
+        Some(user) => desk_auth(host, &session, AuthAction::Login, user).await.output.data,
+        None => page.output.data,
+    }
+}
+
+#[tokio::test]
+async fn a_logout_plain_or_everywhere_ends_the_state_map_and_every_widget_value() {
+    let (host, dir) = desk_host("[]");
+    for action in [AuthAction::Logout, AuthAction::LogoutEverywhere] {
+        let browser = PlainSession::new();
+        open(&host, "desk", &browser).await;
+        desk_auth(&host, &browser, AuthAction::Login, &JSMITH).await;
+        let events = [("button:Write a note", "true"), ("slider:Volume", "7"), ("selectbox:key:theme", "1")];
+        let written = desk_events(&host, &browser, &events).await;
+        assert_eq!(written.state["note"], "private note of jsmith");
+        assert_eq!((volume(&written), written.state["theme"].clone()), (7.into(), "dark".into()));
+
+        let answer = desk_auth(&host, &browser, action, &[]).await;
+        let fresh = first_visit(&host, None).await;
+        assert_eq!(answer.output.data, fresh, "the rerun after {action:?} draws the page as a first visit");
+        let stored = host.store.load(&browser.sid().unwrap()).await.unwrap().unwrap_or_default();
+        assert_eq!(stored, fresh, "and only that is stored under the new session id");
+        assert_eq!(open(&host, "desk", &browser).await.output.data, fresh, "the next request starts empty");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_login_starts_from_an_empty_session_whatever_was_written_before_it() {
+    let (host, dir) = desk_host("[]");
+    let browser = PlainSession::new();
+    open(&host, "desk", &browser).await;
+    let events = [("button:Plant a note", "true"), ("slider:Volume", "3"), ("selectbox:key:theme", "1")];
+    let planted = desk_events(&host, &browser, &events).await;
+    assert_eq!(planted.state["planted"], "from before the login");
+
+    let answer = desk_auth(&host, &browser, AuthAction::Login, &RBRIGGS).await;
+    let clean = first_visit(&host, Some(&RBRIGGS)).await;
+    assert_eq!(answer.output.data, clean, "the logged-in session equals one that never planted anything");
+    assert_eq!(open(&host, "desk", &browser).await.output.data, clean);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn keep_keeps_exactly_the_named_state_keys_across_logout_and_login() {
+    let (host, dir) = desk_host(r#"["theme", "note", "planted"]"#);
+    let browser = PlainSession::new();
+    open(&host, "desk", &browser).await;
+    desk_auth(&host, &browser, AuthAction::Login, &JSMITH).await;
+    let events = [("button:Write a note", "true"), ("slider:Volume", "7"), ("selectbox:key:theme", "1")];
+    desk_events(&host, &browser, &events).await;
+
+    let after_logout = desk_auth(&host, &browser, AuthAction::Logout, &[]).await.output.data;
+    assert_eq!(after_logout.state["theme"], "dark", "a kept widget key keeps its widget's value");
+    assert_eq!(after_logout.state["note"], "private note of jsmith");
+    assert_eq!(volume(&after_logout), 0, "an unkept widget starts from its default");
+    let names: Vec<&String> = after_logout.state.keys().collect();
+    assert_eq!(names, ["note", "theme"], "nothing else survives");
+
+    desk_events(&host, &browser, &[("button:Plant a note", "true"), ("slider:Volume", "4")]).await;
+    let after_login = desk_auth(&host, &browser, AuthAction::Login, &RBRIGGS).await.output.data;
+    assert_eq!(after_login.state["planted"], "from before the login");
+    assert_eq!(after_login.state["theme"], "dark");
+    assert_eq!(volume(&after_login), 0);
+    let names: Vec<&String> = after_login.state.keys().filter(|k| !AUTH_KEYS.contains(&k.as_str())).collect();
+    assert_eq!(names, ["note", "planted", "theme"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_bad_keep_option_is_an_error_at_its_line() {
+    let bad = [
+        (r#""theme""#, "option `keep` must be an array of strings, not string"),
+        (r#"["theme", 3]"#, "option `keep` must be an array of strings, not an array holding i64"),
+        (r#"["username"]"#, "option `keep` cannot name \"username\": the auth keys always come from the login"),
+    ];
+    for (keep, message) in bad {
+        let (host, dir) = desk_host(keep);
+        let page = open(&host, "desk", &PlainSession::new()).await;
+        let error = page.output.page.error.clone().expect("the run fails");
+        assert_eq!(error.line, Some(6), "{error}");
+        assert!(error.message.contains(message), "{keep}: {error}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

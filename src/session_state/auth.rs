@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The auth keys of the state map, rewritten from the verified viewer before and after runs,
-/// and purged by a logout.
+/// and never kept across a login or logout (see `SessionData::reset_keeping`).
 pub const AUTH_KEYS: [&str; 5] = ["authentication_status", "username", "name", "email", "roles"];
 
 /// The logged-in user, as the host verified it for this run.
@@ -75,9 +75,13 @@ pub struct AuthOutcome {
     pub result: Result<Value, String>,
 }
 
-/// Options of a drawn form that the host needs when the form comes back (registration rules).
+/// Options of a drawn form that the host needs when the form comes back (registration rules,
+/// the state keys a login or logout keeps).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuthFormSpec {
+    /// The `state` keys that survive the session reset of a login or logout (`keep`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
     /// Only these emails may register (`None`: anyone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_emails: Option<Vec<String>>,

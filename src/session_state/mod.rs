@@ -38,6 +38,15 @@ pub struct SessionData {
 const REMEMBERED_EVENTS: usize = 32;
 
 impl SessionData {
+    /// What a login or logout leaves of the session: an empty session that holds only the
+    /// `state` keys named in `keep` (never an auth key). Widget records, the flash and the
+    /// applied events all go; a keyed widget finds its kept value in `state[key]`.
+    pub fn reset_keeping(&self, keep: &[String]) -> Self {
+        let kept = keep.iter().filter(|key| !AUTH_KEYS.contains(&key.as_str()));
+        let state = kept.filter_map(|key| Some((key.clone(), self.state.get(key)?.clone()))).collect();
+        Self { state, ..Self::default() }
+    }
+
     /// Whether the event with this id was applied already.
     pub fn has_applied(&self, event_id: &str) -> bool {
         self.applied_events.iter().any(|id| id == event_id)
@@ -87,4 +96,25 @@ pub struct Callback {
     pub function: String,
     #[serde(default)]
     pub args: Vec<Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reset_keeps_only_the_named_state_keys_and_never_an_auth_key() {
+        let mut data = SessionData::default();
+        for (key, value) in [("theme", "dark"), ("note", "private"), ("username", "jsmith")] {
+            data.state.insert(key.into(), Value::from(value));
+        }
+        data.pages.entry("desk".into()).or_default();
+        data.flash = Some(Flash { page: "desk".into(), html: "<p>done</p>".into(), config: Default::default() });
+        data.remember_event("e1".into());
+        let keep = ["theme", "username", "absent"].map(String::from);
+        let reset = data.reset_keeping(&keep);
+        let mut expected = SessionData::default();
+        expected.state.insert("theme".into(), Value::from("dark"));
+        assert_eq!(reset, expected);
+    }
 }

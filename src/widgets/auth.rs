@@ -3,6 +3,10 @@
 //! `auth.reset_password()`, `auth.forgot_password()`, `auth.forgot_username()`,
 //! `auth.update_user_details()`, `auth.require_role(role)` and `auth.logout_everywhere()`.
 //!
+//! `login`, `logout` and `logout_everywhere` take `keep: ["key", …]`: the only `state` keys that
+//! survive the session reset of that login or logout. It travels with the drawn form
+//! ([`AuthFormSpec`]) because the host applies it when the form is posted.
+//!
 //! These functions only draw forms and report results. Checking passwords, logging in and
 //! out and writing the credentials file happen in the host (`crate::auth`) when a form is
 //! posted, before the run that shows the result; who is logged in comes from the host too.
@@ -182,6 +186,17 @@ impl FormCall {
         Ok(Some(result))
     }
 
+    /// The `keep` option of a login or logout: the `state` keys that survive its session reset.
+    /// The auth keys cannot be kept: they always come from the login.
+    fn keeping(&self) -> Res<AuthFormSpec> {
+        let keep = self.opts.strings("keep")?.unwrap_or_default();
+        if let Some(key) = keep.iter().find(|k| AUTH_KEYS.contains(&k.as_str())) {
+            let message = format!("option `keep` cannot name {key:?}: the auth keys always come from the login");
+            return Err(error(message, self.pos));
+        }
+        Ok(AuthFormSpec { keep, ..AuthFormSpec::default() })
+    }
+
     fn spec(&self) -> Res<AuthFormSpec> {
         Ok(AuthFormSpec {
             min_password_len: self.opts.int("password_min_length")?.unwrap_or(8).clamp(1, 1024) as usize,
@@ -192,7 +207,8 @@ impl FormCall {
 }
 
 fn login(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
-    let call = FormCall::new(ctx, AuthAction::Login, opts, &[])?;
+    let call = FormCall::new(ctx, AuthAction::Login, opts, &["keep"])?;
+    let spec = call.keeping()?;
     if let Some(viewer) = &call.viewer {
         call.succeeded(ctx, "Login")?;
         return Ok(viewer_map(viewer).into());
@@ -202,26 +218,28 @@ fn login(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
         call.field("password", "Password", "password", "current-password")?,
     ];
     let (title, submit) = (call.label("Form name", "Login")?, call.label("Login", "Login")?);
-    call.draw(title, fields, submit, AuthFormSpec::default(), None)?;
+    call.draw(title, fields, submit, spec, None)?;
     Ok(Dynamic::UNIT)
 }
 
 fn logout(ctx: &NativeCallContext, opts: Map) -> Res<()> {
-    let call = FormCall::new(ctx, AuthAction::Logout, opts, &["button_name"])?;
+    let call = FormCall::new(ctx, AuthAction::Logout, opts, &["button_name", "keep"])?;
+    let spec = call.keeping()?;
     call.succeeded(ctx, "Logout")?;
     if call.viewer.is_some() {
         let label = call.opts.string("button_name")?.unwrap_or_else(|| "Logout".into());
-        call.draw(String::new(), Vec::new(), label, AuthFormSpec::default(), None)?;
+        call.draw(String::new(), Vec::new(), label, spec, None)?;
     }
     Ok(())
 }
 
 fn logout_everywhere(ctx: &NativeCallContext, opts: Map) -> Res<()> {
-    let call = FormCall::new(ctx, AuthAction::LogoutEverywhere, opts, &["button_name"])?;
+    let call = FormCall::new(ctx, AuthAction::LogoutEverywhere, opts, &["button_name", "keep"])?;
+    let spec = call.keeping()?;
     call.succeeded(ctx, "Logout everywhere")?;
     if call.viewer.is_some() {
         let label = call.opts.string("button_name")?.unwrap_or_else(|| "Log out everywhere".into());
-        call.draw(String::new(), Vec::new(), label, AuthFormSpec::default(), None)?;
+        call.draw(String::new(), Vec::new(), label, spec, None)?;
     }
     Ok(())
 }

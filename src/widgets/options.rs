@@ -32,21 +32,21 @@ impl Options {
         match self.raw(name) {
             None => Ok(None),
             Some(v) if v.is_string() => Ok(Some(convert::display(v))),
-            Some(v) => Err(self.wrong(name, "a string", v)),
+            Some(v) => Err(self.wrong(name, "a string", v.type_name())),
         }
     }
 
     pub fn bool(&self, name: &str, default: bool) -> Res<bool> {
         match self.raw(name) {
             None => Ok(default),
-            Some(v) => v.as_bool().map_err(|_| self.wrong(name, "true or false", v)),
+            Some(v) => v.as_bool().map_err(|_| self.wrong(name, "true or false", v.type_name())),
         }
     }
 
     pub fn int(&self, name: &str) -> Res<Option<i64>> {
         match self.raw(name) {
             None => Ok(None),
-            Some(v) => v.as_int().map(Some).map_err(|_| self.wrong(name, "a whole number", v)),
+            Some(v) => v.as_int().map(Some).map_err(|_| self.wrong(name, "a whole number", v.type_name())),
         }
     }
 
@@ -56,9 +56,21 @@ impl Options {
             Some(v) => match (v.as_float(), v.as_int()) {
                 (Ok(f), _) => Ok(Some(f)),
                 (_, Ok(i)) => Ok(Some(i as f64)),
-                _ => Err(self.wrong(name, "a number", v)),
+                _ => Err(self.wrong(name, "a number", v.type_name())),
             },
         }
+    }
+
+    /// An array of strings; any other value, or an item that is not a string, is an error.
+    pub fn strings(&self, name: &str) -> Res<Option<Vec<String>>> {
+        let Some(value) = self.raw(name) else { return Ok(None) };
+        let Some(list) = value.clone().try_cast::<rhai::Array>() else {
+            return Err(self.wrong(name, "an array of strings", value.type_name()));
+        };
+        if let Some(item) = list.iter().find(|item| !item.is_string()) {
+            return Err(self.wrong(name, "an array of strings", &format!("an array holding {}", item.type_name())));
+        }
+        Ok(Some(list.iter().map(convert::display).collect()))
     }
 
     pub fn key(&self) -> Res<Option<String>> {
@@ -69,12 +81,12 @@ impl Options {
     pub fn callback(&self, option: &str) -> Res<Option<Callback>> {
         let Some(value) = self.raw(option) else { return Ok(None) };
         let Some(fn_ptr) = value.clone().try_cast::<FnPtr>() else {
-            return Err(self.wrong(option, "a function pointer such as Fn(\"name\") or |x| …", value));
+            return Err(self.wrong(option, "a function pointer such as Fn(\"name\") or |x| …", value.type_name()));
         };
         let mut args = fn_ptr.curry().iter().map(|v| convert::to_json(v, self.pos)).collect::<Res<Vec<Value>>>()?;
         if let Some(extra) = self.raw("args") {
             let Some(list) = extra.clone().try_cast::<rhai::Array>() else {
-                return Err(self.wrong("args", "an array", extra));
+                return Err(self.wrong("args", "an array", extra.type_name()));
             };
             for item in &list {
                 args.push(convert::to_json(item, self.pos)?);
@@ -83,8 +95,8 @@ impl Options {
         Ok(Some(Callback { function: fn_ptr.fn_name().to_owned(), args }))
     }
 
-    fn wrong(&self, name: &str, expected: &str, got: &Dynamic) -> Box<EvalAltResult> {
-        error(format!("option `{name}` must be {expected}, not {}", got.type_name()), self.pos)
+    fn wrong(&self, name: &str, expected: &str, got: &str) -> Box<EvalAltResult> {
+        error(format!("option `{name}` must be {expected}, not {}", got), self.pos)
     }
 }
 
