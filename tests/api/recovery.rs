@@ -18,6 +18,7 @@ use crate::{StoreKind, both_stores};
 
 both_stores!(
     a_reset_code_changes_the_password_once_and_ends_the_users_sessions,
+    two_uses_of_one_code_at_once_reset_the_password_once,
     asking_for_a_reset_code_changes_nothing,
     a_reset_code_does_not_work_after_its_lifetime,
     a_reset_code_works_only_for_the_user_it_was_issued_to,
@@ -102,6 +103,20 @@ async fn a_reset_code_changes_the_password_once_and_ends_the_users_sessions(kind
     assert!(!logs_in(&mut session, VIEWER).await, "the old password is gone");
     assert!(!logs_in(&mut session, (VIEWER.0, "a new password 2")).await, "the second use changed nothing");
     assert!(logs_in(&mut session, (VIEWER.0, "a new password 1")).await);
+}
+
+async fn two_uses_of_one_code_at_once_reset_the_password_once(kind: StoreKind) {
+    let recovery = RecoveryApp::start(kind, |_| {});
+    let (mut first, mut second) = (recovery.visitor().await, recovery.visitor().await);
+    let code = code_for(&mut first, VIEWER.0).await.expect("a code");
+    let (a, b) = tokio::join!(
+        reset(&mut first, VIEWER.0, &code, "first of two 1"),
+        reset(&mut second, VIEWER.0, &code, "second of two 2"),
+    );
+    assert_eq!([was_reset(&a), was_reset(&b)].iter().filter(|done| **done).count(), 1, "one use wins");
+    let winner = if was_reset(&a) { "first of two 1" } else { "second of two 2" };
+    let mut session = recovery.visitor().await;
+    assert!(logs_in(&mut session, (VIEWER.0, winner)).await);
 }
 
 async fn asking_for_a_reset_code_changes_nothing(kind: StoreKind) {
