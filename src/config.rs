@@ -363,7 +363,7 @@ impl Settings {
                     .or(file.max_login_attempts)
                     .unwrap_or(auth.max_login_attempts),
                 lockout: secs(args.lockout_secs.or(file.lockout_secs)).unwrap_or(auth.lockout),
-                reset_code_lifetime: secs(args.reset_code_secs.or(file.reset_code_secs))
+                reset_code_lifetime: reset_code_lifetime(args.reset_code_secs.or(file.reset_code_secs))?
                     .unwrap_or(auth.reset_code_lifetime),
                 reveal_taken_usernames: args.reveal_taken_usernames || file.reveal_taken_usernames.unwrap_or(false),
                 idle_timeout: secs(args.login_idle_secs.or(file.login_idle_secs)).unwrap_or(auth.idle_timeout),
@@ -422,6 +422,14 @@ fn trusted_proxies(entries: Vec<String>) -> anyhow::Result<Vec<ipnet::IpNet>> {
                 .with_context(|| format!("trusted_proxies: {entry:?} is not an IP address or a CIDR range"))
         })
         .collect()
+}
+
+/// A reset code's lifetime: a code that is void at once would make recovery impossible.
+fn reset_code_lifetime(value: Option<u64>) -> anyhow::Result<Option<Duration>> {
+    match value {
+        Some(0) => bail!("reset_code_secs must be at least 1 (a reset code that expires at once cannot be used)"),
+        other => Ok(secs(other)),
+    }
 }
 
 fn secs(value: Option<u64>) -> Option<Duration> {
@@ -516,5 +524,21 @@ mod tests {
         assert!(matches!(settings.store, StoreSettings::Memory));
         let args = RunArgs { config: file, ..RunArgs::default() };
         assert_eq!(Settings::from_run_args(args).unwrap().port, 9000);
+    }
+
+    #[test]
+    fn recovery_settings_come_from_flags_or_the_file_and_a_zero_code_lifetime_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("runnel-cfg-recovery-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("runnel.toml");
+        std::fs::write(&file, "reset_code_secs = 300\nreveal_taken_usernames = true\n").unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: file.clone(), ..RunArgs::default() }).unwrap();
+        assert_eq!(settings.auth.reset_code_lifetime, Duration::from_secs(300));
+        assert!(settings.auth.reveal_taken_usernames);
+        let defaults = Settings::from_run_args(RunArgs::default()).unwrap();
+        assert_eq!(defaults.auth.reset_code_lifetime, Duration::from_secs(900));
+        assert!(!defaults.auth.reveal_taken_usernames);
+        let zero = RunArgs { config: file, reset_code_secs: Some(0), ..RunArgs::default() };
+        assert!(Settings::from_run_args(zero).is_err());
     }
 }
