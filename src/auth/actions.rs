@@ -1,5 +1,6 @@
 //! What each auth form does once its post arrives, without HTTP or sessions: check a login,
-//! register a user, change, reset or recover a password or username, update details. The
+//! register a user, change a password, recover a username, update details (password recovery
+//! is in `reset`). The
 //! routes turn the result into session changes and a rerun.
 
 use std::collections::HashMap;

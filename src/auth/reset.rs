@@ -25,7 +25,12 @@ impl Auth {
     pub async fn forgot_password(&self, fields: &Fields, client: IpAddr) -> Result<Outcome, ActionError> {
         let username = normalize_username(fields.text("username"));
         self.rate_limit(client, &username)?;
-        let Some(user) = self.credentials.doc().user(&username).cloned() else { return Ok(Ok(Value::Null)) };
+        let Some(user) = self.credentials.doc().user(&username).cloned() else {
+            // The same store write as for a real user, so that the time taken does not tell
+            // them apart; the code is never given out and no user has an empty fingerprint.
+            self.reset_codes.issue(&username, "").await?;
+            return Ok(Ok(Value::Null));
+        };
         let code = self.reset_codes.issue(&username, &user.fingerprint()).await?;
         audit::record(AuditEvent::PasswordForgotten, &username, &client.to_string());
         let minutes = self.reset_codes.lifetime().as_secs().div_ceil(60);
