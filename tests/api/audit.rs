@@ -48,8 +48,13 @@ impl Captured {
 async fn the_audit_log_records_every_security_event_and_never_a_secret() {
     let log = Captured::install();
     let app = AuthApp::build(StoreKind::Redis, CredentialsFile::sample(), None, |s| s.auth.max_login_attempts = 2);
-    let mut secrets: Vec<String> =
-        vec![ADMIN.1.into(), VIEWER.1.into(), "wrong-password-1".into(), "new-password-99".into()];
+    let mut secrets: Vec<String> = vec![
+        ADMIN.1.into(),
+        VIEWER.1.into(),
+        "wrong-password-1".into(),
+        "new-password-99".into(),
+        "new-password-77".into(),
+    ];
 
     let mut session = Session::new(&app.app);
     session.open("/members").await;
@@ -85,6 +90,22 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
     let delivery = text.lines().find(|l| l.contains(marker)).expect("the script delivered a reset code");
     assert!(delivery.contains("runnel::script"), "{delivery}");
     let code = delivery[delivery.find(marker).unwrap() + marker.len()..].split(' ').next().unwrap().to_owned();
+    let reset = |code: &str| {
+        let fields = [
+            ("username", "melsby".to_owned()),
+            ("code", code.to_owned()),
+            ("new_password", "new-password-77".to_owned()),
+            ("new_password_repeat", "new-password-77".to_owned()),
+        ];
+        serde_urlencoded::to_string(fields).unwrap()
+    };
+    for code in ["wrong-code-123", code.as_str()] {
+        let body = format!("csrf={}&{}", session.csrf, reset(code));
+        let answer =
+            session.post_to(&format!("/{MEMBERS}/auth/reset_password_with_code"), body.into_bytes(), true).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let text = log.text();
     assert!(text.lines().filter(|l| l.contains(&code)).count() == 1, "the code is only in the delivery");
     for (event, user) in [
         ("login_failed", "rbriggs"),
@@ -96,6 +117,8 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
         ("logged_out_everywhere", "jsmith"),
         ("registered", "melsby"),
         ("password_forgotten", "melsby"),
+        ("reset_code_refused", "melsby"),
+        ("password_reset", "melsby"),
     ] {
         let line = text
             .lines()

@@ -28,6 +28,7 @@ both_stores!(
     with_the_operators_consent_registration_says_a_username_is_taken,
     failures_from_one_client_back_it_off_while_the_owner_logs_in_from_another,
     the_back_off_doubles_with_each_further_failure,
+    a_client_that_fails_across_many_accounts_backs_off_for_all_of_them,
 );
 
 /// A page whose script shows the reset code it is given, standing in for an email.
@@ -273,4 +274,23 @@ async fn the_back_off_doubles_with_each_further_failure(kind: StoreKind) {
     }
     let on_time = login_from(&session, client, VIEWER).await;
     assert!(on_time.body.contains("Hello, Rebecca Briggs"), "{}", on_time.body);
+}
+
+async fn a_client_that_fails_across_many_accounts_backs_off_for_all_of_them(kind: StoreKind) {
+    let clock = Clock::manual();
+    // Two free failures per account and client, so eight per client across accounts.
+    let app = behind_proxy(kind, &clock, 2);
+    let (sprayer, owner) = (IpAddr::from([203, 0, 113, 11]), IpAddr::from([198, 51, 100, 3]));
+    let mut session = Session::new(&app.app);
+    session.open(&format!("/{MEMBERS}")).await;
+    for n in 0..8 {
+        login_from(&session, sprayer, (&format!("user{n}"), "password1")).await;
+    }
+    let refused = login_from(&session, sprayer, ADMIN).await;
+    assert!(refused.body.contains(LOGIN_FAILED), "an account it never tried waits too: {}", refused.body);
+    let mut laptop = Session::new(&app.app);
+    laptop.open(&format!("/{MEMBERS}")).await;
+    assert!(login_from(&laptop, owner, ADMIN).await.body.contains(LOGGED_IN), "other clients are not slowed");
+    clock.advance(Duration::from_secs(1));
+    assert!(login_from(&session, sprayer, ADMIN).await.body.contains(LOGGED_IN), "after the back-off");
 }
