@@ -94,12 +94,21 @@ pub struct RunArgs {
     /// [default: credentials.yaml, when it exists]
     #[arg(long, env = "RUNNEL_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
-    /// Failed logins of one account before it is locked for `lockout_secs`. [default: 5]
+    /// Failed logins of one account from one client before that client is slowed down by an
+    /// exponential back-off (1 s, 2 s, 4 s, …); a client across all accounts gets four times
+    /// as many. [default: 5]
     #[arg(long, env = "RUNNEL_MAX_LOGIN_ATTEMPTS")]
     pub max_login_attempts: Option<u32>,
-    /// How long a locked account stays locked, in seconds. [default: 900]
+    /// The longest back-off after failed logins, in seconds. [default: 900]
     #[arg(long, env = "RUNNEL_LOCKOUT_SECS")]
     pub lockout_secs: Option<u64>,
+    /// How long a password reset code from `forgot_password` stays valid, in seconds. [default: 900]
+    #[arg(long, env = "RUNNEL_RESET_CODE_SECS")]
+    pub reset_code_secs: Option<u64>,
+    /// Registration says that a username or email is taken (by default a taken and a free
+    /// username get the same answer, so that registration cannot list accounts).
+    #[arg(long, env = "RUNNEL_REVEAL_TAKEN_USERNAMES")]
+    pub reveal_taken_usernames: bool,
     /// A login ends after this many seconds without a request. [default: 86400]
     #[arg(long, env = "RUNNEL_LOGIN_IDLE_SECS")]
     pub login_idle_secs: Option<u64>,
@@ -139,6 +148,8 @@ struct FileSettings {
     credentials: Option<PathBuf>,
     max_login_attempts: Option<u32>,
     lockout_secs: Option<u64>,
+    reset_code_secs: Option<u64>,
+    reveal_taken_usernames: Option<bool>,
     login_idle_secs: Option<u64>,
     login_max_age_secs: Option<u64>,
     auth_attempts_per_minute: Option<u32>,
@@ -179,9 +190,15 @@ impl Default for ScriptLimits {
 /// How the authenticator behaves.
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
-    /// Failed logins of one account within `lockout` before it is locked for `lockout`.
+    /// Failed logins of one account from one client before that client backs off (1 s, then
+    /// doubling); one client across all accounts gets four times as many.
     pub max_login_attempts: u32,
+    /// The longest back-off.
     pub lockout: Duration,
+    /// How long a password reset code stays valid.
+    pub reset_code_lifetime: Duration,
+    /// Registration tells a taken username (or email) apart from a free one.
+    pub reveal_taken_usernames: bool,
     /// A login ends after this long without a request.
     pub idle_timeout: Duration,
     /// A login ends this long after it began, however active (`None`: from the file's
@@ -200,6 +217,8 @@ impl Default for AuthSettings {
         Self {
             max_login_attempts: 5,
             lockout: Duration::from_secs(900),
+            reset_code_lifetime: Duration::from_secs(900),
+            reveal_taken_usernames: false,
             idle_timeout: Duration::from_secs(86_400),
             absolute_timeout: None,
             attempts_per_minute: 30,
@@ -344,6 +363,9 @@ impl Settings {
                     .or(file.max_login_attempts)
                     .unwrap_or(auth.max_login_attempts),
                 lockout: secs(args.lockout_secs.or(file.lockout_secs)).unwrap_or(auth.lockout),
+                reset_code_lifetime: reset_code_lifetime(args.reset_code_secs.or(file.reset_code_secs))?
+                    .unwrap_or(auth.reset_code_lifetime),
+                reveal_taken_usernames: args.reveal_taken_usernames || file.reveal_taken_usernames.unwrap_or(false),
                 idle_timeout: secs(args.login_idle_secs.or(file.login_idle_secs)).unwrap_or(auth.idle_timeout),
                 absolute_timeout: secs(args.login_max_age_secs.or(file.login_max_age_secs)),
                 attempts_per_minute: args
@@ -400,6 +422,14 @@ fn trusted_proxies(entries: Vec<String>) -> anyhow::Result<Vec<ipnet::IpNet>> {
                 .with_context(|| format!("trusted_proxies: {entry:?} is not an IP address or a CIDR range"))
         })
         .collect()
+}
+
+/// A reset code's lifetime: a code that is void at once would make recovery impossible.
+fn reset_code_lifetime(value: Option<u64>) -> anyhow::Result<Option<Duration>> {
+    match value {
+        Some(0) => bail!("reset_code_secs must be at least 1 (a reset code that expires at once cannot be used)"),
+        other => Ok(secs(other)),
+    }
 }
 
 fn secs(value: Option<u64>) -> Option<Duration> {
@@ -494,5 +524,21 @@ mod tests {
         assert!(matches!(settings.store, StoreSettings::Memory));
         let args = RunArgs { config: file, ..RunArgs::default() };
         assert_eq!(Settings::from_run_args(args).unwrap().port, 9000);
+    }
+
+    #[test]
+    fn recovery_settings_come_from_flags_or_the_file_and_a_zero_code_lifetime_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("runnel-cfg-recovery-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("runnel.toml");
+        std::fs::write(&file, "reset_code_secs = 300\nreveal_taken_usernames = true\n").unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: file.clone(), ..RunArgs::default() }).unwrap();
+        assert_eq!(settings.auth.reset_code_lifetime, Duration::from_secs(300));
+        assert!(settings.auth.reveal_taken_usernames);
+        let defaults = Settings::from_run_args(RunArgs::default()).unwrap();
+        assert_eq!(defaults.auth.reset_code_lifetime, Duration::from_secs(900));
+        assert!(!defaults.auth.reveal_taken_usernames);
+        let zero = RunArgs { config: file, reset_code_secs: Some(0), ..RunArgs::default() };
+        assert!(Settings::from_run_args(zero).is_err());
     }
 }

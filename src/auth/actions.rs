@@ -1,5 +1,6 @@
 //! What each auth form does once its post arrives, without HTTP or sessions: check a login,
-//! register a user, change, reset or recover a password or username, update details. The
+//! register a user, change a password, recover a username, update details (password recovery
+//! is in `reset`). The
 //! routes turn the result into session changes and a rerun.
 
 use std::collections::HashMap;
@@ -15,9 +16,9 @@ use super::password::{self, PasswordError, PasswordPolicy, Verdict};
 use crate::session_state::{AuthFormSpec, Viewer};
 use crate::session_store::StoreError;
 
-/// The one message for an unknown user, a wrong password and a locked account.
-pub const LOGIN_FAILED: &str = "Login failed: the username or password is incorrect, or the account is locked \
-     for a while after too many failed attempts.";
+/// The one message for an unknown user, a wrong password and a client that must back off.
+pub const LOGIN_FAILED: &str = "Login failed: the username or password is incorrect, or there were too many \
+     failed attempts from here: wait a little and try again.";
 
 /// Why a form could not be handled at all (as opposed to a refusal the form shows).
 #[derive(Debug, thiserror::Error)]
@@ -40,12 +41,12 @@ impl From<PasswordError> for ActionError {
 pub struct Fields(pub HashMap<String, String>);
 
 impl Fields {
-    fn text(&self, name: &str) -> &str {
+    pub(super) fn text(&self, name: &str) -> &str {
         self.0.get(name).map_or("", |v| v.trim())
     }
 
     /// A password exactly as typed (not trimmed).
-    fn secret(&self, name: &str) -> String {
+    pub(super) fn secret(&self, name: &str) -> String {
         self.0.get(name).cloned().unwrap_or_default()
     }
 }
@@ -60,15 +61,16 @@ pub struct LoggedIn {
 }
 
 impl Auth {
-    fn rate_limit(&self, client: IpAddr, username: &str) -> Result<(), ActionError> {
+    pub(super) fn rate_limit(&self, client: IpAddr, username: &str) -> Result<(), ActionError> {
         self.limiter.check(client).map_err(|wait| {
             audit::record(AuditEvent::RateLimited, username, &client.to_string());
             ActionError::RateLimited(wait)
         })
     }
 
-    /// Checks a login. Unknown users are verified against a dummy hash and locked accounts
-    /// against their real one, so every failure looks and takes the same.
+    /// Checks a login. Unknown users are verified against a dummy hash, and a client that must
+    /// still back off against the real one (and then refused), so every failure looks and takes
+    /// the same.
     pub async fn check_login(&self, fields: &Fields, client: IpAddr) -> Result<Result<LoggedIn, String>, ActionError> {
         let username = normalize_username(fields.text("username"));
         self.rate_limit(client, &username)?;
@@ -77,28 +79,25 @@ impl Auth {
             return Ok(Err(format!("Passwords are at most {} bytes long.", password::MAX_PASSWORD_BYTES)));
         }
         let user = self.credentials.doc().user(&username).cloned();
-        let locked = self.logins.failures(&username).await? >= self.settings.max_login_attempts;
+        let waiting = self.login_backoff.waiting(&username, client).await?;
         let verdict = self.hasher.verify(password.clone(), user.as_ref().map(|u| u.password.clone())).await?;
         let client_text = client.to_string();
-        match (verdict, locked) {
+        match (verdict, waiting) {
             (Verdict::Match { rehash }, false) => {
-                self.logins.clear_failures(&username).await?;
+                self.login_backoff.clear(&username, client).await?;
                 let fingerprint = if rehash { self.rehash(&username, password).await? } else { None };
                 let fingerprint = fingerprint.or_else(|| user.map(|u| u.fingerprint())).unwrap_or_default();
                 audit::record(AuditEvent::LoginSucceeded, &username, &client_text);
                 Ok(Ok(LoggedIn { username, fingerprint }))
             }
+            // Not counted: waiting out the back-off is what makes the next try possible.
             (_, true) => {
-                audit::record(AuditEvent::LockedOut, &username, &client_text);
+                audit::record(AuditEvent::BackedOff, &username, &client_text);
                 Ok(Err(LOGIN_FAILED.into()))
             }
             (Verdict::NoMatch, false) => {
-                let count = self.logins.count_failure(&username, self.settings.lockout).await?;
-                let event = if count >= self.settings.max_login_attempts {
-                    AuditEvent::LockedOut
-                } else {
-                    AuditEvent::LoginFailed
-                };
+                let wait = self.login_backoff.count_failure(&username, client).await?;
+                let event = if wait.is_zero() { AuditEvent::LoginFailed } else { AuditEvent::BackedOff };
                 audit::record(event, &username, &client_text);
                 Ok(Err(LOGIN_FAILED.into()))
             }
@@ -117,7 +116,7 @@ impl Auth {
     }
 
     /// Applies a change to the credentials file on the blocking pool.
-    async fn modify<T: Send + 'static>(
+    pub(super) async fn modify<T: Send + 'static>(
         &self,
         change: impl FnOnce(&mut CredentialsDoc) -> Result<T, String> + Send + 'static,
     ) -> Result<Result<T, String>, ActionError> {
@@ -128,7 +127,9 @@ impl Auth {
             .map_err(|e| ActionError::Internal(format!("{e:#}")))
     }
 
-    /// Registers a user under the rules the form was drawn with.
+    /// Registers a user under the rules the form was drawn with. A taken username or email
+    /// gets the same answer as a registration (`Ok(null)` for the script, where a new account
+    /// gives its details), unless the operator chose `reveal_taken_usernames`.
     pub async fn register(&self, fields: &Fields, spec: &AuthFormSpec, client: IpAddr) -> Result<Outcome, ActionError> {
         let email = fields.text("email").to_lowercase();
         let username =
@@ -146,26 +147,19 @@ impl Auth {
         let (spec, name) = (spec.clone(), username.clone());
         let (mail, f, l) = (email.clone(), first.clone(), last.clone());
         let added = self
-            .modify(move |doc| {
-                if spec.file_pre_authorized && !doc.is_pre_authorized(&mail) {
-                    return Err("This email is not pre-authorized to register.".into());
-                }
-                if doc.user(&name).is_some() {
-                    return Err("This username is taken.".into());
-                }
-                if doc.user_by_email(&mail).is_some() {
-                    return Err("This email is already registered.".into());
-                }
-                if spec.file_pre_authorized {
-                    doc.consume_pre_authorization(&mail);
-                }
-                doc.credentials.usernames.insert(name, UserEntry::new(&mail, &f, &l, hash, spec.roles.clone()));
-                Ok(())
-            })
+            .modify(move |doc| add_user(doc, &spec, &name, UserEntry::new(&mail, &f, &l, hash, spec.roles.clone())))
             .await?;
-        let event = if added.is_ok() { AuditEvent::Registered } else { AuditEvent::RegistrationRefused };
+        let event =
+            if matches!(added, Ok(Added::Yes)) { AuditEvent::Registered } else { AuditEvent::RegistrationRefused };
         audit::record(event, &username, &client.to_string());
-        Ok(added.map(|()| json!({ "username": username, "email": email, "name": format!("{first} {last}").trim() })))
+        Ok(match added {
+            Ok(Added::Yes) => {
+                Ok(json!({ "username": username, "email": email, "name": format!("{first} {last}").trim() }))
+            }
+            Ok(Added::Taken(reason)) if self.settings.reveal_taken_usernames => Err(reason.into()),
+            Ok(Added::Taken(_)) => Ok(Value::Null),
+            Err(reason) => Err(reason),
+        })
     }
 
     /// Changes the viewer's password after checking the current one; ends the user's logins
@@ -200,23 +194,6 @@ impl Auth {
             audit::record(AuditEvent::PasswordReset, &viewer.username, &client.to_string());
         }
         Ok(changed)
-    }
-
-    /// Gives the user a new random password and ends their logins. The script receives the
-    /// password to deliver; an unknown username gets the same answer on the page.
-    pub async fn forgot_password(&self, fields: &Fields, client: IpAddr) -> Result<Outcome, ActionError> {
-        let username = normalize_username(fields.text("username"));
-        self.rate_limit(client, &username)?;
-        let Some(user) = self.credentials.doc().user(&username).cloned() else { return Ok(Ok(Value::Null)) };
-        let new_password = password::random_password();
-        let hash = self.hasher.hash(new_password.clone()).await?;
-        let name = username.clone();
-        if self.modify(move |doc| set_password(doc, &name, hash)).await?.is_err() {
-            return Ok(Ok(Value::Null));
-        }
-        self.logins.end_all(&username).await?;
-        audit::record(AuditEvent::PasswordForgotten, &username, &client.to_string());
-        Ok(Ok(json!({ "username": username, "email": user.email, "new_password": new_password })))
     }
 
     /// The username behind an email, for the script to deliver.
@@ -260,13 +237,36 @@ impl Auth {
     }
 }
 
-fn set_password(doc: &mut CredentialsDoc, username: &str, hash: String) -> Result<String, String> {
+/// Whether a registration added its user, or why not when the name or email is taken.
+enum Added {
+    Yes,
+    Taken(&'static str),
+}
+
+fn add_user(doc: &mut CredentialsDoc, spec: &AuthFormSpec, name: &str, user: UserEntry) -> Result<Added, String> {
+    if spec.file_pre_authorized && !doc.is_pre_authorized(&user.email) {
+        return Err("This email is not pre-authorized to register.".into());
+    }
+    if doc.user(name).is_some() {
+        return Ok(Added::Taken("This username is taken."));
+    }
+    if doc.user_by_email(&user.email).is_some() {
+        return Ok(Added::Taken("This email is already registered."));
+    }
+    if spec.file_pre_authorized {
+        doc.consume_pre_authorization(&user.email);
+    }
+    doc.credentials.usernames.insert(name.to_owned(), user);
+    Ok(Added::Yes)
+}
+
+pub(super) fn set_password(doc: &mut CredentialsDoc, username: &str, hash: String) -> Result<String, String> {
     let user = doc.credentials.usernames.get_mut(username).ok_or("This user no longer exists.")?;
     user.password = hash;
     Ok(user.fingerprint())
 }
 
-fn policy(spec: &AuthFormSpec) -> PasswordPolicy {
+pub(super) fn policy(spec: &AuthFormSpec) -> PasswordPolicy {
     PasswordPolicy { min_len: spec.min_password_len.max(1), needs_upper_lower_digit: spec.strong_password }
 }
 

@@ -7,7 +7,7 @@
 pub enum AuditEvent {
     LoginSucceeded,
     LoginFailed,
-    LockedOut,
+    BackedOff,
     RateLimited,
     LoggedOut,
     LogoutUnconfirmed,
@@ -16,6 +16,7 @@ pub enum AuditEvent {
     RegistrationRefused,
     PasswordReset,
     PasswordForgotten,
+    ResetCodeRefused,
     UsernameForgotten,
     DetailsUpdated,
     PasswordRehashed,
@@ -26,7 +27,7 @@ impl AuditEvent {
         match self {
             Self::LoginSucceeded => "login_succeeded",
             Self::LoginFailed => "login_failed",
-            Self::LockedOut => "locked_out",
+            Self::BackedOff => "backed_off",
             Self::RateLimited => "rate_limited",
             Self::LoggedOut => "logged_out",
             Self::LogoutUnconfirmed => "logout_unconfirmed",
@@ -35,6 +36,7 @@ impl AuditEvent {
             Self::RegistrationRefused => "registration_refused",
             Self::PasswordReset => "password_reset",
             Self::PasswordForgotten => "password_forgotten",
+            Self::ResetCodeRefused => "reset_code_refused",
             Self::UsernameForgotten => "username_forgotten",
             Self::DetailsUpdated => "details_updated",
             Self::PasswordRehashed => "password_rehashed",

@@ -1,5 +1,5 @@
 //! The per-client rate limit on auth forms (login, registration, password recovery), kept in
-//! this process with `governor`. Per-account lockout lives in the store (see `logins`), so it
+//! this process with `governor`. The back-off after failed logins lives in the store (see `backoff`), so it
 //! holds across instances.
 
 use std::net::IpAddr;

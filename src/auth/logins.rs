@@ -42,10 +42,6 @@ fn generation_key(username: &str) -> String {
     format!("generation:{username}")
 }
 
-fn failures_key(username: &str) -> String {
-    format!("failures:{username}")
-}
-
 impl Logins {
     pub fn new(store: Store, idle: Duration, absolute: Duration, clock: Clock) -> Self {
         Self { store, idle, absolute, clock }
@@ -117,21 +113,5 @@ impl Logins {
     async fn generation(&self, username: &str) -> StoreResult<i64> {
         let value = self.store.get_value(&generation_key(username), None).await?;
         Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
-    }
-
-    /// Failed logins of `username` within the lockout window.
-    pub async fn failures(&self, username: &str) -> StoreResult<u32> {
-        let value = self.store.get_value(&failures_key(username), None).await?;
-        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
-    }
-
-    /// Counts a failed login; the count starts its window on the first failure.
-    pub async fn count_failure(&self, username: &str, window: Duration) -> StoreResult<u32> {
-        let count = self.store.increment(&failures_key(username), Some(window)).await?;
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
-    }
-
-    pub async fn clear_failures(&self, username: &str) -> StoreResult<()> {
-        self.store.delete_value(&failures_key(username)).await
     }
 }

@@ -1,5 +1,5 @@
 //! The authenticator's host side: the credentials file, password hashing, logins and their
-//! revocation, lockout and rate limits, and the audit log. The script side (the forms) is in
+//! revocation, back-off and rate limits, password reset codes, and the audit log. The script side (the forms) is in
 //! `crate::widgets` (auth); the logout sequence in [`logout`]; the interaction around a form post
 //! in `crate::host`.
 //!
@@ -8,12 +8,15 @@
 
 pub mod actions;
 pub mod audit;
+pub mod backoff;
 pub mod credentials;
 pub mod limits;
 pub mod logins;
 pub mod logout;
 pub mod password;
 mod pending;
+pub mod recovery;
+pub mod reset;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +26,9 @@ pub use credentials::Credentials;
 pub use logins::Logins;
 pub use password::Hasher;
 pub use pending::PendingLogouts;
+pub use recovery::ResetCodes;
+
+use backoff::Backoff;
 
 use crate::session_state::Viewer;
 use crate::session_store::{Store, StoreResult};
@@ -34,6 +40,11 @@ pub struct Auth {
     pub hasher: Hasher,
     pub logins: Logins,
     pub limiter: Arc<limits::ClientLimiter>,
+    /// Slows down failed logins per account and client, and per client.
+    pub login_backoff: Backoff,
+    /// The same for wrong reset codes.
+    pub code_backoff: Backoff,
+    pub reset_codes: ResetCodes,
     pub settings: AuthSettings,
     pub pending: PendingLogouts,
     /// The session cookie lives this long in the browser; `None` for a browser session.
@@ -48,9 +59,17 @@ impl Auth {
         let absolute = settings.absolute_timeout.or(cookie_lifetime).unwrap_or(Duration::from_secs(86_400));
         password::warm_up();
         let logins = Logins::new(store.clone(), settings.idle_timeout, absolute, settings.clock.clone());
+        let backoff = |kind| {
+            Backoff::new(store.clone(), settings.clock.clone(), kind, settings.max_login_attempts, settings.lockout)
+        };
+        let (login_backoff, code_backoff) = (backoff("login"), backoff("reset_code"));
+        let reset_codes = ResetCodes::new(store.clone(), settings.clock.clone(), settings.reset_code_lifetime);
         Self {
             credentials,
             hasher: Hasher::new(settings.hash_concurrency),
+            login_backoff,
+            code_backoff,
+            reset_codes,
             pending: PendingLogouts::new(store, logins.clone()),
             logins,
             limiter: Arc::new(limits::ClientLimiter::new(settings.attempts_per_minute)),

@@ -144,14 +144,6 @@ pub fn warm_up() {
     let _ = dummy_hash();
 }
 
-/// A new random password (for `forgot_password`): 16 alphanumerics from `ThreadRng`, a
-/// CSPRNG (ChaCha) seeded from the operating system.
-pub fn random_password() -> String {
-    use rand::Rng;
-    use rand::distr::Alphanumeric;
-    rand::rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect()
-}
-
 /// The rules a new password must follow (registration, reset).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PasswordPolicy {

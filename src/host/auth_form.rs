@@ -153,6 +153,9 @@ impl FormPost<'_> {
             (AuthAction::ForgotPassword, _) => {
                 auth.forgot_password(&self.fields, client).await.map_err(action_error)?
             }
+            (AuthAction::ResetPasswordWithCode, _) => {
+                auth.reset_password_with_code(&self.fields, spec, client).await.map_err(action_error)?
+            }
             (AuthAction::ForgotUsername, _) => {
                 auth.forgot_username(&self.fields, client).await.map_err(action_error)?
             }

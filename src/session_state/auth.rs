@@ -27,18 +27,21 @@ pub enum AuthAction {
     RegisterUser,
     ResetPassword,
     ForgotPassword,
+    /// The second step of `ForgotPassword`: a reset code and a new password.
+    ResetPasswordWithCode,
     ForgotUsername,
     UpdateUserDetails,
 }
 
 impl AuthAction {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Login,
         Self::Logout,
         Self::LogoutEverywhere,
         Self::RegisterUser,
         Self::ResetPassword,
         Self::ForgotPassword,
+        Self::ResetPasswordWithCode,
         Self::ForgotUsername,
         Self::UpdateUserDetails,
     ];
@@ -51,6 +54,7 @@ impl AuthAction {
             Self::RegisterUser => "register_user",
             Self::ResetPassword => "reset_password",
             Self::ForgotPassword => "forgot_password",
+            Self::ResetPasswordWithCode => "reset_password_with_code",
             Self::ForgotUsername => "forgot_username",
             Self::UpdateUserDetails => "update_user_details",
         }

@@ -1,11 +1,20 @@
 //! The authenticator, as scripts see it (names follow Streamlit-Authenticator):
 //! `let auth = authenticator();` then `auth.login()`, `auth.logout()`, `auth.register_user()`,
-//! `auth.reset_password()`, `auth.forgot_password()`, `auth.forgot_username()`,
+//! `auth.reset_password()`, `auth.forgot_password()`, `auth.reset_password_with_code()`,
+//! `auth.forgot_username()`,
 //! `auth.update_user_details()`, `auth.require_role(role)` and `auth.logout_everywhere()`.
 //!
 //! `login`, `logout` and `logout_everywhere` take `keep: ["key", …]`: the only `state` keys that
 //! survive the session reset of that login or logout. It travels with the drawn form
 //! ([`AuthFormSpec`]) because the host applies it when the form is posted.
+//!
+//! Recovery is two forms: `forgot_password()` returns, for a real account only, the username,
+//! email and a single-use reset `code` for the script to deliver (by email, say); the visitor
+//! sees one fixed notice either way. `reset_password_with_code()` takes the username, the code
+//! and a new password, and returns `true` once the password is changed. The same holds for
+//! `register_user()`: a new account's details go to the script, the page says the same for a
+//! taken username (unless the operator chose `reveal_taken_usernames`). A script keeps that
+//! promise by delivering these values, never showing them.
 //!
 //! These functions only draw forms and report results. Checking passwords, logging in and
 //! out and writing the credentials file happen in the host (`crate::auth`) when a form is
@@ -48,6 +57,7 @@ pub fn register(engine: &mut Engine) {
     method!("register_user", register_user);
     method!("reset_password", reset_password);
     method!("forgot_password", forgot_password);
+    method!("reset_password_with_code", reset_password_with_code);
     method!("forgot_username", forgot_username);
     method!("update_user_details", update_user_details);
     engine.register_fn("require_role", |ctx: NativeCallContext, _: &mut Authenticator, role: ImmutableString| {
@@ -90,6 +100,9 @@ fn viewer_map(viewer: &Viewer) -> Map {
 
 /// Password and username recovery answer the same whether or not the account exists.
 const RECOVERY_SENT: &str = "If that account exists, its owner will be contacted.";
+
+/// Registration answers the same whether or not the username was free (by default).
+const REGISTRATION_RECEIVED: &str = "Registration received. If this username was free, you can log in with it now.";
 
 /// Options every form takes.
 const COMMON: &[&str] = &["location", "fields", "callback", "clear_on_submit", "key"];
@@ -268,7 +281,7 @@ fn register_user(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
     fields.push(call.field("new_password", "Password", "password", "new-password")?);
     fields.push(call.field("new_password_repeat", "Repeat password", "password", "new-password")?);
     let (title, submit) = (call.label("Form name", "Register user")?, call.label("Register", "Register")?);
-    let done = Some("Registered. You can log in now.".to_owned());
+    let done = Some(REGISTRATION_RECEIVED.to_owned());
     call.draw(title, fields, submit, spec, done)?;
     Ok(call.succeeded(ctx, "Register user")?.unwrap_or(Dynamic::UNIT))
 }
@@ -291,6 +304,22 @@ fn reset_password(ctx: &NativeCallContext, opts: Map) -> Res<bool> {
 
 fn forgot_password(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
     recovery(ctx, opts, AuthAction::ForgotPassword, ("username", "Username", "text", "username"), "Forgot password")
+}
+
+/// The second step of recovery: the code the user received and a new password.
+fn reset_password_with_code(ctx: &NativeCallContext, opts: Map) -> Res<bool> {
+    let extra = ["password_min_length", "password_strong"];
+    let call = FormCall::new(ctx, AuthAction::ResetPasswordWithCode, opts, &extra)?;
+    let fields = vec![
+        call.field("username", "Username", "text", "username")?,
+        call.field("code", "Reset code", "text", "one-time-code")?,
+        call.field("new_password", "New password", "password", "new-password")?,
+        call.field("new_password_repeat", "Repeat password", "password", "new-password")?,
+    ];
+    let (title, submit) = (call.label("Form name", "Reset password with code")?, call.label("Reset", "Reset")?);
+    let done = "Password changed. Log in with the new password; all other sessions were logged out.";
+    call.draw(title, fields, submit, call.spec()?, Some(done.into()))?;
+    Ok(call.succeeded(ctx, "Reset password with code")?.is_some())
 }
 
 fn forgot_username(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {

@@ -11,6 +11,10 @@ use crate::support::{self, CredentialsFile, RedisServer, ScriptDir, StoreKind, T
 pub const MEMBERS: &str = "members";
 pub const LOGGED_IN: &str = "Hello, John Smith";
 pub const LOGIN_FORM: &str = "Members login";
+/// The start of the one answer to every failed login.
+pub const LOGIN_FAILED: &str = "Login failed: the username or password is incorrect, or there were too many";
+/// The one answer to a registration, whether or not the username was free.
+pub const REGISTRATION_RECEIVED: &str = "Registration received. If this username was free, you can log in with it now.";
 
 pub struct AuthApp {
     pub app: TestApp,
