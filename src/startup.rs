@@ -60,8 +60,13 @@ impl Application {
             None
         };
         let credentials = settings.credentials.as_deref().map(Credentials::open).transpose()?.map(Arc::new);
-        let credentials_watcher = credentials.clone().map(credentials::Watcher::start).transpose()?;
-        let auth = credentials.clone().map(|c| Auth::new(c, store.clone(), settings.auth.clone()));
+        let auth = credentials.clone().map(|c| Auth::new(c, store.clone(), settings.auth.clone())).transpose()?;
+        let credentials_watcher = match (&credentials, &auth) {
+            (Some(credentials), Some(auth)) => {
+                Some(credentials::Watcher::start(credentials.clone(), auth.logins.clone())?)
+            }
+            _ => None,
+        };
         let lifecycle = session_lifecycle(settings.session_ttl, auth.as_ref().and_then(|a| a.cookie_lifetime));
         let host = Host { registry, runner, store: store.clone(), auth };
         let state = web::Data::new(AppState {

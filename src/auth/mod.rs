@@ -14,6 +14,7 @@ pub mod logins;
 pub mod logout;
 pub mod password;
 mod pending;
+pub mod revocations;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub use credentials::Credentials;
 pub use logins::Logins;
 pub use password::Hasher;
 pub use pending::PendingLogouts;
+pub use revocations::Revocations;
 
 use crate::session_state::Viewer;
 use crate::session_store::{Store, StoreResult};
@@ -42,13 +44,15 @@ pub struct Auth {
 
 impl Auth {
     /// `credentials` should be watched for edits ([`credentials::Watcher`]) while the app lives.
-    pub fn new(credentials: Arc<Credentials>, store: Store, settings: AuthSettings) -> Self {
+    /// The revocation file beside it is read here: a broken one stops the start.
+    pub fn new(credentials: Arc<Credentials>, store: Store, settings: AuthSettings) -> anyhow::Result<Self> {
         let expiry_days = credentials.doc().cookie.expiry_days;
         let cookie_lifetime = (expiry_days > 0.0).then(|| Duration::from_secs_f64((expiry_days * 86_400.0).min(3.0e9)));
         let absolute = settings.absolute_timeout.or(cookie_lifetime).unwrap_or(Duration::from_secs(86_400));
         password::warm_up();
-        let logins = Logins::new(store.clone(), settings.idle_timeout, absolute, settings.clock.clone());
-        Self {
+        let revocations = Arc::new(Revocations::open(&Revocations::beside(credentials.path()))?);
+        let logins = Logins::new(store.clone(), settings.idle_timeout, absolute, settings.clock.clone(), revocations);
+        Ok(Self {
             credentials,
             hasher: Hasher::new(settings.hash_concurrency),
             pending: PendingLogouts::new(store, logins.clone()),
@@ -56,7 +60,7 @@ impl Auth {
             limiter: Arc::new(limits::ClientLimiter::new(settings.attempts_per_minute)),
             settings,
             cookie_lifetime,
-        }
+        })
     }
 
     /// The verified viewer of a request: the identity, the login token behind it and the
