@@ -18,6 +18,7 @@ use std::sync::{Mutex, RwLock};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio::sync::broadcast;
 
 use super::credentials::{lock_file, normalize_username, write_atomically};
 
@@ -91,6 +92,7 @@ pub struct Revocations {
     current: RwLock<RevocationDoc>,
     /// Serializes this process's writers and reloads; the lock file serializes other processes.
     writer: Mutex<()>,
+    reloads: broadcast::Sender<()>,
 }
 
 impl Revocations {
@@ -104,7 +106,8 @@ impl Revocations {
     /// Reads the record; a missing file is an empty record, a broken one stops the start.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let doc = read(path)?;
-        Ok(Self { path: path.to_owned(), current: RwLock::new(doc), writer: Mutex::new(()) })
+        let reloads = broadcast::channel(16).0;
+        Ok(Self { path: path.to_owned(), current: RwLock::new(doc), writer: Mutex::new(()), reloads })
     }
 
     pub fn path(&self) -> &Path {
@@ -152,7 +155,13 @@ impl Revocations {
         let _guard = crate::sync::lock(&self.writer);
         let doc = read(&self.path)?;
         crate::sync::write(&self.current).merge(&doc);
+        let _ = self.reloads.send(()); // Nobody listening is fine.
         Ok(())
+    }
+
+    /// Every reload from now on (the watcher's, after any change in the folder).
+    pub fn reloads(&self) -> broadcast::Receiver<()> {
+        self.reloads.subscribe()
     }
 
     /// A copy of what is held in memory (for tests and diagnostics).
