@@ -169,6 +169,9 @@ impl Logins {
     /// Durably ends every login of users removed from the credentials file. Blocking: the
     /// credentials watcher's thread calls it.
     pub fn end_removed(&self, usernames: &[String]) -> anyhow::Result<()> {
+        if usernames.is_empty() {
+            return Ok(());
+        }
         let at_ms = self.clock.now_ms();
         for username in usernames {
             self.revocations.hold(&Revocation::User { username: username.clone(), at_ms });

@@ -50,10 +50,8 @@ fn reload(credentials: &Credentials, logins: &Logins) {
     let before = credentials.doc();
     if credentials.reload() == Some(Reload::Applied) {
         let removed = removed_users(&before, &credentials.doc());
-        if !removed.is_empty() {
-            if let Err(err) = logins.end_removed(&removed) {
-                tracing::error!(error = %format!("{err:#}"), "revocation file not written; held in memory");
-            }
+        if let Err(err) = logins.end_removed(&removed) {
+            tracing::error!(error = %format!("{err:#}"), "revocation file not written; held in memory");
         }
     }
     if let Err(err) = logins.revocations().reload() {
