@@ -214,3 +214,42 @@ impl Logins {
 fn deadline_of(text: &str) -> Option<u64> {
     serde_json::from_str::<LoginRecord>(text).ok().map(|record| record.until_ms)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{LockTiming, StoreSettings};
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    /// Logins on the memory store with a manual clock and a fresh revocation file.
+    fn logins() -> Logins {
+        let dir = std::env::temp_dir().join(format!("runnel-logins-{}", random_token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let revocations = Arc::new(Revocations::open(&Revocations::beside(&dir.join("credentials.yaml"))).unwrap());
+        let store = Store::from_settings(&StoreSettings::Memory, DAY, LockTiming::default()).unwrap();
+        Logins::new(store, DAY, DAY, Clock::manual(), revocations)
+    }
+
+    #[tokio::test]
+    async fn a_login_opened_in_the_same_millisecond_as_a_logout_everywhere_outlives_it() {
+        let logins = logins();
+        let before = logins.open("jsmith", "fp").await.unwrap();
+        logins.end_all("jsmith").await.unwrap();
+        let after = logins.open("jsmith", "fp").await.unwrap();
+        assert_eq!(logins.check(&before).await.unwrap(), None);
+        assert!(logins.check(&after).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_login_the_store_forgot_it_ended_is_refused_from_the_revocation_record() {
+        let logins = logins();
+        let token = logins.open("jsmith", "fp").await.unwrap();
+        let record = logins.store.get_value(&token_key(&token), None).await.unwrap().unwrap();
+        logins.end(&token).await.unwrap();
+        // What a restored store snapshot does: the login is back in the store.
+        logins.store.put_value(&token_key(&token), record, Some(DAY)).await.unwrap();
+        assert_eq!(logins.check(&token).await.unwrap(), None);
+        assert!(!logins.is_registered(&token).await.unwrap(), "and cleared away again");
+    }
+}

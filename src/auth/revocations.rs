@@ -110,10 +110,6 @@ impl Revocations {
         Ok(Self { path: path.to_owned(), current: RwLock::new(doc), writer: Mutex::new(()), reloads })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Whether a login of `username` behind `token`, created at `created_ms`, was revoked.
     pub fn refuses(&self, username: &str, token: &str, created_ms: u64) -> bool {
         let doc = crate::sync::read(&self.current);
