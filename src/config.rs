@@ -94,6 +94,11 @@ pub struct RunArgs {
     /// [default: credentials.yaml, when it exists]
     #[arg(long, env = "RUNNEL_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
+    /// The durable record of revocations (logouts that must survive a store restore); its
+    /// folder must be writable and shared by all instances. [default: beside the credentials
+    /// file, `<credentials>.revocations.json`]
+    #[arg(long, env = "RUNNEL_REVOCATIONS")]
+    pub revocations: Option<PathBuf>,
     /// Failed logins of one account before it is locked for `lockout_secs`. [default: 5]
     #[arg(long, env = "RUNNEL_MAX_LOGIN_ATTEMPTS")]
     pub max_login_attempts: Option<u32>,
@@ -137,6 +142,7 @@ struct FileSettings {
     workers: Option<usize>,
     no_watch: Option<bool>,
     credentials: Option<PathBuf>,
+    revocations: Option<PathBuf>,
     max_login_attempts: Option<u32>,
     lockout_secs: Option<u64>,
     login_idle_secs: Option<u64>,
@@ -193,6 +199,8 @@ pub struct AuthSettings {
     pub hash_concurrency: usize,
     /// The clock login deadlines are read from (tests move a manual one).
     pub clock: Clock,
+    /// The revocation record (`None`: beside the credentials file).
+    pub revocations: Option<PathBuf>,
 }
 
 impl Default for AuthSettings {
@@ -205,6 +213,7 @@ impl Default for AuthSettings {
             attempts_per_minute: 30,
             hash_concurrency: 2,
             clock: Clock::System,
+            revocations: None,
         }
     }
 }
@@ -352,6 +361,7 @@ impl Settings {
                     .unwrap_or(auth.attempts_per_minute),
                 hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 clock: Clock::System,
+                revocations: args.revocations.or(file.revocations),
             },
             web,
         })

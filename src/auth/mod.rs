@@ -44,13 +44,14 @@ pub struct Auth {
 
 impl Auth {
     /// `credentials` should be watched for edits ([`credentials::Watcher`]) while the app lives.
-    /// The revocation file beside it is read here: a broken one stops the start.
+    /// The revocation file (beside it, unless configured) is read here: a broken one stops the start.
     pub fn new(credentials: Arc<Credentials>, store: Store, settings: AuthSettings) -> anyhow::Result<Self> {
         let expiry_days = credentials.doc().cookie.expiry_days;
         let cookie_lifetime = (expiry_days > 0.0).then(|| Duration::from_secs_f64((expiry_days * 86_400.0).min(3.0e9)));
         let absolute = settings.absolute_timeout.or(cookie_lifetime).unwrap_or(Duration::from_secs(86_400));
         password::warm_up();
-        let revocations = Arc::new(Revocations::open(&Revocations::beside(credentials.path()))?);
+        let path = settings.revocations.clone().unwrap_or_else(|| Revocations::beside(credentials.path()));
+        let revocations = Arc::new(Revocations::open(&path)?);
         let logins = Logins::new(store.clone(), settings.idle_timeout, absolute, settings.clock.clone(), revocations);
         Ok(Self {
             credentials,

@@ -1,6 +1,6 @@
 //! The durable record of revocations, kept outside the session store so that restoring a store
 //! snapshot taken before a logout never brings that login back. It lives in a JSON file beside
-//! the credentials file (`<credentials>.revocations.json`) and holds, per user, a "valid after"
+//! the credentials file (`<credentials>.revocations.json`, or where `--revocations` says) and holds, per user, a "valid after"
 //! time (logout everywhere, a password change or reset, a removed user: a login created at or
 //! before it is over) and each single logout's login token, hashed, until the login's absolute
 //! deadline.
@@ -108,6 +108,10 @@ impl Revocations {
         let doc = read(path)?;
         let reloads = broadcast::channel(16).0;
         Ok(Self { path: path.to_owned(), current: RwLock::new(doc), writer: Mutex::new(()), reloads })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Whether a login of `username` behind `token`, created at `created_ms`, was revoked.

@@ -154,14 +154,33 @@ async fn a_logout_everywhere_reaches_an_instance_that_shares_only_the_credential
     // Two memory-store instances: nothing shared but the folder of the credentials file.
     let app = AuthApp::build(StoreKind::Memory, CredentialsFile::sample(), None, |_| {});
     let settings = support::auth_settings(&support::repo_path("scripts"), &app.credentials, StoreKind::Memory, None);
-    let other = TestApp::spawn(settings);
-    let mut here = logged_in_session(&app, ADMIN).await;
+    logout_everywhere_reaches_the_other(&app, TestApp::spawn(settings)).await;
+}
+
+#[tokio::test]
+async fn a_revocation_file_configured_in_a_folder_of_its_own_is_written_and_watched_there() {
+    let folder = CredentialsFile::sample(); // a private folder, removed on drop
+    let record = folder.path.with_file_name("revocations.json");
+    let configured = |s: &mut runnel::config::Settings| s.auth.revocations = Some(record.clone());
+    let app = AuthApp::build(StoreKind::Memory, CredentialsFile::sample(), None, configured);
+    let mut settings =
+        support::auth_settings(&support::repo_path("scripts"), &app.credentials, StoreKind::Memory, None);
+    configured(&mut settings);
+    logout_everywhere_reaches_the_other(&app, TestApp::spawn(settings)).await;
+    assert!(std::fs::read_to_string(&record).unwrap().contains("jsmith"));
+    assert!(!runnel::auth::Revocations::beside(&app.credentials.path).exists(), "nothing beside the credentials");
+}
+
+/// jsmith logs in on both; a logout everywhere on `app` logs him out on `other` once `other`'s
+/// watcher has read the revocation record (awaited, bounded).
+async fn logout_everywhere_reaches_the_other(app: &AuthApp, other: TestApp) {
+    let mut here = logged_in_session(app, ADMIN).await;
     let mut there = Session::new(&other);
     there.open(&format!("/{MEMBERS}")).await;
     assert!(there.login(MEMBERS, ADMIN).await.body.contains(LOGGED_IN));
-    let mut reloads = other.revocations.as_ref().expect("the authenticator is on").reloads();
+    let revocations = other.revocations.clone().expect("the authenticator is on");
+    let mut reloads = revocations.reloads();
     here.auth(MEMBERS, "logout_everywhere", &[]).await;
-    let revocations = other.revocations.clone().unwrap();
     let reloaded = async {
         while !revocations.snapshot().valid_after.contains_key("jsmith") {
             reloads.recv().await.expect("the watcher reports reloads");

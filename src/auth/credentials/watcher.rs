@@ -3,8 +3,9 @@
 //! as a `Create`, and a mounted secret swaps a symlink next to the file without naming it. Every
 //! change in the folder therefore re-reads the file; an unchanged text costs one small read.
 //!
-//! The revocation file sits in the same folder: every change re-reads it too (another instance
-//! may have written it), and an edit that removed users revokes their logins durably.
+//! The revocation file sits in the same folder (or its own, also watched): every change re-reads
+//! it too (another instance may have written it), and an edit that removed users revokes their
+//! logins durably.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ impl Watcher {
     /// run on the debouncer's thread, never on a request.
     pub fn start(credentials: Arc<Credentials>, logins: Logins) -> anyhow::Result<Self> {
         let folder = folder_of(&credentials.path)?;
+        let revocations_folder = folder_of(logins.revocations().path())?;
         let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| match result {
             Ok(events) if events.iter().any(|e| is_change(&e.event.kind)) => {
                 reload(&credentials, &logins);
@@ -41,6 +43,11 @@ impl Watcher {
         debouncer
             .watch(&folder, RecursiveMode::NonRecursive)
             .with_context(|| format!("watching {} for edits of the credentials file", folder.display()))?;
+        if revocations_folder != folder {
+            debouncer
+                .watch(&revocations_folder, RecursiveMode::NonRecursive)
+                .with_context(|| format!("watching {} for the revocation file", revocations_folder.display()))?;
+        }
         Ok(Self { _debouncer: debouncer })
     }
 }
