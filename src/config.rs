@@ -94,6 +94,11 @@ pub struct RunArgs {
     /// [default: credentials.yaml, when it exists]
     #[arg(long, env = "RUNNEL_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
+    /// The durable record of revocations (logouts that must survive a store restore); its
+    /// folder must be writable and shared by all instances. [default: beside the credentials
+    /// file, `<credentials>.revocations.json`]
+    #[arg(long, env = "RUNNEL_REVOCATIONS")]
+    pub revocations: Option<PathBuf>,
     /// Failed logins of one account from one client before that client is slowed down by an
     /// exponential back-off (1 s, 2 s, 4 s, …); a client across all accounts gets four times
     /// as many. [default: 5]
@@ -146,6 +151,7 @@ struct FileSettings {
     workers: Option<usize>,
     no_watch: Option<bool>,
     credentials: Option<PathBuf>,
+    revocations: Option<PathBuf>,
     max_login_attempts: Option<u32>,
     lockout_secs: Option<u64>,
     reset_code_secs: Option<u64>,
@@ -210,6 +216,8 @@ pub struct AuthSettings {
     pub hash_concurrency: usize,
     /// The clock login deadlines are read from (tests move a manual one).
     pub clock: Clock,
+    /// The revocation record (`None`: beside the credentials file).
+    pub revocations: Option<PathBuf>,
 }
 
 impl Default for AuthSettings {
@@ -224,6 +232,7 @@ impl Default for AuthSettings {
             attempts_per_minute: 30,
             hash_concurrency: 2,
             clock: Clock::System,
+            revocations: None,
         }
     }
 }
@@ -374,6 +383,7 @@ impl Settings {
                     .unwrap_or(auth.attempts_per_minute),
                 hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 clock: Clock::System,
+                revocations: args.revocations.or(file.revocations),
             },
             web,
         })

@@ -14,7 +14,7 @@ use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
-use crate::auth::{Auth, Credentials, credentials};
+use crate::auth::{Auth, Credentials, Revocations, credentials};
 use crate::config::Settings;
 use crate::error;
 use crate::host::Host;
@@ -33,6 +33,8 @@ pub struct Application {
     _watcher: Option<Watcher>,
     /// The credentials file, if the authenticator is on.
     credentials: Option<Arc<Credentials>>,
+    /// The durable record of revocations beside it.
+    revocations: Option<Arc<Revocations>>,
     /// Watches the credentials file while the application lives, also with `--no-watch`: an
     /// admin's edit (a user removed, a password reset) must end sessions in production too.
     _credentials_watcher: Option<credentials::Watcher>,
@@ -60,8 +62,14 @@ impl Application {
             None
         };
         let credentials = settings.credentials.as_deref().map(Credentials::open).transpose()?.map(Arc::new);
-        let credentials_watcher = credentials.clone().map(credentials::Watcher::start).transpose()?;
-        let auth = credentials.clone().map(|c| Auth::new(c, store.clone(), settings.auth.clone()));
+        let auth = credentials.clone().map(|c| Auth::new(c, store.clone(), settings.auth.clone())).transpose()?;
+        let credentials_watcher = match (&credentials, &auth) {
+            (Some(credentials), Some(auth)) => {
+                Some(credentials::Watcher::start(credentials.clone(), auth.logins.clone())?)
+            }
+            _ => None,
+        };
+        let revocations = auth.as_ref().map(|a| a.logins.revocations().clone());
         let lifecycle = session_lifecycle(settings.session_ttl, auth.as_ref().and_then(|a| a.cookie_lifetime));
         let host = Host { registry, runner, store: store.clone(), auth };
         let state = web::Data::new(AppState {
@@ -112,6 +120,7 @@ impl Application {
             store,
             _watcher: watcher,
             credentials,
+            revocations,
             _credentials_watcher: credentials_watcher,
         })
     }
@@ -128,6 +137,11 @@ impl Application {
     /// The credentials file's current version and reloads (tests await its watcher).
     pub fn credentials(&self) -> Option<Arc<Credentials>> {
         self.credentials.clone()
+    }
+
+    /// The revocation record's current version and reloads (tests await its watcher).
+    pub fn revocations(&self) -> Option<Arc<Revocations>> {
+        self.revocations.clone()
     }
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {

@@ -213,6 +213,10 @@ impl Credentials {
         })
     }
 
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The last good version of the file. No file system access: edits arrive through the
     /// [`Watcher`], writes by the host through [`Credentials::modify`].
     pub fn doc(&self) -> Arc<CredentialsDoc> {
@@ -316,7 +320,7 @@ fn digest(text: &str) -> TextDigest {
     Sha256::digest(text.as_bytes()).into()
 }
 
-fn lock_file(path: &Path) -> anyhow::Result<File> {
+pub(super) fn lock_file(path: &Path) -> anyhow::Result<File> {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     let lock_path = path.with_file_name(name);
@@ -329,7 +333,7 @@ fn lock_file(path: &Path) -> anyhow::Result<File> {
 }
 
 /// Temp file beside the target, fsync, rename over it, fsync the folder.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(super) fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let temp = dir.join(format!(".{name}.{}.tmp", crate::session_store::random_token()));
@@ -457,6 +461,18 @@ pre-authorized:
         assert_eq!(fresh.doc().credentials.usernames.len(), 17);
     }
 
+    /// The login registry (memory store) with the revocation file beside `credentials`.
+    fn logins_beside(credentials: &Credentials) -> crate::auth::Logins {
+        use crate::config::LockTiming;
+        use crate::config::StoreSettings;
+        use crate::session_store::Store;
+        let day = std::time::Duration::from_secs(86_400);
+        let store = Store::from_settings(&StoreSettings::Memory, day, LockTiming::default()).unwrap();
+        let revocations =
+            Arc::new(crate::auth::Revocations::open(&crate::auth::Revocations::beside(&credentials.path)).unwrap());
+        crate::auth::Logins::new(store, day, day, crate::clock::Clock::System, revocations)
+    }
+
     /// Awaits the watcher's next report of `wanted`, passing over others (an in-place save can
     /// be seen halfway, empty, and refused first).
     async fn next_reload(reloads: &mut broadcast::Receiver<Reload>, wanted: Reload) {
@@ -477,7 +493,7 @@ pre-authorized:
     async fn an_edited_file_is_reloaded_by_the_watcher_and_a_broken_edit_keeps_the_last_good_version() {
         let (path, credentials) = sample_file(&bcrypt::hash("pw", 4).unwrap());
         let credentials = Arc::new(credentials);
-        let _watcher = Watcher::start(credentials.clone()).unwrap();
+        let _watcher = Watcher::start(credentials.clone(), logins_beside(&credentials)).unwrap();
         let mut reloads = credentials.reloads();
         let before = credentials.doc().user("jsmith").unwrap().fingerprint();
         let other = bcrypt::hash("other", 4).unwrap();
@@ -495,7 +511,7 @@ pre-authorized:
     async fn an_edit_with_a_plaintext_password_is_refused_and_the_next_good_edit_is_served() {
         let (path, credentials) = sample_file(&bcrypt::hash("pw", 4).unwrap());
         let credentials = Arc::new(credentials);
-        let _watcher = Watcher::start(credentials.clone()).unwrap();
+        let _watcher = Watcher::start(credentials.clone(), logins_beside(&credentials)).unwrap();
         let mut reloads = credentials.reloads();
         save_atomically(&path, &SAMPLE.replace("HASH", "plaintext").replace("John", "Mallory"));
         next_reload(&mut reloads, Reload::Refused).await;

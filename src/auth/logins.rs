@@ -4,11 +4,17 @@
 //! against the host's [`Clock`]; the store entry's expiry (the idle timeout, pushed forward on
 //! every use) only clears away logins nobody uses. Revoking the token ends the login at once on every instance;
 //! bumping the user's generation ends all of the user's logins in one write.
+//!
+//! Both are also held durably outside the store ([`Revocations`]): a logout's token, and a
+//! "valid after" time for the user's logins, so that a store restored from a snapshot taken
+//! before them brings no login back. A login records when it was created for that check.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::revocations::{Revocation, Revocations};
 use crate::clock::Clock;
 use crate::session_store::{Store, StoreError, StoreResult, random_token};
 
@@ -23,6 +29,9 @@ pub struct LoginRecord {
     /// Unix milliseconds of the last use that was written down (at most every `seen_step`).
     #[serde(default)]
     pub seen_ms: u64,
+    /// Unix milliseconds of the login, always after the user's durable "valid after" time.
+    #[serde(default)]
+    pub created_ms: u64,
 }
 
 /// The login registry over the session store.
@@ -32,6 +41,7 @@ pub struct Logins {
     idle: Duration,
     absolute: Duration,
     clock: Clock,
+    revocations: Arc<Revocations>,
 }
 
 fn token_key(token: &str) -> String {
@@ -43,8 +53,8 @@ fn generation_key(username: &str) -> String {
 }
 
 impl Logins {
-    pub fn new(store: Store, idle: Duration, absolute: Duration, clock: Clock) -> Self {
-        Self { store, idle, absolute, clock }
+    pub fn new(store: Store, idle: Duration, absolute: Duration, clock: Clock, revocations: Arc<Revocations>) -> Self {
+        Self { store, idle, absolute, clock, revocations }
     }
 
     /// How stale the recorded last use may get before a use writes it again: a twentieth of
@@ -56,12 +66,16 @@ impl Logins {
     /// Registers a new login and returns its token.
     pub async fn open(&self, username: &str, fingerprint: &str) -> StoreResult<String> {
         let token = random_token();
+        let now = self.clock.now_ms();
+        // Strictly after the last revocation, even within the same millisecond.
+        let created_ms = self.revocations.valid_after(username).map_or(now, |at| now.max(at + 1));
         let record = LoginRecord {
             username: username.to_owned(),
             generation: self.generation(username).await?,
             fingerprint: fingerprint.to_owned(),
-            until_ms: self.clock.now_ms() + self.absolute.as_millis() as u64,
-            seen_ms: self.clock.now_ms(),
+            until_ms: now + self.absolute.as_millis() as u64,
+            seen_ms: now,
+            created_ms,
         };
         let text = serde_json::to_string(&record).map_err(|e| StoreError::Unavailable(format!("login record: {e}")))?;
         self.store.put_value(&token_key(&token), text, Some(self.idle.min(self.absolute))).await?;
@@ -80,6 +94,11 @@ impl Logins {
     pub async fn check(&self, token: &str) -> StoreResult<Option<LoginRecord>> {
         let Some(text) = self.store.get_value(&token_key(token), Some(self.idle)).await? else { return Ok(None) };
         let Ok(mut record) = serde_json::from_str::<LoginRecord>(&text) else { return Ok(None) };
+        if self.revocations.refuses(&record.username, token, record.created_ms) {
+            // Back from a restored store snapshot: clear it away again.
+            self.revoke(token).await?;
+            return Ok(None);
+        }
         let now = self.clock.now_ms();
         let idle_since = record.seen_ms.saturating_add(self.idle.as_millis() as u64);
         if record.until_ms <= now || idle_since <= now {
@@ -101,17 +120,116 @@ impl Logins {
         Ok(self.store.get_value(&token_key(token), None).await?.is_some())
     }
 
+    /// Takes the token out of the store (an expired login, or one that another revocation
+    /// already covers). A logout uses [`Logins::end`].
     pub async fn revoke(&self, token: &str) -> StoreResult<()> {
         self.store.delete_value(&token_key(token)).await
     }
 
-    /// Ends every login of `username`, on every instance (one write).
+    /// A logout: revokes the token in the store and durably, until the login's deadline.
+    pub async fn end(&self, token: &str) -> StoreResult<()> {
+        let recorded = self.store.get_value(&token_key(token), None).await;
+        let deadline = recorded.as_ref().ok().and_then(|text| text.as_deref()).and_then(deadline_of);
+        let until_ms = deadline.unwrap_or_else(|| self.clock.now_ms() + self.absolute.as_millis() as u64);
+        self.revoke_durably(Revocation::Login { token: token.to_owned(), until_ms }, self.revoke(token)).await
+    }
+
+    /// Ends every login of `username`, on every instance (one write), and durably.
     pub async fn end_all(&self, username: &str) -> StoreResult<()> {
-        self.store.increment(&generation_key(username), None).await.map(drop)
+        let revocation = Revocation::User { username: username.to_owned(), at_ms: self.clock.now_ms() };
+        let in_store = async { self.store.increment(&generation_key(username), None).await.map(drop) };
+        self.revoke_durably(revocation, in_store).await
+    }
+
+    /// Holds the revocation in memory first (it cannot fail), then revokes in the store, then
+    /// writes the revocation file off the async threads, even when the store failed. A failed
+    /// file write is logged and fails closed: this process keeps refusing the login, the store
+    /// has ended it, and the next write of the file carries it.
+    async fn revoke_durably(
+        &self,
+        revocation: Revocation,
+        in_store: impl std::future::Future<Output = StoreResult<()>>,
+    ) -> StoreResult<()> {
+        self.revocations.hold(&revocation);
+        let stored = in_store.await;
+        let (revocations, now, keep) = (self.revocations.clone(), self.clock.now_ms(), self.keep_ms());
+        let written = tokio::task::spawn_blocking(move || revocations.persist(now, keep)).await;
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!(error = %format!("{err:#}"), "revocation file not written; held in memory"),
+            Err(err) => tracing::error!(error = %err, "revocation file not written; held in memory"),
+        }
+        stored
+    }
+
+    /// Durably ends every login of users removed from the credentials file. Blocking: the
+    /// credentials watcher's thread calls it.
+    pub fn end_removed(&self, usernames: &[String]) -> anyhow::Result<()> {
+        if usernames.is_empty() {
+            return Ok(());
+        }
+        let at_ms = self.clock.now_ms();
+        for username in usernames {
+            self.revocations.hold(&Revocation::User { username: username.clone(), at_ms });
+        }
+        self.revocations.persist(at_ms, self.keep_ms())
+    }
+
+    pub fn revocations(&self) -> &Arc<Revocations> {
+        &self.revocations
+    }
+
+    /// How long a revocation can matter: the longest a login lives.
+    fn keep_ms(&self) -> u64 {
+        self.absolute.as_millis() as u64
     }
 
     async fn generation(&self, username: &str) -> StoreResult<i64> {
         let value = self.store.get_value(&generation_key(username), None).await?;
         Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+}
+
+/// The absolute deadline recorded for a login.
+fn deadline_of(text: &str) -> Option<u64> {
+    serde_json::from_str::<LoginRecord>(text).ok().map(|record| record.until_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{LockTiming, StoreSettings};
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    /// Logins on the memory store with a manual clock and a fresh revocation file.
+    fn logins() -> Logins {
+        let dir = std::env::temp_dir().join(format!("runnel-logins-{}", random_token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let revocations = Arc::new(Revocations::open(&Revocations::beside(&dir.join("credentials.yaml"))).unwrap());
+        let store = Store::from_settings(&StoreSettings::Memory, DAY, LockTiming::default()).unwrap();
+        Logins::new(store, DAY, DAY, Clock::manual(), revocations)
+    }
+
+    #[tokio::test]
+    async fn a_login_opened_in_the_same_millisecond_as_a_logout_everywhere_outlives_it() {
+        let logins = logins();
+        let before = logins.open("jsmith", "fp").await.unwrap();
+        logins.end_all("jsmith").await.unwrap();
+        let after = logins.open("jsmith", "fp").await.unwrap();
+        assert_eq!(logins.check(&before).await.unwrap(), None);
+        assert!(logins.check(&after).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_login_the_store_forgot_it_ended_is_refused_from_the_revocation_record() {
+        let logins = logins();
+        let token = logins.open("jsmith", "fp").await.unwrap();
+        let record = logins.store.get_value(&token_key(&token), None).await.unwrap().unwrap();
+        logins.end(&token).await.unwrap();
+        // What a restored store snapshot does: the login is back in the store.
+        logins.store.put_value(&token_key(&token), record, Some(DAY)).await.unwrap();
+        assert_eq!(logins.check(&token).await.unwrap(), None);
+        assert!(!logins.is_registered(&token).await.unwrap(), "and cleared away again");
     }
 }

@@ -1,7 +1,11 @@
 //! The logout sequence. Its order is what makes a logout real (DESIGN.md, invariant 3):
 //! 1. [`Logout::revoke`], before the post waits for anything else: the session's login token is
 //!    revoked in the store (for "everywhere", the user's generation is bumped too). From here
-//!    on no request of any tab or instance sees this login, not even one already running.
+//!    on no request of any tab or instance sees this login, not even one already running. The
+//!    revocation is then written to the revocation file too (`auth::revocations`), so that a
+//!    store restored from an older snapshot does not bring the login back; if that write fails
+//!    it is logged, the logout goes on and answers as usual (the store has ended the login, and
+//!    this process holds the revocation in memory until its next write of the file succeeds).
 //! 2. [`Logout::end_session`], under the session's lock and before the rerun: the identity is
 //!    cleared, the session's CSRF token is kept briefly under the ended session key (for a
 //!    reload racing the logout), the old session record is deleted, the session is renewed
@@ -36,7 +40,7 @@ impl Logout<'_> {
     /// Step 1: revokes this session's login; with `everywhere`, every login of that user.
     pub async fn revoke(&self, everywhere: Option<&Viewer>) -> StoreResult<()> {
         if let Some(token) = self.session.login_token() {
-            self.auth.logins.revoke(&token).await?;
+            self.auth.logins.end(&token).await?;
         }
         if let Some(viewer) = everywhere {
             self.auth.logins.end_all(&viewer.username).await?;

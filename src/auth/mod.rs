@@ -17,6 +17,7 @@ pub mod password;
 mod pending;
 pub mod recovery;
 pub mod reset;
+pub mod revocations;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +30,7 @@ pub use pending::PendingLogouts;
 pub use recovery::ResetCodes;
 
 use backoff::Backoff;
+pub use revocations::Revocations;
 
 use crate::session_state::Viewer;
 use crate::session_store::{Store, StoreResult};
@@ -53,18 +55,21 @@ pub struct Auth {
 
 impl Auth {
     /// `credentials` should be watched for edits ([`credentials::Watcher`]) while the app lives.
-    pub fn new(credentials: Arc<Credentials>, store: Store, settings: AuthSettings) -> Self {
+    /// The revocation file (beside it, unless configured) is read here: a broken one stops the start.
+    pub fn new(credentials: Arc<Credentials>, store: Store, settings: AuthSettings) -> anyhow::Result<Self> {
         let expiry_days = credentials.doc().cookie.expiry_days;
         let cookie_lifetime = (expiry_days > 0.0).then(|| Duration::from_secs_f64((expiry_days * 86_400.0).min(3.0e9)));
         let absolute = settings.absolute_timeout.or(cookie_lifetime).unwrap_or(Duration::from_secs(86_400));
         password::warm_up();
-        let logins = Logins::new(store.clone(), settings.idle_timeout, absolute, settings.clock.clone());
+        let path = settings.revocations.clone().unwrap_or_else(|| Revocations::beside(credentials.path()));
+        let revocations = Arc::new(Revocations::open(&path)?);
+        let logins = Logins::new(store.clone(), settings.idle_timeout, absolute, settings.clock.clone(), revocations);
         let backoff = |kind| {
             Backoff::new(store.clone(), settings.clock.clone(), kind, settings.max_login_attempts, settings.lockout)
         };
         let (login_backoff, code_backoff) = (backoff("login"), backoff("reset_code"));
         let reset_codes = ResetCodes::new(store.clone(), settings.clock.clone(), settings.reset_code_lifetime);
-        Self {
+        Ok(Self {
             credentials,
             hasher: Hasher::new(settings.hash_concurrency),
             login_backoff,
@@ -75,7 +80,7 @@ impl Auth {
             limiter: Arc::new(limits::ClientLimiter::new(settings.attempts_per_minute)),
             settings,
             cookie_lifetime,
-        }
+        })
     }
 
     /// The verified viewer of a request: the identity, the login token behind it and the

@@ -61,12 +61,12 @@ async fn retry(keys: Weak<Mutex<HashSet<String>>>, store: Store, logins: Logins)
     }
 }
 
-/// Revokes the login kept in a session record, then deletes the record.
+/// Revokes the login kept in a session record (durably too), then deletes the record.
 async fn end_session(store: &Store, logins: &Logins, session_key: &str) -> StoreResult<()> {
     let record = store.session_record(session_key).await?.unwrap_or_default();
     // actix-session keeps each value JSON-encoded.
     if let Some(token) = record.get(LOGIN_TOKEN).and_then(|v| serde_json::from_str::<String>(v).ok()) {
-        logins.revoke(&token).await?;
+        logins.end(&token).await?;
     }
     store.delete_session_key(session_key).await
 }

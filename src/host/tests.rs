@@ -57,7 +57,7 @@ fn members_host() -> (Host, PathBuf) {
     let path = dir.join("credentials.yaml");
     std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/credentials.yaml"), &path).unwrap();
     let store = memory_store();
-    let auth = Auth::new(Arc::new(Credentials::open(&path).unwrap()), store.clone(), AuthSettings::default());
+    let auth = Auth::new(Arc::new(Credentials::open(&path).unwrap()), store.clone(), AuthSettings::default()).unwrap();
     (host_with(&[("members", MEMBERS)], Some(auth), store), dir)
 }
 

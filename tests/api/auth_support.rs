@@ -43,6 +43,15 @@ impl AuthApp {
         Self { app, redis, credentials, _scripts: scripts }
     }
 
+    /// On a private Redis whose `SAVE` snapshot a restart loads back (a store restore).
+    pub fn with_redis_snapshots() -> Self {
+        let redis = RedisServer::start_with_snapshots();
+        let credentials = CredentialsFile::sample();
+        let scripts = support::repo_path("scripts");
+        let settings = support::auth_settings(&scripts, &credentials, StoreKind::Redis, Some(&redis));
+        Self { app: TestApp::spawn(settings), redis: Some(redis), credentials, _scripts: None }
+    }
+
     /// Another instance of the host on the same store and credentials file.
     pub fn second_instance(&self) -> TestApp {
         let mut settings = support::auth_settings(

@@ -21,6 +21,7 @@ mod locks;
 mod outage;
 mod pages;
 mod recovery;
+mod revocation;
 mod session_reset;
 
 pub use client::{Session, start, start_with};

@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use runnel::auth::Credentials;
+use runnel::auth::{Credentials, Revocations};
 use runnel::config::Settings;
 use runnel::session_store::Store;
 use runnel::startup::Application;
@@ -20,6 +20,8 @@ pub struct TestApp {
     pub store: Store,
     /// The app's credentials file, when the authenticator is on (tests await its reloads).
     pub credentials: Option<std::sync::Arc<Credentials>>,
+    /// The app's revocation record, when the authenticator is on (tests await its reloads).
+    pub revocations: Option<std::sync::Arc<Revocations>>,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -31,12 +33,14 @@ impl TestApp {
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(settings).expect("the app builds");
-                tx.send((app.port(), app.handle(), app.store(), app.credentials())).expect("the spawner waits");
+                let files = (app.credentials(), app.revocations());
+                tx.send((app.port(), app.handle(), app.store(), files)).expect("the spawner waits");
                 app.run_until_stopped().await.expect("the server runs");
             });
         });
-        let (port, handle, store, credentials) = rx.recv_timeout(START).expect("the app starts");
-        Self { address: format!("http://127.0.0.1:{port}"), store, credentials, handle, thread: Some(thread) }
+        let (port, handle, store, (credentials, revocations)) = rx.recv_timeout(START).expect("the app starts");
+        let address = format!("http://127.0.0.1:{port}");
+        Self { address, store, credentials, revocations, handle, thread: Some(thread) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -64,6 +68,8 @@ impl Drop for TestApp {
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
+    /// Where `SAVE` writes its snapshot and a restart reads it back; `None` keeps nothing on disk.
+    dump_dir: Option<std::path::PathBuf>,
 }
 
 impl RedisServer {
@@ -74,9 +80,21 @@ impl RedisServer {
 
     /// Starts one, or says why it could not.
     pub fn try_start() -> Result<Self, String> {
-        let mut server = Self { port: free_port(), child: None };
+        let mut server = Self { port: free_port(), child: None, dump_dir: None };
         server.try_restart()?;
         Ok(server)
+    }
+
+    /// One whose `SAVE` writes a snapshot (`dump.rdb`) to a private folder, which a
+    /// [`restart`](Self::restart) loads back: a store restored from a snapshot. Never saves by itself.
+    pub fn start_with_snapshots() -> Self {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("runnel-redis-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a folder for the Redis snapshot");
+        let mut server = Self { port, child: None, dump_dir: Some(dir) };
+        server.try_restart().unwrap_or_else(|e| panic!("{e} (apt-get install redis-server, or run dev/test)"));
+        server
     }
 
     pub fn url(&self) -> String {
@@ -94,8 +112,12 @@ impl RedisServer {
     }
 
     fn try_restart(&mut self) -> Result<(), String> {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        let mut command = Command::new("redis-server");
+        command.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        if let Some(dir) = &self.dump_dir {
+            command.arg("--dir").arg(dir).args(["--dbfilename", "dump.rdb"]);
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -120,6 +142,9 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
+        if let Some(dir) = &self.dump_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
