@@ -196,7 +196,7 @@ impl Auth {
         let name = viewer.username.clone();
         let changed = self.modify(move |doc| set_password(doc, &name, hash)).await?;
         if changed.is_ok() {
-            self.logins.end_all(&viewer.username).await?;
+            self.end_all_logins(&viewer.username).await?;
             audit::record(AuditEvent::PasswordReset, &viewer.username, &client.to_string());
         }
         Ok(changed)
@@ -214,7 +214,7 @@ impl Auth {
         if self.modify(move |doc| set_password(doc, &name, hash)).await?.is_err() {
             return Ok(Ok(Value::Null));
         }
-        self.logins.end_all(&username).await?;
+        self.end_all_logins(&username).await?;
         audit::record(AuditEvent::PasswordForgotten, &username, &client.to_string());
         Ok(Ok(json!({ "username": username, "email": user.email, "new_password": new_password })))
     }

@@ -14,6 +14,7 @@ pub mod logins;
 pub mod logout;
 pub mod password;
 mod pending;
+pub mod remember;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub use credentials::Credentials;
 pub use logins::Logins;
 pub use password::Hasher;
 pub use pending::PendingLogouts;
+pub use remember::Remember;
 
 use crate::session_state::Viewer;
 use crate::session_store::{Store, StoreResult};
@@ -36,27 +38,35 @@ pub struct Auth {
     pub limiter: Arc<limits::ClientLimiter>,
     pub settings: AuthSettings,
     pub pending: PendingLogouts,
-    /// The session cookie lives this long in the browser; `None` for a browser session.
-    pub cookie_lifetime: Option<Duration>,
+    /// Remember-me tokens; on when the file's `cookie.expiry_days` is above 0.
+    pub remember: Remember,
 }
 
 impl Auth {
     /// `credentials` should be watched for edits ([`credentials::Watcher`]) while the app lives.
     pub fn new(credentials: Arc<Credentials>, store: Store, settings: AuthSettings) -> Self {
         let expiry_days = credentials.doc().cookie.expiry_days;
-        let cookie_lifetime = (expiry_days > 0.0).then(|| Duration::from_secs_f64((expiry_days * 86_400.0).min(3.0e9)));
-        let absolute = settings.absolute_timeout.or(cookie_lifetime).unwrap_or(Duration::from_secs(86_400));
+        // Streamlit-Authenticator's meaning: expiry_days > 0 remembers a login that long.
+        let remembered = (expiry_days > 0.0)
+            .then(|| Duration::from_secs_f64((expiry_days * 86_400.0).min(3.0e9)).min(settings.remember_cap));
+        let absolute = settings.absolute_timeout.or(remembered).unwrap_or(Duration::from_secs(86_400));
         password::warm_up();
         let logins = Logins::new(store.clone(), settings.idle_timeout, absolute, settings.clock.clone());
         Self {
             credentials,
             hasher: Hasher::new(settings.hash_concurrency),
-            pending: PendingLogouts::new(store, logins.clone()),
+            pending: PendingLogouts::new(store.clone(), logins.clone()),
             logins,
             limiter: Arc::new(limits::ClientLimiter::new(settings.attempts_per_minute)),
+            remember: Remember::new(store, settings.clock.clone(), remembered),
             settings,
-            cookie_lifetime,
         }
+    }
+
+    /// Ends every login and every remember-me series of `username`, on every instance.
+    pub async fn end_all_logins(&self, username: &str) -> StoreResult<()> {
+        self.logins.end_all(username).await?;
+        self.remember.forget_all(username).await
     }
 
     /// The verified viewer of a request: the identity, the login token behind it and the

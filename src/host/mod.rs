@@ -8,6 +8,7 @@
 //! unknown outcome is safe.
 
 mod auth_form;
+mod remembered;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -69,6 +70,8 @@ pub struct Visit<'a> {
     pub session: &'a dyn BrowserSession,
     pub query: Query,
     pub delivery: Delivery,
+    /// The client's address, for the audit log.
+    pub client: String,
 }
 
 /// A widget event: the CSRF token the form carried, and the event itself.
@@ -93,6 +96,7 @@ impl Host {
     /// no-JavaScript post left for it.
     pub async fn show_page(&self, visit: Visit<'_>) -> Result<Answer, AppError> {
         let script = self.script(visit.page)?;
+        self.resume(visit.session, &visit.client).await?;
         // A new session for a key that a logout just ended keeps that session's CSRF token.
         let kept = self.csrf_after_logout(visit.session).await?;
         let (sid, csrf) = visit.session.ensure_ids_with(kept);

@@ -62,7 +62,7 @@ fn members_host() -> (Host, PathBuf) {
 }
 
 fn visit<'a>(page: &'a str, session: &'a PlainSession) -> Visit<'a> {
-    Visit { page, session, query: Query::new(), delivery: Delivery::Fragment }
+    Visit { page, session, query: Query::new(), delivery: Delivery::Fragment, client: "127.0.0.1".to_owned() }
 }
 
 fn click(session: &PlainSession, id: Option<&str>) -> EventPost {

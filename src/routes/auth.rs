@@ -17,7 +17,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::browser::HttpSession;
-use super::client::client_of;
+use super::client::{self, client_of};
 use super::forms;
 use super::pages::{declared_length, delivery_of, respond};
 use crate::auth::audit::{self, AuditEvent};
@@ -49,7 +49,7 @@ async fn post_auth(
         let client = client_of(&req).address.unwrap_or(IpAddr::from([127, 0, 0, 1]));
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
-        let visit = Visit { page: &page, session: &session, query, delivery };
+        let visit = Visit { page: &page, session: &session, query, delivery, client: client::audit_address(&req) };
         app.host.auth_post(visit, AuthPost { action, fields, client }).await
     };
     let mut response = respond(&app, result.await, delivery);

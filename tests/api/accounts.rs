@@ -1,6 +1,6 @@
 //! The authenticator's account forms and its bookkeeping, on both stores: registration,
 //! password change and recovery, username recovery, details, edits of the credentials file,
-//! legacy bcrypt hashes, remember-me cookies and login timeouts.
+//! legacy bcrypt hashes and login timeouts (remember-me cookies: `rotation`).
 
 use runnel::clock::Clock;
 use std::time::Duration;
@@ -20,7 +20,6 @@ both_stores!(
     a_forgotten_username_is_given_to_the_script_and_details_can_be_updated,
     editing_the_credentials_file_ends_the_sessions_of_a_removed_user_or_a_changed_password,
     a_bcrypt_password_logs_in_and_is_replaced_by_argon2id,
-    remember_me_makes_a_persistent_cookie_and_zero_days_a_browser_session_cookie,
     a_login_ends_after_the_idle_timeout_and_after_its_absolute_lifetime,
 );
 
@@ -202,21 +201,6 @@ async fn a_bcrypt_password_logs_in_and_is_replaced_by_argon2id(kind: StoreKind) 
     assert_eq!(file.matches("$argon2id$v=19$m=19456,t=2,p=1$").count(), 2, "{file}");
     assert!(page(&session).await.contains(LOGGED_IN), "the session made before the rehash stays");
     assert!(page(&logged_in_session(&app, ("jsmith", "legacy-pass")).await).await.contains(LOGGED_IN));
-}
-
-async fn remember_me_makes_a_persistent_cookie_and_zero_days_a_browser_session_cookie(kind: StoreKind) {
-    for (days, max_age) in [(30, Some("Max-Age=2592000")), (0, None)] {
-        let app = AuthApp::build(kind, CredentialsFile::with_expiry_days(days), None, |_| {});
-        let mut session = Session::new(&app.app);
-        session.open("/members").await;
-        let answer = session.login(MEMBERS, ADMIN).await;
-        let cookie = answer.headers["set-cookie"].to_str().unwrap().to_owned();
-        assert!(cookie.contains("HttpOnly"), "{cookie}");
-        match max_age {
-            Some(age) => assert!(cookie.contains(age), "{days} days: {cookie}"),
-            None => assert!(!cookie.contains("Max-Age") && !cookie.contains("Expires"), "{cookie}"),
-        }
-    }
 }
 
 async fn a_login_ends_after_the_idle_timeout_and_after_its_absolute_lifetime(kind: StoreKind) {

@@ -20,6 +20,7 @@ mod live;
 mod locks;
 mod outage;
 mod pages;
+mod rotation;
 mod session_reset;
 
 pub use client::{Session, start, start_with};

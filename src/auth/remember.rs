@@ -1,0 +1,142 @@
+//! Remember-me tokens: a login that outlives the browser session, kept apart from the session
+//! cookie. The browser holds `series:token`; the store keeps, per series, the SHA-256 of the
+//! token, the user, the password fingerprint, the user's remember generation and a fixed
+//! deadline (at most the configured days after the series began). Each use rotates the token
+//! within its series. A token of a live series that is no longer the current one was copied
+//! (theft): every series of that user ends (one write: the generation moves on).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::clock::Clock;
+use crate::session_store::{RememberGrant, Store, StoreError, StoreResult, random_token};
+
+/// One series as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SeriesRecord {
+    username: String,
+    /// SHA-256 (hex) of the current token of the series.
+    token_hash: String,
+    fingerprint: String,
+    generation: i64,
+    /// Unix milliseconds after which the series is over, however often it was used.
+    until_ms: u64,
+}
+
+/// What a remember cookie turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Redeemed {
+    /// A live series: log `username` in and give the browser `next` (the rotated token).
+    Valid { username: String, fingerprint: String, next: RememberGrant },
+    /// An old token of a live series: every series of `username` has been ended.
+    Theft { username: String },
+    /// Nothing live (unknown, expired, malformed, or ended).
+    Unknown,
+}
+
+/// The remember-me registry over the session store.
+#[derive(Clone)]
+pub struct Remember {
+    store: Store,
+    clock: Clock,
+    /// How long a series lives; `None` when remember-me is off (`cookie.expiry_days` is 0).
+    lifetime: Option<Duration>,
+}
+
+fn series_key(series: &str) -> String {
+    format!("remember:{series}")
+}
+
+fn generation_key(username: &str) -> String {
+    format!("remember-generation:{username}")
+}
+
+fn digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `series:token`, both non-empty.
+fn parse(cookie: &str) -> Option<(&str, &str)> {
+    cookie.split_once(':').filter(|(series, token)| !series.is_empty() && !token.is_empty())
+}
+
+impl Remember {
+    pub fn new(store: Store, clock: Clock, lifetime: Option<Duration>) -> Self {
+        Self { store, clock, lifetime }
+    }
+
+    /// How long a series lives; `None` when remember-me is off.
+    pub fn lifetime(&self) -> Option<Duration> {
+        self.lifetime
+    }
+
+    /// Starts a series for a login; `None` when remember-me is off.
+    pub async fn issue(&self, username: &str, fingerprint: &str) -> StoreResult<Option<RememberGrant>> {
+        let Some(lifetime) = self.lifetime else { return Ok(None) };
+        let record = SeriesRecord {
+            username: username.to_owned(),
+            token_hash: String::new(),
+            fingerprint: fingerprint.to_owned(),
+            generation: self.generation(username).await?,
+            until_ms: self.clock.now_ms() + lifetime.as_millis() as u64,
+        };
+        self.rotate(&random_token(), record).await.map(Some)
+    }
+
+    /// Checks a remember cookie and, for a live series, rotates its token.
+    pub async fn redeem(&self, cookie: &str) -> StoreResult<Redeemed> {
+        let Some((series, token)) = parse(cookie) else { return Ok(Redeemed::Unknown) };
+        let Some(record) = self.live(series).await? else { return Ok(Redeemed::Unknown) };
+        let current: bool = digest(token).as_bytes().ct_eq(record.token_hash.as_bytes()).into();
+        if !current {
+            self.forget_all(&record.username).await?;
+            self.store.delete_value(&series_key(series)).await?;
+            return Ok(Redeemed::Theft { username: record.username });
+        }
+        let (username, fingerprint) = (record.username.clone(), record.fingerprint.clone());
+        let next = self.rotate(series, record).await?;
+        Ok(Redeemed::Valid { username, fingerprint, next })
+    }
+
+    /// Ends the series a remember cookie names (a logout).
+    pub async fn forget(&self, cookie: &str) -> StoreResult<()> {
+        let Some((series, _)) = parse(cookie) else { return Ok(()) };
+        self.store.delete_value(&series_key(series)).await
+    }
+
+    /// Ends every series of `username`, on every instance (one write).
+    pub async fn forget_all(&self, username: &str) -> StoreResult<()> {
+        self.store.increment(&generation_key(username), None).await.map(drop)
+    }
+
+    /// The series' record while it is live: within its deadline and of the user's generation.
+    async fn live(&self, series: &str) -> StoreResult<Option<SeriesRecord>> {
+        let Some(text) = self.store.get_value(&series_key(series), None).await? else { return Ok(None) };
+        let Ok(record) = serde_json::from_str::<SeriesRecord>(&text) else { return Ok(None) };
+        if record.until_ms <= self.clock.now_ms() {
+            self.store.delete_value(&series_key(series)).await?;
+            return Ok(None);
+        }
+        let live = record.generation == self.generation(&record.username).await?;
+        Ok(live.then_some(record))
+    }
+
+    /// Gives the series a new token and returns the cookie that carries it, for the rest of
+    /// the series' lifetime.
+    async fn rotate(&self, series: &str, mut record: SeriesRecord) -> StoreResult<RememberGrant> {
+        let token = random_token();
+        record.token_hash = digest(&token);
+        let left = Duration::from_millis(record.until_ms.saturating_sub(self.clock.now_ms()).max(1));
+        let text = serde_json::to_string(&record).map_err(|e| StoreError::Unavailable(format!("remember: {e}")))?;
+        self.store.put_value(&series_key(series), text, Some(left)).await?;
+        Ok(RememberGrant { value: format!("{series}:{token}"), max_age: left })
+    }
+
+    async fn generation(&self, username: &str) -> StoreResult<i64> {
+        let value = self.store.get_value(&generation_key(username), None).await?;
+        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+}
