@@ -1,12 +1,12 @@
 //! The logout sequence. Its order is what makes a logout real (DESIGN.md, invariant 3):
 //! 1. [`Logout::revoke`], before the post waits for anything else: the session's login token is
-//!    revoked in the store (for "everywhere", the user's generation is bumped too, and every
-//!    remember-me series of the user ends). From here
+//!    revoked and the browser's remember-me series ended in the store (for "everywhere", the
+//!    user's generation is bumped too, and every remember-me series of the user ends). From here
 //!    on no request of any tab or instance sees this login, not even one already running.
 //! 2. [`Logout::end_session`], under the session's lock and before the rerun: the identity is
 //!    cleared, the session's CSRF token is kept briefly under the ended session key (for a
-//!    reload racing the logout), the browser's remember-me series ends and its cookie is
-//!    cleared, the old session record is deleted, the session is renewed
+//!    reload racing the logout), the remember-me cookie is cleared, the old session record is
+//!    deleted, the session is renewed
 //!    (new key and id, no login token), and the session data is reset: the state map, every
 //!    page's widget values and the flash end with the identity; only the `state` keys the
 //!    script named in `keep` stay.
@@ -40,6 +40,9 @@ impl Logout<'_> {
         if let Some(token) = self.session.login_token() {
             self.auth.logins.revoke(&token).await?;
         }
+        if let Some(cookie) = self.session.remember() {
+            self.auth.remember.forget(&cookie).await?;
+        }
         if let Some(viewer) = everywhere {
             self.auth.end_all_logins(&viewer.username).await?;
             audit::record(AuditEvent::LoggedOutEverywhere, &viewer.username, self.client);
@@ -65,8 +68,7 @@ impl Logout<'_> {
             }
             self.store.delete_session_key(&key).await?;
         }
-        if let Some(cookie) = self.session.remember() {
-            self.auth.remember.forget(&cookie).await?;
+        if self.session.remember().is_some() {
             self.session.set_remember(None);
         }
         let sid = self.session.end_login();

@@ -23,7 +23,7 @@ pub use crate::config::AuthSettings;
 pub use credentials::Credentials;
 pub use logins::Logins;
 pub use password::Hasher;
-pub use pending::PendingLogouts;
+pub use pending::{PendingLogouts, Unconfirmed};
 pub use remember::Remember;
 
 use crate::session_state::Viewer;
@@ -52,13 +52,14 @@ impl Auth {
         let absolute = settings.absolute_timeout.or(remembered).unwrap_or(Duration::from_secs(86_400));
         password::warm_up();
         let logins = Logins::new(store.clone(), settings.idle_timeout, absolute, settings.clock.clone());
+        let remember = Remember::new(store.clone(), settings.clock.clone(), remembered);
         Self {
             credentials,
             hasher: Hasher::new(settings.hash_concurrency),
-            pending: PendingLogouts::new(store.clone(), logins.clone()),
+            pending: PendingLogouts::new(store, logins.clone(), remember.clone()),
             logins,
             limiter: Arc::new(limits::ClientLimiter::new(settings.attempts_per_minute)),
-            remember: Remember::new(store, settings.clock.clone(), remembered),
+            remember,
             settings,
         }
     }
@@ -79,7 +80,7 @@ impl Auth {
         session_key: Option<&str>,
     ) -> StoreResult<Option<Viewer>> {
         let (Some(identity), Some(token)) = (identity, token) else { return Ok(None) };
-        if session_key.is_some_and(|key| self.pending.contains(key)) {
+        if session_key.is_some_and(|key| self.pending.contains(&Unconfirmed::Session(key.to_owned()))) {
             return Ok(None);
         }
         let Some(login) = self.logins.check(token).await? else { return Ok(None) };

@@ -6,7 +6,7 @@
 use super::Host;
 use crate::auth::audit::{self, AuditEvent};
 use crate::auth::remember::Redeemed;
-use crate::auth::{Auth, Remember};
+use crate::auth::{Auth, Remember, Unconfirmed};
 use crate::error::AppError;
 use crate::session_store::BrowserSession;
 
@@ -14,6 +14,10 @@ impl Host {
     /// Logs a remembered browser back in before the page loads (see the module's doc).
     pub(super) async fn resume(&self, session: &dyn BrowserSession, client: &str) -> Result<(), AppError> {
         let (Some(auth), Some(cookie)) = (&self.auth, session.remember()) else { return Ok(()) };
+        if auth.pending.contains(&Unconfirmed::Remember(cookie.clone())) {
+            session.set_remember(None);
+            return Ok(());
+        }
         if self.auth_run(session).await?.viewer.is_some() {
             return Ok(());
         }
