@@ -23,6 +23,10 @@ pub struct LoginRecord {
     /// Unix milliseconds of the last use that was written down (at most every `seen_step`).
     #[serde(default)]
     pub seen_ms: u64,
+    /// The user's roles when the login began (`None` in records from before they were kept):
+    /// a change of roles moves the session to a new id.
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
 }
 
 /// The login registry over the session store.
@@ -58,7 +62,7 @@ impl Logins {
     }
 
     /// Registers a new login and returns its token.
-    pub async fn open(&self, username: &str, fingerprint: &str) -> StoreResult<String> {
+    pub async fn open(&self, username: &str, fingerprint: &str, roles: &[String]) -> StoreResult<String> {
         let token = random_token();
         let record = LoginRecord {
             username: username.to_owned(),
@@ -66,6 +70,7 @@ impl Logins {
             fingerprint: fingerprint.to_owned(),
             until_ms: self.clock.now_ms() + self.absolute.as_millis() as u64,
             seen_ms: self.clock.now_ms(),
+            roles: Some(roles.to_vec()),
         };
         let text = serde_json::to_string(&record).map_err(|e| StoreError::Unavailable(format!("login record: {e}")))?;
         self.store.put_value(&token_key(&token), text, Some(self.idle.min(self.absolute))).await?;

@@ -29,6 +29,15 @@ pub use remember::Remember;
 use crate::session_state::Viewer;
 use crate::session_store::{Store, StoreResult};
 
+/// A verified viewer, with what the host needs to rotate the session.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub viewer: Viewer,
+    pub fingerprint: String,
+    /// The user's roles changed since the login began (e.g. an edit of the credentials file).
+    pub roles_changed: bool,
+}
+
 /// Everything the auth routes need. Cloning is cheap.
 #[derive(Clone)]
 pub struct Auth {
@@ -70,15 +79,25 @@ impl Auth {
         self.remember.forget_all(username).await
     }
 
-    /// The verified viewer of a request: the identity, the login token behind it and the
-    /// user in the credentials file must all agree, or nobody is logged in. A session whose
-    /// logout could not reach the store (`session_key` pending) is never trusted again.
+    /// The verified viewer of a request (see [`Auth::verify`]).
     pub async fn viewer(
         &self,
         identity: Option<&str>,
         token: Option<&str>,
         session_key: Option<&str>,
     ) -> StoreResult<Option<Viewer>> {
+        Ok(self.verify(identity, token, session_key).await?.map(|verified| verified.viewer))
+    }
+
+    /// Verifies the viewer of a request: the identity, the login token behind it and the
+    /// user in the credentials file must all agree, or nobody is logged in. A session whose
+    /// logout could not reach the store (`session_key` pending) is never trusted again.
+    pub async fn verify(
+        &self,
+        identity: Option<&str>,
+        token: Option<&str>,
+        session_key: Option<&str>,
+    ) -> StoreResult<Option<Verified>> {
         let (Some(identity), Some(token)) = (identity, token) else { return Ok(None) };
         if session_key.is_some_and(|key| self.pending.contains(&Unconfirmed::Session(key.to_owned()))) {
             return Ok(None);
@@ -92,11 +111,13 @@ impl Auth {
             // Removed from the file, or the password changed since this login.
             return Ok(None);
         };
-        Ok(Some(Viewer {
+        let viewer = Viewer {
             username: login.username.clone(),
             name: user.display_name(),
             email: user.email.clone(),
             roles: user.roles(),
-        }))
+        };
+        let roles_changed = login.roles.is_some_and(|roles| roles != viewer.roles);
+        Ok(Some(Verified { viewer, fingerprint: login.fingerprint, roles_changed }))
     }
 }

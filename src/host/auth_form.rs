@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::login_refresh::{remember_again, roles_of};
 use super::{Answer, Host, Shown, Target, Visit};
 use crate::auth::Auth;
 use crate::auth::actions::{ActionError, Fields};
@@ -182,11 +183,12 @@ impl FormPost<'_> {
             Ok(logged_in) => logged_in,
             Err(message) => return Ok(Err(message)),
         };
-        let token = self.auth.logins.open(&logged_in.username, &logged_in.fingerprint).await?;
+        let roles = self.auth.credentials.doc().user(&logged_in.username).map(|u| u.roles()).unwrap_or_default();
+        let token = self.auth.logins.open(&logged_in.username, &logged_in.fingerprint, &roles).await?;
         self.session
             .start_login(&logged_in.username, &token)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("identity login failed: {e}")))?;
-        self.remember_login(&logged_in.username, &logged_in.fingerprint).await?;
+        remember_again(self.auth, self.session, &logged_in.username, &logged_in.fingerprint).await?;
         *data = data.reset_keeping(&spec.keep);
         let doc = self.auth.credentials.doc();
         *viewer = doc.user(&logged_in.username).map(|user| Viewer {
@@ -211,32 +213,19 @@ impl FormPost<'_> {
         Ok(Ok(Value::Bool(true)))
     }
 
-    /// With remember-me on (`cookie.expiry_days > 0`), starts a series for this login and gives
-    /// the browser its cookie; the series the browser had before ends.
-    async fn remember_login(&self, username: &str, fingerprint: &str) -> Result<(), AppError> {
-        let old = self.session.remember();
-        if let Some(old) = &old {
-            self.auth.remember.forget(old).await?;
-        }
-        let grant = self.auth.remember.issue(username, fingerprint).await?;
-        if grant.is_some() || old.is_some() {
-            self.session.set_remember(grant);
-        }
-        Ok(())
-    }
-
     /// Gives this session a new id, CSRF token and login token (the old one is revoked), and
     /// the browser a new remember-me series: a copy of the cookies from before a change to the
     /// account is dead. The login's fingerprint is `fingerprint`, or the user's current one.
     async fn rotate(&self, username: &str, fingerprint: Option<String>) -> Result<(), AppError> {
         let current = || self.auth.credentials.doc().user(username).map(|user| user.fingerprint());
         let Some(fingerprint) = fingerprint.or_else(current) else { return Ok(()) };
+        let Some(roles) = roles_of(self.auth, username, &fingerprint) else { return Ok(()) };
         if let Some(old) = self.session.login_token() {
             self.auth.logins.revoke(&old).await?;
         }
-        let token = self.auth.logins.open(username, &fingerprint).await?;
+        let token = self.auth.logins.open(username, &fingerprint, &roles).await?;
         self.session.rotate_login(&token);
-        self.remember_login(username, &fingerprint).await
+        remember_again(self.auth, self.session, username, &fingerprint).await
     }
 }
 

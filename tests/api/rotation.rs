@@ -16,6 +16,7 @@ use crate::{StoreKind, both_stores};
 both_stores!(
     a_password_change_gives_a_new_session_id_and_csrf_token_and_the_old_cookie_is_dead,
     a_details_update_gives_a_new_session_id_and_csrf_token_and_the_old_cookie_is_dead,
+    a_role_change_in_the_file_gives_the_next_page_a_new_session_id_and_csrf_token,
     the_session_cookie_ends_with_the_browser_and_remember_me_is_a_cookie_of_its_own,
     a_remembered_browser_comes_back_logged_in_under_a_new_session_and_a_rotated_token,
     a_rotated_remember_token_used_again_ends_every_series_and_login_of_the_user,
@@ -60,6 +61,26 @@ async fn a_details_update_gives_a_new_session_id_and_csrf_token_and_the_old_cook
     let old = Session::replay(&app.app.address, PAGE, &cookie_before).await;
     assert!(old.body.contains(LOGIN_FORM) && !old.body.contains("Hello, "), "the old cookie is anonymous");
     assert!(page(&session).await.contains("Hello, Becky Briggs"));
+}
+
+async fn a_role_change_in_the_file_gives_the_next_page_a_new_session_id_and_csrf_token(kind: StoreKind) {
+    let app = AuthApp::start(kind);
+    let mut session = logged_in_session(&app, VIEWER).await;
+    session.click(MEMBERS, "button:Count a visit").await;
+    assert!(!page(&session).await.contains("Only admins see this"));
+    let (cookie_before, csrf_before) = (session.cookie_header(), session.csrf.clone());
+    let text = app.credentials.text();
+    let start = text.find("    rbriggs:").unwrap();
+    let promoted = format!("{}{}", &text[..start], text[start..].replacen("      - viewer", "      - admin", 1));
+    app.edit_credentials(&promoted).await;
+    let answer = session.open(PAGE).await;
+    assert!(answer.body.contains("Only admins see this"), "the new role is seen: {}", answer.body);
+    assert_ne!(session.cookie_header(), cookie_before, "a new session key");
+    assert_ne!(session.csrf, csrf_before, "a new CSRF token");
+    assert_eq!(session.count_on(PAGE).await, "1", "the state moved with the session");
+    let old = Session::replay(&app.app.address, PAGE, &cookie_before).await;
+    assert!(old.body.contains(LOGIN_FORM) && !old.body.contains("Hello, "), "the old cookie is anonymous");
+    assert!(session.click(MEMBERS, "button:Count a visit").await.body.contains("Only admins see this"));
 }
 
 async fn the_session_cookie_ends_with_the_browser_and_remember_me_is_a_cookie_of_its_own(kind: StoreKind) {
