@@ -140,3 +140,75 @@ impl Remember {
         Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::StoreSettings;
+    use crate::session_store::LockTiming;
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    fn registry(clock: &Clock) -> Remember {
+        let store = Store::from_settings(&StoreSettings::Memory, DAY, LockTiming::default()).unwrap();
+        Remember::new(store, clock.clone(), Some(2 * DAY))
+    }
+
+    async fn valid(remember: &Remember, cookie: &str) -> RememberGrant {
+        match remember.redeem(cookie).await.unwrap() {
+            Redeemed::Valid { next, .. } => next,
+            other => panic!("expected a live series, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_use_rotates_the_token_in_the_same_series_and_the_store_keeps_only_its_hash() {
+        let remember = registry(&Clock::manual());
+        let first = remember.issue("jsmith", "fp").await.unwrap().unwrap();
+        let (series, token) = parse(&first.value).unwrap();
+        let stored = remember.store.get_value(&series_key(series), None).await.unwrap().unwrap();
+        assert!(!stored.contains(token) && stored.contains(&digest(token)));
+        let second = valid(&remember, &first.value).await;
+        assert_eq!(parse(&second.value).unwrap().0, series);
+        assert_ne!(second.value, first.value);
+    }
+
+    #[tokio::test]
+    async fn an_old_token_of_a_live_series_ends_every_series_of_the_user() {
+        let remember = registry(&Clock::manual());
+        let laptop = remember.issue("jsmith", "fp").await.unwrap().unwrap();
+        let phone = remember.issue("jsmith", "fp").await.unwrap().unwrap();
+        let other = remember.issue("rbriggs", "fp").await.unwrap().unwrap();
+        let rotated = valid(&remember, &laptop.value).await;
+        let theft = remember.redeem(&laptop.value).await.unwrap();
+        assert_eq!(theft, Redeemed::Theft { username: "jsmith".into() });
+        for ended in [&rotated.value, &phone.value] {
+            assert_eq!(remember.redeem(ended).await.unwrap(), Redeemed::Unknown);
+        }
+        valid(&remember, &other.value).await;
+    }
+
+    #[tokio::test]
+    async fn a_series_ends_at_its_deadline_however_often_it_is_used() {
+        let clock = Clock::manual();
+        let remember = registry(&clock);
+        let mut cookie = remember.issue("jsmith", "fp").await.unwrap().unwrap();
+        assert_eq!(cookie.max_age, 2 * DAY);
+        clock.advance(DAY);
+        cookie = valid(&remember, &cookie.value).await;
+        assert_eq!(cookie.max_age, DAY, "the rotated cookie keeps the series' deadline");
+        clock.advance(DAY);
+        assert_eq!(remember.redeem(&cookie.value).await.unwrap(), Redeemed::Unknown);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_or_forgotten_cookie_is_nobody() {
+        let remember = registry(&Clock::manual());
+        for cookie in ["", "no-colon", ":token", "series:"] {
+            assert_eq!(remember.redeem(cookie).await.unwrap(), Redeemed::Unknown);
+        }
+        let cookie = remember.issue("jsmith", "fp").await.unwrap().unwrap();
+        remember.forget(&cookie.value).await.unwrap();
+        assert_eq!(remember.redeem(&cookie.value).await.unwrap(), Redeemed::Unknown);
+    }
+}
