@@ -37,11 +37,13 @@ pub struct Logout<'a> {
 impl Logout<'_> {
     /// Step 1: revokes this session's login; with `everywhere`, every login of that user.
     pub async fn revoke(&self, everywhere: Option<&Viewer>) -> StoreResult<()> {
-        if let Some(token) = self.session.login_token() {
-            self.auth.logins.revoke(&token).await?;
-        }
+        // The series first: a request that finds the login revoked must find the series gone
+        // too, or it would log the browser in again with it.
         if let Some(cookie) = self.session.remember() {
             self.auth.remember.forget(&cookie).await?;
+        }
+        if let Some(token) = self.session.login_token() {
+            self.auth.logins.revoke(&token).await?;
         }
         if let Some(viewer) = everywhere {
             self.auth.end_all_logins(&viewer.username).await?;

@@ -83,7 +83,10 @@ impl Remember {
             generation: self.generation(username).await?,
             until_ms: self.clock.now_ms() + lifetime.as_millis() as u64,
         };
-        self.rotate(&random_token(), record).await.map(Some)
+        let series = random_token();
+        let (text, grant) = self.with_new_token(&series, record)?;
+        self.store.put_value(&series_key(&series), text, Some(grant.max_age)).await?;
+        Ok(Some(grant))
     }
 
     /// Checks a remember cookie and, for a live series, rotates its token.
@@ -97,7 +100,11 @@ impl Remember {
             return Ok(Redeemed::Theft { username: record.username });
         }
         let (username, fingerprint) = (record.username.clone(), record.fingerprint.clone());
-        let next = self.rotate(series, record).await?;
+        let (text, next) = self.with_new_token(series, record)?;
+        // Only while the series lives: a logout that ended it meanwhile is not undone.
+        if !self.store.replace_value(&series_key(series), text, Some(next.max_age)).await? {
+            return Ok(Redeemed::Unknown);
+        }
         Ok(Redeemed::Valid { username, fingerprint, next })
     }
 
@@ -124,15 +131,14 @@ impl Remember {
         Ok(live.then_some(record))
     }
 
-    /// Gives the series a new token and returns the cookie that carries it, for the rest of
-    /// the series' lifetime.
-    async fn rotate(&self, series: &str, mut record: SeriesRecord) -> StoreResult<RememberGrant> {
+    /// The series' record with a new token (as the store keeps it), and the cookie that
+    /// carries the token for the rest of the series' lifetime.
+    fn with_new_token(&self, series: &str, mut record: SeriesRecord) -> StoreResult<(String, RememberGrant)> {
         let token = random_token();
         record.token_hash = digest(&token);
         let left = Duration::from_millis(record.until_ms.saturating_sub(self.clock.now_ms()).max(1));
         let text = serde_json::to_string(&record).map_err(|e| StoreError::Unavailable(format!("remember: {e}")))?;
-        self.store.put_value(&series_key(series), text, Some(left)).await?;
-        Ok(RememberGrant { value: format!("{series}:{token}"), max_age: left })
+        Ok((text, RememberGrant { value: format!("{series}:{token}"), max_age: left }))
     }
 
     async fn generation(&self, username: &str) -> StoreResult<i64> {
