@@ -76,15 +76,16 @@ impl Remember {
     /// Starts a series for a login; `None` when remember-me is off.
     pub async fn issue(&self, username: &str, fingerprint: &str) -> StoreResult<Option<RememberGrant>> {
         let Some(lifetime) = self.lifetime else { return Ok(None) };
+        let now = self.clock.now_ms();
         let record = SeriesRecord {
             username: username.to_owned(),
             token_hash: String::new(),
             fingerprint: fingerprint.to_owned(),
             generation: self.generation(username).await?,
-            until_ms: self.clock.now_ms() + lifetime.as_millis() as u64,
+            until_ms: now + lifetime.as_millis() as u64,
         };
         let series = random_token();
-        let (text, grant) = self.with_new_token(&series, record)?;
+        let (text, grant) = with_new_token(&series, record, now)?;
         self.store.put_value(&series_key(&series), text, Some(grant.max_age)).await?;
         Ok(Some(grant))
     }
@@ -100,7 +101,7 @@ impl Remember {
             return Ok(Redeemed::Theft { username: record.username });
         }
         let (username, fingerprint) = (record.username.clone(), record.fingerprint.clone());
-        let (text, next) = self.with_new_token(series, record)?;
+        let (text, next) = with_new_token(series, record, self.clock.now_ms())?;
         // Only while the series lives: a logout that ended it meanwhile is not undone.
         if !self.store.replace_value(&series_key(series), text, Some(next.max_age)).await? {
             return Ok(Redeemed::Unknown);
@@ -131,20 +132,20 @@ impl Remember {
         Ok(live.then_some(record))
     }
 
-    /// The series' record with a new token (as the store keeps it), and the cookie that
-    /// carries the token for the rest of the series' lifetime.
-    fn with_new_token(&self, series: &str, mut record: SeriesRecord) -> StoreResult<(String, RememberGrant)> {
-        let token = random_token();
-        record.token_hash = digest(&token);
-        let left = Duration::from_millis(record.until_ms.saturating_sub(self.clock.now_ms()).max(1));
-        let text = serde_json::to_string(&record).map_err(|e| StoreError::Unavailable(format!("remember: {e}")))?;
-        Ok((text, RememberGrant { value: format!("{series}:{token}"), max_age: left }))
-    }
-
     async fn generation(&self, username: &str) -> StoreResult<i64> {
         let value = self.store.get_value(&generation_key(username), None).await?;
         Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
+}
+
+/// The series' record with a new token (as the store keeps it), and the cookie that carries
+/// the token for the rest of the series' lifetime, counted from `now_ms`.
+fn with_new_token(series: &str, mut record: SeriesRecord, now_ms: u64) -> StoreResult<(String, RememberGrant)> {
+    let token = random_token();
+    record.token_hash = digest(&token);
+    let left = Duration::from_millis(record.until_ms.saturating_sub(now_ms).max(1));
+    let text = serde_json::to_string(&record).map_err(|e| StoreError::Unavailable(format!("remember: {e}")))?;
+    Ok((text, RememberGrant { value: format!("{series}:{token}"), max_age: left }))
 }
 
 #[cfg(test)]
