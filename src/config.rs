@@ -120,6 +120,9 @@ pub struct RunArgs {
     /// A login ends this many seconds after it began. [default: cookie.expiry_days, or 1 day]
     #[arg(long, env = "RUNNEL_LOGIN_MAX_AGE_SECS")]
     pub login_max_age_secs: Option<u64>,
+    /// The longest a remember-me token lives, in days, whatever `cookie.expiry_days` asks. [default: 30]
+    #[arg(long, env = "RUNNEL_REMEMBER_MAX_DAYS")]
+    pub remember_max_days: Option<f64>,
     /// Auth form posts (login, registration, recovery) per client address and minute. [default: 30]
     #[arg(long, env = "RUNNEL_AUTH_ATTEMPTS_PER_MINUTE")]
     pub auth_attempts_per_minute: Option<u32>,
@@ -158,6 +161,7 @@ struct FileSettings {
     reveal_taken_usernames: Option<bool>,
     login_idle_secs: Option<u64>,
     login_max_age_secs: Option<u64>,
+    remember_max_days: Option<f64>,
     auth_attempts_per_minute: Option<u32>,
     data_dir: Option<PathBuf>,
     frame_ancestors: Option<Vec<String>>,
@@ -210,6 +214,8 @@ pub struct AuthSettings {
     /// A login ends this long after it began, however active (`None`: from the file's
     /// `cookie.expiry_days`, or one day when that is 0).
     pub absolute_timeout: Option<Duration>,
+    /// The longest a remember-me token lives, whatever the file's `cookie.expiry_days` asks.
+    pub remember_cap: Duration,
     /// Auth form posts per client address and minute.
     pub attempts_per_minute: u32,
     /// Password hashes computed at once (each takes ~19 MiB).
@@ -229,6 +235,7 @@ impl Default for AuthSettings {
             reveal_taken_usernames: false,
             idle_timeout: Duration::from_secs(86_400),
             absolute_timeout: None,
+            remember_cap: Duration::from_secs(30 * 86_400),
             attempts_per_minute: 30,
             hash_concurrency: 2,
             clock: Clock::System,
@@ -377,6 +384,7 @@ impl Settings {
                 reveal_taken_usernames: args.reveal_taken_usernames || file.reveal_taken_usernames.unwrap_or(false),
                 idle_timeout: secs(args.login_idle_secs.or(file.login_idle_secs)).unwrap_or(auth.idle_timeout),
                 absolute_timeout: secs(args.login_max_age_secs.or(file.login_max_age_secs)),
+                remember_cap: days(args.remember_max_days.or(file.remember_max_days)).unwrap_or(auth.remember_cap),
                 attempts_per_minute: args
                     .auth_attempts_per_minute
                     .or(file.auth_attempts_per_minute)
@@ -444,6 +452,11 @@ fn reset_code_lifetime(value: Option<u64>) -> anyhow::Result<Option<Duration>> {
 
 fn secs(value: Option<u64>) -> Option<Duration> {
     value.map(Duration::from_secs)
+}
+
+/// Days as a duration; a negative or absurd number of days is clamped (to none, or ~95 years).
+fn days(value: Option<f64>) -> Option<Duration> {
+    value.map(|d| Duration::from_secs_f64((d * 86_400.0).clamp(0.0, 3.0e9)))
 }
 
 /// The configured credentials file, else `credentials.yaml` when there is one.

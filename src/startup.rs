@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_identity::IdentityMiddleware;
 use actix_identity::config::LogoutBehavior;
 use actix_session::SessionMiddleware;
-use actix_session::config::{BrowserSession, PersistentSession, SessionLifecycle};
+use actix_session::config::{BrowserSession, SessionLifecycle};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::{Logger, from_fn};
@@ -23,7 +23,7 @@ use crate::routes::{self, AppState};
 use crate::script::{Registry, Runner};
 use crate::session_store::Store;
 
-pub use crate::session_store::SessionCookie;
+pub use crate::session_store::{RememberCookie, SessionCookie};
 
 pub struct Application {
     port: u16,
@@ -70,7 +70,7 @@ impl Application {
             _ => None,
         };
         let revocations = auth.as_ref().map(|a| a.logins.revocations().clone());
-        let lifecycle = session_lifecycle(settings.session_ttl, auth.as_ref().and_then(|a| a.cookie_lifetime));
+        let lifecycle = session_lifecycle(settings.session_ttl);
         let host = Host { registry, runner, store: store.clone(), auth };
         let state = web::Data::new(AppState {
             host,
@@ -78,6 +78,7 @@ impl Application {
             reloads,
             cookie_key: key.clone(),
             session_cookie: SessionCookie { secure: settings.secure_cookie },
+            remember_cookie: RememberCookie { secure: settings.secure_cookie },
             content_security_policy: routes::content_security_policy(&settings.web.frame_ancestors)?,
             trusted_proxies: settings.web.trusted_proxies.clone(),
         });
@@ -103,6 +104,7 @@ impl Application {
                 .app_data(state.clone())
                 .wrap(identity)
                 .wrap(sessions)
+                .wrap(from_fn(routes::remember_cookies))
                 .wrap(from_fn(routes::same_origin_writes))
                 .wrap(from_fn(error::failure_pages))
                 .wrap(from_fn(routes::unconfirmed_logouts))
@@ -153,15 +155,11 @@ impl Application {
     }
 }
 
-/// A browser-session cookie, or with "remember me" (`cookie.expiry_days > 0` in the
-/// credentials file) a persistent one that lives that long; the store keeps a session for
-/// `session_ttl` after its last use either way.
-fn session_lifecycle(session_ttl: std::time::Duration, remember: Option<std::time::Duration>) -> SessionLifecycle {
-    let secs = |d: std::time::Duration| actix_web::cookie::time::Duration::seconds(d.as_secs() as i64);
-    match remember {
-        Some(lifetime) => PersistentSession::default().session_ttl(secs(lifetime)).into(),
-        None => BrowserSession::default().state_ttl(secs(session_ttl)).into(),
-    }
+/// Always a browser-session cookie: "remember me" is a cookie of its own
+/// (`crate::auth::remember`). The store keeps a session for `session_ttl` after its last use.
+fn session_lifecycle(session_ttl: std::time::Duration) -> SessionLifecycle {
+    let ttl = actix_web::cookie::time::Duration::seconds(session_ttl.as_secs() as i64);
+    BrowserSession::default().state_ttl(ttl).into()
 }
 
 fn session_key(settings: &Settings) -> Key {

@@ -190,7 +190,7 @@ impl Auth {
         let name = viewer.username.clone();
         let changed = self.modify(move |doc| set_password(doc, &name, hash)).await?;
         if changed.is_ok() {
-            self.logins.end_all(&viewer.username).await?;
+            self.end_all_logins(&viewer.username).await?;
             audit::record(AuditEvent::PasswordReset, &viewer.username, &client.to_string());
         }
         Ok(changed)

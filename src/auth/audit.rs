@@ -20,6 +20,8 @@ pub enum AuditEvent {
     UsernameForgotten,
     DetailsUpdated,
     PasswordRehashed,
+    RememberedLogin,
+    RememberTheft,
 }
 
 impl AuditEvent {
@@ -40,6 +42,8 @@ impl AuditEvent {
             Self::UsernameForgotten => "username_forgotten",
             Self::DetailsUpdated => "details_updated",
             Self::PasswordRehashed => "password_rehashed",
+            Self::RememberedLogin => "remembered_login",
+            Self::RememberTheft => "remember_token_reused",
         }
     }
 }

@@ -32,6 +32,10 @@ pub struct LoginRecord {
     /// Unix milliseconds of the login, always after the user's durable "valid after" time.
     #[serde(default)]
     pub created_ms: u64,
+    /// The user's roles when the login began (`None` in records from before they were kept):
+    /// a change of roles moves the session to a new id.
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
 }
 
 /// The login registry over the session store.
@@ -64,7 +68,7 @@ impl Logins {
     }
 
     /// Registers a new login and returns its token.
-    pub async fn open(&self, username: &str, fingerprint: &str) -> StoreResult<String> {
+    pub async fn open(&self, username: &str, fingerprint: &str, roles: &[String]) -> StoreResult<String> {
         let token = random_token();
         let now = self.clock.now_ms();
         // Strictly after the last revocation, even within the same millisecond.
@@ -76,6 +80,7 @@ impl Logins {
             until_ms: now + self.absolute.as_millis() as u64,
             seen_ms: now,
             created_ms,
+            roles: Some(roles.to_vec()),
         };
         let text = serde_json::to_string(&record).map_err(|e| StoreError::Unavailable(format!("login record: {e}")))?;
         self.store.put_value(&token_key(&token), text, Some(self.idle.min(self.absolute))).await?;
@@ -132,6 +137,17 @@ impl Logins {
         let deadline = recorded.as_ref().ok().and_then(|text| text.as_deref()).and_then(deadline_of);
         let until_ms = deadline.unwrap_or_else(|| self.clock.now_ms() + self.absolute.as_millis() as u64);
         self.revoke_durably(Revocation::Login { token: token.to_owned(), until_ms }, self.revoke(token)).await
+    }
+
+    /// Ends something else a user logs in with (a remember-me series) durably: `key` is held in
+    /// the revocation record until `until_ms`, after `in_store` ends it in the store.
+    pub async fn end_durably(
+        &self,
+        key: &str,
+        until_ms: u64,
+        in_store: impl std::future::Future<Output = StoreResult<()>>,
+    ) -> StoreResult<()> {
+        self.revoke_durably(Revocation::Login { token: key.to_owned(), until_ms }, in_store).await
     }
 
     /// Ends every login of `username`, on every instance (one write), and durably.
@@ -214,9 +230,9 @@ mod tests {
     #[tokio::test]
     async fn a_login_opened_in_the_same_millisecond_as_a_logout_everywhere_outlives_it() {
         let logins = logins();
-        let before = logins.open("jsmith", "fp").await.unwrap();
+        let before = logins.open("jsmith", "fp", &[]).await.unwrap();
         logins.end_all("jsmith").await.unwrap();
-        let after = logins.open("jsmith", "fp").await.unwrap();
+        let after = logins.open("jsmith", "fp", &[]).await.unwrap();
         assert_eq!(logins.check(&before).await.unwrap(), None);
         assert!(logins.check(&after).await.unwrap().is_some());
     }
@@ -224,7 +240,7 @@ mod tests {
     #[tokio::test]
     async fn a_login_the_store_forgot_it_ended_is_refused_from_the_revocation_record() {
         let logins = logins();
-        let token = logins.open("jsmith", "fp").await.unwrap();
+        let token = logins.open("jsmith", "fp", &[]).await.unwrap();
         let record = logins.store.get_value(&token_key(&token), None).await.unwrap().unwrap();
         logins.end(&token).await.unwrap();
         // What a restored store snapshot does: the login is back in the store.

@@ -1,6 +1,7 @@
 //! The logout sequence. Its order is what makes a logout real (DESIGN.md, invariant 3):
 //! 1. [`Logout::revoke`], before the post waits for anything else: the session's login token is
-//!    revoked in the store (for "everywhere", the user's generation is bumped too). From here
+//!    revoked and the browser's remember-me series ended in the store (for "everywhere", the
+//!    user's generation is bumped too, and every remember-me series of the user ends). From here
 //!    on no request of any tab or instance sees this login, not even one already running. The
 //!    revocation is then written to the revocation file too (`auth::revocations`), so that a
 //!    store restored from an older snapshot does not bring the login back; if that write fails
@@ -8,7 +9,8 @@
 //!    this process holds the revocation in memory until its next write of the file succeeds).
 //! 2. [`Logout::end_session`], under the session's lock and before the rerun: the identity is
 //!    cleared, the session's CSRF token is kept briefly under the ended session key (for a
-//!    reload racing the logout), the old session record is deleted, the session is renewed
+//!    reload racing the logout), the remember-me cookie is cleared, the old session record is
+//!    deleted, the session is renewed
 //!    (new key and id, no login token), and the session data is reset: the state map, every
 //!    page's widget values and the flash end with the identity; only the `state` keys the
 //!    script named in `keep` stay.
@@ -39,11 +41,16 @@ pub struct Logout<'a> {
 impl Logout<'_> {
     /// Step 1: revokes this session's login; with `everywhere`, every login of that user.
     pub async fn revoke(&self, everywhere: Option<&Viewer>) -> StoreResult<()> {
+        // The series first: a request that finds the login revoked must find the series gone
+        // too, or it would log the browser in again with it.
+        if let Some(cookie) = self.session.remember() {
+            self.auth.remember.forget(&cookie).await?;
+        }
         if let Some(token) = self.session.login_token() {
             self.auth.logins.end(&token).await?;
         }
         if let Some(viewer) = everywhere {
-            self.auth.logins.end_all(&viewer.username).await?;
+            self.auth.end_all_logins(&viewer.username).await?;
             audit::record(AuditEvent::LoggedOutEverywhere, &viewer.username, self.client);
         }
         Ok(())
@@ -66,6 +73,9 @@ impl Logout<'_> {
                 self.store.put_value(&csrf_after_logout_key(&key), csrf, Some(CSRF_AFTER_LOGOUT_TTL)).await?;
             }
             self.store.delete_session_key(&key).await?;
+        }
+        if self.session.remember().is_some() {
+            self.session.set_remember(None);
         }
         let sid = self.session.end_login();
         *data = data.reset_keeping(keep);

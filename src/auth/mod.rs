@@ -16,6 +16,7 @@ pub mod logout;
 pub mod password;
 mod pending;
 pub mod recovery;
+pub mod remember;
 pub mod reset;
 pub mod revocations;
 
@@ -26,14 +27,24 @@ pub use crate::config::AuthSettings;
 pub use credentials::Credentials;
 pub use logins::Logins;
 pub use password::Hasher;
-pub use pending::PendingLogouts;
+pub use pending::{PendingLogouts, Unconfirmed};
 pub use recovery::ResetCodes;
+pub use remember::Remember;
+pub use revocations::Revocations;
 
 use backoff::Backoff;
-pub use revocations::Revocations;
 
 use crate::session_state::Viewer;
 use crate::session_store::{Store, StoreResult};
+
+/// A verified viewer, with what the host needs to rotate the session.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub viewer: Viewer,
+    pub fingerprint: String,
+    /// The user's roles changed since the login began (e.g. an edit of the credentials file).
+    pub roles_changed: bool,
+}
 
 /// Everything the auth routes need. Cloning is cheap.
 #[derive(Clone)]
@@ -49,8 +60,8 @@ pub struct Auth {
     pub reset_codes: ResetCodes,
     pub settings: AuthSettings,
     pub pending: PendingLogouts,
-    /// The session cookie lives this long in the browser; `None` for a browser session.
-    pub cookie_lifetime: Option<Duration>,
+    /// Remember-me tokens; on when the file's `cookie.expiry_days` is above 0.
+    pub remember: Remember,
 }
 
 impl Auth {
@@ -58,12 +69,15 @@ impl Auth {
     /// The revocation file (beside it, unless configured) is read here: a broken one stops the start.
     pub fn new(credentials: Arc<Credentials>, store: Store, settings: AuthSettings) -> anyhow::Result<Self> {
         let expiry_days = credentials.doc().cookie.expiry_days;
-        let cookie_lifetime = (expiry_days > 0.0).then(|| Duration::from_secs_f64((expiry_days * 86_400.0).min(3.0e9)));
-        let absolute = settings.absolute_timeout.or(cookie_lifetime).unwrap_or(Duration::from_secs(86_400));
+        // Streamlit-Authenticator's meaning: expiry_days > 0 remembers a login that long.
+        let remembered = (expiry_days > 0.0)
+            .then(|| Duration::from_secs_f64((expiry_days * 86_400.0).min(3.0e9)).min(settings.remember_cap));
+        let absolute = settings.absolute_timeout.or(remembered).unwrap_or(Duration::from_secs(86_400));
         password::warm_up();
         let path = settings.revocations.clone().unwrap_or_else(|| Revocations::beside(credentials.path()));
         let revocations = Arc::new(Revocations::open(&path)?);
         let logins = Logins::new(store.clone(), settings.idle_timeout, absolute, settings.clock.clone(), revocations);
+        let remember = Remember::new(store.clone(), settings.clock.clone(), remembered, logins.clone());
         let backoff = |kind| {
             Backoff::new(store.clone(), settings.clock.clone(), kind, settings.max_login_attempts, settings.lockout)
         };
@@ -75,25 +89,41 @@ impl Auth {
             login_backoff,
             code_backoff,
             reset_codes,
-            pending: PendingLogouts::new(store, logins.clone()),
+            pending: PendingLogouts::new(store, logins.clone(), remember.clone()),
             logins,
             limiter: Arc::new(limits::ClientLimiter::new(settings.attempts_per_minute)),
+            remember,
             settings,
-            cookie_lifetime,
         })
     }
 
-    /// The verified viewer of a request: the identity, the login token behind it and the
-    /// user in the credentials file must all agree, or nobody is logged in. A session whose
-    /// logout could not reach the store (`session_key` pending) is never trusted again.
+    /// Ends every login and every remember-me series of `username`, on every instance.
+    pub async fn end_all_logins(&self, username: &str) -> StoreResult<()> {
+        self.logins.end_all(username).await?;
+        self.remember.forget_all(username).await
+    }
+
+    /// The verified viewer of a request (see [`Auth::verify`]).
     pub async fn viewer(
         &self,
         identity: Option<&str>,
         token: Option<&str>,
         session_key: Option<&str>,
     ) -> StoreResult<Option<Viewer>> {
+        Ok(self.verify(identity, token, session_key).await?.map(|verified| verified.viewer))
+    }
+
+    /// Verifies the viewer of a request: the identity, the login token behind it and the
+    /// user in the credentials file must all agree, or nobody is logged in. A session whose
+    /// logout could not reach the store (`session_key` pending) is never trusted again.
+    pub async fn verify(
+        &self,
+        identity: Option<&str>,
+        token: Option<&str>,
+        session_key: Option<&str>,
+    ) -> StoreResult<Option<Verified>> {
         let (Some(identity), Some(token)) = (identity, token) else { return Ok(None) };
-        if session_key.is_some_and(|key| self.pending.contains(key)) {
+        if session_key.is_some_and(|key| self.pending.contains(&Unconfirmed::Session(key.to_owned()))) {
             return Ok(None);
         }
         let Some(login) = self.logins.check(token).await? else { return Ok(None) };
@@ -105,11 +135,13 @@ impl Auth {
             // Removed from the file, or the password changed since this login.
             return Ok(None);
         };
-        Ok(Some(Viewer {
+        let viewer = Viewer {
             username: login.username.clone(),
             name: user.display_name(),
             email: user.email.clone(),
             roles: user.roles(),
-        }))
+        };
+        let roles_changed = login.roles.is_some_and(|roles| roles != viewer.roles);
+        Ok(Some(Verified { viewer, fingerprint: login.fingerprint, roles_changed }))
     }
 }

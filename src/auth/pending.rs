@@ -1,56 +1,78 @@
-//! Logouts the store did not confirm (it was down). The browser's cookie is cleared at once;
-//! the session key is remembered here, never trusted again by this instance, and its session
-//! and login are deleted from the store as soon as the store answers again.
+//! Logouts the store did not confirm (it was down). The browser's cookies are cleared at once;
+//! the session key and the remember-me cookie are kept here, never trusted again by this
+//! instance, and the session, its login and the remember-me series are deleted from the store
+//! as soon as the store answers again.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use super::Logins;
+use super::{Logins, Remember};
 use crate::session_store::{LOGIN_TOKEN, Store, StoreResult};
 
 /// How often the store is tried again.
 const RETRY_EVERY: Duration = Duration::from_millis(250);
 
+/// What a logout the store missed still has to end.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Unconfirmed {
+    /// A session, by its key.
+    Session(String),
+    /// A remember-me series, by the browser's cookie (`series:token`).
+    Remember(String),
+}
+
 #[derive(Clone)]
 pub struct PendingLogouts {
-    keys: Arc<Mutex<HashSet<String>>>,
+    keys: Arc<Mutex<HashSet<Unconfirmed>>>,
     store: Store,
     logins: Logins,
+    remember: Remember,
 }
 
 impl PendingLogouts {
-    pub fn new(store: Store, logins: Logins) -> Self {
-        Self { keys: Arc::default(), store, logins }
+    pub fn new(store: Store, logins: Logins, remember: Remember) -> Self {
+        Self { keys: Arc::default(), store, logins, remember }
     }
 
-    pub fn contains(&self, session_key: &str) -> bool {
-        crate::sync::lock(&self.keys).contains(session_key)
+    pub fn contains(&self, ended: &Unconfirmed) -> bool {
+        crate::sync::lock(&self.keys).contains(ended)
     }
 
-    /// Remembers a session to end, and starts trying the store.
-    pub fn add(&self, session_key: String) {
+    /// Remembers a session or series to end, and starts trying the store.
+    pub fn add(&self, ended: Unconfirmed) {
         let first = {
             let mut keys = crate::sync::lock(&self.keys);
             let was_empty = keys.is_empty();
-            keys.insert(session_key);
+            keys.insert(ended);
             was_empty
         };
         if first {
-            let (keys, store, logins) = (Arc::downgrade(&self.keys), self.store.clone(), self.logins.clone());
-            tokio::spawn(retry(keys, store, logins));
+            let ends = Ends { store: self.store.clone(), logins: self.logins.clone(), remember: self.remember.clone() };
+            tokio::spawn(retry(Arc::downgrade(&self.keys), ends));
         }
     }
 }
 
+/// What ends things in the store.
+struct Ends {
+    store: Store,
+    logins: Logins,
+    remember: Remember,
+}
+
 /// Tries every pending key until the store has ended them all.
-async fn retry(keys: Weak<Mutex<HashSet<String>>>, store: Store, logins: Logins) {
+async fn retry(keys: Weak<Mutex<HashSet<Unconfirmed>>>, ends: Ends) {
     loop {
         tokio::time::sleep(RETRY_EVERY).await;
         let Some(keys) = keys.upgrade() else { return };
-        let todo: Vec<String> = crate::sync::lock(&keys).iter().cloned().collect();
+        let todo: Vec<Unconfirmed> = crate::sync::lock(&keys).iter().cloned().collect();
         for key in todo {
-            if end_session(&store, &logins, &key).await.is_ok() {
+            let ended = match &key {
+                Unconfirmed::Session(session_key) => end_session(&ends.store, &ends.logins, session_key).await,
+                Unconfirmed::Remember(cookie) => ends.remember.forget(cookie).await,
+            };
+            if ended.is_ok() {
                 tracing::info!("a logout the store missed is now confirmed");
                 crate::sync::lock(&keys).remove(&key);
             }

@@ -65,7 +65,7 @@ impl Auth {
         let name = username.clone();
         let changed = self.modify(move |doc| set_password(doc, &name, hash)).await?;
         if changed.is_ok() {
-            self.logins.end_all(&username).await?;
+            self.end_all_logins(&username).await?;
             audit::record(AuditEvent::PasswordReset, &username, &client.to_string());
         }
         Ok(changed.map(|_| json!({ "username": username })))

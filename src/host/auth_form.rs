@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::login_refresh::{remember_again, roles_of};
 use super::{Answer, Host, Shown, Target, Visit};
 use crate::auth::Auth;
 use crate::auth::actions::{ActionError, Fields};
@@ -162,6 +163,9 @@ impl FormPost<'_> {
             (AuthAction::ResetPassword, Some(current)) => self.change_password(&current, spec).await?,
             (AuthAction::UpdateUserDetails, Some(current)) => {
                 let result = auth.update_details(&current, &self.fields, client).await.map_err(action_error)?;
+                if result.is_ok() {
+                    self.rotate(&current.username, None).await?;
+                }
                 *viewer = self.host.auth_run(self.session).await?.viewer;
                 result
             }
@@ -182,10 +186,12 @@ impl FormPost<'_> {
             Ok(logged_in) => logged_in,
             Err(message) => return Ok(Err(message)),
         };
-        let token = self.auth.logins.open(&logged_in.username, &logged_in.fingerprint).await?;
+        let roles = self.auth.credentials.doc().user(&logged_in.username).map(|u| u.roles()).unwrap_or_default();
+        let token = self.auth.logins.open(&logged_in.username, &logged_in.fingerprint, &roles).await?;
         self.session
             .start_login(&logged_in.username, &token)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("identity login failed: {e}")))?;
+        remember_again(self.auth, self.session, &logged_in.username, &logged_in.fingerprint).await?;
         *data = data.reset_keeping(&spec.keep);
         let doc = self.auth.credentials.doc();
         *viewer = doc.user(&logged_in.username).map(|user| Viewer {
@@ -197,19 +203,32 @@ impl FormPost<'_> {
         Ok(Ok(Value::Null))
     }
 
-    /// A password change ends the user's other logins; this session gets a fresh one.
+    /// A password change ends the user's other logins; this session gets a fresh one, under a
+    /// new session id and CSRF token.
     async fn change_password(&self, current: &Viewer, spec: &AuthFormSpec) -> Result<Result<Value, String>, AppError> {
         let outcome = self.auth.change_password(current, &self.fields, spec, self.client).await;
         let fingerprint = match outcome.map_err(action_error)? {
             Ok(fingerprint) => fingerprint,
             Err(message) => return Ok(Err(message)),
         };
+        // The change ended every remember-me series of the user; this browser gets a new one.
+        self.rotate(&current.username, Some(fingerprint)).await?;
+        Ok(Ok(Value::Bool(true)))
+    }
+
+    /// Gives this session a new id, CSRF token and login token (the old one is revoked), and
+    /// the browser a new remember-me series: a copy of the cookies from before a change to the
+    /// account is dead. The login's fingerprint is `fingerprint`, or the user's current one.
+    async fn rotate(&self, username: &str, fingerprint: Option<String>) -> Result<(), AppError> {
+        let current = || self.auth.credentials.doc().user(username).map(|user| user.fingerprint());
+        let Some(fingerprint) = fingerprint.or_else(current) else { return Ok(()) };
+        let Some(roles) = roles_of(self.auth, username, &fingerprint) else { return Ok(()) };
         if let Some(old) = self.session.login_token() {
             self.auth.logins.revoke(&old).await?;
         }
-        let token = self.auth.logins.open(&current.username, &fingerprint).await?;
-        self.session.replace_login_token(&token);
-        Ok(Ok(Value::Bool(true)))
+        let token = self.auth.logins.open(username, &fingerprint, &roles).await?;
+        self.session.rotate_login(&token);
+        remember_again(self.auth, self.session, username, &fingerprint).await
     }
 }
 

@@ -8,6 +8,7 @@
 //! unknown outcome is safe.
 
 mod auth_form;
+mod login_refresh;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -69,6 +70,8 @@ pub struct Visit<'a> {
     pub session: &'a dyn BrowserSession,
     pub query: Query,
     pub delivery: Delivery,
+    /// The client's address, for the audit log.
+    pub client: String,
 }
 
 /// A widget event: the CSRF token the form carried, and the event itself.
@@ -93,11 +96,17 @@ impl Host {
     /// no-JavaScript post left for it.
     pub async fn show_page(&self, visit: Visit<'_>) -> Result<Answer, AppError> {
         let script = self.script(visit.page)?;
+        let moved_from = self.refresh_login(visit.session, &visit.client).await?;
         // A new session for a key that a logout just ended keeps that session's CSRF token.
         let kept = self.csrf_after_logout(visit.session).await?;
         let (sid, csrf) = visit.session.ensure_ids_with(kept);
         let lock = self.store.lock(&sid).await?;
-        let stored = self.store.load(&sid).await?.unwrap_or_default();
+        let stored = self.store.load(moved_from.as_deref().unwrap_or(&sid)).await?.unwrap_or_default();
+        if let Some(old) = &moved_from {
+            // Written whole under the new id before the old id's data goes.
+            self.store.save(&lock, &sid, stored.clone()).await?;
+            self.store.delete(old).await?;
+        }
         let flash = stored.flash.as_ref().filter(|f| f.page == visit.page && visit.delivery == Delivery::Document);
         if let Some(flash) = flash.cloned() {
             let mut data = (*stored).clone();

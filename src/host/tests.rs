@@ -62,7 +62,7 @@ fn members_host() -> (Host, PathBuf) {
 }
 
 fn visit<'a>(page: &'a str, session: &'a PlainSession) -> Visit<'a> {
-    Visit { page, session, query: Query::new(), delivery: Delivery::Fragment }
+    Visit { page, session, query: Query::new(), delivery: Delivery::Fragment, client: "127.0.0.1".to_owned() }
 }
 
 fn click(session: &PlainSession, id: Option<&str>) -> EventPost {
@@ -301,4 +301,22 @@ async fn a_bad_keep_option_is_an_error_at_its_line() {
         assert!(error.message.contains(message), "{keep}: {error}");
         let _ = std::fs::remove_dir_all(dir);
     }
+}
+
+#[tokio::test]
+async fn a_reopened_browser_is_logged_in_again_by_its_remember_token_under_a_new_session() {
+    let (host, dir) = members_host();
+    let browser = PlainSession::new();
+    open(&host, "members", &browser).await;
+    host.auth_post(visit("members", &browser), form(&browser, AuthAction::Login, &JSMITH)).await.unwrap();
+    let (old_sid, old_csrf, old_token) = (browser.sid(), browser.csrf(), browser.remember());
+    assert!(old_token.is_some(), "expiry_days > 0 remembers the login");
+
+    let reopened = browser.reopened();
+    let page = open(&host, "members", &reopened).await;
+    assert_eq!(page.output.data.state["username"], "jsmith");
+    assert!(reopened.sid().is_some() && reopened.sid() != old_sid, "a new session id");
+    assert!(reopened.csrf() != old_csrf, "a new CSRF token");
+    assert!(reopened.remember().is_some() && reopened.remember() != old_token, "a rotated token");
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -17,9 +17,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::browser::HttpSession;
-use super::client::client_of;
+use super::client::{self, client_of};
 use super::forms;
 use super::pages::{declared_length, delivery_of, respond};
+use crate::auth::Unconfirmed;
 use crate::auth::audit::{self, AuditEvent};
 use crate::error::AppError;
 use crate::host::{AuthPost, Delivery, Visit};
@@ -49,7 +50,7 @@ async fn post_auth(
         let client = client_of(&req).address.unwrap_or(IpAddr::from([127, 0, 0, 1]));
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
-        let visit = Visit { page: &page, session: &session, query, delivery };
+        let visit = Visit { page: &page, session: &session, query, delivery, client: client::audit_address(&req) };
         app.host.auth_post(visit, AuthPost { action, fields, client }).await
     };
     let mut response = respond(&app, result.await, delivery);
@@ -81,6 +82,7 @@ pub async fn unconfirmed_logouts(
     };
     // Read before the call: routing needs the request to itself.
     let key = session_key_of(req.request(), app.session_cookie, &app.cookie_key);
+    let remembered = req.request().cookie(app.remember_cookie.name()).map(|c| c.value().to_owned());
     let client = client_of(req.request()).address.map_or_else(|| "-".to_owned(), |a| a.to_string());
     let fragment = delivery_of(req.request()) == Delivery::Fragment;
     let result = next.call(req).await;
@@ -92,11 +94,15 @@ pub async fn unconfirmed_logouts(
         return result.map(ServiceResponse::map_into_boxed_body);
     }
     if let Some(key) = key {
-        auth.pending.add(key);
+        auth.pending.add(Unconfirmed::Session(key));
+    }
+    if let Some(cookie) = remembered.filter(|c| !c.is_empty()) {
+        auth.pending.add(Unconfirmed::Remember(cookie));
     }
     audit::record(AuditEvent::LogoutUnconfirmed, "-", &client);
     let mut answer: HttpResponse = AppError::LogoutUnconfirmed(app.session_cookie).answer(fragment);
     clear_site_data(answer.headers_mut());
+    answer.add_cookie(&app.remember_cookie.cookie(None))?;
     match result {
         Ok(res) => Ok(res.into_response(answer)),
         Err(_) => Err(actix_web::error::InternalError::from_response("logout not confirmed", answer).into()),

@@ -8,7 +8,12 @@ use actix_session::Session;
 use actix_web::{HttpMessage, HttpRequest};
 
 use super::AppState;
-use crate::session_store::{BrowserSession, TypedSession, session_key_of};
+use crate::session_store::{BrowserSession, RememberCookie, RememberGrant, TypedSession, session_key_of};
+
+/// The remember-me cookie this request gives the browser (`None`: clear it); the
+/// `remember_cookies` middleware writes it into the answer.
+#[derive(Debug, Clone)]
+pub struct RememberChange(pub Option<RememberGrant>);
 
 pub struct HttpSession<'a> {
     req: &'a HttpRequest,
@@ -17,6 +22,7 @@ pub struct HttpSession<'a> {
     /// Who logged in during this request (the identity extractor only knows the request's).
     logged_in_now: RefCell<Option<Option<String>>>,
     key: Option<String>,
+    remember_cookie: RememberCookie,
 }
 
 impl<'a> HttpSession<'a> {
@@ -28,6 +34,7 @@ impl<'a> HttpSession<'a> {
             identity: RefCell::new(identity),
             logged_in_now: RefCell::default(),
             key,
+            remember_cookie: app.remember_cookie,
         }
     }
 }
@@ -76,7 +83,19 @@ impl BrowserSession for HttpSession<'_> {
         self.session.end_login()
     }
 
-    fn replace_login_token(&self, token: &str) {
-        self.session.replace_login_token(token);
+    fn rotate_login(&self, token: &str) {
+        // The identity's keys carry over a renewal; only the session key, ids and token change.
+        self.session.start_login(token);
+    }
+
+    fn remember(&self) -> Option<String> {
+        if let Some(RememberChange(grant)) = self.req.extensions().get::<RememberChange>() {
+            return grant.as_ref().map(|g| g.value.clone());
+        }
+        self.req.cookie(self.remember_cookie.name()).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn set_remember(&self, grant: Option<RememberGrant>) {
+        self.req.extensions_mut().insert(RememberChange(grant));
     }
 }

@@ -41,6 +41,11 @@ pub fn client_of(req: &HttpRequest) -> Client {
     resolve(req.peer_addr().map(|a| a.ip()), req.headers(), proxies)
 }
 
+/// The client's address as the audit log names it (`-` when unknown).
+pub fn audit_address(req: &HttpRequest) -> String {
+    client_of(req).address.map_or_else(|| "-".to_owned(), |a| a.to_string())
+}
+
 /// The client from the TCP peer and the headers, believing forwarded headers only from a
 /// trusted proxy.
 pub fn resolve(peer: Option<IpAddr>, headers: &HeaderMap, proxies: &[IpNet]) -> Client {

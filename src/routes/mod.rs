@@ -10,12 +10,14 @@ mod health;
 mod live;
 mod origin;
 mod pages;
+mod remember;
 
 use actix_web::web::ServiceConfig;
 
 pub use auth::unconfirmed_logouts;
 pub use headers::{content_security_policy, security_headers};
 pub use origin::same_origin_writes;
+pub use remember::remember_cookies;
 
 use crate::host::Host;
 
@@ -29,6 +31,8 @@ pub struct AppState {
     pub cookie_key: actix_web::cookie::Key,
     /// The session cookie's name and `Secure` flag.
     pub session_cookie: crate::session_store::SessionCookie,
+    /// The remember-me cookie's name and `Secure` flag.
+    pub remember_cookie: crate::session_store::RememberCookie,
     /// The Content-Security-Policy of every HTML answer, built once from the settings.
     pub content_security_policy: actix_web::http::header::HeaderValue,
     /// Peers whose `X-Forwarded-*` headers are believed (`crate::routes::client`).

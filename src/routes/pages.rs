@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::browser::HttpSession;
-use super::forms;
+use super::{client, forms};
 use crate::error::AppError;
 use crate::host::{Answer, Delivery, Visit};
 
@@ -37,7 +37,9 @@ async fn show_page(
     let result = async {
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
-        app.host.show_page(Visit { page: &page, session: &session, query, delivery }).await
+        app.host
+            .show_page(Visit { page: &page, session: &session, query, delivery, client: client::audit_address(&req) })
+            .await
     };
     respond(&app, result.await, delivery)
 }
@@ -56,7 +58,12 @@ async fn post_event(
         let post = forms::parse_event(&body)?;
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
-        app.host.apply_event(Visit { page: &page, session: &session, query, delivery }, post).await
+        app.host
+            .apply_event(
+                Visit { page: &page, session: &session, query, delivery, client: client::audit_address(&req) },
+                post,
+            )
+            .await
     };
     respond(&app, result.await, delivery)
 }

@@ -9,6 +9,13 @@ use subtle::ConstantTimeEq;
 
 use super::random_token;
 
+/// A remember-me cookie to give the browser: `series:token`, kept for `max_age`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RememberGrant {
+    pub value: String,
+    pub max_age: std::time::Duration,
+}
+
 pub trait BrowserSession {
     /// The session id, if this browser has a session already.
     fn sid(&self) -> Option<String>;
@@ -27,8 +34,14 @@ pub trait BrowserSession {
     /// After a logout: no identity, no login token, a new session key and id. The CSRF token
     /// stays, so the user's other tabs keep working, logged out.
     fn end_login(&self) -> String;
-    /// Keeps the session but swaps its login token (after a password change).
-    fn replace_login_token(&self, token: &str);
+    /// Keeps the login and the session's data but moves them to a new session key, id and CSRF
+    /// token, with the login token `token` (after a password change or a change of the user's
+    /// details): a copy of the old cookie names nothing any more.
+    fn rotate_login(&self, token: &str);
+    /// The remember-me cookie the browser sent (`series:token`), if any and not changed since.
+    fn remember(&self) -> Option<String>;
+    /// Gives the browser a new remember-me cookie, or with `None` clears it.
+    fn set_remember(&self, grant: Option<RememberGrant>);
 
     /// Whether `token` is this session's CSRF token (constant-time).
     fn csrf_matches(&self, token: &str) -> bool {
@@ -58,11 +71,19 @@ struct Plain {
     csrf: Option<String>,
     login: Option<String>,
     identity: Option<String>,
+    remember: Option<String>,
 }
 
 impl PlainSession {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The same browser after it was closed and opened again: only the remember-me cookie,
+    /// which outlives the browser session, is left.
+    pub fn reopened(&self) -> Self {
+        let remember = self.inner.borrow().remember.clone();
+        Self { inner: RefCell::new(Plain { remember, ..Plain::default() }) }
     }
 
     /// Another tab of the same browser: the same cookies, its own copy.
@@ -111,6 +132,7 @@ impl BrowserSession for PlainSession {
             csrf: Some(random_token()),
             login: Some(token.to_owned()),
             identity: Some(username.to_owned()),
+            remember: plain.remember.take(),
         };
         Ok(())
     }
@@ -122,7 +144,17 @@ impl BrowserSession for PlainSession {
         sid
     }
 
-    fn replace_login_token(&self, token: &str) {
-        self.inner.borrow_mut().login = Some(token.to_owned());
+    fn rotate_login(&self, token: &str) {
+        let mut plain = self.inner.borrow_mut();
+        (plain.key, plain.sid, plain.csrf) = (Some(random_token()), Some(random_token()), Some(random_token()));
+        plain.login = Some(token.to_owned());
+    }
+
+    fn remember(&self) -> Option<String> {
+        self.inner.borrow().remember.clone()
+    }
+
+    fn set_remember(&self, grant: Option<RememberGrant>) {
+        self.inner.borrow_mut().remember = grant.map(|g| g.value);
     }
 }

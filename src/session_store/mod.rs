@@ -16,11 +16,11 @@ mod typed;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use handle::{BrowserSession, PlainSession};
+pub use handle::{BrowserSession, PlainSession, RememberGrant};
 pub use locks::LockTiming;
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
-pub use typed::{LOGIN_TOKEN, SessionCookie, TypedSession, csrf_after_logout_key, session_key_of};
+pub use typed::{LOGIN_TOKEN, RememberCookie, SessionCookie, TypedSession, csrf_after_logout_key, session_key_of};
 
 use crate::config::StoreSettings;
 use crate::session_state::SessionData;

@@ -30,6 +30,40 @@ impl SessionCookie {
     }
 }
 
+/// The remember-me cookie (`series:token`, see `crate::auth::remember`), apart from the session
+/// cookie so that the session cookie always ends with the browser session. Named like
+/// [`SessionCookie`]: `__Host-` prefixed with `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RememberCookie {
+    pub secure: bool,
+}
+
+impl RememberCookie {
+    pub const PLAIN_NAME: &str = "runnel_remember";
+    pub const SECURE_NAME: &str = "__Host-runnel_remember";
+
+    pub fn name(self) -> &'static str {
+        if self.secure { Self::SECURE_NAME } else { Self::PLAIN_NAME }
+    }
+
+    /// The cookie that gives the browser `grant`, or with `None` clears the remember cookie.
+    pub fn cookie(self, grant: Option<&super::RememberGrant>) -> actix_web::cookie::Cookie<'static> {
+        use actix_web::cookie::{Cookie, SameSite, time::Duration};
+        let value = grant.map(|g| g.value.clone()).unwrap_or_default();
+        let mut cookie = Cookie::build(self.name(), value)
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .finish();
+        match grant {
+            Some(grant) => cookie.set_max_age(Duration::seconds(grant.max_age.as_secs().max(1) as i64)),
+            None => cookie.make_removal(),
+        }
+        cookie
+    }
+}
+
 const SID: &str = "sid";
 const CSRF: &str = "csrf";
 /// The session's login token (see `crate::auth::logins`); absent when nobody is logged in.
@@ -101,11 +135,6 @@ impl TypedSession {
         let sid = random_token();
         let _ = self.0.insert(SID, &sid);
         sid
-    }
-
-    /// Keeps the session but swaps its login token (after a password change).
-    pub fn replace_login_token(&self, token: &str) {
-        let _ = self.0.insert(LOGIN_TOKEN, token);
     }
 
     fn get(&self, key: &str) -> Option<String> {

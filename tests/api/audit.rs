@@ -72,6 +72,15 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
     session.login(MEMBERS, ("jsmith", "new-password-99")).await;
     secrets.push(session.cookie_header());
     session.auth(MEMBERS, "logout_everywhere", &[]).await;
+    // A remembered return rotates the token; the old token used again is a theft.
+    let mut laptop = Session::new(&app.app);
+    laptop.open(&format!("/{MEMBERS}")).await;
+    laptop.login(MEMBERS, ("jsmith", "new-password-99")).await;
+    let stolen = laptop.remember_cookie().expect("a remember cookie");
+    let returned = laptop.reopened();
+    returned.get(&format!("/{MEMBERS}")).await;
+    Session::with_remember_cookie(&app.app.address, &stolen).get(&format!("/{MEMBERS}")).await;
+    secrets.extend([stolen, returned.remember_cookie().unwrap_or_default(), returned.cookie_header()]);
     let fields = [
         ("first_name", "Mel"),
         ("last_name", "Elsby"),
@@ -115,6 +124,8 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
         ("details_updated", "jsmith"),
         ("logged_out", "jsmith"),
         ("logged_out_everywhere", "jsmith"),
+        ("remembered_login", "jsmith"),
+        ("remember_token_reused", "jsmith"),
         ("registered", "melsby"),
         ("password_forgotten", "melsby"),
         ("reset_code_refused", "melsby"),

@@ -67,6 +67,26 @@ impl Session {
         self.jar.cookies(&url).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
     }
 
+    /// The value (`series:token`) of this browser's remember-me cookie, if it has one.
+    pub fn remember_cookie(&self) -> Option<String> {
+        let header = self.cookie_header();
+        let found = header.split("; ").find_map(|c| c.strip_prefix("runnel_remember="));
+        found.map(str::to_owned)
+    }
+
+    /// This browser closed and opened again: a new cookie jar that holds only the remember-me
+    /// cookie (browser-session cookies end with the browser).
+    pub fn reopened(&self) -> Self {
+        Self::with_remember_cookie(&self.base, self.remember_cookie().as_deref().unwrap_or_default())
+    }
+
+    /// A browser whose only cookie is the remember-me cookie `value` (a stolen copy of one).
+    pub fn with_remember_cookie(base: &str, value: &str) -> Self {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        jar.add_cookie_str(&format!("runnel_remember={value}; Path=/"), &base.parse().unwrap());
+        Self::with_jar(base, jar)
+    }
+
     /// A fresh client that sends exactly `cookie` (a replay of a captured cookie).
     pub async fn replay(base: &str, path: &str, cookie: &str) -> Answer {
         let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();

@@ -22,6 +22,7 @@ mod outage;
 mod pages;
 mod recovery;
 mod revocation;
+mod rotation;
 mod session_reset;
 
 pub use client::{Session, start, start_with};

@@ -121,7 +121,8 @@ async fn a_logout_and_a_logout_everywhere_are_written_to_the_revocation_file_wit
     let mut session = logged_in_session(&app, ADMIN).await;
     session.logout(MEMBERS).await;
     let record = revocation_file(&app);
-    assert_eq!(record["logins"].as_object().map(|m| m.len()), Some(1), "{record}");
+    // The login's token and the browser's remember-me series (the sample remembers logins).
+    assert_eq!(record["logins"].as_object().map(|m| m.len()), Some(2), "{record}");
     let mut other = logged_in_session(&app, VIEWER).await;
     other.auth(MEMBERS, "logout_everywhere", &[]).await;
     let record = revocation_file(&app);
