@@ -121,7 +121,11 @@ impl Logins {
     }
 
     /// Whether the token is still registered (not revoked, not expired), without touching it.
+    /// A logout that this process has begun counts at once, before its store write lands.
     pub async fn is_registered(&self, token: &str) -> StoreResult<bool> {
+        if self.revocations.revokes_token(token) {
+            return Ok(false);
+        }
         Ok(self.store.get_value(&token_key(token), None).await?.is_some())
     }
 
@@ -129,6 +133,12 @@ impl Logins {
     /// already covers). A logout uses [`Logins::end`].
     pub async fn revoke(&self, token: &str) -> StoreResult<()> {
         self.store.delete_value(&token_key(token)).await
+    }
+
+    /// Refuses the token in this process at once (no await), before a logout's slower steps.
+    pub fn hold_end(&self, token: &str) {
+        let until_ms = self.clock.now_ms() + self.absolute.as_millis() as u64;
+        self.revocations.hold(&Revocation::Login { token: token.to_owned(), until_ms });
     }
 
     /// A logout: revokes the token in the store and durably, until the login's deadline.

@@ -41,8 +41,17 @@ pub struct Logout<'a> {
 impl Logout<'_> {
     /// Step 1: revokes this session's login; with `everywhere`, every login of that user.
     pub async fn revoke(&self, everywhere: Option<&Viewer>) -> StoreResult<()> {
-        // The series first: a request that finds the login revoked must find the series gone
-        // too, or it would log the browser in again with it.
+        // Both refused in this process before anything awaits (a reload racing the click finds
+        // them ended); then the series before the login in the store and the record: a request
+        // that finds the login revoked must find the series gone too, or it would log the
+        // browser in again with it.
+        let (cookie, token) = (self.session.remember(), self.session.login_token());
+        if let Some(cookie) = &cookie {
+            self.auth.remember.hold_forget(cookie);
+        }
+        if let Some(token) = &token {
+            self.auth.logins.hold_end(token);
+        }
         if let Some(cookie) = self.session.remember() {
             self.auth.remember.forget(&cookie).await?;
         }

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::Logins;
+use super::revocations::Revocation;
 use crate::clock::Clock;
 use crate::session_store::{RememberGrant, Store, StoreError, StoreResult, random_token};
 
@@ -123,6 +124,14 @@ impl Remember {
             return Ok(Redeemed::Unknown);
         }
         Ok(Redeemed::Valid { username, fingerprint, next })
+    }
+
+    /// Refuses the series a remember cookie names in this process at once (no await), before a
+    /// logout's slower steps.
+    pub fn hold_forget(&self, cookie: &str) {
+        let Some((series, _)) = parse(cookie) else { return };
+        let until_ms = self.clock.now_ms() + self.lifetime.unwrap_or_default().as_millis() as u64;
+        self.logins.revocations().hold(&Revocation::Login { token: durable_key(series), until_ms });
     }
 
     /// Ends the series a remember cookie names (a logout), in the store and durably.

@@ -120,6 +120,11 @@ impl Revocations {
         doc.valid_after(username).is_some_and(|at| created_ms <= at) || doc.logins.contains_key(&token_hash(token))
     }
 
+    /// Whether this login token (or remember-me series key) was ended by a single logout.
+    pub fn revokes_token(&self, token: &str) -> bool {
+        crate::sync::read(&self.current).logins.contains_key(&token_hash(token))
+    }
+
     /// The time after which a new login of `username` must be created to be valid.
     pub fn valid_after(&self, username: &str) -> Option<u64> {
         crate::sync::read(&self.current).valid_after(username)
