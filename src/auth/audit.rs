@@ -22,6 +22,10 @@ pub enum AuditEvent {
     PasswordRehashed,
     RememberedLogin,
     RememberTheft,
+    /// A login reached its absolute lifetime.
+    LoginExpired,
+    /// A login went unused for longer than the idle timeout.
+    LoginIdleTimeout,
 }
 
 impl AuditEvent {
@@ -44,6 +48,8 @@ impl AuditEvent {
             Self::PasswordRehashed => "password_rehashed",
             Self::RememberedLogin => "remembered_login",
             Self::RememberTheft => "remember_token_reused",
+            Self::LoginExpired => "login_expired",
+            Self::LoginIdleTimeout => "login_idle_timeout",
         }
     }
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::audit::{self, AuditEvent};
 use super::revocations::{Revocation, Revocations};
 use crate::clock::Clock;
 use crate::session_store::{Store, StoreError, StoreResult, random_token};
@@ -107,6 +108,9 @@ impl Logins {
         let now = self.clock.now_ms();
         let idle_since = record.seen_ms.saturating_add(self.idle.as_millis() as u64);
         if record.until_ms <= now || idle_since <= now {
+            // Seen at the first request after the deadline, which is where the client is unknown.
+            let ended = if record.until_ms <= now { AuditEvent::LoginExpired } else { AuditEvent::LoginIdleTimeout };
+            audit::record(ended, &record.username, "-");
             self.revoke(token).await?;
             return Ok(None);
         }

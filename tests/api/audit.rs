@@ -4,7 +4,12 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use std::time::Duration;
+
+use runnel::clock::Clock;
+
 use crate::StoreKind;
+use crate::auth::logged_in_session;
 use crate::auth_support::{AuthApp, MEMBERS};
 use crate::client::Session;
 use crate::support::{ADMIN, CredentialsFile, VIEWER};
@@ -137,6 +142,7 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
         let line = line.unwrap_or_else(|| panic!("no {event} event for {user} in:\n{text}"));
         assert!(line.contains("client=\"127.0.0.1\"") && line.contains("runnel::audit"), "{line}");
     }
+    login_deadlines_are_audited(&log).await;
     let credentials = app.credentials.text();
     let hashes = credentials.lines().filter_map(|l| l.trim().strip_prefix("password: ")).map(|h| h.trim_matches('\''));
     secrets.extend(hashes.map(str::to_owned));
@@ -147,4 +153,32 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
         assert!(leak.is_none(), "a secret reached the log: {secret} in {leak:?}");
     }
     assert!(!text.contains("$argon2") && !text.contains("$2b$"), "no hash in the log");
+}
+
+/// An idle timeout and an absolute lifetime, reached on a clock the test moves, are audited when
+/// the next request finds them (remember-me off, or it would log the browser in again).
+async fn login_deadlines_are_audited(log: &Captured) {
+    let clock = Clock::manual();
+    let app = AuthApp::build(StoreKind::Memory, CredentialsFile::with_expiry_days(0), None, |s| {
+        s.auth.idle_timeout = Duration::from_secs(120);
+        s.auth.absolute_timeout = Some(Duration::from_secs(300));
+        s.auth.clock = clock.clone();
+    });
+    let idle = logged_in_session(&app, ADMIN).await;
+    let active = logged_in_session(&app, VIEWER).await;
+    for hundreds_of_seconds in 1..=3 {
+        clock.advance(Duration::from_secs(100));
+        active.get(&format!("/{MEMBERS}")).await;
+        if hundreds_of_seconds == 2 {
+            // 200 s without a request: past the idle timeout, within the absolute lifetime.
+            idle.get(&format!("/{MEMBERS}")).await;
+        }
+    }
+    let text = log.text();
+    for (event, user) in [("login_idle_timeout", "jsmith"), ("login_expired", "rbriggs")] {
+        let found = text
+            .lines()
+            .any(|l| l.contains(&format!("event=\"{event}\"")) && l.contains(&format!("username=\"{user}\"")));
+        assert!(found, "no {event} event for {user}");
+    }
 }
