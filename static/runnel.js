@@ -67,9 +67,6 @@
           body: params,
           headers: { "X-Runnel-Fragment": "1" },
           credentials: "same-origin",
-          // An auth post (a logout above all) still reaches the server when a reload follows at
-          // once. Only these: keepalive bodies are capped at 64 KiB, and a text area may be larger.
-          keepalive: !params.has("event_id"),
         });
         if (res.status !== 503 || attempt >= RETRIES || !params.has("event_id")) return res;
       } catch (err) {
