@@ -52,11 +52,16 @@ impl Logout<'_> {
         if let Some(token) = &token {
             self.auth.logins.hold_end(token);
         }
-        if let Some(cookie) = self.session.remember() {
-            self.auth.remember.forget(&cookie).await?;
-        }
-        if let Some(token) = self.session.login_token() {
-            self.auth.logins.end(&token).await?;
+        // One write of the revocation file: ending the login writes every held revocation,
+        // the series' too.
+        match (&cookie, &token) {
+            (Some(cookie), Some(token)) => {
+                self.auth.remember.forget_in_store(cookie).await?;
+                self.auth.logins.end(token).await?;
+            }
+            (Some(cookie), None) => self.auth.remember.forget(cookie).await?,
+            (None, Some(token)) => self.auth.logins.end(token).await?,
+            (None, None) => {}
         }
         if let Some(viewer) = everywhere {
             self.auth.end_all_logins(&viewer.username).await?;

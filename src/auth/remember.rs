@@ -146,6 +146,13 @@ impl Remember {
         self.logins.end_durably(&durable_key(series), until_ms, in_store).await
     }
 
+    /// Ends the series in the store only, after [`Remember::hold_forget`]: the caller writes the
+    /// held revocation to the record (a logout does it once, with the login's).
+    pub async fn forget_in_store(&self, cookie: &str) -> StoreResult<()> {
+        let Some((series, _)) = parse(cookie) else { return Ok(()) };
+        self.store.delete_value(&series_key(series)).await
+    }
+
     /// Ends every series of `username`, on every instance (one write).
     pub async fn forget_all(&self, username: &str) -> StoreResult<()> {
         self.store.increment(&generation_key(username), None).await.map(drop)

@@ -12,22 +12,40 @@ use crate::auth::audit::{self, AuditEvent};
 use crate::auth::remember::Redeemed;
 use crate::auth::{Auth, Remember, Unconfirmed, Verified};
 use crate::error::AppError;
+use crate::session_state::AuthRun;
 use crate::session_store::BrowserSession;
+
+/// What refreshing the login did.
+pub(super) struct Refreshed {
+    /// The session id whose data moves to the session's new id.
+    pub moved_from: Option<String>,
+    /// The viewer as verified, when the session kept its login unchanged.
+    pub verified: Option<AuthRun>,
+}
 
 impl Host {
     /// Refreshes the login before a page loads (see the module's doc). Returns the session id
-    /// whose data moves to the session's new id, if the session moved with its data.
+    /// whose data moves to the session's new id, if the session moved with its data, and the
+    /// viewer it verified when nothing changed (the run then needs no second verification).
     pub(super) async fn refresh_login(
         &self,
         session: &dyn BrowserSession,
         client: &str,
-    ) -> Result<Option<String>, AppError> {
-        let Some(auth) = &self.auth else { return Ok(None) };
+    ) -> Result<Refreshed, AppError> {
+        let Some(auth) = &self.auth else {
+            return Ok(Refreshed { moved_from: None, verified: Some(AuthRun::default()) });
+        };
         let (identity, token, key) = (session.identity(), session.login_token(), session.cookie_key());
         match auth.verify(identity.as_deref(), token.as_deref(), key.as_deref()).await? {
-            Some(verified) if verified.roles_changed => rotate_for_roles(auth, session, &verified).await,
-            Some(_) => Ok(None),
-            None => self.resume(auth, session, client).await.map(|()| None),
+            Some(verified) if verified.roles_changed => {
+                let moved_from = rotate_for_roles(auth, session, &verified).await?;
+                Ok(Refreshed { moved_from, verified: None })
+            }
+            Some(verified) => {
+                let run = AuthRun { enabled: true, viewer: Some(verified.viewer), outcome: None };
+                Ok(Refreshed { moved_from: None, verified: Some(run) })
+            }
+            None => self.resume(auth, session, client).await.map(|()| Refreshed { moved_from: None, verified: None }),
         }
     }
 

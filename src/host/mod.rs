@@ -96,7 +96,8 @@ impl Host {
     /// no-JavaScript post left for it.
     pub async fn show_page(&self, visit: Visit<'_>) -> Result<Answer, AppError> {
         let script = self.script(visit.page)?;
-        let moved_from = self.refresh_login(visit.session, &visit.client).await?;
+        let refreshed = self.refresh_login(visit.session, &visit.client).await?;
+        let moved_from = refreshed.moved_from;
         // A new session for a key that a logout just ended keeps that session's CSRF token.
         let kept = self.csrf_after_logout(visit.session).await?;
         let (sid, csrf) = visit.session.ensure_ids_with(kept);
@@ -115,7 +116,11 @@ impl Host {
             lock.release().await;
             return Ok(Answer::Flash { script, csrf, flash });
         }
-        let output = self.run_for(visit.session, &script, stored.clone(), None, visit.query.clone()).await?;
+        let auth = match refreshed.verified {
+            Some(verified) => verified,
+            None => self.auth_run(visit.session).await?,
+        };
+        let output = self.run_checked(visit.session, &script, stored.clone(), None, visit.query.clone(), auth).await?;
         self.persist(&lock, &sid, &stored, &output.data).await?;
         lock.release().await;
         Ok(Answer::Run(Box::new(Shown { script, output, csrf, query: visit.query, new_url: None })))
@@ -172,6 +177,19 @@ impl Host {
         query: Query,
     ) -> Result<RunOutput, AppError> {
         let auth = self.auth_run(session).await?;
+        self.run_checked(session, script, stored, event, query, auth).await
+    }
+
+    /// [`Host::run_for`] for a viewer verified already.
+    async fn run_checked(
+        &self,
+        session: &dyn BrowserSession,
+        script: &Arc<CompiledScript>,
+        stored: Arc<SessionData>,
+        event: Option<Event>,
+        query: Query,
+        auth: AuthRun,
+    ) -> Result<RunOutput, AppError> {
         let logged_in = auth.viewer.is_some();
         let output = self.rerun(script, stored.clone(), event.clone(), query.clone(), auth.clone()).await?;
         let still = match (&self.auth, session.login_token()) {
