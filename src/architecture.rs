@@ -14,9 +14,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("page", &[]),
     ("render", &["page"]),
     ("session_state", &["page"]),
+    ("frame", &[]),
     ("datasource", &["sync"]),
-    ("widgets", &["datasource", "page", "session_state", "config", "sync"]),
-    ("script", &["widgets", "datasource", "page", "session_state", "config", "sync"]),
+    ("widgets", &["frame", "datasource", "page", "session_state", "config", "sync"]),
+    ("script", &["widgets", "frame", "datasource", "page", "session_state", "config", "sync"]),
     ("session_store", &["session_state", "config", "sync"]),
     ("auth", &["session_store", "session_state", "config", "sync", "clock"]),
     ("error", &["render", "session_state", "session_store"]),
@@ -28,6 +29,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("check", &["script", "config"]),
     ("definitions", &["script", "widgets", "config"]),
     ("telemetry", &[]),
+    ("sample", &[]),
 ];
 
 /// Modules that serve requests: a panic there would end a request with no answer.
@@ -35,6 +37,7 @@ const REQUEST_PATHS: &[&str] = &[
     "auth",
     "datasource",
     "error",
+    "frame",
     "host",
     "page",
     "render",

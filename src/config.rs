@@ -40,6 +40,15 @@ pub enum Command {
         #[arg(default_value = "scripts/.definitions")]
         dir: PathBuf,
     },
+    /// Write the sales explorer's large example dataset: the same rows every time.
+    SampleData {
+        /// How many orders (rows) to write.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// The CSV file to write.
+        #[arg(default_value = "data/sales_1m.csv")]
+        out: PathBuf,
+    },
 }
 
 /// Flags of `runnel run`. Every one can also come from a `RUNNEL_*` variable or `runnel.toml`.
@@ -75,6 +84,15 @@ pub struct RunArgs {
     /// Wall-clock limit of one script run, in milliseconds. [default: 3000]
     #[arg(long, env = "RUNNEL_MAX_RUN_MS")]
     pub max_run_ms: Option<u64>,
+    /// Most rows one data frame may hold. [default: 10000000]
+    #[arg(long, env = "RUNNEL_MAX_FRAME_ROWS")]
+    pub max_frame_rows: Option<usize>,
+    /// Most bytes one data frame may take. [default: 1073741824]
+    #[arg(long, env = "RUNNEL_MAX_FRAME_BYTES")]
+    pub max_frame_bytes: Option<usize>,
+    /// Most bytes the shared data cache keeps. [default: 2147483648]
+    #[arg(long, env = "RUNNEL_MAX_CACHE_BYTES")]
+    pub max_cache_bytes: Option<usize>,
     /// Largest accepted request body, in bytes. [default: 65536]
     #[arg(long, env = "RUNNEL_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
@@ -149,6 +167,9 @@ struct FileSettings {
     secure_cookie: Option<bool>,
     max_operations: Option<u64>,
     max_run_ms: Option<u64>,
+    max_frame_rows: Option<usize>,
+    max_frame_bytes: Option<usize>,
+    max_cache_bytes: Option<usize>,
     max_body_bytes: Option<usize>,
     redis_timeout_ms: Option<u64>,
     workers: Option<usize>,
@@ -180,6 +201,12 @@ pub struct ScriptLimits {
     pub max_map_size: usize,
     /// How many times `rerun()` may restart one interaction.
     pub max_reruns: usize,
+    /// Most rows one data frame may hold (frames live outside the array and map limits).
+    pub max_frame_rows: usize,
+    /// Most bytes one data frame may take (estimated from its buffers).
+    pub max_frame_bytes: usize,
+    /// Most bytes the shared data cache keeps (frames by their estimate, other values by their JSON size).
+    pub max_cache_bytes: usize,
 }
 
 impl Default for ScriptLimits {
@@ -193,6 +220,9 @@ impl Default for ScriptLimits {
             max_array_size: 100_000,
             max_map_size: 10_000,
             max_reruns: 8,
+            max_frame_rows: 10_000_000,
+            max_frame_bytes: 1 << 30,
+            max_cache_bytes: 2 << 30,
         }
     }
 }
@@ -367,6 +397,9 @@ impl Settings {
             limits: ScriptLimits {
                 max_operations: args.max_operations.or(file.max_operations).unwrap_or(defaults.max_operations),
                 max_run_time: max_run_ms.map_or(defaults.max_run_time, Duration::from_millis),
+                max_frame_rows: args.max_frame_rows.or(file.max_frame_rows).unwrap_or(defaults.max_frame_rows),
+                max_frame_bytes: args.max_frame_bytes.or(file.max_frame_bytes).unwrap_or(defaults.max_frame_bytes),
+                max_cache_bytes: args.max_cache_bytes.or(file.max_cache_bytes).unwrap_or(defaults.max_cache_bytes),
                 ..defaults
             },
             max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(64 * 1024),

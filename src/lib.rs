@@ -4,6 +4,7 @@
 //! A map of the crate, in the direction of its dependencies:
 //! - [`config`]: settings from flags, environment and `runnel.toml`.
 //! - [`page`]: the page tree, plain data between widgets and rendering.
+//! - [`frame`]: data frames (Polars underneath): reading, operations, their script API.
 //! - [`datasource`]: the read-only data folder and the cache shared by all runs.
 //! - [`session_state`]: what survives reruns, and applying a browser event to it.
 //! - [`widgets`]: the script API (`title`, `button`, `slider`, `state`, …).
@@ -17,6 +18,7 @@
 //! - [`routes`], [`startup`]: the HTTP host around all of it; routes extract, call, respond.
 //! - [`hot_reload`]: the file watcher that recompiles saved scripts and tells browsers.
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
+//! - [`sample`]: the large example dataset, made by `runnel sample-data`.
 //! - [`sync`]: the one policy for poisoned locks; [`clock`]: the time login deadlines read.
 
 #[cfg(test)]
@@ -28,12 +30,14 @@ pub mod config;
 pub mod datasource;
 pub mod definitions;
 pub mod error;
+pub mod frame;
 pub mod harness;
 pub mod host;
 pub mod hot_reload;
 pub mod page;
 pub mod render;
 pub mod routes;
+pub mod sample;
 pub mod script;
 pub mod session_state;
 pub mod session_store;

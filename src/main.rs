@@ -31,6 +31,11 @@ fn main() -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::SampleData { rows, out } => {
+            runnel::sample::write_sales(&out, rows)?;
+            println!("{} ({rows} orders)", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run(args) => {
             let settings = Settings::from_run_args(*args)?;
             runnel::telemetry::init();

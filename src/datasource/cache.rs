@@ -1,6 +1,7 @@
 //! The data cache shared by all sessions and reruns (like Streamlit's `cache_data`): entries
-//! have a time to live, the number of entries is bounded (least recently used goes first),
-//! and an entry built from data files is dropped when one of those files changes.
+//! have a time to live, the number of entries and their total size in bytes are bounded (least
+//! recently used goes first), and an entry built from data files is dropped when one of those
+//! files changes.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,6 +16,7 @@ pub struct Cache {
     /// A std mutex: it is held only to look up, insert or evict, never across a loader run.
     entries: Mutex<Entries>,
     max_entries: usize,
+    max_bytes: usize,
 }
 
 #[derive(Debug, Default)]
@@ -22,6 +24,8 @@ struct Entries {
     map: HashMap<String, Entry>,
     /// Counts uses, for least-recently-used eviction.
     clock: u64,
+    /// The sum of the entries' sizes.
+    bytes: usize,
 }
 
 #[derive(Debug)]
@@ -30,11 +34,21 @@ struct Entry {
     expires: Option<Instant>,
     files: Vec<FileStamp>,
     last_used: u64,
+    /// The caller's estimate of the value's size.
+    bytes: usize,
+}
+
+impl Entries {
+    fn remove(&mut self, key: &str) {
+        if let Some(entry) = self.map.remove(key) {
+            self.bytes -= entry.bytes;
+        }
+    }
 }
 
 impl Cache {
-    pub fn new(max_entries: usize) -> Self {
-        Self { entries: Mutex::default(), max_entries: max_entries.max(1) }
+    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
+        Self { entries: Mutex::default(), max_entries: max_entries.max(1), max_bytes }
     }
 
     /// The value under `key`, unless it expired or a file it was built from changed.
@@ -45,29 +59,44 @@ impl Cache {
         let entry = entries.map.get_mut(key)?;
         let fresh = entry.expires.is_none_or(|at| Instant::now() < at) && entry.files.iter().all(FileStamp::is_current);
         if !fresh {
-            entries.map.remove(key);
+            entries.remove(key);
             return None;
         }
         entry.last_used = clock;
         Some(entry.value.clone())
     }
 
-    /// Keeps `value` under `key` for `ttl` (`None`: until evicted or a file changes).
-    pub fn insert(&self, key: String, value: Dynamic, ttl: Option<Duration>, files: Vec<FileStamp>) {
+    /// Keeps `value` (about `bytes` large) under `key` for `ttl` (`None`: until evicted or a
+    /// file changes). Least recently used entries go until both bounds hold; a value larger
+    /// than the whole cache is not kept (the caller still has it).
+    pub fn insert(&self, key: String, value: Dynamic, ttl: Option<Duration>, files: Vec<FileStamp>, bytes: usize) {
         let mut entries = crate::sync::lock(&self.entries);
         entries.clock += 1;
-        if entries.map.len() >= self.max_entries && !entries.map.contains_key(&key) {
+        entries.remove(&key);
+        if bytes > self.max_bytes {
+            return;
+        }
+        while entries.map.len() >= self.max_entries || entries.bytes + bytes > self.max_bytes {
             let oldest = entries.map.iter().min_by_key(|(_, e)| e.last_used).map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                entries.map.remove(&oldest);
+            match oldest {
+                Some(oldest) => entries.remove(&oldest),
+                None => break,
             }
         }
-        let entry = Entry { value, expires: ttl.map(|t| Instant::now() + t), files, last_used: entries.clock };
+        let entry = Entry { value, expires: ttl.map(|t| Instant::now() + t), files, last_used: entries.clock, bytes };
+        entries.bytes += bytes;
         entries.map.insert(key, entry);
     }
 
+    /// The total estimated size of the entries kept.
+    pub fn bytes(&self) -> usize {
+        crate::sync::lock(&self.entries).bytes
+    }
+
     pub fn clear(&self) {
-        crate::sync::lock(&self.entries).map.clear();
+        let mut entries = crate::sync::lock(&self.entries);
+        entries.map.clear();
+        entries.bytes = 0;
     }
 
     pub fn len(&self) -> usize {
@@ -85,20 +114,36 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_entry_is_evicted_first() {
-        let cache = Cache::new(2);
-        cache.insert("a".into(), Dynamic::from(1_i64), None, vec![]);
-        cache.insert("b".into(), Dynamic::from(2_i64), None, vec![]);
+        let cache = Cache::new(2, 1000);
+        cache.insert("a".into(), Dynamic::from(1_i64), None, vec![], 1);
+        cache.insert("b".into(), Dynamic::from(2_i64), None, vec![], 1);
         assert!(cache.get("a").is_some());
-        cache.insert("c".into(), Dynamic::from(3_i64), None, vec![]);
+        cache.insert("c".into(), Dynamic::from(3_i64), None, vec![], 1);
         assert!(cache.get("b").is_none(), "b was used least recently");
         assert!(cache.get("a").is_some() && cache.get("c").is_some());
     }
 
     #[test]
     fn an_expired_entry_is_gone() {
-        let cache = Cache::new(4);
-        cache.insert("a".into(), Dynamic::from(1_i64), Some(Duration::ZERO), vec![]);
+        let cache = Cache::new(4, 1000);
+        cache.insert("a".into(), Dynamic::from(1_i64), Some(Duration::ZERO), vec![], 1);
         assert!(cache.get("a").is_none());
         assert!(cache.is_empty());
+        assert_eq!(cache.bytes(), 0, "its size is given back");
+    }
+
+    #[test]
+    fn the_byte_bound_evicts_the_least_recently_used_until_the_new_entry_fits() {
+        let cache = Cache::new(100, 1000);
+        cache.insert("a".into(), Dynamic::from(1_i64), None, vec![], 400);
+        cache.insert("b".into(), Dynamic::from(2_i64), None, vec![], 400);
+        assert!(cache.get("a").is_some());
+        cache.insert("c".into(), Dynamic::from(3_i64), None, vec![], 400);
+        assert!(cache.get("b").is_none(), "b was used least recently and had to go");
+        assert!(cache.get("a").is_some() && cache.get("c").is_some());
+        assert_eq!(cache.bytes(), 800);
+        cache.insert("huge".into(), Dynamic::from(4_i64), None, vec![], 1001);
+        assert!(cache.get("huge").is_none(), "a value larger than the cache is not kept");
+        assert_eq!(cache.len(), 2, "and it evicts nothing");
     }
 }

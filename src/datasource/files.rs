@@ -1,16 +1,14 @@
 //! Reading the data folder: names are checked so that nothing outside it can be read (no
-//! `..`, no absolute paths, no symlinks that lead out), CSV cells that look like numbers
-//! become numbers, and every read is stamped so that a cache entry can notice a change.
+//! `..`, no absolute paths, no symlinks that lead out), JSON read as script values, and every
+//! read is stamped so that a cache entry can notice a change.
 
 use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
 
-use rhai::{Array, Dynamic, Map};
+use rhai::Dynamic;
 
-/// Largest file `read_csv` or `read_json` reads.
+/// Largest file `read_json(name)` reads as script values (frames have their own caps).
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
-/// Most rows `read_csv` returns.
-pub const MAX_CSV_ROWS: usize = 100_000;
 
 /// A file as it was when read: enough to tell later whether it changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,41 +58,15 @@ fn read(path: &Path) -> Result<(Vec<u8>, FileStamp), String> {
     Ok((bytes, stamp))
 }
 
-/// A CSV file with a header row, as an array of maps (one per row).
-pub fn read_csv(path: &Path) -> Result<(Array, FileStamp), String> {
-    let (bytes, stamp) = read(path)?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
-    let headers: Vec<rhai::ImmutableString> =
-        reader.headers().map_err(|e| format!("bad CSV header: {e}"))?.iter().map(|h| h.trim().into()).collect();
-    let mut rows = Array::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| format!("bad CSV: {e}"))?;
-        if rows.len() == MAX_CSV_ROWS {
-            return Err(format!("the file has more than the {MAX_CSV_ROWS} rows a script may read"));
-        }
-        let row: Map =
-            headers.iter().zip(record.iter()).map(|(h, cell)| (h.as_str().into(), cell_value(cell))).collect();
-        rows.push(row.into());
-    }
-    Ok((rows, stamp))
-}
-
-/// A CSV cell: a whole number, a number, true/false, nothing (empty), or text.
-fn cell_value(cell: &str) -> Dynamic {
-    let cell = cell.trim();
-    if cell.is_empty() {
-        Dynamic::UNIT
-    } else if let Ok(i) = cell.parse::<i64>() {
-        i.into()
-    } else if let Some(f) = cell.parse::<f64>().ok().filter(|f| f.is_finite()) {
-        f.into()
-    } else {
-        match cell {
-            "true" | "TRUE" | "True" => true.into(),
-            "false" | "FALSE" | "False" => false.into(),
-            _ => cell.into(),
-        }
-    }
+/// Whether a JSON file holds a table: an array whose first item is an object (or an empty array).
+pub fn holds_json_table(path: &Path) -> Result<bool, String> {
+    use std::io::Read;
+    let mut head = [0u8; 4096];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| file.read(&mut head))
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut bytes = head[..read].iter().filter(|b| !b.is_ascii_whitespace());
+    Ok(bytes.next() == Some(&b'[') && bytes.next().is_some_and(|b| *b == b'{' || *b == b']'))
 }
 
 /// A JSON file as script values (objects become maps, null becomes `()`).
@@ -108,16 +80,6 @@ pub fn read_json(path: &Path) -> Result<(Dynamic, FileStamp), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_in_csv_cells_become_numbers() {
-        assert_eq!(cell_value("42").as_int(), Ok(42));
-        assert_eq!(cell_value(" 2.5 ").as_float(), Ok(2.5));
-        assert!(cell_value("").is_unit());
-        assert_eq!(cell_value("true").as_bool(), Ok(true));
-        assert_eq!(cell_value("NaN").into_string().unwrap(), "NaN");
-        assert_eq!(cell_value("North").into_string().unwrap(), "North");
-    }
 
     #[test]
     fn names_that_leave_the_folder_are_refused_before_touching_the_disk() {

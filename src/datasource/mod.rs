@@ -1,4 +1,4 @@
-//! Where scripts get data: the read-only data folder (`read_csv`, `read_json`) and the cache
+//! Where scripts get data: the read-only data folder (names checked, files stamped) and the cache
 //! shared by all sessions and reruns (`cache`). Nothing here knows about Rhai's script API or
 //! HTTP; the widgets reach it through the run context.
 
@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use cache::Cache;
-pub use files::{FileStamp, read_csv, read_json, resolve};
+pub use files::{FileStamp, holds_json_table, read_json, resolve};
 
 /// Default bound on cache entries; the least recently used goes first.
 pub const CACHE_ENTRIES: usize = 256;
@@ -22,7 +22,8 @@ pub struct DataSources {
 }
 
 impl DataSources {
-    pub fn new(dir: impl Into<PathBuf>) -> Arc<Self> {
-        Arc::new(Self { dir: dir.into(), cache: Cache::new(CACHE_ENTRIES) })
+    /// The data folder `dir` with a cache of at most [`CACHE_ENTRIES`] entries and `cache_bytes` bytes.
+    pub fn new(dir: impl Into<PathBuf>, cache_bytes: usize) -> Arc<Self> {
+        Arc::new(Self { dir: dir.into(), cache: Cache::new(CACHE_ENTRIES, cache_bytes) })
     }
 }

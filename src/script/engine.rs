@@ -1,5 +1,6 @@
 //! The Rhai engine, built once and shared: the sandbox limits, the script API, `state`
-//! resolution, a wall-clock deadline per run and a `sleep` that respects it.
+//! resolution, a wall-clock deadline per run and a `sleep` that respects it, and the data
+//! frame API with its caps.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -7,6 +8,7 @@ use std::time::{Duration, Instant};
 use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext, Position};
 
 use crate::config::ScriptLimits;
+use crate::frame;
 use crate::widgets::{self, StateMap};
 
 /// Marks a run stopped by its wall-clock limit.
@@ -62,8 +64,15 @@ pub fn build_engine(limits: &ScriptLimits) -> Engine {
     #[allow(deprecated)] // `on_var` is stable in practice; Rhai flags it as volatile.
     engine.on_var(|name, _, _| Ok((name == "state").then(|| Dynamic::from(StateMap))));
     register_sleep(&mut engine);
-    widgets::register(&mut engine);
+    let caps = frame_caps(limits);
+    frame::register(&mut engine, caps);
+    widgets::register(&mut engine, caps);
     engine
+}
+
+/// What one data frame may hold; frames are host values, outside Rhai's size limits.
+pub fn frame_caps(limits: &ScriptLimits) -> frame::Caps {
+    frame::Caps { max_rows: limits.max_frame_rows, max_bytes: limits.max_frame_bytes, max_array: limits.max_array_size }
 }
 
 /// Replaces the standard `sleep`, which blocks past any limit, with one that ends the run

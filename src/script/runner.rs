@@ -46,12 +46,13 @@ enum Ending {
 impl Runner {
     pub fn new(limits: ScriptLimits) -> Self {
         let engine = Arc::new(super::build_engine(&limits));
-        Self { engine, limits, sources: DataSources::new("data") }
+        let sources = DataSources::new("data", limits.max_cache_bytes);
+        Self { engine, limits, sources }
     }
 
     /// Reads data files from `dir` (with a fresh cache).
     pub fn with_data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        self.sources = DataSources::new(dir);
+        self.sources = DataSources::new(dir, self.limits.max_cache_bytes);
         self
     }
 

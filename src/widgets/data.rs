@@ -1,5 +1,6 @@
 //! Data elements: `dataframe` (sorted and paged on the server through query parameters, so
-//! its links work without JavaScript), `progress` and `download_button`.
+//! its links work without JavaScript; a data frame is sorted and sliced by Polars, so only the
+//! shown page becomes text), `progress` and `download_button` (frames as CSV, JSON or Parquet).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -8,20 +9,23 @@ use base64::Engine as _;
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 
 use super::display::draw;
+use super::formats::Formats;
 use super::options::{Options, error};
 use super::records::{Records, number};
 use super::{context, convert, placed};
+use crate::frame::{self, Frame, Page, PageCell};
 use crate::page::{ContainerId, DataFrame, Download, Element, SortLink, SortOrder};
 
 type Res = Result<(), Box<EvalAltResult>>;
 
 /// Most rows a data frame takes (it shows one page of them at a time).
 const MAX_FRAME_ROWS: usize = 100_000;
-const MAX_PAGE_SIZE: i64 = 500;
+const MAX_PAGE_SIZE: i64 = 1000;
 /// Largest file a download button carries inside the page.
 const MAX_DOWNLOAD_BYTES: usize = 2 << 20;
 /// The types a download may have; others could be opened as a page and run script.
-const DOWNLOAD_TYPES: [&str; 3] = ["text/csv", "application/json", "text/plain"];
+const DOWNLOAD_TYPES: [&str; 4] = ["text/csv", "application/json", "text/plain", PARQUET];
+const PARQUET: &str = "application/vnd.apache.parquet";
 
 pub fn register(engine: &mut Engine) {
     placed!(engine, "dataframe", |t, p, d: Dynamic| dataframe(t, p, d, Map::new()), (data: Dynamic));
@@ -82,37 +86,108 @@ impl View {
     }
 }
 
+/// What a `dataframe` shows: a frame (sorted and paged by Polars) or script rows.
+enum Source {
+    Frame(Frame),
+    Records(Records),
+}
+
+impl Source {
+    /// The data, narrowed to `columns` (in that order) when given.
+    fn read(data: Dynamic, columns: Option<Vec<String>>, pos: Position) -> Result<Self, Box<EvalAltResult>> {
+        if let Some(frame) = data.read_lock::<Frame>().map(|f| f.clone()) {
+            return match columns {
+                Some(names) => frame::select_columns(&frame, &names).map(Self::Frame).map_err(|m| error(m, pos)),
+                None => Ok(Self::Frame(frame)),
+            };
+        }
+        let mut records = Records::from_dynamic(data, MAX_FRAME_ROWS, pos)?;
+        if let Some(columns) = columns {
+            // Script maps keep their keys sorted: this option picks the columns and their order.
+            records.columns = columns;
+        }
+        Ok(Self::Records(records))
+    }
+
+    fn columns(&self) -> Vec<String> {
+        match self {
+            Self::Frame(frame) => frame.column_names(),
+            Self::Records(records) => records.columns.clone(),
+        }
+    }
+
+    fn height(&self) -> usize {
+        match self {
+            Self::Frame(frame) => frame.height(),
+            Self::Records(records) => records.rows.len(),
+        }
+    }
+
+    /// `len` rows from `offset` after the viewer's sort.
+    fn page(
+        self,
+        sort: Option<&(String, SortOrder)>,
+        offset: usize,
+        len: usize,
+        pos: Position,
+    ) -> Result<Page, Box<EvalAltResult>> {
+        match self {
+            Self::Frame(frame) => {
+                let sort = sort.map(|(c, o)| (c.as_str(), *o == SortOrder::Descending));
+                frame::page(&frame, sort, offset, len).map_err(|m| error(m, pos))
+            }
+            Self::Records(mut records) => {
+                if let Some((column, order)) = sort {
+                    sort_rows(&mut records, column, *order);
+                }
+                let columns = records.columns.iter().map(|c| (c.clone(), records.is_numeric(c))).collect();
+                let cell = |v: Option<&Dynamic>| PageCell {
+                    text: v.map(convert::display).unwrap_or_default(),
+                    number: v.filter(|v| !v.is_unit()).and_then(number),
+                };
+                let rows = records.rows.iter().skip(offset).take(len);
+                let rows = rows.map(|r| records.columns.iter().map(|c| cell(r.get(c.as_str()))).collect()).collect();
+                Ok(Page { columns, rows, total_rows: records.rows.len() })
+            }
+        }
+    }
+}
+
 fn dataframe(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
-    let opts = Options::new(opts, pos, &["key", "page_size", "columns"])?;
+    let opts = Options::new(opts, pos, &["key", "page_size", "columns", "format", "labels"])?;
     let page_size = opts.int("page_size")?.unwrap_or(20);
     if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
         return Err(error(format!("page_size must be between 1 and {MAX_PAGE_SIZE}"), pos));
     }
-    let mut records = Records::from_dynamic(data, MAX_FRAME_ROWS, pos)?;
-    if let Some(columns) = opts.raw("columns") {
-        // Script maps keep their keys sorted: this option picks the columns and their order.
-        let Some(columns) = columns.clone().try_cast::<rhai::Array>() else {
-            return Err(error("option `columns` must be an array of field names".into(), pos));
-        };
-        records.columns = columns.iter().map(convert::display).collect();
-    }
+    let columns = match opts.raw("columns") {
+        None => None,
+        Some(_) => Some(
+            opts.strings("columns")
+                .map_err(|_| error("option `columns` must be an array of field names".into(), pos))?
+                .unwrap_or_default(),
+        ),
+    };
+    let source = Source::read(data, columns, pos)?;
+    let names = source.columns();
+    let formats = Formats::read(opts.map("format")?, opts.map("labels")?, &names, pos)?;
     let (count, query) = context::with(|c| {
         let count = c.page.walk().iter().filter(|e| matches!(e, Element::DataFrame(_))).count();
         (count, c.query.clone())
     })?;
     let key = opts.key()?.unwrap_or_else(|| if count == 0 { "df".into() } else { format!("df{count}") });
-    let view = View::read(key, query, &records.columns);
-    if let Some((column, order)) = &view.sort {
-        sort_rows(&mut records, column, *order);
-    }
-    let total_rows = records.rows.len();
-    let pages = total_rows.div_ceil(page_size as usize).max(1);
+    let view = View::read(key, query, &names);
+    let page_size = page_size as usize;
+    let total_rows = source.height();
+    let pages = total_rows.div_ceil(page_size).max(1);
     let page = view.page.min(pages);
-    let shown = records.rows.iter().skip((page - 1) * page_size as usize).take(page_size as usize);
-    let rows = shown
-        .map(|r| records.columns.iter().map(|c| r.get(c.as_str()).map(convert::display).unwrap_or_default()).collect())
+    let shown = source.page(view.sort.as_ref(), (page - 1) * page_size, page_size, pos)?;
+    let rows =
+        shown.rows.iter().map(|r| r.iter().zip(&names).map(|(cell, c)| formats.apply(c, cell)).collect()).collect();
+    let columns = shown
+        .columns
+        .iter()
+        .map(|(c, numeric)| SortLink { label: formats.label(c), ..view.header(c, *numeric) })
         .collect();
-    let columns = records.columns.iter().map(|c| view.header(c, records.is_numeric(c))).collect();
     let sort = view.sort.as_ref();
     let frame = DataFrame {
         columns,
@@ -124,6 +199,11 @@ fn dataframe(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Re
         next_href: (page < pages).then(|| view.href(sort, page + 1)),
     };
     draw(target, Element::DataFrame(Box::new(frame)))
+}
+
+/// `write(frame)`: the frame as a data frame element with the default options.
+pub(super) fn write_frame(target: ContainerId, pos: Position, frame: Frame) -> Res {
+    dataframe(target, pos, Dynamic::from(frame), Map::new())
 }
 
 /// A stable sort by one column: numbers by value, other values by their text, blanks last.
@@ -154,40 +234,61 @@ fn progress(target: ContainerId, pos: Position, value: Dynamic, text: ImmutableS
 }
 
 /// `download_button(label, data, #{ file_name, mime })`: a link that saves script data as a
-/// file. Strings are sent as they are; rows become CSV, other values JSON.
+/// file. Strings are sent as they are; frames as CSV, JSON or Parquet; rows become CSV, other
+/// values JSON.
 fn download(target: ContainerId, pos: Position, label: ImmutableString, data: Dynamic, opts: Map) -> Res {
     let opts = Options::new(opts, pos, &["file_name", "mime", "key", "help"])?;
     let file_name = opts.string("file_name")?;
-    let wants_csv = file_name.as_deref().is_some_and(|f| f.ends_with(".csv"));
-    let mime = opts.string("mime")?.unwrap_or_else(|| default_mime(&data, wants_csv).into());
+    let mime = match opts.string("mime")? {
+        Some(mime) => mime,
+        None => default_mime(&data, file_name.as_deref()).into(),
+    };
     if !DOWNLOAD_TYPES.contains(&mime.as_str()) {
         return Err(error(format!("mime must be one of {}, not {mime:?}", DOWNLOAD_TYPES.join(", ")), pos));
     }
-    let bytes = match mime.as_str() {
-        _ if data.is_string() => convert::display(&data).into_bytes(),
-        "text/csv" => to_csv(Records::from_dynamic(data, MAX_FRAME_ROWS, pos)?, pos)?,
-        _ => convert::pretty(&data).into_bytes(),
-    };
+    let bytes = download_bytes(data, &mime, pos)?;
     if bytes.len() > MAX_DOWNLOAD_BYTES {
         return Err(error(format!("a download carries at most {MAX_DOWNLOAD_BYTES} bytes"), pos));
     }
     let extension = match mime.as_str() {
         "text/csv" => "csv",
         "application/json" => "json",
+        PARQUET => "parquet",
         _ => "txt",
     };
     let file_name = file_name.unwrap_or_else(|| format!("data.{extension}"));
-    let href = format!("data:{mime};charset=utf-8;base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes));
+    let charset = if mime == PARQUET { "" } else { ";charset=utf-8" };
+    let href = format!("data:{mime}{charset};base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes));
     draw(target, Element::Download(Box::new(Download { label: label.into(), file_name, mime, href })))
 }
 
-fn default_mime(data: &Dynamic, wants_csv: bool) -> &'static str {
-    if wants_csv || data.is_array() {
-        "text/csv"
-    } else if data.is_string() {
-        "text/plain"
-    } else {
-        "application/json"
+fn download_bytes(data: Dynamic, mime: &str, pos: Position) -> Result<Vec<u8>, Box<EvalAltResult>> {
+    if let Some(frame) = data.read_lock::<Frame>().map(|f| f.clone()) {
+        let bytes = match mime {
+            "application/json" => frame::to_json(&frame),
+            PARQUET => frame::to_parquet(&frame),
+            _ => frame::to_csv(&frame),
+        };
+        return bytes.map_err(|m| error(format!("could not write the download: {m}"), pos));
+    }
+    match mime {
+        _ if data.is_string() => Ok(convert::display(&data).into_bytes()),
+        "text/csv" => to_csv(Records::from_dynamic(data, MAX_FRAME_ROWS, pos)?, pos),
+        PARQUET => Err(error("a Parquet download needs a data frame: make one with frame(rows)".into(), pos)),
+        _ => Ok(convert::pretty(&data).into_bytes()),
+    }
+}
+
+/// The type a download gets without `mime`: from the file name's extension, else from the data.
+fn default_mime(data: &Dynamic, file_name: Option<&str>) -> &'static str {
+    let extension = file_name.and_then(|f| f.rsplit_once('.')).map(|(_, e)| e.to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("csv") => "text/csv",
+        Some("parquet") if data.is::<Frame>() => PARQUET,
+        Some("json") if data.is::<Frame>() => "application/json",
+        _ if data.is_array() || data.is::<Frame>() => "text/csv",
+        _ if data.is_string() => "text/plain",
+        _ => "application/json",
     }
 }
 

@@ -8,6 +8,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 use super::options::{Options, error};
 use super::records::Records;
 use super::{context, convert, placed};
+use crate::frame::Frame;
 use crate::page::{AlertKind, ContainerId, DeltaTone, Element};
 
 type Res = Result<(), Box<EvalAltResult>>;
@@ -52,8 +53,12 @@ fn alert(target: ContainerId, kind: AlertKind, body: &str) -> Res {
     draw(target, Element::Alert { kind, body: markdown(body) })
 }
 
-/// `write` as in Streamlit: strings as markdown, maps and arrays as JSON, the rest as text.
-fn write(target: ContainerId, _pos: Position, value: Dynamic) -> Res {
+/// `write` as in Streamlit: strings as markdown, data frames as a data frame element, maps
+/// and arrays as JSON, the rest as text.
+fn write(target: ContainerId, pos: Position, value: Dynamic) -> Res {
+    if let Some(frame) = value.read_lock::<Frame>().map(|f| f.clone()) {
+        return super::data::write_frame(target, pos, frame);
+    }
     let element = if value.is_string() {
         Element::Markdown(markdown(&convert::display(&value)))
     } else if value.is_map() || value.is_array() {
@@ -66,7 +71,8 @@ fn write(target: ContainerId, _pos: Position, value: Dynamic) -> Res {
 
 fn metric(target: ContainerId, pos: Position, label: ImmutableString, value: Dynamic, opts: Map) -> Res {
     let opts = Options::new(opts, pos, &["delta", "delta_color", "help"])?;
-    let delta = opts.raw("delta").map(convert::display);
+    let (value, frame_delta) = metric_value(value, pos)?;
+    let delta = opts.raw("delta").map(convert::display).or(frame_delta);
     let rising = delta.as_deref().is_some_and(|d| !d.trim_start().starts_with('-'));
     // As in Streamlit: "normal" shows a rise as good, "inverse" as bad, "off" in grey.
     let tone = match (opts.string("delta_color")?.as_deref().unwrap_or("normal"), rising) {
@@ -78,7 +84,23 @@ fn metric(target: ContainerId, pos: Position, label: ImmutableString, value: Dyn
     draw(target, Element::Metric { label: label.into(), value: convert::display(&value), delta, rising, tone })
 }
 
-/// `table(rows)`: an array of maps (or a map of columns), all rows at once.
+/// A metric's value and delta from a one-row frame (its first and second column, such as the
+/// result of `df.select([col("revenue").sum(), …])`); any other value is the value itself.
+fn metric_value(value: Dynamic, pos: Position) -> Result<(Dynamic, Option<String>), Box<EvalAltResult>> {
+    let Some(frame) = value.read_lock::<Frame>().map(|f| f.clone()) else { return Ok((value, None)) };
+    if frame.height() != 1 || frame.column_names().is_empty() {
+        let message = format!("metric takes a frame of one row (value, then delta), not {} rows", frame.height());
+        return Err(error(message, pos));
+    }
+    let (_, rows) = crate::frame::to_records(&frame, 1);
+    let mut cells = rows.into_iter().next().unwrap_or_default();
+    let names = frame.column_names();
+    let value = cells.remove(names[0].as_str()).unwrap_or(Dynamic::UNIT);
+    let delta = names.get(1).and_then(|n| cells.remove(n.as_str())).map(|d| convert::display(&d));
+    Ok((value, delta))
+}
+
+/// `table(rows)`: a data frame, an array of maps (or a map of columns), all rows at once.
 fn table(target: ContainerId, pos: Position, rows: Dynamic) -> Res {
     let records = Records::from_dynamic(rows, MAX_TABLE_ROWS, pos)?;
     let cells = records

@@ -9,6 +9,7 @@ mod control;
 mod convert;
 mod data;
 mod display;
+mod formats;
 mod input;
 mod layout;
 mod options;
@@ -48,8 +49,9 @@ macro_rules! placed {
 }
 pub(crate) use placed;
 
-/// Registers the whole script API on an engine.
-pub fn register(engine: &mut Engine) {
+/// Registers the whole script API on an engine (frames themselves are registered by
+/// [`crate::frame::register`]; `caps` bound the frames the readers make).
+pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     engine.register_type_with_name::<Container>("Container");
     state::register(engine);
     display::register(engine);
@@ -59,7 +61,7 @@ pub fn register(engine: &mut Engine) {
     auth::register(engine);
     data::register(engine);
     charts::register(engine);
-    sources::register(engine);
+    sources::register(engine, caps);
 }
 
 pub use auth::write_auth_keys;

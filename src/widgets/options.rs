@@ -73,6 +73,14 @@ impl Options {
         Ok(Some(list.iter().map(convert::display).collect()))
     }
 
+    /// A map such as `#{ revenue: "number:2" }`.
+    pub fn map(&self, name: &str) -> Res<Option<Map>> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(v) => v.clone().try_cast::<Map>().map(Some).ok_or_else(|| self.wrong(name, "a map", v.type_name())),
+        }
+    }
+
     pub fn key(&self) -> Res<Option<String>> {
         self.string("key")
     }

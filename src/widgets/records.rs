@@ -1,9 +1,11 @@
-//! Tabular script data, as the data elements and charts take it: an array of maps (one per
-//! row) or a map of columns (name -> array). Columns keep the order in which they first appear.
+//! Tabular script data, as the data elements and charts take it: a data frame, an array of
+//! maps (one per row) or a map of columns (name -> array). A frame keeps its column order;
+//! otherwise columns keep the order in which they first appear.
 
 use rhai::{Array, Dynamic, EvalAltResult, Map, Position};
 
 use super::options::error;
+use crate::frame::Frame;
 
 /// Rows of named cells.
 pub struct Records {
@@ -14,12 +16,23 @@ pub struct Records {
 impl Records {
     /// Reads an array of maps or a map of equally long arrays; at most `max_rows` rows.
     pub fn from_dynamic(data: Dynamic, max_rows: usize, pos: Position) -> Result<Self, Box<EvalAltResult>> {
+        if let Some(frame) = data.read_lock::<Frame>() {
+            if frame.height() > max_rows {
+                let message =
+                    format!("this element takes at most {max_rows} rows, and the frame has {}", frame.height());
+                return Err(error(message, pos));
+            }
+            let (columns, rows) = crate::frame::to_records(&frame, max_rows);
+            return Ok(Self { columns, rows });
+        }
         let records = if data.is_map() {
             Self::from_columns(data.cast::<Map>(), pos)?
         } else if data.is_array() {
             Self::from_rows(data.cast::<Array>(), pos)?
         } else {
-            return Err(error(format!("expected an array of maps or a map of columns, not {}", data.type_name()), pos));
+            let message =
+                format!("expected a data frame, an array of maps or a map of columns, not {}", data.type_name());
+            return Err(error(message, pos));
         };
         if records.rows.len() > max_rows {
             return Err(error(format!("this element takes at most {max_rows} rows"), pos));

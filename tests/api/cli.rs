@@ -86,3 +86,18 @@ fn a_credentials_file_with_a_plaintext_password_stops_the_start_with_a_clear_mes
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("\"ann\"") && stderr.contains("runnel hash-password"), "{stderr}");
 }
+
+#[test]
+fn sample_data_writes_the_same_orders_every_time() {
+    let dir = std::env::temp_dir().join(format!("runnel-sample-cli-{}", std::process::id()));
+    let (a, b) = (dir.join("a.csv"), dir.join("b.csv"));
+    for file in [&a, &b] {
+        let out = runnel(&["sample-data", "--rows", "1000", file.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = std::fs::read_to_string(&a).unwrap();
+    assert_eq!(text, std::fs::read_to_string(&b).unwrap());
+    assert_eq!(text.lines().count(), 1001);
+    assert!(text.starts_with("date,month,region,product,channel,units,unit_price,revenue\n2024-01-01,2024-01,"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -14,6 +14,7 @@ mod blocks;
 mod cli;
 mod client;
 mod errors;
+mod frames;
 mod headers;
 mod interaction;
 mod live;

@@ -123,3 +123,32 @@ fn the_classic_xss_strings_stay_inert_in_every_new_element() {
     assert_eq!(page.eval("document.scripts.length"), json!(3));
     assert_eq!(page.on_dialog_count(), 0, "an alert fired");
 }
+
+#[test]
+fn a_person_sorts_and_pages_the_explorers_data_frame_by_clicking() {
+    let app = support::TestApp::spawn(support::settings("scripts", StoreKind::Memory, None));
+    let browser = support::chromium::Browser::launch();
+    let page = browser.new_page();
+    page.navigate(&app.url("/explorer"));
+    wait_for_runnel(&page);
+    let pager = "document.querySelector('.rn-dataframe .rn-pager span').textContent";
+    assert_eq!(page.eval(pager), json!("Page 1 of 30 · 359 rows"));
+    let header = "[...document.querySelectorAll('.rn-dataframe th')]";
+    assert_eq!(
+        page.eval(&format!("{header}.map(th => th.querySelector('a').firstChild.textContent)")),
+        json!(["date", "region", "product", "channel", "units", "unit price", "revenue"]),
+        "the frame's columns in the asked order, with the label"
+    );
+    let units =
+        "[...document.querySelectorAll('.rn-dataframe tbody tr')].map(tr => Number(tr.children[4].textContent))";
+    page.eval(&format!("{header}[4].querySelector('a').click()"));
+    page.wait_until(&format!("{header}[4].getAttribute('aria-sort') === 'ascending'"), WAIT);
+    let sorted = page.eval(units);
+    let sorted: Vec<f64> = sorted.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert!(sorted.windows(2).all(|w| w[0] <= w[1]), "{sorted:?}");
+    page.click(".rn-dataframe a[rel=next]");
+    page.wait_until(&format!("{pager} === 'Page 2 of 30 · 359 rows'"), WAIT);
+    assert!(page.url().contains("orders.sort=units") && page.url().contains("orders.page=2"), "{}", page.url());
+    let first_date = page.eval("document.querySelector('.rn-dataframe tbody td').textContent");
+    assert!(first_date.as_str().is_some_and(|d| d.len() == 10 && &d[2..3] == "."), "dates are formatted: {first_date}");
+}

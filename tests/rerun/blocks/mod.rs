@@ -4,8 +4,11 @@
 mod charts;
 mod data;
 mod forms;
+mod frames;
 mod layout;
 mod sources;
+
+use std::path::PathBuf;
 
 use runnel::harness::AppTest;
 use runnel::page::{ContainerKind, Element, Page};
@@ -42,4 +45,31 @@ pub fn texts_in(page: &Page, id: usize) -> Vec<String> {
 pub fn html_of(page: &Page) -> String {
     let ctx = runnel::render::RenderContext { page: "test", csrf: "token", action: "/test/event".into() };
     runnel::render::fragment(page, &[], &ctx)
+}
+
+/// A data folder of its own with the given files, removed on drop.
+pub struct DataDir(pub PathBuf);
+
+impl DataDir {
+    pub fn with(files: &[(&str, &str)]) -> Self {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let root = std::env::temp_dir().join(format!("runnel-data-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        for (name, body) in files {
+            std::fs::write(root.join("data").join(name), body).unwrap();
+        }
+        Self(root)
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.0.join("data")
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

@@ -7,34 +7,7 @@ use runnel::harness::AppTest;
 use runnel::script::Runner;
 use serde_json::json;
 
-use super::error_message;
-
-/// A data folder of its own with the given files, removed on drop.
-struct DataDir(PathBuf);
-
-impl DataDir {
-    fn with(files: &[(&str, &str)]) -> Self {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let root = std::env::temp_dir().join(format!("runnel-data-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(root.join("data")).unwrap();
-        for (name, body) in files {
-            std::fs::write(root.join("data").join(name), body).unwrap();
-        }
-        Self(root)
-    }
-
-    fn path(&self) -> PathBuf {
-        self.0.join("data")
-    }
-}
-
-impl Drop for DataDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use super::{DataDir, error_message};
 
 const CSV: &str = "city,people,share,note\nOslo,709000,0.13,\nBergen,291000,0.05,west coast\n";
 
