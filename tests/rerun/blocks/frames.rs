@@ -406,7 +406,7 @@ fn a_frame_in_a_dataframe_is_sorted_and_paged_on_the_server_with_formats_and_lab
     assert_eq!((df.page, df.pages, df.total_rows), (2, 3, 5));
     assert_eq!(
         df.rows,
-        [vec!["10.02.2024", "7", "16.3%", "10.00"], vec!["02.01.2024", "3", "7.0%", "10.00"]]
+        [["10.02.2024", "7", "16.3%", "10.00"], ["02.01.2024", "3", "7.0%", "10.00"]]
             .map(|r| r.map(String::from).to_vec())
     );
 }
