@@ -109,9 +109,9 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("lit", |value: Dynamic| literal(&value).map(Expr).map_err(script_error));
     for (name, op) in OPERATORS {
         engine.register_fn(name, move |a: Expr, b: Expr| Expr(op(a.0, b.0)));
-        both_ways!(engine, name, op, i64, |v: i64| lit(v));
-        both_ways!(engine, name, op, f64, |v: f64| lit(v));
-        both_ways!(engine, name, op, bool, |v: bool| lit(v));
+        both_ways!(engine, name, op, i64, lit);
+        both_ways!(engine, name, op, f64, lit);
+        both_ways!(engine, name, op, bool, lit);
         both_ways!(engine, name, op, ImmutableString, |v: ImmutableString| lit(v.to_string()));
     }
     engine.register_fn("!", |a: Expr| Expr(a.0.not()));
