@@ -37,7 +37,8 @@ pub fn resolve(dir: &Path, name: &str) -> Result<PathBuf, String> {
     if !plain {
         return Err(format!("{name:?} is not a file name inside the data folder (no `..` and no absolute paths)"));
     }
-    let base = dir.canonicalize().map_err(|_| format!("the data folder {} does not exist", dir.display()))?;
+    // The folder's path is the server's business: the page only learns that it is missing.
+    let base = dir.canonicalize().map_err(|_| "the data folder does not exist".to_owned())?;
     let full =
         base.join(relative).canonicalize().map_err(|_| format!("there is no file {name:?} in the data folder"))?;
     if !full.starts_with(&base) {

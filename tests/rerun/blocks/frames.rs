@@ -527,3 +527,11 @@ fn frames_larger_than_the_cache_bytes_push_out_the_least_recently_used() {
     assert_eq!(runner.sources().cache.len(), 1, "two frames do not fit in one and a half");
     assert_eq!(runner.sources().cache.bytes(), one);
 }
+
+#[test]
+fn a_missing_data_folder_is_an_error_that_does_not_show_its_path() {
+    let app = AppTest::with_data_dir(r#"read_csv("sales.csv");"#, "/nonexistent/runnel-data");
+    let message = error_message(&app);
+    assert!(message.contains("the data folder does not exist"), "{message}");
+    assert!(!message.contains("/nonexistent"), "no server path: {message}");
+}
