@@ -134,6 +134,10 @@ pub struct RunArgs {
     /// (`127.0.0.1,10.0.0.0/8`). [default: none, forwarded headers are ignored]
     #[arg(long, env = "RUNNEL_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<String>>,
+    /// Sessions one client address may start per minute (a visitor who only looks starts none).
+    /// [default: 60]
+    #[arg(long, env = "RUNNEL_NEW_SESSIONS_PER_MINUTE")]
+    pub new_sessions_per_minute: Option<u32>,
 }
 
 /// The values read from `runnel.toml`; every field optional.
@@ -166,6 +170,7 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     frame_ancestors: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    new_sessions_per_minute: Option<u32>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -302,12 +307,20 @@ pub struct Settings {
 }
 
 /// The settings of the HTTP edge: embedding and reverse proxies.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WebSettings {
     /// CSP `frame-ancestors` sources; empty means `'none'`.
     pub frame_ancestors: Vec<String>,
     /// Peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Sessions one client address may start per minute.
+    pub new_sessions_per_minute: u32,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self { frame_ancestors: Vec::new(), trusted_proxies: Vec::new(), new_sessions_per_minute: 60 }
+    }
 }
 
 impl Settings {
@@ -353,6 +366,10 @@ impl Settings {
         let web = WebSettings {
             frame_ancestors: frame_ancestors(args.frame_ancestors.or(file.frame_ancestors).unwrap_or_default())?,
             trusted_proxies: trusted_proxies(args.trusted_proxies.or(file.trusted_proxies).unwrap_or_default())?,
+            new_sessions_per_minute: positive(
+                "new_sessions_per_minute",
+                args.new_sessions_per_minute.or(file.new_sessions_per_minute).unwrap_or(60),
+            )?,
         };
         Ok(Self {
             data_dir: args.data_dir.or(file.data_dir).unwrap_or_else(|| default_data_dir(&scripts)),
@@ -396,6 +413,14 @@ impl Settings {
             web,
         })
     }
+}
+
+/// A count that must be at least one (zero would refuse everybody, which is never meant).
+fn positive(name: &str, value: u32) -> anyhow::Result<u32> {
+    if value == 0 {
+        bail!("{name} must be at least 1");
+    }
+    Ok(value)
 }
 
 /// Checks each `frame-ancestors` source: `'self'`, a scheme (`https:`) or an origin

@@ -30,6 +30,12 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A client that started more sessions this minute than it may; retry after the duration.
+    #[error(
+        "Too many new sessions were started from your address. Wait {} seconds and reload the page.",
+        .0.as_secs().max(1)
+    )]
+    TooManySessions(std::time::Duration),
     #[error("The request body is larger than the {0} bytes this server accepts.")]
     PayloadTooLarge(usize),
     #[error("{}", store_message(.0))]
@@ -82,6 +88,7 @@ impl AppError {
             Self::BadRequest(_) => "Bad request",
             Self::PayloadTooLarge(_) => "Request too large",
             Self::TooManyRequests(_) => "Too many attempts",
+            Self::TooManySessions(_) => "Too many new sessions",
             Self::Store(StoreError::Busy) => "Session busy",
             Self::Store(_) => "Temporarily unavailable",
             Self::LogoutUnconfirmed(_) => "Logout not confirmed",
@@ -98,6 +105,9 @@ impl AppError {
         response.insert_header((CACHE_CONTROL, "no-store"));
         if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header(("Retry-After", "2"));
+        }
+        if let Self::TooManySessions(wait) = self {
+            response.insert_header(("Retry-After", wait.as_secs().max(1).to_string()));
         }
         if let Self::LogoutUnconfirmed(cookie) = self {
             response.cookie(cookie.removal());
@@ -132,7 +142,7 @@ impl ResponseError for AppError {
             Self::Csrf | Self::CrossOrigin => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests(_) | Self::TooManySessions(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(_) | Self::LogoutUnconfirmed(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

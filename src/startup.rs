@@ -17,13 +17,13 @@ use anyhow::Context;
 use crate::auth::{Auth, Credentials, Revocations, credentials};
 use crate::config::Settings;
 use crate::error;
-use crate::host::Host;
+use crate::host::{Admission, Host};
 use crate::hot_reload::{Reloads, Watcher};
 use crate::routes::{self, AppState};
 use crate::script::{Registry, Runner};
 use crate::session_store::Store;
 
-pub use crate::session_store::{RememberCookie, SessionCookie};
+pub use crate::session_store::{RememberCookie, SessionCookie, VisitorCookie};
 
 pub struct Application {
     port: u16,
@@ -71,7 +71,8 @@ impl Application {
         };
         let revocations = auth.as_ref().map(|a| a.logins.revocations().clone());
         let lifecycle = session_lifecycle(settings.session_ttl);
-        let host = Host { registry, runner, store: store.clone(), auth };
+        let admission = Admission::new(settings.web.new_sessions_per_minute);
+        let host = Host { registry, runner, store: store.clone(), auth, admission };
         let state = web::Data::new(AppState {
             host,
             max_body_bytes: settings.max_body_bytes,
@@ -79,6 +80,7 @@ impl Application {
             cookie_key: key.clone(),
             session_cookie: SessionCookie { secure: settings.secure_cookie },
             remember_cookie: RememberCookie { secure: settings.secure_cookie },
+            visitor_cookie: VisitorCookie { secure: settings.secure_cookie },
             content_security_policy: routes::content_security_policy(&settings.web.frame_ancestors)?,
             trusted_proxies: settings.web.trusted_proxies.clone(),
         });
@@ -104,7 +106,7 @@ impl Application {
                 .app_data(state.clone())
                 .wrap(identity)
                 .wrap(sessions)
-                .wrap(from_fn(routes::remember_cookies))
+                .wrap(from_fn(routes::given_cookies))
                 .wrap(from_fn(routes::same_origin_writes))
                 .wrap(from_fn(error::failure_pages))
                 .wrap(from_fn(routes::unconfirmed_logouts))

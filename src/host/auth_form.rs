@@ -46,7 +46,7 @@ impl Host {
     pub async fn auth_post(&self, visit: Visit<'_>, mut post: AuthPost) -> Result<Answer, AppError> {
         let auth = self.auth.as_ref().ok_or(AppError::PageNotFound)?;
         let csrf = post.fields.remove("csrf");
-        let (sid, adopted) = self.auth_session(visit.session, post.action, csrf).await?;
+        let (sid, adopted) = self.auth_session(visit.session, post.action, csrf, &visit.client).await?;
         let fields = Fields(post.fields);
         let form = FormPost {
             host: self,
@@ -62,25 +62,26 @@ impl Host {
     }
 
     /// The session the post belongs to, once its CSRF token is checked; `adopted` when the
-    /// session was just ended by a logout whose answer the browser never took in (a reload
-    /// raced it), and a new one starts now with the CSRF token that logout kept.
+    /// browser had no session and one starts with this post: a visitor who has only looked at
+    /// pages (its token is the visitor token), or a browser whose session was just ended by a
+    /// logout whose answer it never took in (a reload raced it; its token is the one that
+    /// logout kept).
     async fn auth_session(
         &self,
         session: &dyn BrowserSession,
         action: AuthAction,
         csrf: Option<String>,
+        client: &str,
     ) -> Result<(String, bool), AppError> {
         match (session.sid(), csrf) {
             // A logout from a session that is already gone: there is nothing left to end.
             (None, _) if action == AuthAction::Logout => {
                 let kept = self.csrf_after_logout(session).await?;
-                Ok((session.ensure_ids_with(kept).0, false))
+                self.admission.admit(client)?;
+                Ok((session.ensure_ids_with(kept.or_else(|| session.visitor())).0, false))
             }
             (Some(sid), Some(csrf)) if session.csrf_matches(&csrf) => Ok((sid, false)),
-            (None, Some(csrf)) => {
-                let kept = self.csrf_after_logout(session).await?;
-                Ok((session.adopt_kept_csrf(kept, &csrf).ok_or(AppError::Csrf)?, true))
-            }
+            (None, Some(csrf)) => Ok((self.start_session(session, client, &csrf).await?, true)),
             _ => Err(AppError::Csrf),
         }
     }

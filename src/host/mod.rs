@@ -7,6 +7,7 @@
 //! event may carry an id; an id already applied is not applied again, so a retry after an
 //! unknown outcome is safe.
 
+mod admission;
 mod auth_form;
 mod login_refresh;
 pub mod view;
@@ -14,6 +15,7 @@ pub mod view;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use admission::Admission;
 pub use auth_form::AuthPost;
 pub use view::{PageView, page_url};
 
@@ -32,6 +34,8 @@ pub struct Host {
     pub store: Store,
     /// The authenticator; `None` without a credentials file.
     pub auth: Option<Auth>,
+    /// How many sessions a client may start per minute.
+    pub admission: Admission,
 }
 
 /// How the browser takes the answer.
@@ -100,6 +104,9 @@ impl Host {
         let moved_from = refreshed.moved_from;
         // A new session for a key that a logout just ended keeps that session's CSRF token.
         let kept = self.csrf_after_logout(visit.session).await?;
+        if visit.session.sid().is_none() && kept.is_none() {
+            return self.show_to_visitor(script, visit, refreshed.verified).await;
+        }
         let (sid, csrf) = visit.session.ensure_ids_with(kept);
         let lock = self.store.lock(&sid).await?;
         let stored = self.store.load(moved_from.as_deref().unwrap_or(&sid)).await?.unwrap_or_default();
@@ -131,16 +138,18 @@ impl Host {
         let script = self.script(visit.page)?;
         let session = visit.session;
         let Some(csrf) = post.csrf else { return Err(AppError::Csrf) };
-        let sid = match session.sid() {
-            Some(sid) if session.csrf_matches(&csrf) => sid,
+        let (sid, new_session) = match session.sid() {
+            Some(sid) if session.csrf_matches(&csrf) => (sid, false),
             Some(_) => return Err(AppError::Csrf),
-            None => {
-                let kept = self.csrf_after_logout(session).await?;
-                session.adopt_kept_csrf(kept, &csrf).ok_or(AppError::Csrf)?
-            }
+            None => (self.start_session(session, &visit.client, &csrf).await?, true),
         };
         let lock = self.store.lock(&sid).await?;
-        let stored = self.store.load(&sid).await?.unwrap_or_default();
+        let mut stored = self.store.load(&sid).await?.unwrap_or_default();
+        if new_session {
+            // The page was drawn without a session: draw it once more, as its GET did, so that
+            // the widget the event names can be found.
+            stored = self.run_for(session, &script, stored, None, visit.query.clone()).await?.data;
+        }
         let event_id = post.event.id.clone();
         // A retried event that was applied already is not applied again: the page is shown.
         let event = Some(post.event).filter(|e| e.id.as_deref().is_none_or(|id| !stored.has_applied(id)));
@@ -153,6 +162,43 @@ impl Host {
         let answer = self.deliver(&lock, target, shown, visit.delivery).await?;
         lock.release().await;
         Ok(answer)
+    }
+
+    /// Shows a page to a browser without a session. The run starts from an empty state and,
+    /// unless it wrote `state`, nothing is stored: the page's CSRF token is the browser's
+    /// visitor token, and its first event starts the session.
+    async fn show_to_visitor(
+        &self,
+        script: Arc<CompiledScript>,
+        visit: Visit<'_>,
+        verified: Option<AuthRun>,
+    ) -> Result<Answer, AppError> {
+        let session = visit.session;
+        let csrf = session.visitor_token();
+        let auth = match verified {
+            Some(verified) => verified,
+            None => self.auth_run(session).await?,
+        };
+        let output = self.run_checked(session, &script, Arc::default(), None, visit.query.clone(), auth).await?;
+        if !output.data.state.is_empty() {
+            // The run wrote state: it is kept, in a session that starts now.
+            self.admission.admit(&visit.client)?;
+            let (sid, _) = session.ensure_ids_with(Some(csrf.clone()));
+            let lock = self.store.lock(&sid).await?;
+            self.store.save(&lock, &sid, output.data.clone()).await?;
+            lock.release().await;
+        }
+        Ok(Answer::Run(Box::new(Shown { script, output, csrf, query: visit.query, new_url: None })))
+    }
+
+    /// Starts the session of a browser that had none, for a post whose CSRF token is its
+    /// visitor token (or the token a logout kept for the key it still carries): counted
+    /// against the client's budget of new sessions. Returns the new session id.
+    async fn start_session(&self, session: &dyn BrowserSession, client: &str, csrf: &str) -> Result<String, AppError> {
+        let kept = self.csrf_after_logout(session).await?;
+        let token = session.sessionless_csrf(kept, csrf).ok_or(AppError::Csrf)?;
+        self.admission.admit(client)?;
+        Ok(session.ensure_ids_with(Some(token)).0)
     }
 
     /// Who is logged in for this session, verified on the server (nobody when the

@@ -17,7 +17,7 @@ use actix_web::web::ServiceConfig;
 pub use auth::unconfirmed_logouts;
 pub use headers::{content_security_policy, security_headers};
 pub use origin::same_origin_writes;
-pub use remember::remember_cookies;
+pub use remember::given_cookies;
 
 use crate::host::Host;
 
@@ -33,6 +33,8 @@ pub struct AppState {
     pub session_cookie: crate::session_store::SessionCookie,
     /// The remember-me cookie's name and `Secure` flag.
     pub remember_cookie: crate::session_store::RememberCookie,
+    /// The visitor cookie's name and `Secure` flag.
+    pub visitor_cookie: crate::session_store::VisitorCookie,
     /// The Content-Security-Policy of every HTML answer, built once from the settings.
     pub content_security_policy: actix_web::http::header::HeaderValue,
     /// Peers whose `X-Forwarded-*` headers are believed (`crate::routes::client`).

@@ -143,6 +143,13 @@ impl MemoryStore {
         crate::sync::lock(&self.data).len()
     }
 
+    /// How many entries the store holds: session records, session data and values.
+    pub fn entry_count(&self) -> usize {
+        crate::sync::lock(&self.records).len()
+            + crate::sync::lock(&self.data).len()
+            + crate::sync::lock(&self.values).len()
+    }
+
     /// Drops expired entries.
     pub fn sweep(&self) {
         let now = Instant::now();

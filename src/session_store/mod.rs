@@ -20,7 +20,9 @@ pub use handle::{BrowserSession, PlainSession, RememberGrant};
 pub use locks::LockTiming;
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
-pub use typed::{LOGIN_TOKEN, RememberCookie, SessionCookie, TypedSession, csrf_after_logout_key, session_key_of};
+pub use typed::{
+    LOGIN_TOKEN, RememberCookie, SessionCookie, TypedSession, VisitorCookie, csrf_after_logout_key, session_key_of,
+};
 
 use crate::config::StoreSettings;
 use crate::session_state::SessionData;
@@ -196,6 +198,15 @@ impl Store {
         match self {
             Self::Memory(store, _) => store.data_writes(),
             Self::Redis(store) => store.data_writes(),
+        }
+    }
+
+    /// How many entries the store holds (session records, session data, auth values; for
+    /// Redis every key of its database): what a visitor's page views must not grow.
+    pub async fn entry_count(&self) -> StoreResult<usize> {
+        match self {
+            Self::Memory(store, _) => Ok(store.entry_count()),
+            Self::Redis(store) => store.entry_count().await,
         }
     }
 

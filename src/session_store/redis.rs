@@ -116,6 +116,16 @@ impl RedisStore {
             .map(drop)
     }
 
+    /// How many keys the store's Redis database holds (`DBSIZE`).
+    pub async fn entry_count(&self) -> StoreResult<usize> {
+        self.run(
+            "dbsize",
+            Op::Bookkeeping,
+            |mut c| async move { redis::cmd("DBSIZE").query_async::<usize>(&mut c).await },
+        )
+        .await
+    }
+
     /// Takes the session's lock: first in this process, then in Redis, waiting at most the
     /// lock wait in all. A heartbeat renews the lease until the lock is released or dropped.
     pub async fn lock(&self, sid: &str) -> StoreResult<RedisLock> {
