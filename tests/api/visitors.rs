@@ -2,8 +2,9 @@
 //! cookie, no key in Redis. The first click (or a run that writes `state`) starts the session,
 //! and one client address can start only so many sessions a minute.
 
+use crate::auth_support::{AuthApp, LOGGED_IN, LOGIN_FORM, MEMBERS};
 use crate::client::{Answer, Session};
-use crate::support::{self, RedisServer, ScriptDir};
+use crate::support::{self, ADMIN, RedisServer, ScriptDir};
 use crate::{StoreKind, TestApp, both_stores};
 
 both_stores!(
@@ -12,6 +13,7 @@ both_stores!(
     a_run_that_writes_state_keeps_it_from_the_first_view,
     a_post_without_the_visitors_token_is_refused_and_stores_nothing,
     a_client_that_starts_too_many_sessions_is_told_to_wait_and_others_are_not,
+    looking_at_the_login_page_stores_nothing_and_logging_in_from_it_works,
 );
 
 /// A page with widgets that writes `state` only when its button is pressed.
@@ -126,4 +128,16 @@ async fn a_client_that_starts_too_many_sessions_is_told_to_wait_and_others_are_n
     assert_eq!(served.app.store.entry_count().await.unwrap(), stored, "nothing was stored for it");
     let elsewhere = one_more.click_with_headers("look", "button:Add", &from("10.2.2.2")).await;
     assert_eq!(elsewhere.status, 200, "another address is not affected: {}", elsewhere.body);
+}
+
+async fn looking_at_the_login_page_stores_nothing_and_logging_in_from_it_works(kind: StoreKind) {
+    let app = AuthApp::start(kind);
+    let mut visitor = Session::new(&app.app);
+    for _ in 0..2 {
+        assert!(visitor.open(&format!("/{MEMBERS}")).await.body.contains(LOGIN_FORM));
+    }
+    assert_eq!(app.app.store.entry_count().await.unwrap(), 0, "the login form stores nothing");
+    let login = visitor.login(MEMBERS, ADMIN).await;
+    assert!(login.body.contains(LOGGED_IN), "{}", login.body);
+    assert!(visitor.get(&format!("/{MEMBERS}")).await.body.contains(LOGGED_IN));
 }
