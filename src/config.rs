@@ -134,6 +134,10 @@ pub struct RunArgs {
     /// (`127.0.0.1,10.0.0.0/8`). [default: none, forwarded headers are ignored]
     #[arg(long, env = "RUNNEL_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<String>>,
+    /// The role whose holders may end every session of another user from a script
+    /// (`auth.end_sessions(username)`). [default: admin]
+    #[arg(long, env = "RUNNEL_ADMIN_ROLE")]
+    pub admin_role: Option<String>,
 }
 
 /// The values read from `runnel.toml`; every field optional.
@@ -166,6 +170,7 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     frame_ancestors: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    admin_role: Option<String>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -224,6 +229,8 @@ pub struct AuthSettings {
     pub clock: Clock,
     /// The revocation record (`None`: beside the credentials file).
     pub revocations: Option<PathBuf>,
+    /// The role whose holders may end every session of another user (`auth.end_sessions`).
+    pub admin_role: String,
 }
 
 impl Default for AuthSettings {
@@ -240,6 +247,7 @@ impl Default for AuthSettings {
             hash_concurrency: 2,
             clock: Clock::System,
             revocations: None,
+            admin_role: "admin".to_owned(),
         }
     }
 }
@@ -392,9 +400,18 @@ impl Settings {
                 hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 clock: Clock::System,
                 revocations: args.revocations.or(file.revocations),
+                admin_role: admin_role(args.admin_role.or(file.admin_role))?.unwrap_or(auth.admin_role),
             },
             web,
         })
+    }
+}
+
+/// A configured admin role must name a role (an empty one would match nobody, silently).
+fn admin_role(role: Option<String>) -> anyhow::Result<Option<String>> {
+    match role.map(|r| r.trim().to_owned()) {
+        Some(role) if role.is_empty() => bail!("admin_role must name a role, e.g. admin"),
+        other => Ok(other),
     }
 }
 
