@@ -34,12 +34,55 @@ pub enum Command {
     },
     /// Read a password from standard input and print its argon2id hash for the credentials file.
     HashPassword,
+    /// Manage the sessions of a running deployment.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
     /// Write Rhai definition files for the script API, for the Rhai language server.
     Definitions {
         /// Where to write the `*.d.rhai` files.
         #[arg(default_value = "scripts/.definitions")]
         dir: PathBuf,
     },
+}
+
+/// `runnel sessions …`.
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// End every session and remember-me token of a user, on every instance: recorded in the
+    /// revocation file (running servers read it within moments) and, with `--redis-url`, in Redis.
+    End(EndSessionsArgs),
+}
+
+/// Flags of `runnel sessions end`: the same files and store as the deployment's `runnel run`.
+#[derive(Debug, Args)]
+pub struct EndSessionsArgs {
+    /// The user whose sessions end.
+    pub username: String,
+    /// The deployment's credentials file. [default: credentials.yaml, when it exists]
+    #[arg(long, env = "RUNNEL_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+    /// The deployment's revocation record. [default: beside the credentials file]
+    #[arg(long, env = "RUNNEL_REVOCATIONS")]
+    pub revocations: Option<PathBuf>,
+    /// The deployment's Redis: the user's logins end there at once too.
+    #[arg(long, env = "RUNNEL_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Redis connection timeout, in milliseconds. [default: 1000]
+    #[arg(long, env = "RUNNEL_REDIS_TIMEOUT_MS", default_value_t = 1000)]
+    pub redis_timeout_ms: u64,
+}
+
+impl EndSessionsArgs {
+    /// The credentials file, as `runnel run` finds it.
+    pub fn credentials_file(&self) -> Option<PathBuf> {
+        credentials_path(self.credentials.clone())
+    }
+
+    /// The Redis store, when a URL is given.
+    pub fn store(&self) -> Option<StoreSettings> {
+        let url = self.redis_url.clone().filter(|url| !url.is_empty())?;
+        Some(StoreSettings::Redis { url, timeout: Duration::from_millis(self.redis_timeout_ms) })
+    }
 }
 
 /// Flags of `runnel run`. Every one can also come from a `RUNNEL_*` variable or `runnel.toml`.

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use runnel::config::{Cli, Command, Settings};
+use runnel::config::{Cli, Command, SessionsCommand, Settings};
 use runnel::startup::Application;
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -23,6 +23,11 @@ fn main() -> anyhow::Result<ExitCode> {
                 );
             }
             println!("{}", runnel::auth::password::hash_now(password)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sessions(SessionsCommand::End(args)) => {
+            let line = actix_web::rt::System::new().block_on(runnel::admin::end_sessions(&args))?;
+            println!("{line}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Definitions { dir } => {
