@@ -101,3 +101,88 @@ fn listed(token: &str, record: LoginRecord, current: Option<&str>) -> ListedSess
         current: current == Some(token),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::auth::logins::{Device, MAX_USER_AGENT_CHARS};
+    use crate::auth::{AuthSettings, Credentials};
+    use crate::clock::Clock;
+    use crate::config::{LockTiming, StoreSettings};
+    use crate::session_store::{Store, random_token};
+
+    /// An authenticator over the sample credentials (copied), the memory store and `clock`,
+    /// with logins that live 300 s (idle 200 s).
+    fn auth(clock: &Clock) -> Auth {
+        let dir = std::env::temp_dir().join(format!("runnel-sessions-{}", random_token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("credentials.yaml");
+        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/credentials.yaml"), &path).unwrap();
+        let store = Store::from_settings(&StoreSettings::Memory, Duration::from_secs(600), LockTiming::default());
+        let settings = AuthSettings {
+            idle_timeout: Duration::from_secs(200),
+            absolute_timeout: Some(Duration::from_secs(300)),
+            clock: clock.clone(),
+            ..AuthSettings::default()
+        };
+        Auth::new(Arc::new(Credentials::open(&path).unwrap()), store.unwrap(), settings).unwrap()
+    }
+
+    async fn open(auth: &Auth, agent: &str) -> String {
+        auth.logins.open("jsmith", "fp", &[], &Device::new("10.0.0.1", agent)).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_list_shows_public_ids_never_the_tokens_and_marks_the_current_login() {
+        let clock = Clock::manual();
+        let auth = auth(&clock);
+        let first = open(&auth, "first").await;
+        clock.advance(Duration::from_secs(1));
+        let second = open(&auth, "second").await;
+        let listed = auth.sessions_of("jsmith", Some(&first)).await.unwrap();
+        assert_eq!(listed.iter().map(|s| s.user_agent.as_str()).collect::<Vec<_>>(), ["second", "first"]);
+        assert_eq!(listed.iter().map(|s| s.current).collect::<Vec<_>>(), [false, true]);
+        for session in &listed {
+            assert!(!first.contains(&session.id) && !second.contains(&session.id), "{session:?}");
+            assert_eq!(session.client, "10.0.0.1");
+        }
+    }
+
+    #[tokio::test]
+    async fn logins_past_their_deadline_or_ended_leave_the_list_and_the_index() {
+        let clock = Clock::manual();
+        let auth = auth(&clock);
+        let old = open(&auth, "old").await;
+        clock.advance(Duration::from_secs(150));
+        let ended = open(&auth, "ended").await;
+        let live = open(&auth, "live").await;
+        auth.logins.end(&ended).await.unwrap();
+        clock.advance(Duration::from_secs(100)); // `old` is idle for 250 s: past the idle timeout.
+        auth.logins.check(&live).await.unwrap();
+        let listed = auth.sessions_of("jsmith", None).await.unwrap();
+        assert_eq!(listed.iter().map(|s| s.user_agent.as_str()).collect::<Vec<_>>(), ["live"]);
+        let index = auth.logins.store().members(&index_key("jsmith")).await.unwrap();
+        assert_eq!(index, [live], "dead logins left the index ({old} among them)");
+    }
+
+    #[tokio::test]
+    async fn ending_another_users_session_by_its_id_changes_nothing() {
+        let clock = Clock::manual();
+        let auth = auth(&clock);
+        let theirs = auth.logins.open("rbriggs", "fp", &[], &Device::default()).await.unwrap();
+        let id = auth.sessions_of("rbriggs", None).await.unwrap()[0].id.clone();
+        let ended = auth.end_own_session("jsmith", &id, None, "-").await.unwrap();
+        assert_eq!(ended, EndedSession::NotFound);
+        assert!(auth.logins.check(&theirs).await.unwrap().is_some());
+    }
+
+    #[test]
+    fn a_user_agent_is_cut_to_its_limit_without_control_characters() {
+        let device = Device::new("::1", &format!("a\u{7}b\n{}", "x".repeat(500)));
+        assert_eq!(device.user_agent.chars().count(), MAX_USER_AGENT_CHARS);
+        assert!(device.user_agent.starts_with("abx"));
+    }
+}

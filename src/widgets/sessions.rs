@@ -27,7 +27,8 @@ pub fn register(engine: &mut Engine) {
 }
 
 /// `auth.sessions()`: the viewer's live sessions, newest first, as maps
-/// `#{ id, created, last_seen, client, user_agent, current }` (times in Unix milliseconds).
+/// `#{ id, created, last_seen, created_utc, last_seen_utc, client, user_agent, current }`
+/// (`created` and `last_seen` in Unix milliseconds, the `_utc` ones as `2026-12-02 04:12 UTC`).
 fn sessions(pos: Position) -> Res<Array> {
     viewer(pos, "sessions")?;
     let listed = context::with(|c| c.auth.sessions.clone())?;
@@ -94,8 +95,39 @@ fn session_map(session: &ListedSession) -> Map {
     map.insert("id".into(), session.id.clone().into());
     map.insert("created".into(), Dynamic::from_int(session.created_ms as i64));
     map.insert("last_seen".into(), Dynamic::from_int(session.seen_ms as i64));
+    map.insert("created_utc".into(), utc_text(session.created_ms).into());
+    map.insert("last_seen_utc".into(), utc_text(session.seen_ms).into());
     map.insert("client".into(), session.client.clone().into());
     map.insert("user_agent".into(), session.user_agent.clone().into());
     map.insert("current".into(), session.current.into());
     map
+}
+
+/// A Unix time in milliseconds as `YYYY-MM-DD HH:MM UTC` (the civil calendar from days, after
+/// Howard Hinnant's `civil_from_days`).
+fn utc_text(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_text;
+
+    #[test]
+    fn times_are_shown_as_utc_dates() {
+        assert_eq!(utc_text(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_text(1_796_183_949_000), "2026-12-02 03:59 UTC");
+        assert_eq!(utc_text(951_825_600_000), "2000-02-29 12:00 UTC");
+    }
 }

@@ -20,6 +20,7 @@ both_stores!(
     a_session_that_logged_out_disappears_from_the_list,
     only_an_admin_may_end_all_sessions_of_a_user,
     an_admin_ends_every_session_and_remember_me_token_of_a_user,
+    the_example_page_ends_another_browser_with_its_end_button_and_an_admin_ends_a_user,
 );
 
 const PAGE: &str = "sessions";
@@ -100,9 +101,13 @@ async fn is_logged_in(session: &Session) -> bool {
 
 /// Types `value` into the text input `key` and clicks `button`, as the page's script does.
 async fn submit(session: &Session, key: &str, value: &str, button: &str) -> String {
-    let typed = session.send(PAGE, &format!("text_input:key:{key}"), &[value]).await;
+    submit_on(session, PAGE, key, value, button).await
+}
+
+async fn submit_on(session: &Session, page: &str, key: &str, value: &str, button: &str) -> String {
+    let typed = session.send(page, &format!("text_input:key:{key}"), &[value]).await;
     assert_eq!(typed.status, 200, "{}", typed.body);
-    session.click(PAGE, &format!("button:{button}")).await.body
+    session.click(page, &format!("button:{button}")).await.body
 }
 
 async fn a_user_sees_each_live_session_with_its_client_and_user_agent_newest_first_and_the_current_one_marked(
@@ -210,6 +215,49 @@ async fn an_admin_ends_every_session_and_remember_me_token_of_a_user(kind: Store
     assert!(is_logged_in(&admin).await, "the admin's own session lives on");
     // The user can log in again afterwards.
     assert!(is_logged_in(&logged_in(&app.app, VIEWER, "Fresh").await).await);
+}
+
+/// The session ids of the example page's "End" buttons, in the order of the list.
+fn end_buttons(html: &str) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for part in html.split("button:key:end_").skip(1) {
+        let id: String = part.chars().take_while(char::is_ascii_alphanumeric).collect();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+async fn the_example_page_ends_another_browser_with_its_end_button_and_an_admin_ends_a_user(kind: StoreKind) {
+    let app = AuthApp::start(kind); // the repo's scripts: scripts/07_sessions.rhai
+    let login = |agent: &'static str, user: (&'static str, &'static str)| {
+        let address = app.app.address.clone();
+        async move {
+            let mut browser = Session::with_user_agent(&address, agent);
+            browser.open("/sessions").await;
+            assert!(browser.login("sessions", user).await.body.contains("Where you are logged in"));
+            browser
+        }
+    };
+    let laptop = login("Laptop", ADMIN).await;
+    let phone = login("Phone", ADMIN).await;
+    let viewer = login("Viewer", VIEWER).await;
+    let page = phone.get("/sessions").await.body;
+    assert!(
+        page.contains("Phone (this browser) · 127.0.0.1 · since ") && page.contains("Laptop · 127.0.0.1"),
+        "{page}"
+    );
+    let ids = end_buttons(&page);
+    assert_eq!(ids.len(), 2, "one button per session: {ids:?}");
+    let answer = phone.click("sessions", &format!("button:key:end_{}", ids[1])).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(!answer.body.contains("Laptop · "), "the ended session left the list: {}", answer.body);
+    assert!(!laptop.get("/sessions").await.body.contains("Where you are logged in"), "the laptop is logged out");
+    let answer = submit_on(&phone, "sessions", "who", VIEWER.0, "End all their sessions").await;
+    assert!(answer.contains(&format!("Ended 1 sessions of {}.", VIEWER.0)), "{answer}");
+    assert!(!viewer.get("/sessions").await.body.contains("Where you are logged in"), "the viewer is logged out");
+    assert!(phone.get("/sessions").await.body.contains("Where you are logged in"));
 }
 
 #[tokio::test]
