@@ -554,6 +554,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_admin_role_comes_from_a_flag_or_the_file_and_an_empty_one_is_refused() {
+        let cli =
+            Cli::try_parse_from(["runnel", "run", "--admin-role", "ops", "--config", "/nonexistent.toml"]).unwrap();
+        let Command::Run(args) = cli.command else { panic!("not a run") };
+        assert_eq!(Settings::from_run_args(*args).unwrap().auth.admin_role, "ops");
+        let defaults = RunArgs { config: "/nonexistent.toml".into(), ..RunArgs::default() };
+        assert_eq!(Settings::from_run_args(defaults).unwrap().auth.admin_role, "admin");
+        let empty = RunArgs { config: "/nonexistent.toml".into(), admin_role: Some(" ".into()), ..RunArgs::default() };
+        let message = Settings::from_run_args(empty).err().unwrap().to_string();
+        assert!(message.contains("admin_role"), "{message}");
+    }
+
+    #[test]
     fn a_short_session_key_is_refused() {
         let short = base64::engine::general_purpose::STANDARD.encode([1u8; 32]);
         assert!(decode_session_key(&short).is_err());

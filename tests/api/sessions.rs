@@ -19,6 +19,7 @@ both_stores!(
     ending_the_current_session_is_a_logout,
     a_session_that_logged_out_disappears_from_the_list,
     only_an_admin_may_end_all_sessions_of_a_user,
+    the_configured_admin_role_decides_who_may_end_all_sessions,
     an_admin_ends_every_session_and_remember_me_token_of_a_user,
     the_example_page_ends_another_browser_with_its_end_button_and_an_admin_ends_a_user,
 );
@@ -199,6 +200,26 @@ async fn only_an_admin_may_end_all_sessions_of_a_user(kind: StoreKind) {
     let answer = submit(&admin, "who", "nobody", "End all").await;
     assert!(answer.contains("there is no user"), "{answer}");
     assert!(is_logged_in(&viewer).await);
+}
+
+async fn the_configured_admin_role_decides_who_may_end_all_sessions(kind: StoreKind) {
+    let scripts = Some(ScriptDir::with(&[("sessions.rhai", SESSIONS_PAGE)]));
+    let app = AuthApp::build(kind, CredentialsFile::sample(), scripts, |s| s.auth.admin_role = "viewer".into());
+    let admin = logged_in(&app.app, ADMIN, "Admin").await;
+    let viewer = logged_in(&app.app, VIEWER, "Viewer").await;
+    // rbriggs has the role "viewer", which this deployment made the admin role.
+    let answer = submit(&viewer, "who", ADMIN.0, "End all").await;
+    assert!(answer.contains(&format!("ended 1 sessions of {}", ADMIN.0)), "{answer}");
+    assert!(!is_logged_in(&admin).await);
+    let app = AuthApp::build(
+        kind,
+        CredentialsFile::sample(),
+        Some(ScriptDir::with(&[("sessions.rhai", SESSIONS_PAGE)])),
+        |s| s.auth.admin_role = "owner".into(),
+    );
+    let admin = logged_in(&app.app, ADMIN, "Admin").await;
+    let answer = submit(&admin, "who", VIEWER.0, "End all").await;
+    assert!(answer.contains("it needs the role &#34;owner&#34;"), "the role admin no longer suffices: {answer}");
 }
 
 async fn an_admin_ends_every_session_and_remember_me_token_of_a_user(kind: StoreKind) {
