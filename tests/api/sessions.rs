@@ -7,6 +7,8 @@
 use std::process::Command;
 use std::time::Duration;
 
+use runnel::clock::Clock;
+
 use crate::auth_support::{AuthApp, LOGGED_IN, LOGIN_FORM, MEMBERS};
 use crate::both_stores;
 use crate::client::Session;
@@ -18,6 +20,7 @@ both_stores!(
     an_id_of_another_users_session_or_an_unknown_id_changes_nothing_and_says_so,
     ending_the_current_session_is_a_logout,
     a_session_that_logged_out_disappears_from_the_list,
+    a_session_past_its_idle_or_absolute_timeout_disappears_from_the_list,
     only_an_admin_may_end_all_sessions_of_a_user,
     the_configured_admin_role_decides_who_may_end_all_sessions,
     an_admin_ends_every_session_and_remember_me_token_of_a_user,
@@ -187,6 +190,32 @@ async fn a_session_that_logged_out_disappears_from_the_list(kind: StoreKind) {
     laptop.logout(PAGE).await;
     let agents: Vec<String> = sessions_seen_by(&phone).await.into_iter().map(|s| s.user_agent).collect();
     assert_eq!(agents, ["Phone"]);
+}
+
+/// Idle timeout 120 s, absolute timeout 300 s, on a clock the test moves; remember-me off (it
+/// would log a timed-out browser in again as a new session).
+async fn a_session_past_its_idle_or_absolute_timeout_disappears_from_the_list(kind: StoreKind) {
+    let clock = Clock::manual();
+    let scripts = Some(ScriptDir::with(&[("sessions.rhai", SESSIONS_PAGE)]));
+    let app = AuthApp::build(kind, CredentialsFile::with_expiry_days(0), scripts, |s| {
+        s.auth.idle_timeout = Duration::from_secs(120);
+        s.auth.absolute_timeout = Some(Duration::from_secs(300));
+        s.auth.clock = clock.clone();
+    });
+    let _idle = logged_in(&app.app, ADMIN, "Idle").await;
+    clock.advance(Duration::from_secs(100));
+    let active = logged_in(&app.app, ADMIN, "Active").await;
+    clock.advance(Duration::from_secs(50));
+    let agents = |list: Vec<Listed>| list.into_iter().map(|s| s.user_agent).collect::<Vec<_>>();
+    assert_eq!(agents(sessions_seen_by(&active).await), ["Active"], "150 s unused: past the idle timeout");
+    for _ in 0..2 {
+        clock.advance(Duration::from_secs(100));
+        assert!(is_logged_in(&active).await);
+    }
+    let fresh = logged_in(&app.app, ADMIN, "Fresh").await;
+    assert_eq!(agents(sessions_seen_by(&fresh).await), ["Fresh", "Active"]);
+    clock.advance(Duration::from_secs(60));
+    assert_eq!(agents(sessions_seen_by(&fresh).await), ["Fresh"], "310 s after its login: past the absolute timeout");
 }
 
 async fn only_an_admin_may_end_all_sessions_of_a_user(kind: StoreKind) {
