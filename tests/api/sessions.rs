@@ -24,6 +24,8 @@ both_stores!(
     only_an_admin_may_end_all_sessions_of_a_user,
     the_configured_admin_role_decides_who_may_end_all_sessions,
     an_admin_ends_every_session_and_remember_me_token_of_a_user,
+    an_admin_who_ends_their_own_sessions_is_logged_out_too,
+    a_remembered_return_is_a_new_session_and_ending_it_ends_its_rotated_remember_token,
     the_example_page_ends_another_browser_with_its_end_button_and_an_admin_ends_a_user,
 );
 
@@ -308,6 +310,32 @@ async fn the_example_page_ends_another_browser_with_its_end_button_and_an_admin_
     assert!(answer.contains(&format!("Ended 1 sessions of {}.", VIEWER.0)), "{answer}");
     assert!(!viewer.get("/sessions").await.body.contains("Where you are logged in"), "the viewer is logged out");
     assert!(phone.get("/sessions").await.body.contains("Where you are logged in"));
+}
+
+async fn an_admin_who_ends_their_own_sessions_is_logged_out_too(kind: StoreKind) {
+    let app = sessions_app(kind);
+    let here = logged_in(&app.app, ADMIN, "Here").await;
+    let there = logged_in(&app.app, ADMIN, "There").await;
+    let answer = submit(&here, "who", ADMIN.0, "End all").await;
+    assert!(answer.contains(LOGIN_FORM) && !answer.contains("Hello, "), "logged out at once: {answer}");
+    assert!(!is_logged_in(&here).await && !is_logged_in(&there).await);
+}
+
+async fn a_remembered_return_is_a_new_session_and_ending_it_ends_its_rotated_remember_token(kind: StoreKind) {
+    let app = sessions_app(kind);
+    let laptop = logged_in(&app.app, ADMIN, "Laptop").await;
+    let phone = logged_in(&app.app, ADMIN, "Phone").await;
+    // The laptop's browser closed and opened again: its remember-me cookie logs it in anew.
+    let returned = laptop.reopened();
+    assert!(is_logged_in(&returned).await, "remembered");
+    let seen = sessions_seen_by(&phone).await;
+    assert_eq!(seen.len(), 3, "the return is a session of its own: {seen:?}");
+    let id = seen[0].id.clone();
+    assert_eq!(seen[0].user_agent, "runnel-tests", "the newest is the return: {seen:?}");
+    submit(&phone, "target", &id, "End one").await;
+    assert!(!is_logged_in(&returned).await, "the returned browser is logged out");
+    assert!(!is_logged_in(&returned.reopened()).await, "and its rotated remember-me token is ended");
+    assert!(is_logged_in(&laptop).await, "the laptop's first session was not this one");
 }
 
 #[tokio::test]
