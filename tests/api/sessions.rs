@@ -398,6 +398,30 @@ async fn the_command_line_ends_a_users_sessions_on_a_running_server_and_no_one_e
 }
 
 #[tokio::test]
+async fn the_command_line_and_the_server_keep_each_others_revocations_in_the_file() {
+    let app = AuthApp::start(StoreKind::Memory);
+    let record = app.app.revocations.clone().expect("the authenticator is on").path().to_owned();
+    let on_disk = || -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap() };
+    let logout = || async {
+        let mut viewer = Session::new(&app.app);
+        viewer.open(&format!("/{MEMBERS}")).await;
+        viewer.login(MEMBERS, VIEWER).await;
+        viewer.logout(MEMBERS).await;
+    };
+    let entries = |file: &serde_json::Value| file["logins"].as_object().map_or(0, |logins| logins.len());
+    logout().await; // the server writes a logout's login token and remember series (hashed)
+    let per_logout = entries(&on_disk());
+    assert!(per_logout > 0);
+    end_from_the_command_line(&app, ADMIN.0, &[]).await;
+    let file = on_disk();
+    assert_eq!(entries(&file), per_logout, "the command kept the server's entries: {file}");
+    logout().await; // the server writes again
+    let file = on_disk();
+    assert!(file["valid_after"].get(ADMIN.0).is_some(), "the server kept the command's entry: {file}");
+    assert_eq!(entries(&file), 2 * per_logout, "{file}");
+}
+
+#[tokio::test]
 async fn the_command_line_with_a_redis_url_ends_the_sessions_in_redis_too() {
     let app = AuthApp::start(StoreKind::Redis);
     let mut target = Session::new(&app.app);
