@@ -26,9 +26,17 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sessions(SessionsCommand::End(args)) => {
-            let line = actix_web::rt::System::new().block_on(runnel::admin::end_sessions(&args))?;
-            println!("{line}");
-            Ok(ExitCode::SUCCESS)
+            match actix_web::rt::System::new().block_on(runnel::admin::end_sessions(&args)) {
+                Ok(line) => {
+                    println!("{line}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(err) => {
+                    // One line with its causes: an operator's command, not a crash.
+                    eprintln!("runnel sessions end: {err:#}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::Definitions { dir } => {
             for file in runnel::definitions::write(&dir)? {

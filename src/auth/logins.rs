@@ -8,6 +8,10 @@
 //! Both are also held durably outside the store ([`Revocations`]): a logout's token, and a
 //! "valid after" time for the user's logins, so that a store restored from a snapshot taken
 //! before them brings no login back. A login records when it was created for that check.
+//!
+//! For the list of sessions (`auth::sessions`) a login also records a public id, where it came
+//! from (client address and User-Agent) and its browser's remember-me series, and joins its
+//! user's index of logins.
 
 use std::sync::Arc;
 use std::time::Duration;
