@@ -339,6 +339,31 @@ async fn a_remembered_return_is_a_new_session_and_ending_it_ends_its_rotated_rem
 }
 
 #[tokio::test]
+async fn a_run_asks_the_host_at_most_sixteen_times_and_then_gets_a_clear_error() {
+    const MANY: &str = r#"
+let auth = authenticator();
+let user = auth.login();
+if user == () { stop(); }
+text(`Hello, ${user.name}`);
+if button("Try many") {
+    let answers = [];
+    for i in 0..20 {
+        try { auth.end_session(`unknown-${i}`); } catch (err) { answers.push(`${err}`); }
+    }
+    text(`answers: ${answers.len()}; last: ${answers[19]}`);
+}
+"#;
+    let scripts = Some(ScriptDir::with(&[("sessions.rhai", MANY)]));
+    let app = AuthApp::build(StoreKind::Memory, CredentialsFile::sample(), scripts, |_| {});
+    let browser = logged_in(&app.app, ADMIN, "Browser").await;
+    let answer = browser.click(PAGE, "button:Try many").await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body.contains("answers: 20; last: "), "{}", answer.body);
+    assert!(answer.body.contains("at most 16 times per interaction"), "{}", answer.body);
+    assert!(is_logged_in(&browser).await);
+}
+
+#[tokio::test]
 async fn an_end_of_all_sessions_on_one_instance_is_seen_on_another_sharing_redis() {
     let app = sessions_app(StoreKind::Redis);
     let scripts = ScriptDir::with(&[("sessions.rhai", SESSIONS_PAGE)]);
