@@ -26,6 +26,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("routes", &["host", "auth", "error", "hot_reload", "script", "session_state", "session_store", "page", "render"]),
     ("startup", &["host", "routes", "auth", "config", "error", "hot_reload", "script", "session_store"]),
     ("check", &["script", "config"]),
+    ("admin", &["auth", "config", "session_store", "clock"]),
     ("definitions", &["script", "widgets", "config"]),
     ("telemetry", &[]),
 ];

@@ -34,12 +34,55 @@ pub enum Command {
     },
     /// Read a password from standard input and print its argon2id hash for the credentials file.
     HashPassword,
+    /// Manage the sessions of a running deployment.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
     /// Write Rhai definition files for the script API, for the Rhai language server.
     Definitions {
         /// Where to write the `*.d.rhai` files.
         #[arg(default_value = "scripts/.definitions")]
         dir: PathBuf,
     },
+}
+
+/// `runnel sessions …`.
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// End every session and remember-me token of a user, on every instance: recorded in the
+    /// revocation file (running servers read it within moments) and, with `--redis-url`, in Redis.
+    End(EndSessionsArgs),
+}
+
+/// Flags of `runnel sessions end`: the same files and store as the deployment's `runnel run`.
+#[derive(Debug, Args)]
+pub struct EndSessionsArgs {
+    /// The user whose sessions end.
+    pub username: String,
+    /// The deployment's credentials file. [default: credentials.yaml, when it exists]
+    #[arg(long, env = "RUNNEL_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+    /// The deployment's revocation record. [default: beside the credentials file]
+    #[arg(long, env = "RUNNEL_REVOCATIONS")]
+    pub revocations: Option<PathBuf>,
+    /// The deployment's Redis: the user's logins end there at once too.
+    #[arg(long, env = "RUNNEL_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Redis connection timeout, in milliseconds. [default: 1000]
+    #[arg(long, env = "RUNNEL_REDIS_TIMEOUT_MS", default_value_t = 1000)]
+    pub redis_timeout_ms: u64,
+}
+
+impl EndSessionsArgs {
+    /// The credentials file, as `runnel run` finds it.
+    pub fn credentials_file(&self) -> Option<PathBuf> {
+        credentials_path(self.credentials.clone())
+    }
+
+    /// The Redis store, when a URL is given.
+    pub fn store(&self) -> Option<StoreSettings> {
+        let url = self.redis_url.clone().filter(|url| !url.is_empty())?;
+        Some(StoreSettings::Redis { url, timeout: Duration::from_millis(self.redis_timeout_ms) })
+    }
 }
 
 /// Flags of `runnel run`. Every one can also come from a `RUNNEL_*` variable or `runnel.toml`.
@@ -138,6 +181,10 @@ pub struct RunArgs {
     /// [default: 60]
     #[arg(long, env = "RUNNEL_NEW_SESSIONS_PER_MINUTE")]
     pub new_sessions_per_minute: Option<u32>,
+    /// The role whose holders may end every session of another user from a script
+    /// (`auth.end_sessions(username)`). [default: admin]
+    #[arg(long, env = "RUNNEL_ADMIN_ROLE")]
+    pub admin_role: Option<String>,
 }
 
 /// The values read from `runnel.toml`; every field optional.
@@ -171,6 +218,7 @@ struct FileSettings {
     frame_ancestors: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
     new_sessions_per_minute: Option<u32>,
+    admin_role: Option<String>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -229,6 +277,8 @@ pub struct AuthSettings {
     pub clock: Clock,
     /// The revocation record (`None`: beside the credentials file).
     pub revocations: Option<PathBuf>,
+    /// The role whose holders may end every session of another user (`auth.end_sessions`).
+    pub admin_role: String,
 }
 
 impl Default for AuthSettings {
@@ -245,6 +295,7 @@ impl Default for AuthSettings {
             hash_concurrency: 2,
             clock: Clock::System,
             revocations: None,
+            admin_role: "admin".to_owned(),
         }
     }
 }
@@ -409,6 +460,7 @@ impl Settings {
                 hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 clock: Clock::System,
                 revocations: args.revocations.or(file.revocations),
+                admin_role: admin_role(args.admin_role.or(file.admin_role))?.unwrap_or(auth.admin_role),
             },
             web,
         })
@@ -421,6 +473,14 @@ fn positive(name: &str, value: u32) -> anyhow::Result<u32> {
         bail!("{name} must be at least 1");
     }
     Ok(value)
+}
+
+/// A configured admin role must name a role (an empty one would match nobody, silently).
+fn admin_role(role: Option<String>) -> anyhow::Result<Option<String>> {
+    match role.map(|r| r.trim().to_owned()) {
+        Some(role) if role.is_empty() => bail!("admin_role must name a role, e.g. admin"),
+        other => Ok(other),
+    }
 }
 
 /// Checks each `frame-ancestors` source: `'self'`, a scheme (`https:`) or an origin
@@ -517,6 +577,19 @@ pub fn decode_session_key(text: &str) -> anyhow::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_admin_role_comes_from_a_flag_or_the_file_and_an_empty_one_is_refused() {
+        let cli =
+            Cli::try_parse_from(["runnel", "run", "--admin-role", "ops", "--config", "/nonexistent.toml"]).unwrap();
+        let Command::Run(args) = cli.command else { panic!("not a run") };
+        assert_eq!(Settings::from_run_args(*args).unwrap().auth.admin_role, "ops");
+        let defaults = RunArgs { config: "/nonexistent.toml".into(), ..RunArgs::default() };
+        assert_eq!(Settings::from_run_args(defaults).unwrap().auth.admin_role, "admin");
+        let empty = RunArgs { config: "/nonexistent.toml".into(), admin_role: Some(" ".into()), ..RunArgs::default() };
+        let message = Settings::from_run_args(empty).err().unwrap().to_string();
+        assert!(message.contains("admin_role"), "{message}");
+    }
 
     #[test]
     fn a_short_session_key_is_refused() {

@@ -16,9 +16,11 @@
 //! - [`error`]: the one mapping from failures to HTTP answers.
 //! - [`routes`], [`startup`]: the HTTP host around all of it; routes extract, call, respond.
 //! - [`hot_reload`]: the file watcher that recompiles saved scripts and tells browsers.
+//! - [`admin`]: admin commands against a deployment (`runnel sessions end USER`).
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
 //! - [`sync`]: the one policy for poisoned locks; [`clock`]: the time login deadlines read.
 
+pub mod admin;
 #[cfg(test)]
 mod architecture;
 pub mod auth;

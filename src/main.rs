@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use runnel::config::{Cli, Command, Settings};
+use runnel::config::{Cli, Command, SessionsCommand, Settings};
 use runnel::startup::Application;
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -24,6 +24,19 @@ fn main() -> anyhow::Result<ExitCode> {
             }
             println!("{}", runnel::auth::password::hash_now(password)?);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Sessions(SessionsCommand::End(args)) => {
+            match actix_web::rt::System::new().block_on(runnel::admin::end_sessions(&args)) {
+                Ok(line) => {
+                    println!("{line}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(err) => {
+                    // One line with its causes: an operator's command, not a crash.
+                    eprintln!("runnel sessions end: {err:#}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::Definitions { dir } => {
             for file in runnel::definitions::write(&dir)? {

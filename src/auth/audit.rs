@@ -26,6 +26,10 @@ pub enum AuditEvent {
     LoginExpired,
     /// A login went unused for longer than the idle timeout.
     LoginIdleTimeout,
+    /// A user ended one of their other sessions (`auth.end_session(id)`).
+    SessionEnded,
+    /// An admin (script or command line) ended every session of the user.
+    SessionsEnded,
 }
 
 impl AuditEvent {
@@ -50,6 +54,8 @@ impl AuditEvent {
             Self::RememberTheft => "remember_token_reused",
             Self::LoginExpired => "login_expired",
             Self::LoginIdleTimeout => "login_idle_timeout",
+            Self::SessionEnded => "session_ended",
+            Self::SessionsEnded => "sessions_ended",
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod recovery;
 pub mod remember;
 pub mod reset;
 pub mod revocations;
+pub mod sessions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +32,7 @@ pub use pending::{PendingLogouts, Unconfirmed};
 pub use recovery::ResetCodes;
 pub use remember::Remember;
 pub use revocations::Revocations;
+pub use sessions::EndedSession;
 
 use backoff::Backoff;
 

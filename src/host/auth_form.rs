@@ -11,10 +11,12 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::login_refresh::{remember_again, roles_of};
+use super::requests::Caller;
 use super::{Answer, Host, Shown, Target, Visit};
 use crate::auth::Auth;
 use crate::auth::actions::{ActionError, Fields};
 use crate::auth::credentials::normalize_username;
+use crate::auth::logins::Device;
 use crate::auth::logout::Logout;
 use crate::error::AppError;
 use crate::session_state::{AuthAction, AuthFormSpec, AuthOutcome, EventError, SessionData, Viewer, WidgetSpec};
@@ -38,6 +40,8 @@ struct FormPost<'a> {
     /// The session started with this post, for a key that a logout had just ended.
     adopted: bool,
     client: IpAddr,
+    /// Where a login made by this post comes from.
+    device: Device,
     fields: Fields,
 }
 
@@ -56,6 +60,7 @@ impl Host {
             sid,
             adopted,
             client: post.client,
+            device: visit.device(),
             fields,
         };
         form.handle(visit).await
@@ -94,6 +99,7 @@ impl FormPost<'_> {
         let script = host.script(visit.page)?;
         let client = self.client.to_string();
         let logout = Logout { auth: self.auth, store: &host.store, session: self.session, client: &client };
+        let caller = Caller { session: self.session, client: &client };
         // A plain logout revokes first of all, so that a reload sent right after the click
         // finds it revoked; "everywhere" must first be sure who is logged in.
         if self.action == AuthAction::Logout {
@@ -108,12 +114,12 @@ impl FormPost<'_> {
         if self.adopted {
             // The page was drawn for the ended session: draw it once for this one, as loading
             // the page would have, so that the form that was posted can be found.
-            stored = host.rerun(&script, stored, None, visit.query.clone(), auth_run.clone()).await?.data;
+            stored = host.rerun(&caller, &script, stored, None, visit.query.clone(), auth_run.clone()).await?.data;
         }
         let spec = drawn_form(&stored, visit.page, self.action, auth_run.viewer.is_some())?;
         let mut data = (*stored).clone();
         auth_run.outcome = self.dispatch(&logout, &spec, &mut auth_run.viewer, &mut data).await?;
-        let output = host.rerun(&script, Arc::new(data), None, visit.query.clone(), auth_run).await?;
+        let output = host.rerun(&caller, &script, Arc::new(data), None, visit.query.clone(), auth_run).await?;
         let csrf = self.session.csrf().unwrap_or_default();
         let new_sid = self.session.sid().unwrap_or_else(|| self.sid.clone());
         // After a login or logout the data moves to a new id: write it whole there.
@@ -188,11 +194,11 @@ impl FormPost<'_> {
             Err(message) => return Ok(Err(message)),
         };
         let roles = self.auth.credentials.doc().user(&logged_in.username).map(|u| u.roles()).unwrap_or_default();
-        let token = self.auth.logins.open(&logged_in.username, &logged_in.fingerprint, &roles).await?;
+        let token = self.auth.logins.open(&logged_in.username, &logged_in.fingerprint, &roles, &self.device).await?;
         self.session
             .start_login(&logged_in.username, &token)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("identity login failed: {e}")))?;
-        remember_again(self.auth, self.session, &logged_in.username, &logged_in.fingerprint).await?;
+        remember_again(self.auth, self.session, &token, &logged_in.username, &logged_in.fingerprint).await?;
         *data = data.reset_keeping(&spec.keep);
         let doc = self.auth.credentials.doc();
         *viewer = doc.user(&logged_in.username).map(|user| Viewer {
@@ -227,9 +233,9 @@ impl FormPost<'_> {
         if let Some(old) = self.session.login_token() {
             self.auth.logins.revoke(&old).await?;
         }
-        let token = self.auth.logins.open(username, &fingerprint, &roles).await?;
+        let token = self.auth.logins.open(username, &fingerprint, &roles, &self.device).await?;
         self.session.rotate_login(&token);
-        remember_again(self.auth, self.session, username, &fingerprint).await
+        remember_again(self.auth, self.session, &token, username, &fingerprint).await
     }
 }
 

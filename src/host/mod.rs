@@ -10,6 +10,7 @@
 mod admission;
 mod auth_form;
 mod login_refresh;
+mod requests;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -20,10 +21,12 @@ pub use auth_form::AuthPost;
 pub use view::{PageView, page_url};
 
 use crate::auth::Auth;
+use crate::auth::logins::Device;
 use crate::error::AppError;
 use crate::script::{CompiledScript, Registry, RunOutput, Runner};
 use crate::session_state::{AuthRun, Event, Flash, SessionData};
 use crate::session_store::{BrowserSession, SessionLock, Store, csrf_after_logout_key};
+use requests::Caller;
 
 pub type Query = BTreeMap<String, String>;
 
@@ -74,8 +77,21 @@ pub struct Visit<'a> {
     pub session: &'a dyn BrowserSession,
     pub query: Query,
     pub delivery: Delivery,
-    /// The client's address, for the audit log.
+    /// The client's address, for the audit log and the list of sessions.
     pub client: String,
+    /// The request's User-Agent, for the list of sessions.
+    pub user_agent: String,
+}
+
+impl Visit<'_> {
+    /// Where a login made in this request comes from.
+    pub fn device(&self) -> Device {
+        Device::new(&self.client, &self.user_agent)
+    }
+
+    fn caller(&self) -> Caller<'_> {
+        Caller { session: self.session, client: &self.client }
+    }
 }
 
 /// A widget event: the CSRF token the form carried, and the event itself.
@@ -100,7 +116,7 @@ impl Host {
     /// no-JavaScript post left for it.
     pub async fn show_page(&self, visit: Visit<'_>) -> Result<Answer, AppError> {
         let script = self.script(visit.page)?;
-        let refreshed = self.refresh_login(visit.session, &visit.client).await?;
+        let refreshed = self.refresh_login(visit.session, &visit.device()).await?;
         let moved_from = refreshed.moved_from;
         // A new session for a key that a logout just ended keeps that session's CSRF token.
         let kept = self.csrf_after_logout(visit.session).await?;
@@ -127,8 +143,9 @@ impl Host {
             Some(verified) => verified,
             None => self.auth_run(visit.session).await?,
         };
-        let output = self.run_checked(visit.session, &script, stored.clone(), None, visit.query.clone(), auth).await?;
-        self.persist(&lock, &sid, &stored, &output.data).await?;
+        let caller = visit.caller();
+        let output = self.run_checked(&caller, &script, stored.clone(), None, visit.query.clone(), auth).await?;
+        self.persist_moved(&lock, &sid, visit.session, &stored, &output.data).await?;
         lock.release().await;
         Ok(Answer::Run(Box::new(Shown { script, output, csrf, query: visit.query, new_url: None })))
     }
@@ -148,18 +165,26 @@ impl Host {
         if new_session {
             // The page was drawn without a session: draw it once more, as its GET did, so that
             // the widget the event names can be found.
-            stored = self.run_for(session, &script, stored, None, visit.query.clone()).await?.data;
+            stored = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone()).await?.data;
         }
         let event_id = post.event.id.clone();
         // A retried event that was applied already is not applied again: the page is shown.
         let event = Some(post.event).filter(|e| e.id.as_deref().is_none_or(|id| !stored.has_applied(id)));
-        let mut output = self.run_for(session, &script, stored.clone(), event, visit.query.clone()).await?;
+        let mut output = self.run_for(&visit.caller(), &script, stored.clone(), event, visit.query.clone()).await?;
         if let Some(id) = event_id {
             Arc::make_mut(&mut output.data).remember_event(id);
         }
+        // Ending the current session from the script is a logout: the data moves to a new id.
+        let new_sid = session.sid().unwrap_or_else(|| sid.clone());
+        let csrf = session.csrf().unwrap_or(csrf);
+        let unchanged = SessionData::default();
+        let before = if new_sid == sid { &*stored } else { &unchanged };
         let shown = Shown { script, output, csrf, query: visit.query, new_url: None };
-        let target = Target { sid: &sid, stored: &stored, page: visit.page };
+        let target = Target { sid: &new_sid, stored: before, page: visit.page };
         let answer = self.deliver(&lock, target, shown, visit.delivery).await?;
+        if new_sid != sid {
+            self.store.delete(&sid).await?;
+        }
         lock.release().await;
         Ok(answer)
     }
@@ -179,7 +204,8 @@ impl Host {
             Some(verified) => verified,
             None => self.auth_run(session).await?,
         };
-        let output = self.run_checked(session, &script, Arc::default(), None, visit.query.clone(), auth).await?;
+        let output =
+            self.run_checked(&visit.caller(), &script, Arc::default(), None, visit.query.clone(), auth).await?;
         if !output.data.state.is_empty() {
             // The run wrote state: it is kept, in a session that starts now.
             self.admission.admit(&visit.client)?;
@@ -207,7 +233,7 @@ impl Host {
         let Some(auth) = &self.auth else { return Ok(AuthRun::default()) };
         let (identity, token, key) = (session.identity(), session.login_token(), session.cookie_key());
         let viewer = auth.viewer(identity.as_deref(), token.as_deref(), key.as_deref()).await?;
-        Ok(AuthRun { enabled: true, viewer, outcome: None })
+        Ok(auth_run_of(auth, viewer))
     }
 
     /// Runs the page for the session's verified viewer. A login revoked while the page ran (a
@@ -216,20 +242,20 @@ impl Host {
     /// after the run is one store read, and only for a logged-in viewer.
     async fn run_for(
         &self,
-        session: &dyn BrowserSession,
+        caller: &Caller<'_>,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
         event: Option<Event>,
         query: Query,
     ) -> Result<RunOutput, AppError> {
-        let auth = self.auth_run(session).await?;
-        self.run_checked(session, script, stored, event, query, auth).await
+        let auth = self.auth_run(caller.session).await?;
+        self.run_checked(caller, script, stored, event, query, auth).await
     }
 
     /// [`Host::run_for`] for a viewer verified already.
     async fn run_checked(
         &self,
-        session: &dyn BrowserSession,
+        caller: &Caller<'_>,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
         event: Option<Event>,
@@ -237,8 +263,8 @@ impl Host {
         auth: AuthRun,
     ) -> Result<RunOutput, AppError> {
         let logged_in = auth.viewer.is_some();
-        let output = self.rerun(script, stored.clone(), event.clone(), query.clone(), auth.clone()).await?;
-        let still = match (&self.auth, session.login_token()) {
+        let output = self.rerun(caller, script, stored.clone(), event.clone(), query.clone(), auth.clone()).await?;
+        let still = match (&self.auth, caller.session.login_token()) {
             (Some(host_auth), Some(token)) if logged_in => host_auth.logins.is_registered(&token).await?,
             _ => true,
         };
@@ -246,11 +272,11 @@ impl Host {
             return Ok(output);
         }
         // The same stored data and event again, so nothing is applied twice.
-        self.rerun(script, stored, event, query, AuthRun { viewer: None, ..auth }).await
+        self.rerun(caller, script, stored, event, query, AuthRun { viewer: None, ..auth }).await
     }
 
-    /// Runs the script on a blocking thread. The caller holds the session lock.
-    async fn rerun(
+    /// Runs the script once on a blocking thread. The caller holds the session lock.
+    async fn run_once(
         &self,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
@@ -275,6 +301,24 @@ impl Host {
         }
         let Some(key) = session.cookie_key() else { return Ok(None) };
         Ok(self.store.get_value(&csrf_after_logout_key(&key), None).await?)
+    }
+
+    /// Writes the session data back: only if the run changed it, or whole under the session's
+    /// new id when the run ended the current session (a logout), deleting the old id's data.
+    async fn persist_moved(
+        &self,
+        lock: &SessionLock,
+        sid: &str,
+        session: &dyn BrowserSession,
+        stored: &SessionData,
+        data: &Arc<SessionData>,
+    ) -> Result<(), AppError> {
+        let Some(new_sid) = session.sid().filter(|new| new != sid) else {
+            return self.persist(lock, sid, stored, data).await;
+        };
+        self.store.save(lock, &new_sid, data.clone()).await?;
+        self.store.delete(sid).await?;
+        Ok(())
     }
 
     /// Writes the session data back, only if the run changed it.
@@ -316,6 +360,11 @@ impl Host {
         self.store.save(lock, target.sid, Arc::new(data)).await?;
         Ok(Answer::Redirect(url))
     }
+}
+
+/// The run's view of authentication for a verified viewer (or nobody).
+fn auth_run_of(auth: &Auth, viewer: Option<crate::session_state::Viewer>) -> AuthRun {
+    AuthRun { enabled: true, viewer, admin_role: auth.settings.admin_role.clone(), ..AuthRun::default() }
 }
 
 /// Where an interaction's result is saved.

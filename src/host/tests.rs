@@ -62,7 +62,8 @@ fn members_host() -> (Host, PathBuf) {
 }
 
 fn visit<'a>(page: &'a str, session: &'a PlainSession) -> Visit<'a> {
-    Visit { page, session, query: Query::new(), delivery: Delivery::Fragment, client: "127.0.0.1".to_owned() }
+    let (client, user_agent) = ("127.0.0.1".to_owned(), "host-tests".to_owned());
+    Visit { page, session, query: Query::new(), delivery: Delivery::Fragment, client, user_agent }
 }
 
 fn click(session: &PlainSession, id: Option<&str>) -> EventPost {

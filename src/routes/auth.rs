@@ -50,7 +50,14 @@ async fn post_auth(
         let client = client_of(&req).address.unwrap_or(IpAddr::from([127, 0, 0, 1]));
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
-        let visit = Visit { page: &page, session: &session, query, delivery, client: client::audit_address(&req) };
+        let visit = Visit {
+            page: &page,
+            session: &session,
+            query,
+            delivery,
+            client: client::audit_address(&req),
+            user_agent: client::user_agent(&req),
+        };
         app.host.auth_post(visit, AuthPost { action, fields, client }).await
     };
     let mut response = respond(&app, result.await, delivery);

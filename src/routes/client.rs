@@ -46,6 +46,12 @@ pub fn audit_address(req: &HttpRequest) -> String {
     client_of(req).address.map_or_else(|| "-".to_owned(), |a| a.to_string())
 }
 
+/// The request's User-Agent (empty when missing or not text); the host truncates it.
+pub fn user_agent(req: &HttpRequest) -> String {
+    let value = req.headers().get(actix_web::http::header::USER_AGENT);
+    value.and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
 /// The client from the TCP peer and the headers, believing forwarded headers only from a
 /// trusted proxy.
 pub fn resolve(peer: Option<IpAddr>, headers: &HeaderMap, proxies: &[IpNet]) -> Client {

@@ -38,7 +38,14 @@ async fn show_page(
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
         app.host
-            .show_page(Visit { page: &page, session: &session, query, delivery, client: client::audit_address(&req) })
+            .show_page(Visit {
+                page: &page,
+                session: &session,
+                query,
+                delivery,
+                client: client::audit_address(&req),
+                user_agent: client::user_agent(&req),
+            })
             .await
     };
     respond(&app, result.await, delivery)
@@ -60,7 +67,14 @@ async fn post_event(
         let query = forms::parse_query(req.query_string())?;
         app.host
             .apply_event(
-                Visit { page: &page, session: &session, query, delivery, client: client::audit_address(&req) },
+                Visit {
+                    page: &page,
+                    session: &session,
+                    query,
+                    delivery,
+                    client: client::audit_address(&req),
+                    user_agent: client::user_agent(&req),
+                },
                 post,
             )
             .await

@@ -11,8 +11,10 @@ use super::registry::CompiledScript;
 use crate::config::ScriptLimits;
 use crate::datasource::DataSources;
 use crate::page::Page;
-use crate::session_state::{AppliedEvent, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, apply_event};
-use crate::widgets::context::{RERUN, RunContext, RunScope, STOP};
+use crate::session_state::{
+    AppliedEvent, AuthRequest, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, apply_event,
+};
+use crate::widgets::context::{HOST, RERUN, RunContext, RunScope, STOP};
 use crate::widgets::convert_json_map;
 
 use super::engine::Deadline;
@@ -34,12 +36,17 @@ pub struct RunOutput {
     pub data: Arc<SessionData>,
     /// New query parameters, when the script changed them.
     pub query: Option<BTreeMap<String, String>>,
+    /// What the run stopped to ask the host: the host answers it and runs the script again
+    /// from the same stored data and event (this output is then thrown away).
+    pub request: Option<AuthRequest>,
 }
 
 /// How one attempt of the script ended.
 enum Ending {
     Finished,
     Rerun,
+    /// Stopped to ask the host something (the run context holds the request).
+    Host,
     Failed(Box<EvalAltResult>),
 }
 
@@ -103,7 +110,7 @@ impl Runner {
             Err(error) => {
                 let mut page = Page::new();
                 page.error = Some(error.clone());
-                return Ok(RunOutput { page, data: Arc::new(data), query: None });
+                return Ok(RunOutput { page, data: Arc::new(data), query: None, request: None });
             }
         };
         let mut output = self.run_program(script, &ast, data, applied, query, auth);
@@ -139,8 +146,12 @@ impl Runner {
             let Some(context) = scope.finish() else {
                 let mut page = Page::new();
                 page.error = Some(diagnostic::plain(&page_name, "internal error: the run's context was lost".into()));
-                return RunOutput { page, data: Arc::new(data), query: None };
+                return RunOutput { page, data: Arc::new(data), query: None, request: None };
             };
+            if let (Ending::Host, Some(request)) = (&ending, &context.request) {
+                let page = context.page;
+                return RunOutput { page, data: Arc::new(data), query: None, request: Some(request.clone()) };
+            }
             (state, query) = (context.state, context.query);
             query_changed |= context.query_changed;
             let mut page = context.page;
@@ -162,12 +173,12 @@ impl Runner {
                 Ending::Failed(err) => {
                     page.error = Some(diagnostic::from_eval_error(&page_name, &script.source, &err, &self.limits));
                 }
-                Ending::Finished => {}
+                Ending::Finished | Ending::Host => {}
             }
             data.pages.insert(page_name, widgets);
             crate::widgets::write_auth_keys(&mut state, &auth);
             data.state = crate::widgets::convert_state_back(&state);
-            return RunOutput { page, data: Arc::new(data), query: query_changed.then_some(query) };
+            return RunOutput { page, data: Arc::new(data), query: query_changed.then_some(query), request: None };
         }
         unreachable!("the loop returns on its last attempt")
     }
@@ -181,6 +192,7 @@ impl Runner {
             Err(err) => match ended_on_purpose(&err) {
                 Some(STOP) => Ending::Finished,
                 Some(RERUN) => Ending::Rerun,
+                Some(HOST) => Ending::Host,
                 _ => Ending::Failed(err),
             },
         }
@@ -199,7 +211,7 @@ fn ended_on_purpose(err: &EvalAltResult) -> Option<&'static str> {
     match err.unwrap_inner() {
         EvalAltResult::ErrorTerminated(reason, _) => {
             let reason = reason.to_string();
-            [STOP, RERUN].into_iter().find(|marker| *marker == reason)
+            [STOP, RERUN, HOST].into_iter().find(|marker| *marker == reason)
         }
         _ => None,
     }

@@ -104,6 +104,34 @@ pub struct AuthFormSpec {
     pub merge_username_email: bool,
 }
 
+/// One session of the logged-in user, as `auth.sessions()` lists it. `id` is the login's
+/// public id (never its token).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedSession {
+    pub id: String,
+    pub created_ms: u64,
+    pub seen_ms: u64,
+    pub client: String,
+    pub user_agent: String,
+    /// The session of the request that runs the script.
+    pub current: bool,
+}
+
+/// What a run asks of the host that only the host can do (the store is out of a script's
+/// reach): the run stops, the host does it and runs the script again with the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthRequest {
+    /// The viewer's sessions (`auth.sessions()`).
+    ListSessions,
+    /// End one of the viewer's sessions by its public id (`auth.end_session(id)`).
+    EndSession(String),
+    /// End every session of a user (`auth.end_sessions(username)`, admins only).
+    EndSessions(String),
+}
+
+/// How many requests one interaction may make of the host.
+pub const MAX_AUTH_REQUESTS: usize = 16;
+
 /// The run's view of authentication.
 #[derive(Debug, Clone, Default)]
 pub struct AuthRun {
@@ -111,4 +139,18 @@ pub struct AuthRun {
     pub enabled: bool,
     pub viewer: Option<Viewer>,
     pub outcome: Option<AuthOutcome>,
+    /// The role that may end other users' sessions.
+    pub admin_role: String,
+    /// The viewer's sessions, once the host listed them in this interaction.
+    pub sessions: Option<Vec<ListedSession>>,
+    /// The requests the host answered in this interaction, with their answers (on failure,
+    /// the message the script error shows).
+    pub answers: Vec<(AuthRequest, Result<Value, String>)>,
+}
+
+impl AuthRun {
+    /// The answer the host gave to `request` in this interaction, if it was asked.
+    pub fn answer(&self, request: &AuthRequest) -> Option<&Result<Value, String>> {
+        self.answers.iter().find(|(asked, _)| asked == request).map(|(_, answer)| answer)
+    }
 }

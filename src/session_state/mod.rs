@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use auth::{AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRun, Viewer};
+pub use auth::{
+    AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRequest, AuthRun, ListedSession, MAX_AUTH_REQUESTS, Viewer,
+};
 pub use event::{AppliedEvent, Event, EventError, apply_event};
 pub use spec::{WidgetSpec, widget_id};
 

@@ -193,6 +193,35 @@ impl Store {
         }
     }
 
+    /// Adds `member` to a small set (e.g. a user's logins); the set lives at least `ttl` from now.
+    pub async fn add_member(&self, key: &str, member: &str, ttl: Duration) -> StoreResult<()> {
+        match self {
+            Self::Memory(store, _) => {
+                store.add_member(key, member, ttl);
+                Ok(())
+            }
+            Self::Redis(store) => store.add_member(key, member, ttl).await,
+        }
+    }
+
+    /// The members of a set (none when it is missing or expired), in no particular order.
+    pub async fn members(&self, key: &str) -> StoreResult<Vec<String>> {
+        match self {
+            Self::Memory(store, _) => Ok(store.members(key)),
+            Self::Redis(store) => store.members(key).await,
+        }
+    }
+
+    pub async fn remove_member(&self, key: &str, member: &str) -> StoreResult<()> {
+        match self {
+            Self::Memory(store, _) => {
+                store.remove_member(key, member);
+                Ok(())
+            }
+            Self::Redis(store) => store.remove_member(key, member).await,
+        }
+    }
+
     /// How many times this instance wrote session data (unchanged state is never written).
     pub fn data_writes(&self) -> u64 {
         match self {

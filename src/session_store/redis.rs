@@ -44,6 +44,13 @@ if n == 1 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return n
 "#;
 
+/// Adds a member to a set and pushes the set's expiry out to at least `ARGV[2]` ms from now.
+const ADD_MEMBER_LUA: &str = r#"
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+"#;
+
 /// What a command is to the interaction that sends it. Only the writes that carry its effect
 /// (the session's data and record) leave the outcome unknown when their answer is lost; a lost
 /// answer to anything else (the lock, a read, auth bookkeeping) happens before that effect.
@@ -273,6 +280,39 @@ impl RedisStore {
         let ttl_ms = ttl.map_or(0, |t| t.as_millis().max(1) as u64);
         self.run("increment", Op::Bookkeeping, |mut c| async move {
             redis::cmd("EVAL").arg(INCREMENT_LUA).arg(1).arg(key).arg(ttl_ms).query_async(&mut c).await
+        })
+        .await
+    }
+
+    /// Adds `member` to the set at `key`; the set lives at least `ttl` from now.
+    pub async fn add_member(&self, key: &str, member: &str, ttl: Duration) -> StoreResult<()> {
+        let (key, member) = (format!("{VALUE_PREFIX}{key}"), member.to_owned());
+        let ttl_ms = ttl.as_millis().max(1) as u64;
+        self.run("add member", Op::Bookkeeping, |mut c| async move {
+            redis::cmd("EVAL")
+                .arg(ADD_MEMBER_LUA)
+                .arg(1)
+                .arg(key)
+                .arg(member)
+                .arg(ttl_ms)
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    pub async fn members(&self, key: &str) -> StoreResult<Vec<String>> {
+        let key = format!("{VALUE_PREFIX}{key}");
+        self.run("members", Op::Bookkeeping, |mut c| async move {
+            redis::cmd("SMEMBERS").arg(key).query_async(&mut c).await
+        })
+        .await
+    }
+
+    pub async fn remove_member(&self, key: &str, member: &str) -> StoreResult<()> {
+        let (key, member) = (format!("{VALUE_PREFIX}{key}"), member.to_owned());
+        self.run("remove member", Op::Bookkeeping, |mut c| async move {
+            redis::cmd("SREM").arg(key).arg(member).query_async::<()>(&mut c).await
         })
         .await
     }

@@ -13,6 +13,7 @@ mod input;
 mod layout;
 mod options;
 mod records;
+mod sessions;
 mod sources;
 mod state;
 
@@ -57,6 +58,7 @@ pub fn register(engine: &mut Engine) {
     layout::register(engine);
     control::register(engine);
     auth::register(engine);
+    sessions::register(engine);
     data::register(engine);
     charts::register(engine);
     sources::register(engine);

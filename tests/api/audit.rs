@@ -119,6 +119,7 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
             session.post_to(&format!("/{MEMBERS}/auth/reset_password_with_code"), body.into_bytes(), true).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
     }
+    secrets.extend(sessions_are_ended(&app).await);
     let text = log.text();
     assert!(text.lines().filter(|l| l.contains(&code)).count() == 1, "the code is only in the delivery");
     for (event, user) in [
@@ -135,6 +136,8 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
         ("password_forgotten", "melsby"),
         ("reset_code_refused", "melsby"),
         ("password_reset", "melsby"),
+        ("session_ended", "melsby"),
+        ("sessions_ended", "melsby"),
     ] {
         let line = text
             .lines()
@@ -153,6 +156,38 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
         assert!(leak.is_none(), "a secret reached the log: {secret} in {leak:?}");
     }
     assert!(!text.contains("$argon2") && !text.contains("$2b$"), "no hash in the log");
+}
+
+/// On the example sessions page, melsby ends one of two sessions with its "End" button, then
+/// jsmith (an admin) ends all of melsby's. Returns the cookies used (secrets for the log check).
+async fn sessions_are_ended(app: &AuthApp) -> Vec<String> {
+    let mut browsers = Vec::new();
+    for _ in 0..2 {
+        let mut browser = Session::new(&app.app);
+        browser.open("/sessions").await;
+        assert!(browser.login("sessions", ("melsby", "new-password-77")).await.body.contains("Where you are"));
+        browsers.push(browser);
+    }
+    let page = browsers[1].get("/sessions").await.body;
+    let ids: Vec<String> = page
+        .split("button:key:end_")
+        .skip(1)
+        .map(|p| p.chars().take_while(char::is_ascii_alphanumeric).collect::<String>())
+        .fold(Vec::new(), |mut ids, id| {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            ids
+        });
+    assert_eq!(ids.len(), 2, "{page}");
+    browsers[1].click("sessions", &format!("button:key:end_{}", ids[1])).await;
+    let mut admin = Session::new(&app.app);
+    admin.open("/sessions").await;
+    admin.login("sessions", ("jsmith", "new-password-99")).await;
+    admin.send("sessions", "text_input:key:who", &["melsby"]).await;
+    let answer = admin.click("sessions", "button:End all their sessions").await;
+    assert!(answer.body.contains("Ended 1 sessions of melsby."), "{}", answer.body);
+    browsers.iter().chain([&admin]).map(Session::cookie_header).collect()
 }
 
 /// An idle timeout and an absolute lifetime, reached on a clock the test moves, are audited when

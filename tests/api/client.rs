@@ -44,7 +44,17 @@ impl Session {
 
     /// A client sharing `jar` with others: another tab of the same browser.
     pub fn with_jar(base: &str, jar: std::sync::Arc<reqwest::cookie::Jar>) -> Self {
+        Self::browser(base, jar, "runnel-tests")
+    }
+
+    /// A fresh browser that names itself `user_agent`.
+    pub fn with_user_agent(base: &str, user_agent: &str) -> Self {
+        Self::browser(base, std::sync::Arc::default(), user_agent)
+    }
+
+    fn browser(base: &str, jar: std::sync::Arc<reqwest::cookie::Jar>, user_agent: &str) -> Self {
         let client = Client::builder()
+            .user_agent(user_agent)
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(20))

@@ -24,6 +24,7 @@ mod recovery;
 mod revocation;
 mod rotation;
 mod session_reset;
+mod sessions;
 mod visitors;
 
 pub use client::{Session, start, start_with};
