@@ -26,6 +26,13 @@ pub enum AuditEvent {
     LoginExpired,
     /// A login went unused for longer than the idle timeout.
     LoginIdleTimeout,
+    /// A right password; the login waits for its second factor.
+    SecondFactorPending,
+    /// A wrong, used or late authenticator or recovery code.
+    SecondFactorFailed,
+    RecoveryCodeUsed,
+    TotpEnabled,
+    TotpDisabled,
 }
 
 impl AuditEvent {
@@ -50,6 +57,11 @@ impl AuditEvent {
             Self::RememberTheft => "remember_token_reused",
             Self::LoginExpired => "login_expired",
             Self::LoginIdleTimeout => "login_idle_timeout",
+            Self::SecondFactorPending => "second_factor_pending",
+            Self::SecondFactorFailed => "second_factor_failed",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::TotpEnabled => "totp_enabled",
+            Self::TotpDisabled => "totp_disabled",
         }
     }
 }

@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::broadcast;
 
 use super::password;
+use super::totp::{self, TotpEntry};
 
 /// The whole file. Unknown keys are kept, so a write never drops what another tool put there.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -96,6 +97,9 @@ pub struct UserEntry {
     pub failed_login_attempts: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logged_in: Option<bool>,
+    /// The second factor, when the user turned it on (see `super::totp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<TotpEntry>,
     #[serde(flatten)]
     extra: BTreeMap<String, Value>,
 }
@@ -161,9 +165,23 @@ impl CredentialsDoc {
                     path.display()
                 );
             }
+            if let Some(entry) = &user.totp {
+                check_totp(path, name, entry)?;
+            }
         }
         Ok(())
     }
+}
+
+/// A TOTP entry must have a secret an app can use and only hashed recovery codes.
+fn check_totp(path: &Path, name: &str, entry: &TotpEntry) -> anyhow::Result<()> {
+    if totp::code_at(&entry.secret, 0).is_none() {
+        bail!("{}: the TOTP secret of user {name:?} is not base32 of at least 128 bits", path.display());
+    }
+    if entry.recovery_codes.iter().any(|code| !password::is_hash(code)) {
+        bail!("{}: a TOTP recovery code of user {name:?} is not an argon2 hash", path.display());
+    }
+    Ok(())
 }
 
 /// Usernames are matched case-insensitively, as Streamlit-Authenticator does.

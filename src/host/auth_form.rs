@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::login_refresh::{remember_again, roles_of};
 use super::{Answer, Host, Shown, Target, Visit};
 use crate::auth::Auth;
-use crate::auth::actions::{ActionError, Fields};
+use crate::auth::actions::{ActionError, Fields, LoggedIn};
 use crate::auth::credentials::normalize_username;
 use crate::auth::logout::Logout;
 use crate::error::AppError;
@@ -140,6 +140,25 @@ impl FormPost<'_> {
         let result: Result<Value, String> = match (action, viewer.clone()) {
             (AuthAction::Login, Some(_)) => return Ok(None),
             (AuthAction::Login, None) => self.login(viewer, spec, data).await?,
+            (AuthAction::LoginCode, Some(_)) => return Ok(None),
+            (AuthAction::LoginCode, None) => self.login_code(viewer, spec, data).await?,
+            (AuthAction::EnrollTotp, Some(current)) => {
+                data.pending_enrolment = Some(auth.begin_enrolment(&current, spec.issuer.as_deref()));
+                Ok(Value::Null)
+            }
+            (AuthAction::ConfirmTotp, Some(current)) => {
+                let pending = data.pending_enrolment.take();
+                let confirmed = auth.confirm_enrolment(&current, pending.as_ref(), &self.fields, client).await;
+                let confirmed = confirmed.map_err(action_error)?;
+                if confirmed.is_err() {
+                    data.pending_enrolment = pending.filter(|p| auth.is_live(p.until_ms));
+                }
+                confirmed.map(|codes| serde_json::json!({ "recovery_codes": codes }))
+            }
+            (AuthAction::DisableTotp, Some(current)) => {
+                let disabled = auth.disable_totp(&current, &self.fields, client).await.map_err(action_error)?;
+                disabled.map(|()| Value::Bool(true))
+            }
             (AuthAction::Logout, current) => {
                 logout.end_session(current.as_ref(), data, &spec.keep).await?;
                 *viewer = None;
@@ -186,6 +205,43 @@ impl FormPost<'_> {
             Ok(logged_in) => logged_in,
             Err(message) => return Ok(Err(message)),
         };
+        if logged_in.needs_second_factor {
+            // Not logged in yet: the session only remembers, server-side, that the password
+            // was right, and the login form asks for the code.
+            data.pending_login = Some(self.auth.pending_login(&logged_in));
+            return Ok(Ok(Value::Null));
+        }
+        self.finish_login(logged_in, viewer, spec, data).await
+    }
+
+    /// The second step of a login with TOTP: a right code finishes the login the same way a
+    /// password alone does for a user without TOTP.
+    async fn login_code(
+        &self,
+        viewer: &mut Option<Viewer>,
+        spec: &AuthFormSpec,
+        data: &mut SessionData,
+    ) -> Result<Result<Value, String>, AppError> {
+        let pending = data.pending_login.take();
+        let checked = self.auth.check_second_factor(pending.as_ref(), &self.fields, self.client).await;
+        match checked.map_err(action_error)? {
+            Ok(logged_in) => self.finish_login(logged_in, viewer, spec, data).await,
+            Err(message) => {
+                data.pending_login = pending.filter(|p| self.auth.is_live(p.until_ms));
+                Ok(Err(message))
+            }
+        }
+    }
+
+    /// Opens the login: a new session key, id, CSRF token and login token, a remember-me
+    /// series, and the session data reset but for the kept keys.
+    async fn finish_login(
+        &self,
+        logged_in: LoggedIn,
+        viewer: &mut Option<Viewer>,
+        spec: &AuthFormSpec,
+        data: &mut SessionData,
+    ) -> Result<Result<Value, String>, AppError> {
         let roles = self.auth.credentials.doc().user(&logged_in.username).map(|u| u.roles()).unwrap_or_default();
         let token = self.auth.logins.open(&logged_in.username, &logged_in.fingerprint, &roles).await?;
         self.session

@@ -42,7 +42,7 @@ impl Host {
                 Ok(Refreshed { moved_from, verified: None })
             }
             Some(verified) => {
-                let run = AuthRun { enabled: true, viewer: Some(verified.viewer), outcome: None };
+                let run = AuthRun { enabled: true, viewer: Some(verified.viewer), ..AuthRun::default() };
                 Ok(Refreshed { moved_from: None, verified: Some(run) })
             }
             None => self.resume(auth, session, client).await.map(|()| Refreshed { moved_from: None, verified: None }),

@@ -161,7 +161,7 @@ impl Host {
         let Some(auth) = &self.auth else { return Ok(AuthRun::default()) };
         let (identity, token, key) = (session.identity(), session.login_token(), session.cookie_key());
         let viewer = auth.viewer(identity.as_deref(), token.as_deref(), key.as_deref()).await?;
-        Ok(AuthRun { enabled: true, viewer, outcome: None })
+        Ok(AuthRun { enabled: true, viewer, ..AuthRun::default() })
     }
 
     /// Runs the page for the session's verified viewer. A login revoked while the page ran (a
@@ -212,11 +212,21 @@ impl Host {
         query: Query,
         auth: AuthRun,
     ) -> Result<RunOutput, AppError> {
+        let auth = self.with_second_factor(auth, &stored);
         let (runner, script) = (self.runner.clone(), script.clone());
         tokio::task::spawn_blocking(move || runner.run_as(&script, &stored, event.as_ref(), query, auth))
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
             .map_err(AppError::from)
+    }
+
+    /// Tells the run what the login and TOTP forms need about the second factor.
+    fn with_second_factor(&self, mut run: AuthRun, stored: &SessionData) -> AuthRun {
+        if let Some(auth) = &self.auth {
+            let (login, enrolment) = (stored.pending_login.as_ref(), stored.pending_enrolment.as_ref());
+            run.second_factor = auth.second_factor_view(run.viewer.as_ref(), login, enrolment);
+        }
+        run
     }
 
     /// The CSRF token a logout kept for the session key this request still carries, when the

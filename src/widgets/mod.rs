@@ -15,6 +15,7 @@ mod options;
 mod records;
 mod sources;
 mod state;
+mod totp;
 
 use rhai::Engine;
 
