@@ -207,7 +207,9 @@ impl FormPost<'_> {
         };
         if logged_in.needs_second_factor {
             // Not logged in yet: the session only remembers, server-side, that the password
-            // was right, and the login form asks for the code.
+            // was right, and the login form asks for the code. It moves to a new key and id
+            // first, so a session cookie planted before the password reaches no code form.
+            self.session.end_login();
             data.pending_login = Some(self.auth.pending_login(&logged_in));
             return Ok(Ok(Value::Null));
         }

@@ -173,8 +173,12 @@ async fn a_user_with_totp_is_logged_in_only_after_the_password_and_a_code(kind: 
     let totp = TotpApp::start(kind);
     let (secret, _) = totp.enrol(&mut totp.logged_in(VIEWER).await).await;
     totp.clock.advance(STEP);
-    let mut session = totp.past_the_password(VIEWER).await;
+    let mut session = totp.visitor().await;
+    let planted = session.cookie_header();
+    assert!(waits_for_code(&session.login(PAGE, VIEWER).await));
     assert!(session.remember_cookie().is_none(), "no remember-me before the second factor");
+    let fixated = Session::replay(&totp.app.app.address, &format!("/{PAGE}"), &planted).await;
+    assert!(!fixated.body.contains(CODE_FIELD), "the password step moved the session to a new key");
     let reloaded = session.get(&format!("/{PAGE}")).await;
     assert!(waits_for_code(&reloaded), "still not logged in: {}", reloaded.body);
     let (cookies, csrf) = (session.cookie_header(), session.csrf.clone());
