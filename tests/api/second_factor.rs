@@ -26,6 +26,7 @@ both_stores!(
     turning_totp_off_needs_a_current_code_or_the_password,
     a_wrong_password_gets_the_same_answer_with_and_without_totp,
     a_code_step_without_a_right_password_or_a_login_is_refused,
+    a_bad_enroll_totp_option_is_an_error_at_its_line,
 );
 
 const PAGE: &str = "second";
@@ -53,8 +54,13 @@ impl TotpApp {
     }
 
     fn with(kind: StoreKind, tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::serving(kind, SCRIPT, tweak)
+    }
+
+    /// The app with `script` as the page.
+    fn serving(kind: StoreKind, script: &str, tweak: impl FnOnce(&mut Settings)) -> Self {
         let clock = Clock::manual();
-        let scripts = ScriptDir::with(&[("second.rhai", SCRIPT), ("members.rhai", &members_script())]);
+        let scripts = ScriptDir::with(&[("second.rhai", script), ("members.rhai", &members_script())]);
         let manual = clock.clone();
         let app = AuthApp::build(kind, CredentialsFile::sample(), Some(scripts), |s| {
             s.auth.clock = manual;
@@ -286,4 +292,20 @@ async fn a_code_step_without_a_right_password_or_a_login_is_refused(kind: StoreK
     let enrol = stranger.auth(PAGE, "enroll_totp", &[]).await;
     assert!(enrol.status.is_client_error(), "nobody is logged in: {}", enrol.status);
     assert!(!totp.credentials().contains("totp:"), "nothing changed");
+}
+
+async fn a_bad_enroll_totp_option_is_an_error_at_its_line(kind: StoreKind) {
+    let bad = [
+        (r#"#{ issuer: "" }"#, "option `issuer` must be a name of 1 to 64 characters"),
+        (r#"#{ issuer: 42 }"#, "option `issuer`"),
+        (r#"#{ isuer: "Acme" }"#, "unknown option `isuer`"),
+    ];
+    for (opts, message) in bad {
+        let script = format!(
+            "let auth = authenticator();\nlet user = auth.login();\nif user != () {{ auth.enroll_totp({opts}); }}\n"
+        );
+        let totp = TotpApp::serving(kind, &script, |_| {});
+        let page = totp.visitor().await.login(PAGE, VIEWER).await;
+        assert!(page.body.contains("line 3") && page.body.contains(message), "{opts}: {}", page.body);
+    }
 }
