@@ -74,7 +74,7 @@ impl Auth {
         if self.must_wait(username, client).await? {
             return Ok(Err(CODE_FAILED.into()));
         }
-        let used = self.use_code(username, fields.text("code")).await?;
+        let used = self.use_code(username, fields.text("code"), client).await?;
         if !self.settle(username, client, used).await? {
             return Ok(Err(CODE_FAILED.into()));
         }
@@ -108,25 +108,31 @@ impl Auth {
 
     /// Uses up `code` of `username`: a recovery code, or an authenticator code of a later time
     /// step than the last one accepted.
-    async fn use_code(&self, username: &str, code: &str) -> Result<bool, ActionError> {
+    async fn use_code(&self, username: &str, code: &str, client: IpAddr) -> Result<bool, ActionError> {
         let Some(entry) = self.credentials.doc().user(username).and_then(|u| u.totp.clone()) else {
             return Ok(false);
         };
         if totp::is_recovery_code(code) {
-            return self.use_recovery_code(username, code, entry.recovery_codes).await;
+            return self.use_recovery_code(username, code, entry.recovery_codes, client).await;
         }
         let Some(step) = totp::matching_step(&entry.secret, code, self.now_secs()) else { return Ok(false) };
         let name = username.to_owned();
         Ok(self.modify(move |doc| claim_step(doc, &name, step)).await?.is_ok())
     }
 
-    async fn use_recovery_code(&self, username: &str, code: &str, hashes: Vec<String>) -> Result<bool, ActionError> {
+    async fn use_recovery_code(
+        &self,
+        username: &str,
+        code: &str,
+        hashes: Vec<String>,
+        client: IpAddr,
+    ) -> Result<bool, ActionError> {
         let typed = totp::normalize_recovery_code(code);
         let Some(hash) = self.hasher.find_match(typed, hashes).await? else { return Ok(false) };
         let name = username.to_owned();
         let removed = self.modify(move |doc| remove_recovery_code(doc, &name, &hash)).await?.is_ok();
         if removed {
-            audit::record(AuditEvent::RecoveryCodeUsed, username, "-");
+            audit::record(AuditEvent::RecoveryCodeUsed, username, &client.to_string());
         }
         Ok(removed)
     }
@@ -185,7 +191,7 @@ impl Auth {
         if self.must_wait(username, client).await? {
             return Ok(Err(DISABLE_REFUSED.into()));
         }
-        let proven = self.code_or_password(username, fields.secret("code_or_password")).await?;
+        let proven = self.code_or_password(username, fields.secret("code_or_password"), client).await?;
         if !self.settle(username, client, proven).await? {
             return Ok(Err(DISABLE_REFUSED.into()));
         }
@@ -197,8 +203,8 @@ impl Auth {
         Ok(disabled)
     }
 
-    async fn code_or_password(&self, username: &str, proof: String) -> Result<bool, ActionError> {
-        if self.use_code(username, proof.trim()).await? {
+    async fn code_or_password(&self, username: &str, proof: String, client: IpAddr) -> Result<bool, ActionError> {
+        if self.use_code(username, proof.trim(), client).await? {
             return Ok(true);
         }
         if proof.len() > super::password::MAX_PASSWORD_BYTES {
