@@ -27,6 +27,7 @@ both_stores!(
     a_wrong_password_gets_the_same_answer_with_and_without_totp,
     a_code_step_without_a_right_password_or_a_login_is_refused,
     a_bad_enroll_totp_option_is_an_error_at_its_line,
+    without_javascript_the_setup_and_the_code_step_are_plain_posts_that_redirect,
 );
 
 const PAGE: &str = "second";
@@ -308,4 +309,36 @@ async fn a_bad_enroll_totp_option_is_an_error_at_its_line(kind: StoreKind) {
         let page = totp.visitor().await.login(PAGE, VIEWER).await;
         assert!(page.body.contains("line 3") && page.body.contains(message), "{opts}: {}", page.body);
     }
+}
+
+/// A plain form post (no JavaScript), answered by a redirect whose page shows the result once.
+async fn post_plain(session: &mut Session, action: &str, fields: &[(&str, &str)]) -> Answer {
+    let mut form = vec![("csrf", session.csrf.as_str())];
+    form.extend_from_slice(fields);
+    let body = serde_urlencoded::to_string(&form).unwrap().into_bytes();
+    let posted = session.post_to(&format!("/{PAGE}/auth/{action}"), body, false).await;
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    assert_eq!(posted.headers["location"], format!("/{PAGE}"));
+    session.open(&format!("/{PAGE}")).await
+}
+
+async fn without_javascript_the_setup_and_the_code_step_are_plain_posts_that_redirect(kind: StoreKind) {
+    let totp = TotpApp::start(kind);
+    let mut session = totp.visitor().await;
+    assert!(is_logged_in(
+        &post_plain(&mut session, "login", &[("username", VIEWER.0), ("password", VIEWER.1)]).await,
+        VIEWER.0
+    ));
+    let started = post_plain(&mut session, "enroll_totp", &[]).await;
+    let secret = secret_on(&started.body).expect("the secret");
+    let confirmed = post_plain(&mut session, "confirm_totp", &[("code", &totp.code(&secret))]).await;
+    let codes = recovery_codes(&confirmed.body);
+    assert_eq!(codes.len(), 10, "{}", confirmed.body);
+    assert!(!session.open(&format!("/{PAGE}")).await.body.contains(&codes[0]), "shown by one page load only");
+    totp.clock.advance(STEP);
+    let mut browser = totp.visitor().await;
+    let asked = post_plain(&mut browser, "login", &[("username", VIEWER.0), ("password", VIEWER.1)]).await;
+    assert!(waits_for_code(&asked), "{}", asked.body);
+    let done = post_plain(&mut browser, "login_code", &[("code", &totp.code(&secret))]).await;
+    assert!(is_logged_in(&done, VIEWER.0), "{}", done.body);
 }
