@@ -142,22 +142,8 @@ impl FormPost<'_> {
             (AuthAction::Login, None) => self.login(viewer, spec, data).await?,
             (AuthAction::LoginCode, Some(_)) => return Ok(None),
             (AuthAction::LoginCode, None) => self.login_code(viewer, spec, data).await?,
-            (AuthAction::EnrollTotp, Some(current)) => {
-                data.pending_enrolment = Some(auth.begin_enrolment(&current, spec.issuer.as_deref()));
-                Ok(Value::Null)
-            }
-            (AuthAction::ConfirmTotp, Some(current)) => {
-                let pending = data.pending_enrolment.take();
-                let confirmed = auth.confirm_enrolment(&current, pending.as_ref(), &self.fields, client).await;
-                let confirmed = confirmed.map_err(action_error)?;
-                if confirmed.is_err() {
-                    data.pending_enrolment = pending.filter(|p| auth.is_live(p.until_ms));
-                }
-                confirmed.map(|codes| serde_json::json!({ "recovery_codes": codes }))
-            }
-            (AuthAction::DisableTotp, Some(current)) => {
-                let disabled = auth.disable_totp(&current, &self.fields, client).await.map_err(action_error)?;
-                disabled.map(|()| Value::Bool(true))
+            (AuthAction::EnrollTotp | AuthAction::ConfirmTotp | AuthAction::DisableTotp, Some(current)) => {
+                self.totp_setting(&current, spec, data).await?
             }
             (AuthAction::Logout, current) => {
                 logout.end_session(current.as_ref(), data, &spec.keep).await?;
@@ -191,6 +177,37 @@ impl FormPost<'_> {
             (_, None) => Err("Log in first.".to_owned()),
         };
         Ok(Some(AuthOutcome { action, result }))
+    }
+
+    /// Starts, confirms or ends the viewer's TOTP. The pending enrolment stays in the session
+    /// data (server-side) until a right code or its deadline; the recovery codes go only to
+    /// the run that answers the confirmation.
+    async fn totp_setting(
+        &self,
+        current: &Viewer,
+        spec: &AuthFormSpec,
+        data: &mut SessionData,
+    ) -> Result<Result<Value, String>, AppError> {
+        let (auth, fields, client) = (self.auth, &self.fields, self.client);
+        match self.action {
+            AuthAction::EnrollTotp => {
+                data.pending_enrolment = Some(auth.begin_enrolment(current, spec.issuer.as_deref()));
+                Ok(Ok(Value::Null))
+            }
+            AuthAction::ConfirmTotp => {
+                let pending = data.pending_enrolment.take();
+                let confirmed =
+                    auth.confirm_enrolment(current, pending.as_ref(), fields, client).await.map_err(action_error)?;
+                if confirmed.is_err() {
+                    data.pending_enrolment = pending.filter(|p| auth.is_live(p.until_ms));
+                }
+                Ok(confirmed.map(|codes| serde_json::json!({ "recovery_codes": codes })))
+            }
+            _ => {
+                let disabled = auth.disable_totp(current, fields, client).await.map_err(action_error)?;
+                Ok(disabled.map(|()| Value::Bool(true)))
+            }
+        }
     }
 
     /// Logs in: a new session key, id and CSRF token, and a session that starts empty but for
