@@ -21,6 +21,7 @@ both_stores!(
     a_user_with_totp_is_logged_in_only_after_the_password_and_a_code,
     wrong_codes_are_refused_and_back_the_client_off,
     a_code_that_was_used_once_is_refused_the_second_time,
+    one_code_posted_twice_at_once_logs_in_once,
     a_recovery_code_logs_in_once,
     the_password_step_expires_after_five_minutes,
     turning_totp_off_needs_a_current_code_or_the_password,
@@ -229,6 +230,18 @@ async fn a_code_that_was_used_once_is_refused_the_second_time(kind: StoreKind) {
     assert!(replay.body.contains(CODE_FAILED) && waits_for_code(&replay), "{}", replay.body);
     totp.clock.advance(STEP);
     assert!(is_logged_in(&enter_code(&mut second, &totp.code(&secret)).await, VIEWER.0), "the next step's code");
+}
+
+async fn one_code_posted_twice_at_once_logs_in_once(kind: StoreKind) {
+    let totp = TotpApp::start(kind);
+    let (secret, codes) = totp.enrol(&mut totp.logged_in(VIEWER).await).await;
+    totp.clock.advance(STEP);
+    for code in [totp.code(&secret), codes[0].clone()] {
+        let (mut first, mut second) = (totp.past_the_password(VIEWER).await, totp.past_the_password(VIEWER).await);
+        let (a, b) = tokio::join!(enter_code(&mut first, &code), enter_code(&mut second, &code));
+        let logged_in = [&a, &b].iter().filter(|answer| is_logged_in(answer, VIEWER.0)).count();
+        assert_eq!(logged_in, 1, "{code}: one of the two posts wins");
+    }
 }
 
 async fn a_recovery_code_logs_in_once(kind: StoreKind) {
