@@ -24,6 +24,7 @@ both_stores!(
     one_code_posted_twice_at_once_logs_in_once,
     a_recovery_code_logs_in_once,
     the_password_step_expires_after_five_minutes,
+    a_password_changed_meanwhile_voids_the_password_step,
     turning_totp_off_needs_a_current_code_or_the_password,
     a_wrong_password_gets_the_same_answer_with_and_without_totp,
     a_code_step_without_a_right_password_or_a_login_is_refused,
@@ -268,6 +269,22 @@ async fn the_password_step_expires_after_five_minutes(kind: StoreKind) {
     assert!(expired.body.contains(TIMED_OUT) && !expired.body.contains(CODE_FIELD), "{}", expired.body);
     assert!(expired.body.contains("name=\"password\""), "the password form again");
     assert!(is_logged_in(&enter_code(&mut in_time, &totp.code(&secret)).await, VIEWER.0), "within 5 minutes");
+}
+
+async fn a_password_changed_meanwhile_voids_the_password_step(kind: StoreKind) {
+    let totp = TotpApp::start(kind);
+    let (secret, _) = totp.enrol(&mut totp.logged_in(VIEWER).await).await;
+    totp.clock.advance(STEP);
+    let mut session = totp.past_the_password(VIEWER).await;
+    let file = totp.credentials();
+    let hash_of = |user: &str| {
+        let entry = file.split(&format!("    {user}:")).nth(1).unwrap();
+        entry.split("password: ").nth(1).unwrap().lines().next().unwrap().to_owned()
+    };
+    // An admin sets another password for rbriggs (here: jsmith's hash).
+    totp.app.edit_credentials(&file.replace(&hash_of(VIEWER.0), &hash_of(ADMIN.0))).await;
+    let answer = enter_code(&mut session, &totp.code(&secret)).await;
+    assert!(answer.body.contains(TIMED_OUT) && !answer.body.contains("logged in as"), "{}", answer.body);
 }
 
 async fn turning_totp_off_needs_a_current_code_or_the_password(kind: StoreKind) {
