@@ -300,6 +300,17 @@ pub struct AuthFormView {
     pub submit: String,
     pub error: Option<String>,
     pub success: Option<String>,
+    /// What an authenticator app needs during a TOTP enrolment: the QR code (an `<svg>` the
+    /// host drew; no script, no style) and the secret for typing in by hand.
+    pub totp: Option<TotpSetup>,
+    /// Recovery codes, shown once, right after TOTP was turned on.
+    pub recovery_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TotpSetup {
+    pub qr_svg: String,
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -30,6 +30,13 @@ pub enum AuditEvent {
     SessionEnded,
     /// An admin (script or command line) ended every session of the user.
     SessionsEnded,
+    /// A right password; the login waits for its second factor.
+    SecondFactorPending,
+    /// A wrong, used or late authenticator or recovery code.
+    SecondFactorFailed,
+    RecoveryCodeUsed,
+    TotpEnabled,
+    TotpDisabled,
 }
 
 impl AuditEvent {
@@ -56,6 +63,11 @@ impl AuditEvent {
             Self::LoginIdleTimeout => "login_idle_timeout",
             Self::SessionEnded => "session_ended",
             Self::SessionsEnded => "sessions_ended",
+            Self::SecondFactorPending => "second_factor_pending",
+            Self::SecondFactorFailed => "second_factor_failed",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::TotpEnabled => "totp_enabled",
+            Self::TotpDisabled => "totp_disabled",
         }
     }
 }

@@ -19,7 +19,9 @@ pub mod recovery;
 pub mod remember;
 pub mod reset;
 pub mod revocations;
+pub mod second_factor;
 pub mod sessions;
+pub mod totp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,6 +61,8 @@ pub struct Auth {
     pub login_backoff: Backoff,
     /// The same for wrong reset codes.
     pub code_backoff: Backoff,
+    /// The same for wrong second-factor codes; a right password does not clear it.
+    pub factor_backoff: Backoff,
     pub reset_codes: ResetCodes,
     pub settings: AuthSettings,
     pub pending: PendingLogouts,
@@ -84,12 +88,14 @@ impl Auth {
             Backoff::new(store.clone(), settings.clock.clone(), kind, settings.max_login_attempts, settings.lockout)
         };
         let (login_backoff, code_backoff) = (backoff("login"), backoff("reset_code"));
+        let factor_backoff = backoff("second_factor");
         let reset_codes = ResetCodes::new(store.clone(), settings.clock.clone(), settings.reset_code_lifetime);
         Ok(Self {
             credentials,
             hasher: Hasher::new(settings.hash_concurrency),
             login_backoff,
             code_backoff,
+            factor_backoff,
             reset_codes,
             pending: PendingLogouts::new(store, logins.clone(), remember.clone()),
             logins,

@@ -14,7 +14,7 @@ use super::login_refresh::{remember_again, roles_of};
 use super::requests::Caller;
 use super::{Answer, Host, Shown, Target, Visit};
 use crate::auth::Auth;
-use crate::auth::actions::{ActionError, Fields};
+use crate::auth::actions::{ActionError, Fields, LoggedIn};
 use crate::auth::credentials::normalize_username;
 use crate::auth::logins::Device;
 use crate::auth::logout::Logout;
@@ -147,6 +147,11 @@ impl FormPost<'_> {
         let result: Result<Value, String> = match (action, viewer.clone()) {
             (AuthAction::Login, Some(_)) => return Ok(None),
             (AuthAction::Login, None) => self.login(viewer, spec, data).await?,
+            (AuthAction::LoginCode, Some(_)) => return Ok(None),
+            (AuthAction::LoginCode, None) => self.login_code(viewer, spec, data).await?,
+            (AuthAction::EnrollTotp | AuthAction::ConfirmTotp | AuthAction::DisableTotp, Some(current)) => {
+                self.totp_setting(&current, spec, data).await?
+            }
             (AuthAction::Logout, current) => {
                 logout.end_session(current.as_ref(), data, &spec.keep).await?;
                 *viewer = None;
@@ -181,6 +186,37 @@ impl FormPost<'_> {
         Ok(Some(AuthOutcome { action, result }))
     }
 
+    /// Starts, confirms or ends the viewer's TOTP. The pending enrolment stays in the session
+    /// data (server-side) until a right code or its deadline; the recovery codes go only to
+    /// the run that answers the confirmation.
+    async fn totp_setting(
+        &self,
+        current: &Viewer,
+        spec: &AuthFormSpec,
+        data: &mut SessionData,
+    ) -> Result<Result<Value, String>, AppError> {
+        let (auth, fields, client) = (self.auth, &self.fields, self.client);
+        match self.action {
+            AuthAction::EnrollTotp => {
+                data.pending_enrolment = Some(auth.begin_enrolment(current, spec.issuer.as_deref()));
+                Ok(Ok(Value::Null))
+            }
+            AuthAction::ConfirmTotp => {
+                let pending = data.pending_enrolment.take();
+                let confirmed =
+                    auth.confirm_enrolment(current, pending.as_ref(), fields, client).await.map_err(action_error)?;
+                if confirmed.is_err() {
+                    data.pending_enrolment = pending.filter(|p| auth.is_live(p.until_ms));
+                }
+                Ok(confirmed.map(|codes| serde_json::json!({ "recovery_codes": codes })))
+            }
+            _ => {
+                let disabled = auth.disable_totp(current, fields, client).await.map_err(action_error)?;
+                Ok(disabled.map(|()| Value::Bool(true)))
+            }
+        }
+    }
+
     /// Logs in: a new session key, id and CSRF token, and a session that starts empty but for
     /// the `state` keys the login form keeps (nothing written before the login carries over).
     async fn login(
@@ -193,6 +229,45 @@ impl FormPost<'_> {
             Ok(logged_in) => logged_in,
             Err(message) => return Ok(Err(message)),
         };
+        if logged_in.needs_second_factor {
+            // Not logged in yet: the session only remembers, server-side, that the password
+            // was right, and the login form asks for the code. It moves to a new key and id
+            // first, so a session cookie planted before the password reaches no code form.
+            self.session.end_login();
+            data.pending_login = Some(self.auth.pending_login(&logged_in));
+            return Ok(Ok(Value::Null));
+        }
+        self.finish_login(logged_in, viewer, spec, data).await
+    }
+
+    /// The second step of a login with TOTP: a right code finishes the login the same way a
+    /// password alone does for a user without TOTP.
+    async fn login_code(
+        &self,
+        viewer: &mut Option<Viewer>,
+        spec: &AuthFormSpec,
+        data: &mut SessionData,
+    ) -> Result<Result<Value, String>, AppError> {
+        let pending = data.pending_login.take();
+        let checked = self.auth.check_second_factor(pending.as_ref(), &self.fields, self.client).await;
+        match checked.map_err(action_error)? {
+            Ok(logged_in) => self.finish_login(logged_in, viewer, spec, data).await,
+            Err(message) => {
+                data.pending_login = pending.filter(|p| self.auth.is_live(p.until_ms));
+                Ok(Err(message))
+            }
+        }
+    }
+
+    /// Opens the login: a new session key, id, CSRF token and login token, a remember-me
+    /// series, and the session data reset but for the kept keys.
+    async fn finish_login(
+        &self,
+        logged_in: LoggedIn,
+        viewer: &mut Option<Viewer>,
+        spec: &AuthFormSpec,
+        data: &mut SessionData,
+    ) -> Result<Result<Value, String>, AppError> {
         let roles = self.auth.credentials.doc().user(&logged_in.username).map(|u| u.roles()).unwrap_or_default();
         let token = self.auth.logins.open(&logged_in.username, &logged_in.fingerprint, &roles, &self.device).await?;
         self.session

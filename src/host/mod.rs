@@ -284,11 +284,21 @@ impl Host {
         query: Query,
         auth: AuthRun,
     ) -> Result<RunOutput, AppError> {
+        let auth = self.with_second_factor(auth, &stored);
         let (runner, script) = (self.runner.clone(), script.clone());
         tokio::task::spawn_blocking(move || runner.run_as(&script, &stored, event.as_ref(), query, auth))
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
             .map_err(AppError::from)
+    }
+
+    /// Tells the run what the login and TOTP forms need about the second factor.
+    fn with_second_factor(&self, mut run: AuthRun, stored: &SessionData) -> AuthRun {
+        if let Some(auth) = &self.auth {
+            let (login, enrolment) = (stored.pending_login.as_ref(), stored.pending_enrolment.as_ref());
+            run.second_factor = auth.second_factor_view(run.viewer.as_ref(), login, enrolment);
+        }
+        run
     }
 
     /// The CSRF token a logout kept for the session key this request still carries, when the

@@ -31,10 +31,18 @@ pub enum AuthAction {
     ResetPasswordWithCode,
     ForgotUsername,
     UpdateUserDetails,
+    /// The second step of a login with TOTP: an authenticator or recovery code.
+    LoginCode,
+    /// Starts a TOTP enrolment: a new secret, pending in the session until confirmed.
+    EnrollTotp,
+    /// Confirms the pending enrolment with a code from the authenticator app.
+    ConfirmTotp,
+    /// Turns TOTP off, with a current code or the password.
+    DisableTotp,
 }
 
 impl AuthAction {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 13] = [
         Self::Login,
         Self::Logout,
         Self::LogoutEverywhere,
@@ -44,6 +52,10 @@ impl AuthAction {
         Self::ResetPasswordWithCode,
         Self::ForgotUsername,
         Self::UpdateUserDetails,
+        Self::LoginCode,
+        Self::EnrollTotp,
+        Self::ConfirmTotp,
+        Self::DisableTotp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -57,6 +69,10 @@ impl AuthAction {
             Self::ResetPasswordWithCode => "reset_password_with_code",
             Self::ForgotUsername => "forgot_username",
             Self::UpdateUserDetails => "update_user_details",
+            Self::LoginCode => "login_code",
+            Self::EnrollTotp => "enroll_totp",
+            Self::ConfirmTotp => "confirm_totp",
+            Self::DisableTotp => "disable_totp",
         }
     }
 
@@ -102,6 +118,9 @@ pub struct AuthFormSpec {
     pub strong_password: bool,
     #[serde(default)]
     pub merge_username_email: bool,
+    /// The issuer an authenticator app shows for a TOTP enrolment (`enroll_totp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
 }
 
 /// One session of the logged-in user, as `auth.sessions()` lists it. `id` is the login's
@@ -146,6 +165,8 @@ pub struct AuthRun {
     /// The requests the host answered in this interaction, with their answers (on failure,
     /// the message the script error shows).
     pub answers: Vec<(AuthRequest, Result<Value, String>)>,
+    /// What the login and TOTP forms draw about the second factor.
+    pub second_factor: SecondFactorView,
 }
 
 impl AuthRun {
@@ -153,4 +174,45 @@ impl AuthRun {
     pub fn answer(&self, request: &AuthRequest) -> Option<&Result<Value, String>> {
         self.answers.iter().find(|(asked, _)| asked == request).map(|(_, answer)| answer)
     }
+}
+
+/// The second factor as a run sees it, computed by the host from the session and the
+/// credentials file. The secret is here only while an enrolment is pending.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecondFactorView {
+    /// The password was right and the login waits for a code (not yet expired).
+    pub login_pending: bool,
+    /// The viewer has TOTP turned on.
+    pub enrolled: bool,
+    /// The viewer's pending enrolment: what the authenticator app needs.
+    pub enrolment: Option<EnrolmentView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrolmentView {
+    /// The secret in base32, for typing it into an app by hand.
+    pub secret: String,
+    /// The `otpauth://` URL as a QR code, an inline `<svg>` (no script, no style).
+    pub qr_svg: String,
+}
+
+/// "Password verified, second factor pending": kept server-side in the session record, never
+/// in the browser, until the code comes or it expires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingLogin {
+    pub username: String,
+    /// The fingerprint of the password hash that was verified (a change voids the pending login).
+    pub fingerprint: String,
+    /// Unix milliseconds after which the password must be entered again.
+    pub until_ms: u64,
+}
+
+/// A TOTP enrolment that waits for its first code; kept server-side in the session record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingEnrolment {
+    pub username: String,
+    /// The new secret in base32.
+    pub secret: String,
+    pub issuer: String,
+    pub until_ms: u64,
 }

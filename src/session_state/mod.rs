@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use auth::{
-    AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRequest, AuthRun, ListedSession, MAX_AUTH_REQUESTS, Viewer,
+    AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRequest, AuthRun, EnrolmentView, ListedSession,
+    MAX_AUTH_REQUESTS, PendingEnrolment, PendingLogin, SecondFactorView, Viewer,
 };
 pub use event::{AppliedEvent, Event, EventError, apply_event};
 pub use spec::{WidgetSpec, widget_id};
@@ -34,6 +35,12 @@ pub struct SessionData {
     /// The ids of the last events applied, newest last: a retried event is applied once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applied_events: Vec<String>,
+    /// A login whose password was right and that waits for its second factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_login: Option<PendingLogin>,
+    /// A TOTP enrolment that waits for its first code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_enrolment: Option<PendingEnrolment>,
 }
 
 /// How many event ids a session remembers; a retry comes within a few events.

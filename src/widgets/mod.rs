@@ -16,6 +16,7 @@ mod records;
 mod sessions;
 mod sources;
 mod state;
+mod totp;
 
 use rhai::Engine;
 

@@ -23,6 +23,7 @@ mod pages;
 mod recovery;
 mod revocation;
 mod rotation;
+mod second_factor;
 mod session_reset;
 mod sessions;
 mod visitors;

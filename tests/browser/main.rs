@@ -8,6 +8,7 @@ mod auth;
 mod blocks;
 mod interaction;
 mod reload;
+mod second_factor;
 mod sessions;
 
 use std::time::Duration;
