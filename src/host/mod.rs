@@ -162,9 +162,10 @@ impl Host {
         };
         let lock = self.store.lock(&sid).await?;
         let mut stored = self.store.load(&sid).await?.unwrap_or_default();
-        if new_session {
-            // The page was drawn without a session: draw it once more, as its GET did, so that
-            // the widget the event names can be found.
+        if new_session || !stored.pages.contains_key(visit.page) {
+            // The page was drawn without a session (or its drawing was never saved: a first
+            // event that was refused): draw it once more, as its GET did, so that the widget
+            // the event names can be found.
             stored = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone()).await?.data;
         }
         let event_id = post.event.id.clone();

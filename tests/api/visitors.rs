@@ -14,6 +14,7 @@ both_stores!(
     a_post_without_the_visitors_token_is_refused_and_stores_nothing,
     a_client_that_starts_too_many_sessions_is_told_to_wait_and_others_are_not,
     looking_at_the_login_page_stores_nothing_and_logging_in_from_it_works,
+    a_refused_first_event_leaves_the_next_one_working,
 );
 
 /// A page with widgets that writes `state` only when its button is pressed.
@@ -140,4 +141,15 @@ async fn looking_at_the_login_page_stores_nothing_and_logging_in_from_it_works(k
     let login = visitor.login(MEMBERS, ADMIN).await;
     assert!(login.body.contains(LOGGED_IN), "{}", login.body);
     assert!(visitor.get(&format!("/{MEMBERS}")).await.body.contains(LOGGED_IN));
+}
+
+async fn a_refused_first_event_leaves_the_next_one_working(kind: StoreKind) {
+    let served = serve(kind, None);
+    let mut visitor = Session::new(&served.app);
+    visitor.open("/look").await;
+    let refused = visitor.send("look", "slider:Level", &["11"]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let next = visitor.send("look", "slider:Level", &["3"]).await;
+    assert_eq!(next.status, 200, "{}", next.body);
+    assert_eq!(summary(&next), "level=3 clicks=0");
 }
