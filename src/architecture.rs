@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 /// policy) is usable by all.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("clock", &[]),
-    ("config", &["clock"]),
+    ("failure", &[]),
+    ("config", &["clock", "failure"]),
     ("sync", &[]),
     ("page", &[]),
     ("render", &["page"]),
@@ -24,7 +25,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("harness", &["script", "page", "session_state", "config"]),
     ("host", &["auth", "config", "error", "page", "render", "script", "session_state", "session_store", "sync"]),
     ("routes", &["host", "auth", "error", "hot_reload", "script", "session_state", "session_store", "page", "render"]),
-    ("startup", &["host", "routes", "auth", "config", "error", "hot_reload", "script", "session_store"]),
+    ("startup", &["host", "routes", "auth", "config", "error", "failure", "hot_reload", "script", "session_store"]),
+    ("password_prompt", &["failure"]),
     ("check", &["script", "config"]),
     ("definitions", &["script", "widgets", "config"]),
     ("telemetry", &[]),

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
 use crate::clock::Clock;
+use crate::failure::{Failure, redacted_url};
 
 /// Runnel: Rhai dashboards, rerun on every interaction and rendered on the server.
 #[derive(Debug, Parser)]
@@ -47,9 +48,10 @@ pub enum Command {
 pub struct RunArgs {
     /// A folder of `.rhai` scripts, or a single script. [default: scripts]
     pub path: Option<PathBuf>,
-    /// Settings file (TOML) with the same names as the flags, in snake_case.
-    #[arg(long, env = "RUNNEL_CONFIG", default_value = "runnel.toml")]
-    pub config: PathBuf,
+    /// Settings file (TOML) with the same names as the flags, in snake_case. A file named here
+    /// must exist. [default: runnel.toml, when it exists]
+    #[arg(long, env = "RUNNEL_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Address to listen on. [default: 127.0.0.1]
     #[arg(long, env = "RUNNEL_BIND")]
     pub bind: Option<IpAddr>,
@@ -336,11 +338,13 @@ impl Settings {
 
     /// Merges flags and environment (already in `args`) over the file over the defaults.
     pub fn from_run_args(args: RunArgs) -> anyhow::Result<Self> {
-        let file = read_file_settings(&args.config)?;
+        let file = read_file_settings(args.config.as_deref())?;
         let defaults = ScriptLimits::default();
         let redis_timeout = args.redis_timeout_ms.or(file.redis_timeout_ms).unwrap_or(1000);
         let store = match args.redis_url.or(file.redis_url) {
-            Some(url) if !url.is_empty() => StoreSettings::Redis { url, timeout: Duration::from_millis(redis_timeout) },
+            Some(url) if !url.is_empty() => {
+                StoreSettings::Redis { url: checked_redis_url(url)?, timeout: Duration::from_millis(redis_timeout) }
+            }
             _ => StoreSettings::Memory,
         };
         let session_key = match args.session_key.or(file.session_key) {
@@ -470,11 +474,41 @@ fn default_data_dir(scripts: &Path) -> PathBuf {
     folder.and_then(Path::parent).unwrap_or(Path::new("")).join("data")
 }
 
-fn read_file_settings(path: &Path) -> anyhow::Result<FileSettings> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(FileSettings::default()),
-        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+/// The settings file: the one named (which must exist), else `runnel.toml` if there is one.
+fn read_file_settings(named: Option<&Path>) -> anyhow::Result<FileSettings> {
+    let path = named.unwrap_or(Path::new("runnel.toml"));
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && named.is_none() => return Ok(FileSettings::default()),
+        Err(err) => {
+            return Err(Failure::new(
+                format!("cannot read the settings file {}: {err}", path.display()),
+                "make it readable by the user runnel runs as, or name another file with --config (RUNNEL_CONFIG)",
+            )
+            .into());
+        }
+    };
+    toml::from_str(&text).map_err(|err| settings_file_error(path, &text, &err).into())
+}
+
+fn settings_file_error(path: &Path, text: &str, err: &toml::de::Error) -> Failure {
+    let line = err.span().map_or(1, |span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    Failure::new(
+        format!("the settings file {} is not valid at line {line}: {}", path.display(), err.message()),
+        "fix that line: the settings are the flags' names in snake_case (`runnel run --help` lists them)",
+    )
+}
+
+/// A Redis URL that the client can use; the message never shows its password.
+fn checked_redis_url(url: String) -> anyhow::Result<String> {
+    use deadpool_redis::redis::IntoConnectionInfo;
+    match url.as_str().into_connection_info() {
+        Ok(_) => Ok(url),
+        Err(err) => Err(Failure::new(
+            format!("the Redis URL {} is not valid: {err}", redacted_url(&url)),
+            "write it as redis://[:password@]host:port/db (rediss:// for TLS) in --redis-url or RUNNEL_REDIS_URL",
+        )
+        .into()),
     }
 }
 
@@ -526,7 +560,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("runnel.toml");
         std::fs::write(&file, "trusted_proxies = [\"10.0.0.0/8\"]\nframe_ancestors = [\"'self'\"]\n").unwrap();
-        let settings = Settings::from_run_args(RunArgs { config: file.clone(), ..RunArgs::default() }).unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: Some(file.clone()), ..RunArgs::default() }).unwrap();
         assert_eq!(settings.web.frame_ancestors, vec!["'self'"]);
         assert_eq!(settings.web.trusted_proxies.len(), 1);
         let cli = Cli::try_parse_from(["runnel", "run", "--trusted-proxies", "127.0.0.1,::1"]).unwrap();
@@ -540,12 +574,12 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("runnel.toml");
         std::fs::write(&file, "port = 9000\nmax_run_ms = 500\n").unwrap();
-        let args = RunArgs { config: file.clone(), port: Some(9100), ..RunArgs::default() };
+        let args = RunArgs { config: Some(file.clone()), port: Some(9100), ..RunArgs::default() };
         let settings = Settings::from_run_args(args).unwrap();
         assert_eq!(settings.port, 9100);
         assert_eq!(settings.limits.max_run_time, Duration::from_millis(500));
         assert!(matches!(settings.store, StoreSettings::Memory));
-        let args = RunArgs { config: file, ..RunArgs::default() };
+        let args = RunArgs { config: Some(file), ..RunArgs::default() };
         assert_eq!(Settings::from_run_args(args).unwrap().port, 9000);
     }
 
@@ -555,13 +589,13 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("runnel.toml");
         std::fs::write(&file, "reset_code_secs = 300\nreveal_taken_usernames = true\n").unwrap();
-        let settings = Settings::from_run_args(RunArgs { config: file.clone(), ..RunArgs::default() }).unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: Some(file.clone()), ..RunArgs::default() }).unwrap();
         assert_eq!(settings.auth.reset_code_lifetime, Duration::from_secs(300));
         assert!(settings.auth.reveal_taken_usernames);
         let defaults = Settings::from_run_args(RunArgs::default()).unwrap();
         assert_eq!(defaults.auth.reset_code_lifetime, Duration::from_secs(900));
         assert!(!defaults.auth.reveal_taken_usernames);
-        let zero = RunArgs { config: file, reset_code_secs: Some(0), ..RunArgs::default() };
+        let zero = RunArgs { config: Some(file), reset_code_secs: Some(0), ..RunArgs::default() };
         assert!(Settings::from_run_args(zero).is_err());
     }
 }

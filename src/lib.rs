@@ -17,6 +17,8 @@
 //! - [`routes`], [`startup`]: the HTTP host around all of it; routes extract, call, respond.
 //! - [`hot_reload`]: the file watcher that recompiles saved scripts and tells browsers.
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
+//! - [`failure`]: what the command line says when it cannot go on; [`password_prompt`]: the
+//!   password of `runnel hash-password`.
 //! - [`sync`]: the one policy for poisoned locks; [`clock`]: the time login deadlines read.
 
 #[cfg(test)]
@@ -28,10 +30,12 @@ pub mod config;
 pub mod datasource;
 pub mod definitions;
 pub mod error;
+pub mod failure;
 pub mod harness;
 pub mod host;
 pub mod hot_reload;
 pub mod page;
+pub mod password_prompt;
 pub mod render;
 pub mod routes;
 pub mod script;

@@ -12,11 +12,12 @@ use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
-use anyhow::Context;
+use std::io::ErrorKind;
 
 use crate::auth::{Auth, Credentials, Revocations, credentials};
 use crate::config::Settings;
 use crate::error;
+use crate::failure::Failure;
 use crate::host::Host;
 use crate::hot_reload::{Reloads, Watcher};
 use crate::routes::{self, AppState};
@@ -43,8 +44,8 @@ pub struct Application {
 impl Application {
     /// Binds the configured address and builds the server.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind((settings.bind, settings.port))
-            .with_context(|| format!("binding {}:{}", settings.bind, settings.port))?;
+        let listener =
+            TcpListener::bind((settings.bind, settings.port)).map_err(|err| bind_failure(&settings, &err))?;
         Self::build_with_listener(settings, listener)
     }
 
@@ -61,7 +62,7 @@ impl Application {
         } else {
             None
         };
-        let credentials = settings.credentials.as_deref().map(Credentials::open).transpose()?.map(Arc::new);
+        let credentials = settings.credentials.as_deref().map(open_credentials).transpose()?.map(Arc::new);
         let auth = credentials.clone().map(|c| Auth::new(c, store.clone(), settings.auth.clone())).transpose()?;
         let credentials_watcher = match (&credentials, &auth) {
             (Some(credentials), Some(auth)) => {
@@ -153,6 +154,39 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Why the address cannot be listened on, and what to do about it.
+fn bind_failure(settings: &Settings, err: &std::io::Error) -> Failure {
+    let address = std::net::SocketAddr::from((settings.bind, settings.port));
+    let (problem, advice) = match err.kind() {
+        ErrorKind::AddrInUse => (
+            format!("cannot listen on {address}: the port is already in use"),
+            "stop the program that uses it, or choose another port with --port (RUNNEL_PORT)",
+        ),
+        ErrorKind::PermissionDenied => (
+            format!("cannot listen on {address}: permission denied"),
+            "ports below 1024 need privileges: choose a port above 1023 with --port (RUNNEL_PORT)",
+        ),
+        ErrorKind::AddrNotAvailable => (
+            format!("cannot listen on {address}: no network interface has that address"),
+            "choose an address of this machine with --bind (RUNNEL_BIND), e.g. 127.0.0.1 or 0.0.0.0",
+        ),
+        _ => (format!("cannot listen on {address}: {err}"), "check --bind and --port (RUNNEL_BIND, RUNNEL_PORT)"),
+    };
+    Failure::new(problem, advice)
+}
+
+/// The credentials file, or what is wrong with it and how to fix it.
+fn open_credentials(path: &std::path::Path) -> anyhow::Result<Credentials> {
+    Credentials::open(path).map_err(|err| {
+        Failure::new(
+            format!("the credentials file cannot be used: {err:#}"),
+            "fix the file (Streamlit-Authenticator's config.yaml layout, password hashes from \
+             `runnel hash-password`), or name another one with --credentials (RUNNEL_CREDENTIALS)",
+        )
+        .into()
+    })
 }
 
 /// Always a browser-session cookie: "remember me" is a cookie of its own
