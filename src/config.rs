@@ -136,6 +136,18 @@ pub struct RunArgs {
     /// (`127.0.0.1,10.0.0.0/8`). [default: none, forwarded headers are ignored]
     #[arg(long, env = "RUNNEL_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<String>>,
+    /// Log format: `json` (one object per line, for log collectors) or `pretty` (for people;
+    /// coloured only on a terminal). [default: pretty on a terminal, json otherwise]
+    #[arg(long, env = "RUNNEL_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
 }
 
 /// The values read from `runnel.toml`; every field optional.
@@ -168,6 +180,7 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     frame_ancestors: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    log_format: Option<LogFormat>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -301,6 +314,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Who may frame the pages and whose forwarded headers are believed.
     pub web: WebSettings,
+    /// `None`: pretty on a terminal, JSON otherwise.
+    pub log_format: Option<LogFormat>,
 }
 
 /// The settings of the HTTP edge: embedding and reverse proxies.
@@ -333,6 +348,7 @@ impl Settings {
             credentials: None,
             auth: AuthSettings::default(),
             web: WebSettings::default(),
+            log_format: None,
         }
     }
 
@@ -398,6 +414,7 @@ impl Settings {
                 revocations: args.revocations.or(file.revocations),
             },
             web,
+            log_format: args.log_format.or(file.log_format),
         })
     }
 }

@@ -13,6 +13,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::render;
+use crate::request_id::RequestId;
 use crate::session_state::EventError;
 use crate::session_store::{SessionCookie, StoreError};
 
@@ -102,13 +103,17 @@ impl AppError {
         if let Self::LogoutUnconfirmed(cookie) = self {
             response.cookie(cookie.removal());
         }
+        let id = RequestId::current();
         if fragment {
-            response.content_type("text/plain; charset=utf-8").body(self.to_string())
+            let suffix = id.map(|id| format!(" (request id {id})")).unwrap_or_default();
+            response.content_type("text/plain; charset=utf-8").body(format!("{self}{suffix}"))
         } else {
+            let id = id.as_ref().map(RequestId::as_str);
             response.content_type("text/html; charset=utf-8").body(render::error_page(
                 self.title(),
                 &self.to_string(),
                 "/",
+                id,
             ))
         }
     }

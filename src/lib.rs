@@ -13,7 +13,8 @@
 //! - [`auth`]: credentials file, password hashing, logins and their revocation, audit log.
 //! - [`host`]: one interaction without HTTP: load the session, verify the viewer, apply the
 //!   event, run, check the login again, persist; returns plain data.
-//! - [`error`]: the one mapping from failures to HTTP answers.
+//! - [`error`]: the one mapping from failures to HTTP answers; [`request_id`]: the id that
+//!   names a request in the log and on its error page.
 //! - [`routes`], [`startup`]: the HTTP host around all of it; routes extract, call, respond.
 //! - [`hot_reload`]: the file watcher that recompiles saved scripts and tells browsers.
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
@@ -37,6 +38,7 @@ pub mod hot_reload;
 pub mod page;
 pub mod password_prompt;
 pub mod render;
+pub mod request_id;
 pub mod routes;
 pub mod script;
 pub mod session_state;

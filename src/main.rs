@@ -49,7 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Run(args) => {
             let settings = Settings::from_run_args(*args)?;
-            runnel::telemetry::init();
+            runnel::telemetry::init(settings.log_format);
             actix_web::rt::System::new().block_on(serve(settings))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -10,7 +10,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, SessionLifecycle};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{Logger, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use std::io::ErrorKind;
 
@@ -110,7 +110,7 @@ impl Application {
                 .wrap(from_fn(error::failure_pages))
                 .wrap(from_fn(routes::unconfirmed_logouts))
                 .wrap(from_fn(routes::security_headers))
-                .wrap(Logger::new("%r %s %Dms").exclude("/healthz"))
+                .wrap(from_fn(routes::observe_requests))
                 .configure(routes::configure)
         })
         .listen(listener)?;

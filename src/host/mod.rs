@@ -213,10 +213,14 @@ impl Host {
         auth: AuthRun,
     ) -> Result<RunOutput, AppError> {
         let (runner, script) = (self.runner.clone(), script.clone());
-        tokio::task::spawn_blocking(move || runner.run_as(&script, &stored, event.as_ref(), query, auth))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
-            .map_err(AppError::from)
+        // The request's span goes along, so the script's `print` lines carry its id.
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            span.in_scope(|| runner.run_as(&script, &stored, event.as_ref(), query, auth))
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
+        .map_err(AppError::from)
     }
 
     /// The CSRF token a logout kept for the session key this request still carries, when the

@@ -8,6 +8,7 @@ mod forms;
 mod headers;
 mod health;
 mod live;
+mod observe;
 mod origin;
 mod pages;
 mod remember;
@@ -16,6 +17,7 @@ use actix_web::web::ServiceConfig;
 
 pub use auth::unconfirmed_logouts;
 pub use headers::{content_security_policy, security_headers};
+pub use observe::observe_requests;
 pub use origin::same_origin_writes;
 pub use remember::remember_cookies;
 
