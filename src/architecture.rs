@@ -38,6 +38,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "page",
             "render",
             "request_id",
+            "config",
         ],
     ),
     ("startup", &["host", "routes", "auth", "config", "error", "failure", "hot_reload", "script", "session_store"]),

@@ -136,6 +136,11 @@ pub struct RunArgs {
     /// (`127.0.0.1,10.0.0.0/8`). [default: none, forwarded headers are ignored]
     #[arg(long, env = "RUNNEL_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<String>>,
+    /// The longest a request waits for the session store, its session's lock included, before
+    /// it answers 503 with Retry-After (nothing applied). Script run time does not count.
+    /// [default: 3000]
+    #[arg(long, env = "RUNNEL_MAX_WAIT_MS")]
+    pub max_wait_ms: Option<u64>,
     /// Log format: `json` (one object per line, for log collectors) or `pretty` (for people;
     /// coloured only on a terminal). [default: pretty on a terminal, json otherwise]
     #[arg(long, env = "RUNNEL_LOG_FORMAT", value_enum)]
@@ -181,6 +186,7 @@ struct FileSettings {
     frame_ancestors: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
     log_format: Option<LogFormat>,
+    max_wait_ms: Option<u64>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -259,6 +265,9 @@ impl Default for AuthSettings {
     }
 }
 
+/// The longest a request waits for the store (its session's lock included) by default.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(3);
+
 /// Timing of the per-session lock, the same for both stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockTiming {
@@ -271,7 +280,7 @@ pub struct LockTiming {
 
 impl Default for LockTiming {
     fn default() -> Self {
-        Self { wait: Duration::from_secs(10), lease: Duration::from_secs(2) }
+        Self { wait: DEFAULT_MAX_WAIT, lease: Duration::from_secs(2) }
     }
 }
 
@@ -303,6 +312,8 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// How long an event waits for its session's lock, and the lease of a Redis lock.
     pub session_lock: LockTiming,
+    /// The longest one request waits for the store in all (lock and commands).
+    pub max_wait: Duration,
     pub secure_cookie: bool,
     pub limits: ScriptLimits,
     pub max_body_bytes: usize,
@@ -340,6 +351,7 @@ impl Settings {
             session_key: Some(vec![7; 64]),
             session_ttl: Duration::from_secs(3600),
             session_lock: LockTiming::default(),
+            max_wait: DEFAULT_MAX_WAIT,
             secure_cookie: false,
             limits: ScriptLimits::default(),
             max_body_bytes: 64 * 1024,
@@ -368,6 +380,7 @@ impl Settings {
             None => None,
         };
         let max_run_ms = args.max_run_ms.or(file.max_run_ms);
+        let max_wait = max_wait(args.max_wait_ms.or(file.max_wait_ms))?;
         let auth = AuthSettings::default();
         let scripts = args.path.or(file.path).unwrap_or_else(|| "scripts".into());
         let web = WebSettings {
@@ -382,7 +395,8 @@ impl Settings {
             store,
             session_key,
             session_ttl: Duration::from_secs(args.session_ttl_secs.or(file.session_ttl_secs).unwrap_or(86_400)),
-            session_lock: LockTiming::default(),
+            session_lock: LockTiming { wait: max_wait, ..LockTiming::default() },
+            max_wait,
             secure_cookie: args.secure_cookie.or(file.secure_cookie).unwrap_or(false),
             limits: ScriptLimits {
                 max_operations: args.max_operations.or(file.max_operations).unwrap_or(defaults.max_operations),
@@ -468,6 +482,14 @@ fn reset_code_lifetime(value: Option<u64>) -> anyhow::Result<Option<Duration>> {
     match value {
         Some(0) => bail!("reset_code_secs must be at least 1 (a reset code that expires at once cannot be used)"),
         other => Ok(secs(other)),
+    }
+}
+
+/// The bound on store waits: zero would refuse every request.
+fn max_wait(value: Option<u64>) -> anyhow::Result<Duration> {
+    match value {
+        Some(0) => bail!("max_wait_ms must be at least 1 (with 0 every request would be refused)"),
+        other => Ok(other.map_or(DEFAULT_MAX_WAIT, Duration::from_millis)),
     }
 }
 

@@ -82,6 +82,7 @@ impl Application {
             remember_cookie: RememberCookie { secure: settings.secure_cookie },
             content_security_policy: routes::content_security_policy(&settings.web.frame_ancestors)?,
             trusted_proxies: settings.web.trusted_proxies.clone(),
+            max_wait: settings.max_wait,
         });
         let cookie = SessionCookie { secure: settings.secure_cookie };
         let session_store = store.clone();

@@ -21,7 +21,7 @@ use crate::auth::Auth;
 use crate::error::AppError;
 use crate::script::{CompiledScript, Registry, RunOutput, Runner};
 use crate::session_state::{AuthRun, Event, Flash, SessionData};
-use crate::session_store::{BrowserSession, SessionLock, Store, csrf_after_logout_key};
+use crate::session_store::{BrowserSession, SessionLock, Store, csrf_after_logout_key, waits};
 
 pub type Query = BTreeMap<String, String>;
 
@@ -215,12 +215,14 @@ impl Host {
         let (runner, script) = (self.runner.clone(), script.clone());
         // The request's span goes along, so the script's `print` lines carry its id.
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
+        let run = tokio::task::spawn_blocking(move || {
             span.in_scope(|| runner.run_as(&script, &stored, event.as_ref(), query, auth))
-        })
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
-        .map_err(AppError::from)
+        });
+        // The run's time is the script's, not a wait for the store.
+        waits::not_counting(run)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
+            .map_err(AppError::from)
     }
 
     /// The CSRF token a logout kept for the session key this request still carries, when the

@@ -39,6 +39,8 @@ pub struct AppState {
     pub content_security_policy: actix_web::http::header::HeaderValue,
     /// Peers whose `X-Forwarded-*` headers are believed (`crate::routes::client`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The longest one request waits for the store (`crate::session_store::waits`).
+    pub max_wait: std::time::Duration,
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -9,10 +9,13 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::web;
 use tracing::Instrument;
 
-use super::client;
+use super::{AppState, client};
+use crate::config::DEFAULT_MAX_WAIT;
 use crate::request_id::{self, RequestId};
+use crate::session_store::waits;
 
 /// Paths polled by machines, answered without a log line.
 const QUIET_PATHS: [&str; 2] = ["/healthz", "/metrics"];
@@ -25,7 +28,9 @@ pub async fn observe_requests(
     let span = tracing::info_span!("request", request_id = %id);
     let (method, path) = (req.method().clone(), req.path().to_owned());
     let started = Instant::now();
-    let answered = id.clone().scope(next.call(req)).instrument(span.clone()).await;
+    let max_wait = req.app_data::<web::Data<AppState>>().map_or(DEFAULT_MAX_WAIT, |app| app.max_wait);
+    let bounded = waits::bounded_by(max_wait, next.call(req));
+    let answered = id.clone().scope(bounded).instrument(span.clone()).await;
     let (answer, status) = match answered {
         Ok(mut res) => {
             name_the_answer(res.headers_mut(), &id);

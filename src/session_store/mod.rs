@@ -12,6 +12,7 @@ mod locks;
 mod memory;
 mod redis;
 mod typed;
+pub mod waits;
 
 use std::sync::Arc;
 use std::time::Duration;

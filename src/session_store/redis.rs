@@ -12,7 +12,7 @@ use deadpool_redis::redis;
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 
 use super::locks::{LocalGuard, LocalLocks, LockTiming};
-use super::{StoreError, StoreResult, random_token};
+use super::{StoreError, StoreResult, random_token, waits};
 use crate::session_state::SessionData;
 
 const RECORD_PREFIX: &str = "runnel:session:";
@@ -103,7 +103,7 @@ impl RedisStore {
             sent.store(true, Ordering::Relaxed);
             f(conn).await.map_err(|e| unanswered(what, op, e.to_string()))
         };
-        match tokio::time::timeout(self.timeout * 2, attempt).await {
+        match tokio::time::timeout(waits::remaining(self.timeout * 2), attempt).await {
             Ok(result) => result,
             Err(_) if sent.load(Ordering::Relaxed) => Err(unanswered(what, op, "timed out".into())),
             Err(_) => Err(StoreError::Unavailable(format!("{what}: timed out"))),
@@ -119,7 +119,7 @@ impl RedisStore {
     /// Takes the session's lock: first in this process, then in Redis, waiting at most the
     /// lock wait in all. A heartbeat renews the lease until the lock is released or dropped.
     pub async fn lock(&self, sid: &str) -> StoreResult<RedisLock> {
-        let deadline = Instant::now() + self.timing.wait;
+        let deadline = Instant::now() + waits::remaining(self.timing.wait);
         let local = self.local.lock(sid).await?;
         let key = format!("{LOCK_PREFIX}{sid}");
         let token = random_token();
@@ -327,6 +327,11 @@ impl RedisStore {
 
 impl RedisLock {
     pub async fn release(mut self) {
+        if waits::exhausted() {
+            // The request has no time left to wait for Redis: the drop releases it in the
+            // background, and the answer goes out now.
+            return;
+        }
         self.released = true;
         self.heartbeat.abort();
         let (key, token) = (std::mem::take(&mut self.key), std::mem::take(&mut self.token));

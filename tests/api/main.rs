@@ -26,6 +26,7 @@ mod recovery;
 mod revocation;
 mod rotation;
 mod session_reset;
+mod waits;
 
 pub use client::{Session, start, start_with};
 pub use support::{RedisServer, StoreKind, TestApp};
