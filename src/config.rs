@@ -141,6 +141,10 @@ pub struct RunArgs {
     /// [default: 3000]
     #[arg(long, env = "RUNNEL_MAX_WAIT_MS")]
     pub max_wait_ms: Option<u64>,
+    /// Turns on `GET /metrics` (Prometheus text format) for scrapers that send
+    /// `Authorization: Bearer <token>`; at least 16 characters. [default: none, /metrics is off]
+    #[arg(long, env = "RUNNEL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Log format: `json` (one object per line, for log collectors) or `pretty` (for people;
     /// coloured only on a terminal). [default: pretty on a terminal, json otherwise]
     #[arg(long, env = "RUNNEL_LOG_FORMAT", value_enum)]
@@ -187,6 +191,7 @@ struct FileSettings {
     trusted_proxies: Option<Vec<String>>,
     log_format: Option<LogFormat>,
     max_wait_ms: Option<u64>,
+    metrics_token: Option<String>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -327,6 +332,8 @@ pub struct Settings {
     pub web: WebSettings,
     /// `None`: pretty on a terminal, JSON otherwise.
     pub log_format: Option<LogFormat>,
+    /// The bearer token of `/metrics`; `None` turns it off.
+    pub metrics_token: Option<String>,
 }
 
 /// The settings of the HTTP edge: embedding and reverse proxies.
@@ -361,6 +368,7 @@ impl Settings {
             auth: AuthSettings::default(),
             web: WebSettings::default(),
             log_format: None,
+            metrics_token: None,
         }
     }
 
@@ -429,6 +437,7 @@ impl Settings {
             },
             web,
             log_format: args.log_format.or(file.log_format),
+            metrics_token: metrics_token(args.metrics_token.or(file.metrics_token))?,
         })
     }
 }
@@ -482,6 +491,16 @@ fn reset_code_lifetime(value: Option<u64>) -> anyhow::Result<Option<Duration>> {
     match value {
         Some(0) => bail!("reset_code_secs must be at least 1 (a reset code that expires at once cannot be used)"),
         other => Ok(secs(other)),
+    }
+}
+
+/// A metrics token long enough not to be guessed; an empty one means none.
+fn metrics_token(token: Option<String>) -> anyhow::Result<Option<String>> {
+    match token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        Some(token) if token.len() < 16 || !token.is_ascii() => {
+            bail!("metrics_token must be at least 16 ASCII characters (e.g. `openssl rand -hex 24`)")
+        }
+        other => Ok(other),
     }
 }
 

@@ -120,6 +120,11 @@ impl AppError {
 
     fn log(&self) {
         match self {
+            Self::PayloadTooLarge(_) => crate::metrics::limit_hit("body_size"),
+            Self::Store(StoreError::Busy) => crate::metrics::limit_hit("max_wait"),
+            _ => {}
+        }
+        match self {
             Self::Store(cause) => tracing::error!(error = %cause, "session store failure"),
             Self::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
             other => tracing::info!(status = other.status_code().as_u16(), reason = %other, "request refused"),

@@ -20,6 +20,7 @@
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
 //! - [`failure`]: what the command line says when it cannot go on; [`password_prompt`]: the
 //!   password of `runnel hash-password`.
+//! - [`metrics`]: the numbers `/metrics` shows, recorded by every layer.
 //! - [`sync`]: the one policy for poisoned locks; [`clock`]: the time login deadlines read.
 
 #[cfg(test)]
@@ -35,6 +36,7 @@ pub mod failure;
 pub mod harness;
 pub mod host;
 pub mod hot_reload;
+pub mod metrics;
 pub mod page;
 pub mod password_prompt;
 pub mod render;

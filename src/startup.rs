@@ -83,6 +83,7 @@ impl Application {
             content_security_policy: routes::content_security_policy(&settings.web.frame_ancestors)?,
             trusted_proxies: settings.web.trusted_proxies.clone(),
             max_wait: settings.max_wait,
+            metrics_token: settings.metrics_token.clone(),
         });
         let cookie = SessionCookie { secure: settings.secure_cookie };
         let session_store = store.clone();

@@ -215,14 +215,22 @@ impl Host {
         let (runner, script) = (self.runner.clone(), script.clone());
         // The request's span goes along, so the script's `print` lines carry its id.
         let span = tracing::Span::current();
+        let page = script.name.as_str().to_owned();
+        let started = std::time::Instant::now();
         let run = tokio::task::spawn_blocking(move || {
             span.in_scope(|| runner.run_as(&script, &stored, event.as_ref(), query, auth))
         });
         // The run's time is the script's, not a wait for the store.
-        waits::not_counting(run)
+        let output = waits::not_counting(run)
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
-            .map_err(AppError::from)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?;
+        let outcome = match &output {
+            Ok(output) if output.page.error.is_none() => "ok",
+            Ok(_) => "error",
+            Err(_) => "refused",
+        };
+        crate::metrics::script_run(&page, outcome, started.elapsed());
+        output.map_err(AppError::from)
     }
 
     /// The CSRF token a logout kept for the session key this request still carries, when the

@@ -22,9 +22,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn live(page: web::Path<String>, app: web::Data<AppState>) -> HttpResponse {
     let page = page.into_inner();
     let receiver = app.reloads.subscribe();
+    // Counted while the stream is open: the guard goes with the stream's state.
+    let connection = crate::metrics::live_connection();
     // Retry quickly after a restart; the first frame also flushes the headers.
     let hello = web::Bytes::from_static(b"retry: 500\n: connected\n\n");
-    let events = stream::unfold((receiver, page), |(mut receiver, page)| async move {
+    let events = stream::unfold((receiver, page, connection), |(mut receiver, page, connection)| async move {
         loop {
             let frame = match tokio::time::timeout(KEEP_ALIVE, receiver.recv()).await {
                 Err(_) => ": keep-alive\n\n".to_owned(),
@@ -36,7 +38,7 @@ async fn live(page: web::Path<String>, app: web::Data<AppState>) -> HttpResponse
                 Ok(Err(RecvError::Lagged(_))) => "event: rerun\ndata: lagged\n\n".to_owned(),
                 Ok(Err(RecvError::Closed)) => return None,
             };
-            return Some((Ok::<_, actix_web::Error>(web::Bytes::from(frame)), (receiver, page)));
+            return Some((Ok::<_, actix_web::Error>(web::Bytes::from(frame)), (receiver, page, connection)));
         }
     });
     HttpResponse::Ok()

@@ -8,6 +8,7 @@ mod forms;
 mod headers;
 mod health;
 mod live;
+mod metrics;
 mod observe;
 mod origin;
 mod pages;
@@ -41,10 +42,13 @@ pub struct AppState {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The longest one request waits for the store (`crate::session_store::waits`).
     pub max_wait: std::time::Duration,
+    /// The bearer token `/metrics` asks for; `None` turns `/metrics` off.
+    pub metrics_token: Option<String>,
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
+    metrics::configure(cfg);
     live::configure(cfg);
     assets::configure(cfg);
     auth::configure(cfg);

@@ -27,6 +27,8 @@ pub async fn observe_requests(
     let id = request_id_of(&req);
     let span = tracing::info_span!("request", request_id = %id);
     let (method, path) = (req.method().clone(), req.path().to_owned());
+    // The pattern, not the path: page names and file names would make a series per URL.
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let started = Instant::now();
     let max_wait = req.app_data::<web::Data<AppState>>().map_or(DEFAULT_MAX_WAIT, |app| app.max_wait);
     let bounded = waits::bounded_by(max_wait, next.call(req));
@@ -45,6 +47,7 @@ pub async fn observe_requests(
             (Err(InternalError::from_response(err, response).into()), status)
         }
     };
+    crate::metrics::request(method.as_str(), &route, status.as_u16(), started.elapsed());
     if !QUIET_PATHS.contains(&path.as_str()) {
         let (status, elapsed_ms) = (status.as_u16(), started.elapsed().as_secs_f64() * 1000.0);
         span.in_scope(|| tracing::info!(%method, %path, status, elapsed_ms, "answered"));

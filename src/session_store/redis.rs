@@ -103,11 +103,14 @@ impl RedisStore {
             sent.store(true, Ordering::Relaxed);
             f(conn).await.map_err(|e| unanswered(what, op, e.to_string()))
         };
-        match tokio::time::timeout(waits::remaining(self.timeout * 2), attempt).await {
+        let started = Instant::now();
+        let result = match tokio::time::timeout(waits::remaining(self.timeout * 2), attempt).await {
             Ok(result) => result,
             Err(_) if sent.load(Ordering::Relaxed) => Err(unanswered(what, op, "timed out".into())),
             Err(_) => Err(StoreError::Unavailable(format!("{what}: timed out"))),
-        }
+        };
+        crate::metrics::store_operation(what, result.is_ok(), started.elapsed());
+        result
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
@@ -265,6 +268,32 @@ impl RedisStore {
             redis::cmd("EVAL").arg(INCREMENT_LUA).arg(1).arg(key).arg(ttl_ms).query_async(&mut c).await
         })
         .await
+    }
+
+    /// Counts the session records with SCAN (a few round trips per thousand sessions).
+    pub async fn record_count(&self) -> StoreResult<u64> {
+        let mut cursor: u64 = 0;
+        let mut count: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = self
+                .run("count sessions", Op::Bookkeeping, |mut c| async move {
+                    let pattern = format!("{RECORD_PREFIX}*");
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(pattern)
+                        .arg("COUNT")
+                        .arg(1000)
+                        .query_async(&mut c)
+                        .await
+                })
+                .await?;
+            count += keys.len() as u64;
+            if next == 0 {
+                return Ok(count);
+            }
+            cursor = next;
+        }
     }
 
     pub fn data_writes(&self) -> u64 {

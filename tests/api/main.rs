@@ -20,6 +20,7 @@ mod interaction;
 mod live;
 mod locks;
 mod logs;
+mod metrics;
 mod outage;
 mod pages;
 mod recovery;
