@@ -145,6 +145,15 @@ pub struct RunArgs {
     /// `Authorization: Bearer <token>`; at least 16 characters. [default: none, /metrics is off]
     #[arg(long, env = "RUNNEL_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// At SIGTERM or Ctrl-C: how long in-flight requests may take to finish before the process
+    /// exits anyway, in seconds. [default: 10]
+    #[arg(long, env = "RUNNEL_SHUTDOWN_TIMEOUT_SECS")]
+    pub shutdown_timeout_secs: Option<u64>,
+    /// At SIGTERM, how long to go on answering (every answer closing its connection, `/readyz`
+    /// saying 503) before new connections are refused, in milliseconds: the time a load
+    /// balancer needs to stop sending here. [default: 1000]
+    #[arg(long, env = "RUNNEL_SHUTDOWN_DRAIN_MS")]
+    pub shutdown_drain_ms: Option<u64>,
     /// Log format: `json` (one object per line, for log collectors) or `pretty` (for people;
     /// coloured only on a terminal). [default: pretty on a terminal, json otherwise]
     #[arg(long, env = "RUNNEL_LOG_FORMAT", value_enum)]
@@ -192,6 +201,8 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     max_wait_ms: Option<u64>,
     metrics_token: Option<String>,
+    shutdown_timeout_secs: Option<u64>,
+    shutdown_drain_ms: Option<u64>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -334,6 +345,10 @@ pub struct Settings {
     pub log_format: Option<LogFormat>,
     /// The bearer token of `/metrics`; `None` turns it off.
     pub metrics_token: Option<String>,
+    /// How long a graceful shutdown waits for in-flight requests.
+    pub shutdown_timeout: Duration,
+    /// How long a shutdown goes on answering before it refuses new connections.
+    pub shutdown_drain: Duration,
 }
 
 /// The settings of the HTTP edge: embedding and reverse proxies.
@@ -369,6 +384,8 @@ impl Settings {
             web: WebSettings::default(),
             log_format: None,
             metrics_token: None,
+            shutdown_timeout: Duration::from_secs(10),
+            shutdown_drain: Duration::from_millis(1000),
         }
     }
 
@@ -438,6 +455,10 @@ impl Settings {
             web,
             log_format: args.log_format.or(file.log_format),
             metrics_token: metrics_token(args.metrics_token.or(file.metrics_token))?,
+            shutdown_timeout: Duration::from_secs(
+                args.shutdown_timeout_secs.or(file.shutdown_timeout_secs).unwrap_or(10),
+            ),
+            shutdown_drain: Duration::from_millis(args.shutdown_drain_ms.or(file.shutdown_drain_ms).unwrap_or(1000)),
         })
     }
 }

@@ -68,6 +68,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         settings.bind,
         app.port()
     );
+    actix_web::rt::spawn(app.shutdown().on_signal());
     app.run_until_stopped().await?;
     Ok(())
 }

@@ -28,6 +28,10 @@ pub use crate::session_store::{RememberCookie, SessionCookie};
 
 pub struct Application {
     port: u16,
+    /// Set to `true` when a graceful shutdown begins (see [`Shutdown`]).
+    draining: Arc<tokio::sync::watch::Sender<bool>>,
+    shutdown_timeout: std::time::Duration,
+    shutdown_drain: std::time::Duration,
     server: Server,
     store: Store,
     /// Watches the scripts while the application lives (`None` with `--no-watch`).
@@ -73,6 +77,7 @@ impl Application {
         let revocations = auth.as_ref().map(|a| a.logins.revocations().clone());
         let lifecycle = session_lifecycle(settings.session_ttl);
         let host = Host { registry, runner, store: store.clone(), auth };
+        let (draining, draining_seen) = tokio::sync::watch::channel(false);
         let state = web::Data::new(AppState {
             host,
             max_body_bytes: settings.max_body_bytes,
@@ -84,6 +89,7 @@ impl Application {
             trusted_proxies: settings.web.trusted_proxies.clone(),
             max_wait: settings.max_wait,
             metrics_token: settings.metrics_token.clone(),
+            draining: draining_seen,
         });
         let cookie = SessionCookie { secure: settings.secure_cookie };
         let session_store = store.clone();
@@ -115,12 +121,18 @@ impl Application {
                 .wrap(from_fn(routes::observe_requests))
                 .configure(routes::configure)
         })
+        // Signals are handled by `Shutdown` (live streams first, then a bounded graceful stop).
+        .disable_signals()
+        .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1))
         .listen(listener)?;
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
         Ok(Self {
             port,
+            draining: Arc::new(draining),
+            shutdown_timeout: settings.shutdown_timeout,
+            shutdown_drain: settings.shutdown_drain,
             server: server.run(),
             store,
             _watcher: watcher,
@@ -151,6 +163,16 @@ impl Application {
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+
+    /// What stops this application gracefully (at a signal, or when a test asks).
+    pub fn shutdown(&self) -> Shutdown {
+        Shutdown {
+            server: self.server.handle(),
+            draining: self.draining.clone(),
+            timeout: self.shutdown_timeout,
+            drain: self.shutdown_drain,
+        }
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -189,6 +211,50 @@ fn open_credentials(path: &std::path::Path) -> anyhow::Result<Credentials> {
         )
         .into()
     })
+}
+
+/// A graceful stop: stop accepting connections, tell live pages to reconnect, let in-flight
+/// requests finish (each answer closes its connection, so kept-alive clients reconnect
+/// elsewhere), and stop within the timeout even if some do not.
+#[derive(Clone)]
+pub struct Shutdown {
+    server: actix_web::dev::ServerHandle,
+    draining: Arc<tokio::sync::watch::Sender<bool>>,
+    timeout: std::time::Duration,
+    drain: std::time::Duration,
+}
+
+impl Shutdown {
+    /// Drains, then stops: first every answer closes its connection, `/readyz` says 503 and
+    /// live pages are told to reconnect, while requests still arriving (also on idle kept-alive
+    /// connections) are answered; after the drain time new connections are refused and the
+    /// requests in flight get the timeout to finish.
+    pub async fn begin(&self) {
+        tracing::info!(drain_ms = self.drain.as_millis() as u64, "shutting down: draining");
+        self.draining.send_replace(true);
+        tokio::time::sleep(self.drain).await;
+        tracing::info!(timeout_secs = self.timeout.as_secs(), "no longer accepting; finishing in-flight requests");
+        self.server.stop(true).await;
+        tracing::info!("stopped");
+    }
+
+    /// Waits for SIGTERM or Ctrl-C, then shuts down.
+    pub async fn on_signal(self) {
+        let interrupt = tokio::signal::ctrl_c();
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM; only Ctrl-C stops gracefully");
+                let _ = interrupt.await;
+            }
+        }
+        self.begin().await;
+    }
 }
 
 /// Always a browser-session cookie: "remember me" is a cookie of its own

@@ -11,6 +11,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn ready(app: web::Data<AppState>) -> HttpResponse {
+    if *app.draining.borrow() {
+        return HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "1")).body("shutting down");
+    }
     match app.host.store.ping().await {
         Ok(()) => HttpResponse::Ok().body(format!("ok: {} store", app.host.store.kind())),
         Err(err) => AppError::from(err).answer(true),

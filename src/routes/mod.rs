@@ -44,6 +44,9 @@ pub struct AppState {
     pub max_wait: std::time::Duration,
     /// The bearer token `/metrics` asks for; `None` turns `/metrics` off.
     pub metrics_token: Option<String>,
+    /// Becomes `true` when a graceful shutdown begins: answers close their connection and
+    /// live streams tell their pages to reconnect (to another instance).
+    pub draining: tokio::sync::watch::Receiver<bool>,
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

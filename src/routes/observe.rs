@@ -7,6 +7,7 @@ use std::time::Instant;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
+use actix_web::http::ConnectionType;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
@@ -30,12 +31,18 @@ pub async fn observe_requests(
     // The pattern, not the path: page names and file names would make a series per URL.
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let started = Instant::now();
-    let max_wait = req.app_data::<web::Data<AppState>>().map_or(DEFAULT_MAX_WAIT, |app| app.max_wait);
+    let app = req.app_data::<web::Data<AppState>>().cloned();
+    let max_wait = app.as_ref().map_or(DEFAULT_MAX_WAIT, |app| app.max_wait);
     let bounded = waits::bounded_by(max_wait, next.call(req));
     let answered = id.clone().scope(bounded).instrument(span.clone()).await;
     let (answer, status) = match answered {
         Ok(mut res) => {
             name_the_answer(res.headers_mut(), &id);
+            if app.as_ref().is_some_and(|app| *app.draining.borrow()) {
+                // Shutting down: the client opens its next connection elsewhere instead of
+                // reusing this one while it closes.
+                res.response_mut().head_mut().set_connection_type(ConnectionType::Close);
+            }
             let status = res.status();
             (Ok(res.map_into_boxed_body()), status)
         }

@@ -27,6 +27,7 @@ mod recovery;
 mod revocation;
 mod rotation;
 mod session_reset;
+mod shutdown;
 mod waits;
 
 pub use client::{Session, start, start_with};
