@@ -8,7 +8,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 
@@ -47,6 +47,12 @@ pub enum AppError {
          itself and try again."
     )]
     CrossOrigin,
+    /// `/metrics` without the configured bearer token.
+    #[error("The metrics need the configured bearer token (RUNNEL_METRICS_TOKEN).")]
+    MetricsToken,
+    /// A graceful shutdown has begun (`/readyz`): the load balancer should send elsewhere.
+    #[error("This instance is shutting down.")]
+    ShuttingDown,
     #[error("Something went wrong on the server.")]
     Internal(#[from] anyhow::Error),
 }
@@ -87,6 +93,8 @@ impl AppError {
             Self::Store(_) => "Temporarily unavailable",
             Self::LogoutUnconfirmed(_) => "Logout not confirmed",
             Self::CrossOrigin => "Request refused",
+            Self::MetricsToken => "Not authorized",
+            Self::ShuttingDown => "Shutting down",
             Self::Internal(_) => "Server error",
         }
     }
@@ -99,6 +107,9 @@ impl AppError {
         response.insert_header((CACHE_CONTROL, "no-store"));
         if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header(("Retry-After", "2"));
+        }
+        if let Self::MetricsToken = self {
+            response.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"runnel metrics\""));
         }
         if let Self::LogoutUnconfirmed(cookie) = self {
             response.cookie(cookie.removal());
@@ -143,7 +154,8 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Store(_) | Self::LogoutUnconfirmed(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(_) | Self::LogoutUnconfirmed(_) | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            Self::MetricsToken => StatusCode::UNAUTHORIZED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -12,7 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn ready(app: web::Data<AppState>) -> HttpResponse {
     if *app.draining.borrow() {
-        return HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "1")).body("shutting down");
+        return AppError::ShuttingDown.answer(true);
     }
     match app.host.store.ping().await {
         Ok(()) => HttpResponse::Ok().body(format!("ok: {} store", app.host.store.kind())),

@@ -2,7 +2,7 @@
 //! the configured bearer token. Without a token configured the route does not exist (404), so
 //! nothing about the host is shown to the public by default.
 
-use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, WWW_AUTHENTICATE};
+use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL};
 use actix_web::{HttpRequest, HttpResponse, web};
 use subtle::ConstantTimeEq;
 
@@ -16,9 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn metrics(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let Some(token) = &app.metrics_token else { return Err(AppError::PageNotFound) };
     if !bearer_matches(&req, token) {
-        return Ok(HttpResponse::Unauthorized()
-            .insert_header((WWW_AUTHENTICATE, "Bearer realm=\"runnel metrics\""))
-            .body("The metrics need the configured bearer token (RUNNEL_METRICS_TOKEN)."));
+        return Err(AppError::MetricsToken);
     }
     // A store that cannot count leaves the last count; the rest of the numbers still go out.
     match app.host.store.session_count().await {
