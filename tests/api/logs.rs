@@ -110,3 +110,36 @@ async fn pretty_logs_to_a_pipe_have_no_colour_codes_and_name_the_request() {
     assert!(server.log().iter().all(|l| !l.contains('\u{1b}')), "{:#?}", server.log());
     assert!(server.log().iter().all(|l| !l.starts_with('{')), "pretty, not JSON");
 }
+
+#[test]
+fn on_a_terminal_the_default_log_is_pretty_and_coloured() {
+    use std::io::Read;
+    let dir = ScriptDir::with(&[("greeting.rhai", GREETING)]);
+    let command = format!("{} run --port 0 --no-watch {}", env!("CARGO_BIN_EXE_runnel"), dir.path.display());
+    let mut terminal = std::process::Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("util-linux `script` runs commands on a pseudo-terminal");
+    let mut stdout = terminal.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buffer) {
+            if tx.send(String::from_utf8_lossy(&buffer[..n]).into_owned()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = String::new();
+    while !screen.contains("serving") {
+        screen.push_str(&rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the server starts"));
+    }
+    let _ = terminal.kill();
+    let _ = terminal.wait();
+    assert!(screen.contains('\u{1b}'), "colours on a terminal: {screen:?}");
+    assert!(!screen.contains("{\"timestamp\""), "pretty, not JSON, on a terminal: {screen:?}");
+}
