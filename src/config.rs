@@ -677,4 +677,31 @@ mod tests {
         let zero = RunArgs { config: Some(file), reset_code_secs: Some(0), ..RunArgs::default() };
         assert!(Settings::from_run_args(zero).is_err());
     }
+
+    #[test]
+    fn operations_settings_come_from_the_file_and_bad_values_are_refused() {
+        let dir = std::env::temp_dir().join(format!("runnel-cfg-ops-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("runnel.toml");
+        std::fs::write(
+            &file,
+            "max_wait_ms = 1500\nlog_format = \"json\"\nmetrics_token = \"0123456789abcdef0123\"\n\
+             shutdown_timeout_secs = 20\nshutdown_drain_ms = 250\n",
+        )
+        .unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: Some(file.clone()), ..RunArgs::default() }).unwrap();
+        assert_eq!(settings.max_wait, Duration::from_millis(1500));
+        assert_eq!(settings.session_lock.wait, Duration::from_millis(1500), "the lock waits no longer than the bound");
+        assert_eq!(settings.log_format, Some(LogFormat::Json));
+        assert_eq!(settings.metrics_token.as_deref(), Some("0123456789abcdef0123"));
+        assert_eq!(
+            (settings.shutdown_timeout, settings.shutdown_drain),
+            (Duration::from_secs(20), Duration::from_millis(250))
+        );
+        let short_token =
+            RunArgs { config: Some(file.clone()), metrics_token: Some("short".into()), ..RunArgs::default() };
+        assert!(Settings::from_run_args(short_token).is_err());
+        let no_wait = RunArgs { config: Some(file), max_wait_ms: Some(0), ..RunArgs::default() };
+        assert!(Settings::from_run_args(no_wait).is_err());
+    }
 }
