@@ -74,5 +74,15 @@ impl AuditEvent {
 
 /// Writes one audit event.
 pub fn record(event: AuditEvent, username: &str, client: &str) {
+    match event {
+        AuditEvent::LoginSucceeded | AuditEvent::RememberedLogin => crate::metrics::login(true),
+        AuditEvent::LoginFailed => crate::metrics::login(false),
+        AuditEvent::BackedOff => {
+            crate::metrics::login(false);
+            crate::metrics::limit_hit("login_backoff");
+        }
+        AuditEvent::RateLimited => crate::metrics::limit_hit("auth_rate"),
+        _ => {}
+    }
     tracing::info!(target: "runnel::audit", event = event.name(), username, client, "audit");
 }

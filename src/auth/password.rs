@@ -83,7 +83,9 @@ impl Hasher {
     async fn blocking<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
         let _permit = self.permits.acquire().await.map_err(|e| PasswordError::Internal(e.to_string()))?;
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(f)).await.map_err(|e| PasswordError::Internal(e.to_string()))
+        let hashing = tokio::task::spawn_blocking(move || span.in_scope(f));
+        // Hashing is not a wait for the store: it does not count against the request's bound.
+        crate::session_store::waits::not_counting(hashing).await.map_err(|e| PasswordError::Internal(e.to_string()))
     }
 }
 

@@ -42,12 +42,18 @@ impl Cache {
         let mut entries = crate::sync::lock(&self.entries);
         entries.clock += 1;
         let clock = entries.clock;
-        let entry = entries.map.get_mut(key)?;
+        let Some(entry) = entries.map.get_mut(key) else {
+            crate::metrics::cache_lookup(false);
+            return None;
+        };
         let fresh = entry.expires.is_none_or(|at| Instant::now() < at) && entry.files.iter().all(FileStamp::is_current);
         if !fresh {
             entries.map.remove(key);
+            crate::metrics::cache_entries_changed(-1);
+            crate::metrics::cache_lookup(false);
             return None;
         }
+        crate::metrics::cache_lookup(true);
         entry.last_used = clock;
         Some(entry.value.clone())
     }
@@ -55,6 +61,7 @@ impl Cache {
     /// Keeps `value` under `key` for `ttl` (`None`: until evicted or a file changes).
     pub fn insert(&self, key: String, value: Dynamic, ttl: Option<Duration>, files: Vec<FileStamp>) {
         let mut entries = crate::sync::lock(&self.entries);
+        let before = entries.map.len();
         entries.clock += 1;
         if entries.map.len() >= self.max_entries && !entries.map.contains_key(&key) {
             let oldest = entries.map.iter().min_by_key(|(_, e)| e.last_used).map(|(k, _)| k.clone());
@@ -64,10 +71,13 @@ impl Cache {
         }
         let entry = Entry { value, expires: ttl.map(|t| Instant::now() + t), files, last_used: entries.clock };
         entries.map.insert(key, entry);
+        crate::metrics::cache_entries_changed(entries.map.len() as i64 - before as i64);
     }
 
     pub fn clear(&self) {
-        crate::sync::lock(&self.entries).map.clear();
+        let mut entries = crate::sync::lock(&self.entries);
+        crate::metrics::cache_entries_changed(-(entries.map.len() as i64));
+        entries.map.clear();
     }
 
     pub fn len(&self) -> usize {
@@ -76,6 +86,12 @@ impl Cache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl Drop for Cache {
+    fn drop(&mut self) {
+        self.clear();
     }
 }
 

@@ -25,7 +25,7 @@ use crate::auth::logins::Device;
 use crate::error::AppError;
 use crate::script::{CompiledScript, Registry, RunOutput, Runner};
 use crate::session_state::{AuthRun, Event, Flash, SessionData};
-use crate::session_store::{BrowserSession, SessionLock, Store, csrf_after_logout_key};
+use crate::session_store::{BrowserSession, SessionLock, Store, csrf_after_logout_key, waits};
 use requests::Caller;
 
 pub type Query = BTreeMap<String, String>;
@@ -287,10 +287,24 @@ impl Host {
     ) -> Result<RunOutput, AppError> {
         let auth = self.with_second_factor(auth, &stored);
         let (runner, script) = (self.runner.clone(), script.clone());
-        tokio::task::spawn_blocking(move || runner.run_as(&script, &stored, event.as_ref(), query, auth))
+        // The request's span goes along, so the script's `print` lines carry its id.
+        let span = tracing::Span::current();
+        let page = script.name.as_str().to_owned();
+        let started = std::time::Instant::now();
+        let run = tokio::task::spawn_blocking(move || {
+            span.in_scope(|| runner.run_as(&script, &stored, event.as_ref(), query, auth))
+        });
+        // The run's time is the script's, not a wait for the store.
+        let output = waits::not_counting(run)
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
-            .map_err(AppError::from)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?;
+        let outcome = match &output {
+            Ok(output) if output.page.error.is_none() => "ok",
+            Ok(_) => "error",
+            Err(_) => "refused",
+        };
+        crate::metrics::script_run(&page, outcome, started.elapsed());
+        output.map_err(AppError::from)
     }
 
     /// Tells the run what the login and TOTP forms need about the second factor.

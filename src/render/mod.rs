@@ -97,6 +97,7 @@ struct ErrorPageHtml<'a> {
     title: &'a str,
     message: &'a str,
     back: &'a str,
+    request_id: Option<&'a str>,
 }
 
 impl ElementHtml<'_> {
@@ -199,7 +200,7 @@ fn icon_url(icon: &str) -> String {
     format!("data:image/svg+xml,{encoded}")
 }
 
-/// A small HTML page for a 4xx or 5xx answer.
-pub fn error_page(title: &str, message: &str, back: &str) -> String {
-    ErrorPageHtml { title, message, back }.render().unwrap_or_default()
+/// A small HTML page for a 4xx or 5xx answer, naming the request's id when there is one.
+pub fn error_page(title: &str, message: &str, back: &str, request_id: Option<&str>) -> String {
+    ErrorPageHtml { title, message, back, request_id }.render().unwrap_or_default()
 }

@@ -41,6 +41,12 @@ pub fn client_of(req: &HttpRequest) -> Client {
     resolve(req.peer_addr().map(|a| a.ip()), req.headers(), proxies)
 }
 
+/// Whether the request's TCP peer is one of the trusted reverse proxies.
+pub fn from_trusted_proxy(req: &HttpRequest) -> bool {
+    let proxies = req.app_data::<web::Data<AppState>>().map_or(&[][..], |app| &app.trusted_proxies[..]);
+    req.peer_addr().is_some_and(|peer| is_trusted(peer.ip(), proxies))
+}
+
 /// The client's address as the audit log names it (`-` when unknown).
 pub fn audit_address(req: &HttpRequest) -> String {
     client_of(req).address.map_or_else(|| "-".to_owned(), |a| a.to_string())

@@ -167,10 +167,14 @@ impl Runner {
                     continue;
                 }
                 Ending::Rerun => {
+                    crate::metrics::limit_hit("max_reruns");
                     let message = format!("rerun() was called more than {} times in a row", self.limits.max_reruns);
                     page.error = Some(diagnostic::plain(&page_name, message));
                 }
                 Ending::Failed(err) => {
+                    if let Some(limit) = diagnostic::limit_of(&err) {
+                        crate::metrics::limit_hit(limit);
+                    }
                     page.error = Some(diagnostic::from_eval_error(&page_name, &script.source, &err, &self.limits));
                 }
                 Ending::Finished | Ending::Host => {}

@@ -86,6 +86,10 @@ impl MemoryStore {
         }
     }
 
+    pub fn record_count(&self) -> u64 {
+        crate::sync::lock(&self.records).len() as u64
+    }
+
     pub fn delete_record(&self, key: &str) {
         crate::sync::lock(&self.records).remove(key);
     }

@@ -12,6 +12,7 @@ mod locks;
 mod memory;
 mod redis;
 mod typed;
+pub mod waits;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,9 +92,20 @@ impl Store {
 
     /// Waits until no other event of this session is being applied (on any instance).
     pub async fn lock(&self, sid: &str) -> StoreResult<SessionLock> {
-        match self {
-            Self::Memory(_, locks) => Ok(SessionLock::Memory(locks.lock(sid).await?)),
+        let started = std::time::Instant::now();
+        let lock = match self {
+            Self::Memory(_, locks) => locks.lock(sid).await.map(SessionLock::Memory),
             Self::Redis(store) => store.lock(sid).await.map(SessionLock::Redis),
+        };
+        crate::metrics::store_operation("session lock", lock.is_ok(), started.elapsed());
+        lock
+    }
+
+    /// How many sessions the store holds now (for the metrics; a SCAN in Redis).
+    pub async fn session_count(&self) -> StoreResult<u64> {
+        match self {
+            Self::Memory(store, _) => Ok(store.record_count()),
+            Self::Redis(store) => store.record_count().await,
         }
     }
 
