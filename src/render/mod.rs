@@ -148,7 +148,33 @@ impl WidgetHtml<'_> {
 
     /// Forms without JavaScript need an Apply button, except buttons themselves.
     fn needs_apply(&self) -> bool {
-        !matches!(self.w.control, Control::Button)
+        !matches!(self.w.control, Control::Button { .. })
+    }
+
+    /// Whether a choice widget has nothing chosen (its placeholder then shows).
+    fn nothing_chosen(&self) -> bool {
+        match &self.w.control {
+            Control::Choice { options, .. } => !options.iter().any(|o| o.selected),
+            _ => false,
+        }
+    }
+
+    /// A select_slider's option labels, for the live readout while dragging.
+    fn labels_json(&self) -> String {
+        match &self.w.control {
+            Control::Range { labels, .. } => serde_json::to_string(labels).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// A slider handle's readout: its value, or a select_slider's option at that index.
+    fn range_text(&self, value: &str) -> String {
+        match &self.w.control {
+            Control::Range { labels, .. } if !labels.is_empty() => {
+                value.parse::<usize>().ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+            }
+            _ => value.to_owned(),
+        }
     }
 
     /// The form field name of the widget's value: its own form's `value`, or `v:{id}` in a form.

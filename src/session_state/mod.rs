@@ -3,6 +3,7 @@
 //! Plain data and pure functions: no Rhai, no HTTP, no store.
 
 mod auth;
+mod calendar;
 mod event;
 mod form;
 mod spec;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use auth::{AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRun, Viewer};
+pub use calendar::{add_years, datetime_text, parse_color, parse_date, parse_datetime, parse_time, time_text};
 pub use event::{AppliedEvent, Event, EventError, apply_event};
 pub use spec::{WidgetSpec, widget_id};
 
