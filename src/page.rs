@@ -337,6 +337,8 @@ pub enum Control {
         value: String,
         high: Option<String>,
         labels: Vec<String>,
+        /// A date slider's first day: its values count days from it.
+        day_zero: Option<String>,
     },
     Text {
         value: String,
@@ -415,6 +417,8 @@ pub struct ChoiceOption {
 pub struct AuthFormView {
     /// The action's name (`login`, `logout`, `register_user`, …).
     pub action: &'static str,
+    /// The form's `key`, posted back with it so that the host finds this form.
+    pub key: Option<String>,
     /// The form's heading; empty for a bare button.
     pub title: String,
     pub fields: Vec<AuthField>,

@@ -36,7 +36,7 @@ pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
 
 /// The canonical text of a time: minutes only when the step is whole minutes.
 pub fn time_text(time: NaiveTime, step_seconds: u32) -> String {
-    time.format(if step_seconds % 60 == 0 { TIME_MINUTES } else { TIME_SECONDS }).to_string()
+    time.format(if step_seconds.is_multiple_of(60) { TIME_MINUTES } else { TIME_SECONDS }).to_string()
 }
 
 pub fn datetime_text(at: NaiveDateTime, step_seconds: u32) -> String {
@@ -45,7 +45,7 @@ pub fn datetime_text(at: NaiveDateTime, step_seconds: u32) -> String {
 
 /// Whether a time lies on the step grid that starts at midnight.
 pub fn on_step(time: NaiveTime, step_seconds: u32) -> bool {
-    step_seconds > 0 && time.num_seconds_from_midnight() % step_seconds == 0 && time.nanosecond() == 0
+    step_seconds > 0 && time.num_seconds_from_midnight().is_multiple_of(step_seconds) && time.nanosecond() == 0
 }
 
 /// A colour as `#rrggbb` (any case), written back in lower case.

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use auth::{AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRun, Viewer};
+pub use auth::{AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRun, KEPT_FIELDS, Viewer};
 pub use calendar::{add_years, datetime_text, parse_color, parse_date, parse_datetime, parse_time, time_text};
 pub use event::{AppliedEvent, Event, EventError, apply_event};
 pub use spec::{WidgetSpec, widget_id};

@@ -59,6 +59,13 @@ pub enum WidgetSpec {
     },
     /// A colour as `#rrggbb`.
     Color,
+    /// A day on a slider: the browser sends how many days after `start` (at most `days`, on
+    /// the `step`); the value is that day as an ISO date.
+    DayOffset {
+        start: String,
+        days: i64,
+        step: i64,
+    },
     /// `item`, or nothing (`null`, sent as empty values): a date input with `value: ()`.
     Optional {
         item: Box<WidgetSpec>,
@@ -144,6 +151,15 @@ impl WidgetSpec {
                 within(calendar::datetime_text(at, *step), min, max)
             }
             Self::Color => calendar::parse_color(last(raw)?).map(Value::String),
+            Self::DayOffset { start, days, step } => {
+                let text = last(raw)?.trim();
+                let offset: i64 = text.parse().map_err(|_| format!("expected a number of days, got {text:?}"))?;
+                if offset < 0 || offset > *days || offset % step.max(&1) != 0 {
+                    return Err(format!("{offset} is not a day of this slider (0..={days}, step {step})"));
+                }
+                let day = calendar::parse_date(start)? + chrono::Duration::days(offset);
+                Ok(Value::String(day.format(calendar::DATE).to_string()))
+            }
             Self::Optional { .. } if raw.iter().all(|r| r.trim().is_empty()) => Ok(Value::Null),
             Self::Optional { item } => item.parse(raw),
             Self::Pair { item } => {
@@ -194,6 +210,11 @@ impl WidgetSpec {
             (Self::IntRange { min, max }, v) => v.as_i64().is_some_and(|i| *min <= i && i <= *max),
             (Self::FloatRange { min, max }, v) => v.as_f64().is_some_and(|f| *min <= f && f <= *max),
             (Self::Text { max_chars }, Value::String(s)) => max_chars.is_none_or(|m| s.chars().count() <= m),
+            (Self::DayOffset { start, days, step }, Value::String(s)) => {
+                let offset =
+                    calendar::parse_date(s).ok().zip(calendar::parse_date(start).ok()).map(|(d, s)| (d - s).num_days());
+                offset.is_some_and(|o| (0..=*days).contains(&o) && o % step.max(&1) == 0 && s.len() == 10)
+            }
             (Self::Optional { .. }, Value::Null) => true,
             (Self::Optional { item }, v) => item.accepts(v),
             (Self::Pair { item }, Value::Array(pair)) => match pair.as_slice() {

@@ -114,8 +114,13 @@ struct FormCall {
     target: ContainerId,
     pos: Position,
     viewer: Option<Viewer>,
+    /// The `key` option: it tells apart two forms of one action on a page.
+    key: Option<String>,
     /// `Some(Ok(value))` or `Some(Err(message))` when this run answers this form's post.
     outcome: Option<Result<Value, String>>,
+    /// What was typed into this form's non-secret fields, to show again (empty with
+    /// `clear_on_submit: true`).
+    entered: Vec<(String, String)>,
 }
 
 impl FormCall {
@@ -127,11 +132,15 @@ impl FormCall {
             Some("sidebar") => SIDEBAR,
             Some(other) => return Err(error(format!("location must be \"main\" or \"sidebar\", not {other:?}"), pos)),
         };
-        let (viewer, outcome) = context::with(|c| {
-            let outcome = c.auth.outcome.as_ref().filter(|o| o.action == action).map(|o| o.result.clone());
-            (c.auth.viewer.clone(), outcome)
+        let key = opts.key()?;
+        let clear = opts.bool("clear_on_submit", false)?;
+        let (viewer, posted) = context::with(|c| {
+            let posted = c.auth.outcome.as_ref().filter(|o| o.action == action && o.key == key).cloned();
+            (c.auth.viewer.clone(), posted)
         })?;
-        Ok(Self { action, opts, target, pos, viewer, outcome })
+        let entered = posted.as_ref().filter(|_| !clear).map(|o| o.entered.clone()).unwrap_or_default();
+        let outcome = posted.map(|o| o.result);
+        Ok(Self { action, opts, target, pos, viewer, key, outcome, entered })
     }
 
     /// A label from the `fields` option (Streamlit-Authenticator's names), else the default.
@@ -151,7 +160,9 @@ impl FormCall {
         input: &'static str,
         autocomplete: &'static str,
     ) -> Res<AuthField> {
-        Ok(AuthField { name, label: self.label(label, label)?, input, autocomplete, value: String::new() })
+        let typed = self.entered.iter().find(|(field, _)| field == name).map(|(_, value)| value.clone());
+        let value = typed.filter(|_| input != "password").unwrap_or_default();
+        Ok(AuthField { name, label: self.label(label, label)?, input, autocomplete, value })
     }
 
     /// Records the form for its page (so its post is accepted) and draws it.
@@ -165,7 +176,8 @@ impl FormCall {
     ) -> Res<()> {
         let error = self.outcome.as_ref().and_then(|o| o.as_ref().err().cloned());
         let success = success.filter(|_| matches!(self.outcome, Some(Ok(_))));
-        let view = AuthFormView { action: self.action.name(), title, fields, submit, error, success };
+        let key = self.key.clone();
+        let view = AuthFormView { action: self.action.name(), key, title, fields, submit, error, success };
         let record = WidgetRecord {
             spec: WidgetSpec::AuthForm { form: spec },
             value: Value::Null,
@@ -174,7 +186,7 @@ impl FormCall {
             form: None,
         };
         context::try_with(|c| {
-            c.register_widget(&self.action.widget_id(), record, self.pos)?;
+            c.register_widget(&self.action.widget_id(self.key.as_deref()), record, self.pos)?;
             c.page.push(self.target, Element::AuthForm(view));
             Ok(())
         })

@@ -6,8 +6,9 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 use serde_json::Value;
 
-use super::input::{COMMON, Widget, check_default, pair};
+use super::input::{COMMON, Widget, check_default};
 use super::options::Options;
+use super::sliders::pair;
 use super::{convert, placed};
 use crate::page::{ContainerId, Control, WidgetKind};
 use crate::session_state::{

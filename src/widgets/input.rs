@@ -30,10 +30,6 @@ pub fn register(engine: &mut Engine) {
         placed!(engine, name, move |t, p, l: ImmutableString, x: Array| choice(kind, t, p, l, x, Map::new()), (label: ImmutableString, options: Array));
         placed!(engine, name, move |t, p, l: ImmutableString, x: Array, o: Map| choice(kind, t, p, l, x, o), (label: ImmutableString, options: Array, opts: Map));
     }
-    placed!(engine, "slider", |t, p, l: ImmutableString, a: i64, b: i64| int_slider(t, p, l, a, b, Map::new()), (label: ImmutableString, min: i64, max: i64));
-    placed!(engine, "slider", int_slider, (label: ImmutableString, min: i64, max: i64, opts: Map));
-    placed!(engine, "slider", |t, p, l: ImmutableString, a: f64, b: f64| float_slider(t, p, l, a, b, Map::new()), (label: ImmutableString, min: f64, max: f64));
-    placed!(engine, "slider", float_slider, (label: ImmutableString, min: f64, max: f64, opts: Map));
     for kind in [WidgetKind::TextInput, WidgetKind::TextArea] {
         let name = kind.name();
         placed!(engine, name, move |t, p, l: ImmutableString| text(kind, t, p, l, Map::new()), (label: ImmutableString));
@@ -273,100 +269,6 @@ pub(super) fn choice_options(options: &[Value], value: &Value) -> Vec<ChoiceOpti
     shown.map(|(index, o)| ChoiceOption { index, label: convert::display_json(o), selected: selected(o) }).collect()
 }
 
-fn int_slider(
-    target: ContainerId,
-    pos: Position,
-    label: ImmutableString,
-    min: i64,
-    max: i64,
-    opts: Map,
-) -> Res<Dynamic> {
-    let opts = Options::new(opts, pos, &[COMMON, &["value", "step"]].concat())?;
-    if min > max {
-        return Err(error(format!("the slider's min {min} is above its max {max}"), pos));
-    }
-    let step = opts.int("step")?.unwrap_or(1);
-    if step < 1 {
-        return Err(error(format!("option `step` must be at least 1, not {step}"), pos));
-    }
-    let item = WidgetSpec::IntRange { min, max };
-    let (spec, default) = match handles(&opts)? {
-        Some([low, high]) => (pair(item), Value::from(vec![as_int(&opts, low)?, as_int(&opts, high)?])),
-        None => (item, Value::from(opts.int("value")?.unwrap_or(min))),
-    };
-    let bounds = [min.to_string(), max.to_string(), step.to_string()];
-    let value =
-        slider(Widget { target, pos, kind: WidgetKind::Slider, label: &label, opts: &opts, spec, default }, bounds)?;
-    Ok(convert::to_dynamic(&value))
-}
-
-fn float_slider(
-    target: ContainerId,
-    pos: Position,
-    label: ImmutableString,
-    min: f64,
-    max: f64,
-    opts: Map,
-) -> Res<Dynamic> {
-    let opts = Options::new(opts, pos, &[COMMON, &["value", "step"]].concat())?;
-    if !(min.is_finite() && max.is_finite() && min <= max) {
-        return Err(error(format!("the slider's range {min}..{max} is not valid"), pos));
-    }
-    let step = opts.float("step")?.unwrap_or(0.01);
-    if !(step.is_finite() && step > 0.0) {
-        return Err(error(format!("option `step` must be above 0, not {step}"), pos));
-    }
-    let item = WidgetSpec::FloatRange { min, max };
-    let (spec, default) = match handles(&opts)? {
-        Some([low, high]) => (pair(item), Value::from(vec![as_float(&opts, low)?, as_float(&opts, high)?])),
-        None => (item, Value::from(opts.float("value")?.unwrap_or(min))),
-    };
-    let bounds = [min.to_string(), max.to_string(), step.to_string()];
-    let value =
-        slider(Widget { target, pos, kind: WidgetKind::Slider, label: &label, opts: &opts, spec, default }, bounds)?;
-    Ok(convert::to_dynamic(&value))
-}
-
-/// A two-element `value` makes a range slider with two handles (as in Streamlit).
-fn handles(opts: &Options) -> Res<Option<[Dynamic; 2]>> {
-    let Some(list) = opts.raw("value").and_then(|v| v.clone().try_cast::<Array>()) else { return Ok(None) };
-    match <[Dynamic; 2]>::try_from(list) {
-        Ok(pair) => Ok(Some(pair)),
-        Err(list) => Err(opts.fail(format!("a range slider's `value` needs two values, not {}", list.len()))),
-    }
-}
-
-fn as_int(opts: &Options, v: Dynamic) -> Res<Value> {
-    let type_name = v.type_name();
-    v.as_int()
-        .map(Value::from)
-        .map_err(|_| opts.fail(format!("the slider's values must be whole numbers, not {type_name}")))
-}
-
-fn as_float(opts: &Options, v: Dynamic) -> Res<Value> {
-    let number = v.as_float().or_else(|_| v.as_int().map(|i| i as f64));
-    number
-        .map(Value::from)
-        .map_err(|_| opts.fail(format!("the slider's values must be numbers, not {}", v.type_name())))
-}
-
-pub(super) fn pair(item: WidgetSpec) -> WidgetSpec {
-    WidgetSpec::Pair { item: Box::new(item) }
-}
-
-/// Draws a slider whose bounds and step are already formatted for the page.
-fn slider(widget: Widget, [min, max, step]: [String; 3]) -> Res<Value> {
-    check_default(&widget, widget.pos)?;
-    widget.draw(|v| {
-        let (value, high) = match v {
-            Value::Array(pair) => (pair.first(), pair.get(1).map(convert::display_json)),
-            single => (Some(single), None),
-        };
-        let value = value.map(convert::display_json).unwrap_or_default();
-        Control::Range { min, max, step, value, high, labels: Vec::new() }
-    })
-}
-
 fn text(kind: WidgetKind, target: ContainerId, pos: Position, label: ImmutableString, opts: Map) -> Res<String> {
     let extra: &[&str] = match kind {
         WidgetKind::TextInput => &["value", "max_chars", "placeholder", "type", "autocomplete"],
@@ -499,7 +401,7 @@ mod tests {
 
     #[test]
     fn number_formats_follow_printf() {
-        assert_eq!(NumberFormat::parse("%.2f", true).map(|f| f.write(3.14159)), Ok("3.14".into()));
+        assert_eq!(NumberFormat::parse("%.2f", true).map(|f| f.write(1.23456)), Ok("1.23".into()));
         assert_eq!(NumberFormat::parse("%e", true).map(|f| f.write(12345.0)), Ok("1.234500e4".into()));
         assert_eq!(NumberFormat::parse("%d", false).map(|f| f.write(7.0)), Ok("7".into()));
         assert!(NumberFormat::parse("%d", true).is_err());

@@ -15,6 +15,7 @@ mod layout;
 mod options;
 mod picks;
 mod records;
+mod sliders;
 mod sources;
 mod state;
 
@@ -56,6 +57,7 @@ pub fn register(engine: &mut Engine) {
     state::register(engine);
     display::register(engine);
     input::register(engine);
+    sliders::register(engine);
     dates::register(engine);
     picks::register(engine);
     layout::register(engine);

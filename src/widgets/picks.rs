@@ -5,8 +5,9 @@
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 use serde_json::Value;
 
-use super::input::{COMMON, Widget, choice_options, pair};
+use super::input::{COMMON, Widget, choice_options};
 use super::options::Options;
+use super::sliders::pair;
 use super::{convert, placed};
 use crate::page::{ChoiceLook, ChoiceOption, ContainerId, Control, WidgetKind};
 use crate::session_state::WidgetSpec;
@@ -64,7 +65,8 @@ fn select_slider(
             single => (index(Some(single)), None),
         };
         let (min, max, step) = ("0".to_owned(), (options.len() - 1).to_string(), "1".to_owned());
-        Control::Range { min, max, step, value, high, labels: options.iter().map(convert::display_json).collect() }
+        let labels = options.iter().map(convert::display_json).collect();
+        Control::Range { min, max, step, value, high, labels, day_zero: None }
     })?;
     Ok(convert::to_dynamic(&value))
 }
@@ -113,7 +115,9 @@ fn feedback(target: ContainerId, pos: Position, kind: ImmutableString, opts: Map
         "faces" => ((0..5).collect(), vec!["😞", "🙁", "😐", "🙂", "😀"]),
         "stars" => ((0..5).collect(), vec!["★"; 5]),
         other => {
-            return Err(opts.fail(format!("feedback options must be \"thumbs\", \"faces\" or \"stars\", not {other:?}")));
+            return Err(
+                opts.fail(format!("feedback options must be \"thumbs\", \"faces\" or \"stars\", not {other:?}"))
+            );
         }
     };
     let options: Vec<Value> = values.into_iter().map(Value::from).collect();
