@@ -111,9 +111,9 @@ fn a_time_input_keeps_to_its_step() {
 #[test]
 fn a_datetime_input_returns_date_and_time_within_its_bounds() {
     let mut app = AppTest::from_source(
-        r#"text(datetime_input("At", #{ value: "2024-05-01T09:30", max_value: "2024-12-31T00:00", step: 3600 }));"#,
+        r#"text(datetime_input("At", #{ value: "2024-05-01T09:00", max_value: "2024-12-31T00:00", step: 3600 }));"#,
     );
-    assert!(shows(&app, "2024-05-01T09:30"), "{:?}", texts(&app));
+    assert!(shows(&app, "2024-05-01T09:00"), "{:?}", texts(&app));
     refuses(&mut app, "At", &["2024-05-01T09:30"]);
     app.set("At", &["2024-05-02T10:00"]).unwrap();
     assert!(shows(&app, "2024-05-02T10:00"));
@@ -173,7 +173,7 @@ fn a_select_slider_picks_one_option_or_a_range_of_them() {
 fn pills_choose_one_option_or_nothing_and_several_in_multi_mode() {
     let mut app = AppTest::from_source(
         r#"let p = pills("Topic", ["News", "Sport"]); text(if p == () { "none" } else { p });
-           let m = segmented_control("Days", ["Mon", "Tue", "Wed"], #{ selection_mode: "multi", default: ["Tue"] });
+           let m = segmented_control("Days", ["Mon", "Tue", "Wed"], #{ selection_mode: "multi", "default": ["Tue"] });
            text(`days=${m}`);"#,
     );
     assert!(shows(&app, "none"));
@@ -199,7 +199,7 @@ fn pills_choose_one_option_or_nothing_and_several_in_multi_mode() {
 fn feedback_returns_the_index_of_the_face_or_star_and_thumbs_up_is_one() {
     let mut app = AppTest::from_source(
         r#"let t = feedback("thumbs", #{ key: "t" }); text(`thumbs=${t}`);
-           let s = feedback("stars", #{ default: 2 }); text(`stars=${s}`);"#,
+           let s = feedback("stars", #{ "default": 2 }); text(`stars=${s}`);"#,
     );
     assert!(shows(&app, "thumbs=") && shows(&app, "stars=2"), "{:?}", texts(&app));
     app.set("Feedback (thumbs)", &["", "0"]).unwrap();
