@@ -173,6 +173,8 @@ pub enum Element {
         /// The arrow: up unless the delta is negative.
         rising: bool,
         tone: DeltaTone,
+        /// The `help` text, shown under the metric.
+        help: Option<String>,
     },
     Table {
         columns: Vec<String>,

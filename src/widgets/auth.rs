@@ -133,7 +133,9 @@ impl FormCall {
             Some(other) => return Err(error(format!("location must be \"main\" or \"sidebar\", not {other:?}"), pos)),
         };
         let key = opts.key()?;
-        let clear = opts.bool("clear_on_submit", false)?;
+        // Cleared by default (Streamlit-Authenticator keeps them): recovery and registration then
+        // answer with exactly the same page whatever was typed.
+        let clear = opts.bool("clear_on_submit", true)?;
         let (viewer, posted) = context::with(|c| {
             let posted = c.auth.outcome.as_ref().filter(|o| o.action == action && o.key == key).cloned();
             (c.auth.viewer.clone(), posted)

@@ -100,7 +100,8 @@ fn metric(target: ContainerId, pos: Position, label: ImmutableString, value: Dyn
         ("off", _) => DeltaTone::Off,
         (other, _) => return Err(error(format!("delta_color must be normal, inverse or off, not {other:?}"), pos)),
     };
-    draw(target, Element::Metric { label: label.into(), value: convert::display(&value), delta, rising, tone })
+    let help = opts.string("help")?;
+    draw(target, Element::Metric { label: label.into(), value: convert::display(&value), delta, rising, tone, help })
 }
 
 /// `table(rows)`: an array of maps (or a map of columns), all rows at once.

@@ -321,3 +321,45 @@ fn a_date_slider_moves_by_days_and_returns_iso_dates() {
     assert!(shows(&app, "day=2024-01-15"));
     refuses(&mut app, "Day", &["3"]);
 }
+
+#[test]
+fn a_metrics_help_is_shown_with_it() {
+    let app = AppTest::from_source(r#"metric("Revenue", "12k", #{ help: "Last 30 days" });"#);
+    let help = app.page().main().iter().find_map(|e| match e {
+        Element::Metric { help, .. } => help.clone(),
+        _ => None,
+    });
+    assert_eq!(help.as_deref(), Some("Last 30 days"));
+}
+
+#[test]
+fn the_new_inputs_take_key_help_disabled_and_on_change_like_the_others() {
+    let mut app = AppTest::from_source(
+        r#"fn changed(what) { state.log = `${what}: ${state.day}`; }
+           date_input("Day", #{ key: "day", value: "2024-05-01", help: "Pick a day", disabled: false,
+                                on_change: Fn("changed"), args: ["day changed"] });
+           color_picker("Colour", #{ help: "Any colour", disabled: true });
+           text(state.get("log", "no change"));"#,
+    );
+    assert!(shows(&app, "no change"));
+    app.set("Day", &["2024-06-01"]).unwrap();
+    assert!(shows(&app, "day changed: 2024-06-01"), "{:?}", texts(&app));
+    let colour = app.page().widget("Colour").unwrap();
+    assert_eq!((colour.help.as_deref(), colour.disabled), (Some("Any colour"), true));
+    assert_eq!(app.page().widget("Day").unwrap().help.as_deref(), Some("Pick a day"));
+}
+
+#[test]
+fn a_date_range_inside_a_form_is_sent_with_its_submit_button() {
+    let mut app = AppTest::from_source(
+        r#"let f = form("trip");
+           let r = f.date_input("Trip", #{ value: ["2024-05-01", "2024-05-07"] });
+           f.form_submit_button("Book");
+           text(`${r[0]}..${r[1]}`);"#,
+    );
+    app.submit("Book", &[("Trip", &["2024-08-01", "2024-08-10"])]).unwrap();
+    assert!(shows(&app, "2024-08-01..2024-08-10"), "{:?}", texts(&app));
+    let before = app.data().clone();
+    assert!(app.submit("Book", &[("Trip", &["2024-08-10", "2024-08-01"])]).is_err());
+    assert_eq!(app.data(), &before, "a reversed range refuses the whole submit");
+}
