@@ -47,7 +47,7 @@ pub fn register(engine: &mut Engine) {
 fn link_button(target: ContainerId, pos: Position, label: ImmutableString, url: ImmutableString, opts: Map) -> Res {
     let opts = Options::new(opts, pos, &["help", "type", "disabled"])?;
     let safe = ["https://", "http://", "mailto:"].iter().any(|s| url.to_ascii_lowercase().starts_with(s))
-        || (url.starts_with('/') && !url.starts_with("//"));
+        || (url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\"));
     if !safe {
         return Err(error(
             format!("link_button's url must start with https://, http://, mailto: or /, not {url:?}"),

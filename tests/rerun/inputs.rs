@@ -232,9 +232,12 @@ fn a_password_reaches_the_script_but_never_the_page() {
 
 #[test]
 fn a_number_input_shows_its_value_in_its_printf_format() {
-    let app = AppTest::from_source(r#"number_input("Rate", #{ value: 1.23456, format: "%.2f" });"#);
-    let Control::Number { value, .. } = &app.page().widget("Rate").unwrap().control else { panic!("a number") };
-    assert_eq!(value, "1.23");
+    let app =
+        AppTest::from_source(r#"number_input("Rate", #{ value: 1.23456, format: "%.2f", placeholder: "a rate" });"#);
+    let Control::Number { value, placeholder, .. } = &app.page().widget("Rate").unwrap().control else {
+        panic!("a number")
+    };
+    assert_eq!((value.as_str(), placeholder.as_str()), ("1.23", "a rate"));
     let (line, message) = error_line("let a = 1;\nnumber_input(\"N\", #{ value: 1.5, format: \"%d\" });");
     assert_eq!(line, Some(2));
     assert!(message.contains("whole numbers"), "{message}");
@@ -289,6 +292,10 @@ fn a_link_button_links_only_to_web_addresses() {
     let (line, message) = error_line("let a = 1;\nlink_button(\"X\", \"javascript:alert(1)\");");
     assert_eq!(line, Some(2));
     assert!(message.contains("https://"), "{message}");
+    for elsewhere in ["//evil.example", "/\\\\evil.example", "data:text/html,x"] {
+        let app = AppTest::from_source(&format!("link_button(\"X\", {elsewhere:?});"));
+        assert!(app.page().error.is_some(), "{elsewhere} is refused");
+    }
 }
 
 #[test]
@@ -362,4 +369,12 @@ fn a_date_range_inside_a_form_is_sent_with_its_submit_button() {
     let before = app.data().clone();
     assert!(app.submit("Book", &[("Trip", &["2024-08-10", "2024-08-01"])]).is_err());
     assert_eq!(app.data(), &before, "a reversed range refuses the whole submit");
+}
+
+#[test]
+fn a_time_input_defaults_to_now_rounded_down_to_its_step() {
+    let app = AppTest::from_source(r#"text(`time=${time_input("T")}`);"#);
+    let shown = texts(&app).into_iter().find_map(|t| t.strip_prefix("time=").map(str::to_owned)).unwrap();
+    let minutes: u32 = shown[3..5].parse().unwrap();
+    assert!(shown.len() == 5 && minutes % 15 == 0, "{shown} is on the 15-minute step");
 }
