@@ -376,5 +376,5 @@ fn a_time_input_defaults_to_now_rounded_down_to_its_step() {
     let app = AppTest::from_source(r#"text(`time=${time_input("T")}`);"#);
     let shown = texts(&app).into_iter().find_map(|t| t.strip_prefix("time=").map(str::to_owned)).unwrap();
     let minutes: u32 = shown[3..5].parse().unwrap();
-    assert!(shown.len() == 5 && minutes % 15 == 0, "{shown} is on the 15-minute step");
+    assert!(shown.len() == 5 && minutes.is_multiple_of(15), "{shown} is on the 15-minute step");
 }
