@@ -275,7 +275,12 @@ fn text(kind: WidgetKind, target: ContainerId, pos: Position, label: ImmutableSt
         _ => &["value", "max_chars", "placeholder"],
     };
     let opts = Options::new(opts, pos, &[COMMON, extra].concat())?;
-    let max_chars = opts.int("max_chars")?.map(|m| m.max(0) as usize);
+    let max_chars = match opts.int("max_chars")? {
+        Some(m) => {
+            Some(usize::try_from(m).map_err(|_| opts.fail(format!("option `max_chars` cannot be negative: {m}")))?)
+        }
+        None => None,
+    };
     let default = Value::String(opts.string("value")?.unwrap_or_default());
     let placeholder = opts.string("placeholder")?.unwrap_or_default();
     let input = match opts.string("type")?.as_deref() {
@@ -318,13 +323,21 @@ fn number(target: ContainerId, pos: Position, label: ImmutableString, opts: Map)
         let (min, max) = (opts.float("min")?, opts.float("max")?);
         let default = opts.float("value")?.or(min).unwrap_or(0.0);
         let spec = WidgetSpec::FloatRange { min: min.unwrap_or(f64::MIN), max: max.unwrap_or(f64::MAX) };
-        let step = opts.float("step")?.unwrap_or(0.01).to_string();
+        let step = opts.float("step")?.unwrap_or(0.01);
+        if !(step.is_finite() && step > 0.0) {
+            return Err(opts.fail(format!("option `step` must be above 0, not {step}")));
+        }
+        let step = step.to_string();
         (spec, Value::from(default), step, min.map(|m| m.to_string()), max.map(|m| m.to_string()))
     } else {
         let (min, max) = (opts.int("min")?, opts.int("max")?);
         let default = opts.int("value")?.or(min).unwrap_or(0);
         let spec = WidgetSpec::IntRange { min: min.unwrap_or(i64::MIN), max: max.unwrap_or(i64::MAX) };
-        let step = opts.int("step")?.unwrap_or(1).to_string();
+        let step = opts.int("step")?.unwrap_or(1);
+        if step < 1 {
+            return Err(opts.fail(format!("option `step` must be at least 1, not {step}")));
+        }
+        let step = step.to_string();
         (spec, Value::from(default), step, min.map(|m| m.to_string()), max.map(|m| m.to_string()))
     };
     let widget = Widget { target, pos, kind: WidgetKind::NumberInput, label: &label, opts: &opts, spec, default };

@@ -275,6 +275,11 @@ fn options_a_widget_does_not_take_are_errors_at_their_line() {
         r#"slider("S", 0, 9, #{ label_visibility: "gone" })"#,
         r#"button("B", #{ type: "big" })"#,
         r#"link_button("L", "https://example.com", #{ key: "k" })"#,
+        r#"text_input("T", #{ max_chars: -1 })"#,
+        r#"number_input("N", #{ step: 0 })"#,
+        r#"number_input("F", #{ step: -0.5 })"#,
+        r#"slider("S", 0, 9, #{ step: 0 })"#,
+        r#"metric("M", 1, #{ colour: "red" })"#,
     ] {
         let (line, message) = error_line(&format!("let a = 1;\n{call};"));
         assert_eq!(line, Some(2), "{call}: {message}");
