@@ -7,6 +7,7 @@ use crate::{StoreKind, both_stores};
 both_stores!(
     a_bad_value_for_each_new_input_is_refused_and_changes_nothing,
     a_date_posted_without_javascript_reaches_the_script,
+    option_buttons_posted_without_javascript_reach_the_script,
 );
 
 /// The script's line that shows every value it received.
@@ -60,4 +61,17 @@ async fn a_date_posted_without_javascript_reaches_the_script(kind: StoreKind) {
     let range = format!("csrf={}&widget=slider%3APrice&value=5&value=95", session.csrf);
     assert_eq!(session.post_raw("inputs", range.into_bytes(), false).await.status, 303);
     assert!(summary(&session.get("/inputs").await.body).contains("price=5-95"));
+}
+
+async fn option_buttons_posted_without_javascript_reach_the_script(kind: StoreKind) {
+    let running = start_with("tests/fixtures/inputs", kind);
+    let mut session = Session::new(&running.app);
+    session.open("/inputs").await;
+    // As the page's form sends it: the empty marker first, then the checked option.
+    let pills = format!("csrf={}&widget=pills%3ATopic&value=&value=1", session.csrf);
+    assert_eq!(session.post_raw("inputs", pills.into_bytes(), false).await.status, 303);
+    let stars = format!("csrf={}&widget=feedback%3AFeedback+%28stars%29&value=&value=4", session.csrf);
+    assert_eq!(session.post_raw("inputs", stars.into_bytes(), false).await.status, 303);
+    let shown = summary(&session.get("/inputs").await.body);
+    assert!(shown.contains("topic=Sport") && shown.contains("rating=4"), "{shown}");
 }

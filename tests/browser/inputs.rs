@@ -29,6 +29,7 @@ fn a_viewer_sets_a_date_a_colour_and_a_range_and_sees_the_scripts_result() {
     let app = support::TestApp::spawn(support::settings("tests/fixtures/inputs", StoreKind::Memory, None));
     let browser = support::chromium::Browser::launch();
     let page = browser.new_page();
+    page.watch_csp_violations();
     page.navigate(&app.url("/inputs"));
     wait_for_runnel(&page);
     wait_for_summary(&page, "day=2024-05-01");
@@ -44,4 +45,5 @@ fn a_viewer_sets_a_date_a_colour_and_a_range_and_sees_the_scripts_result() {
 
     let date = page.eval("document.querySelector(\"form[data-widget='date_input:Day'] input[type=date]\").value");
     assert_eq!(date, serde_json::json!("2024-07-04"), "the page shows the date the script kept");
+    assert_eq!(page.csp_violations(), Vec::<String>::new(), "the new inputs need nothing the policy forbids");
 }
