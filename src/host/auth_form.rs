@@ -19,12 +19,16 @@ use crate::auth::credentials::normalize_username;
 use crate::auth::logins::Device;
 use crate::auth::logout::Logout;
 use crate::error::AppError;
-use crate::session_state::{AuthAction, AuthFormSpec, AuthOutcome, EventError, SessionData, Viewer, WidgetSpec};
+use crate::session_state::{
+    AuthAction, AuthFormSpec, AuthOutcome, EventError, KEPT_FIELDS, SessionData, Viewer, WidgetSpec,
+};
 use crate::session_store::BrowserSession;
 
 /// The form that was posted: which action, its fields (the CSRF token among them), and who sent it.
 pub struct AuthPost {
     pub action: AuthAction,
+    /// The `key` of the posted form (its `form_key` field), when it was drawn with one.
+    pub key: Option<String>,
     pub fields: HashMap<String, String>,
     pub client: IpAddr,
 }
@@ -34,6 +38,7 @@ struct FormPost<'a> {
     host: &'a Host,
     auth: &'a Auth,
     action: AuthAction,
+    key: Option<String>,
     session: &'a dyn BrowserSession,
     /// The session id the post arrived with (a login or logout moves the data to a new one).
     sid: String,
@@ -56,6 +61,7 @@ impl Host {
             host: self,
             auth,
             action: post.action,
+            key: post.key,
             session: visit.session,
             sid,
             adopted,
@@ -116,7 +122,8 @@ impl FormPost<'_> {
             // the page would have, so that the form that was posted can be found.
             stored = host.rerun(&caller, &script, stored, None, visit.query.clone(), auth_run.clone()).await?.data;
         }
-        let spec = drawn_form(&stored, visit.page, self.action, auth_run.viewer.is_some())?;
+        let drawn = DrawnForm { page: visit.page, action: self.action, key: self.key.as_deref() };
+        let spec = drawn.spec(&stored, auth_run.viewer.is_some())?;
         let mut data = (*stored).clone();
         auth_run.outcome = self.dispatch(&logout, &spec, &mut auth_run.viewer, &mut data).await?;
         let output = host.rerun(&caller, &script, Arc::new(data), None, visit.query.clone(), auth_run).await?;
@@ -183,7 +190,11 @@ impl FormPost<'_> {
             }
             (_, None) => Err("Log in first.".to_owned()),
         };
-        Ok(Some(AuthOutcome { action, result }))
+        let entered = KEPT_FIELDS
+            .iter()
+            .filter_map(|name| Some(((*name).to_owned(), self.fields.0.get(*name)?.trim().to_owned())))
+            .collect();
+        Ok(Some(AuthOutcome { action, key: self.key.clone(), entered, result }))
     }
 
     /// Starts, confirms or ends the viewer's TOTP. The pending enrolment stays in the session
@@ -317,16 +328,25 @@ impl FormPost<'_> {
 /// The spec of the form as this page drew it in its last run. A logout needs no drawn form
 /// (a stale page may log out), but when its button was drawn, its spec says what to keep;
 /// without one, nothing is kept.
-fn drawn_form(stored: &SessionData, page: &str, action: AuthAction, logged_in: bool) -> Result<AuthFormSpec, AppError> {
-    let record = stored.pages.get(page).and_then(|w| w.get(&action.widget_id()));
-    match record.map(|r| &r.spec) {
-        Some(WidgetSpec::AuthForm { form }) => Ok(form.clone()),
-        _ if matches!(action, AuthAction::Logout | AuthAction::LogoutEverywhere)
-            || (action == AuthAction::Login && logged_in) =>
-        {
-            Ok(AuthFormSpec::default())
+struct DrawnForm<'a> {
+    page: &'a str,
+    action: AuthAction,
+    key: Option<&'a str>,
+}
+
+impl DrawnForm<'_> {
+    fn spec(&self, stored: &SessionData, logged_in: bool) -> Result<AuthFormSpec, AppError> {
+        let (action, id) = (self.action, self.action.widget_id(self.key));
+        let record = stored.pages.get(self.page).and_then(|w| w.get(&id));
+        match record.map(|r| &r.spec) {
+            Some(WidgetSpec::AuthForm { form }) => Ok(form.clone()),
+            _ if matches!(action, AuthAction::Logout | AuthAction::LogoutEverywhere)
+                || (action == AuthAction::Login && logged_in) =>
+            {
+                Ok(AuthFormSpec::default())
+            }
+            _ => Err(EventError::UnknownWidget(id).into()),
         }
-        _ => Err(EventError::UnknownWidget(action.widget_id()).into()),
     }
 }
 

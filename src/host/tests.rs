@@ -138,7 +138,7 @@ fn form(session: &PlainSession, action: AuthAction, fields: &[(&str, &str)]) -> 
     let mut fields: HashMap<String, String> = fields.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
     // The token the page showed: the session's, or a visitor's before the session starts.
     fields.insert("csrf".into(), session.csrf().or_else(|| session.visitor()).unwrap_or_default());
-    AuthPost { action, fields, client: IpAddr::from([127, 0, 0, 1]) }
+    AuthPost { action, key: None, fields, client: IpAddr::from([127, 0, 0, 1]) }
 }
 
 #[tokio::test]

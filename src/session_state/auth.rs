@@ -80,16 +80,28 @@ impl AuthAction {
         Self::ALL.into_iter().find(|a| a.name() == name)
     }
 
-    /// The widget id under which a drawn form is recorded for its page.
-    pub fn widget_id(self) -> String {
-        format!("auth:{}", self.name())
+    /// The widget id under which a drawn form is recorded for its page: with a `key`, two
+    /// forms of one action can share a page.
+    pub fn widget_id(self, key: Option<&str>) -> String {
+        match key {
+            Some(key) => format!("auth:{}:key:{key}", self.name()),
+            None => format!("auth:{}", self.name()),
+        }
     }
 }
+
+/// The auth form fields that may be shown again after a post: never a password or a code.
+pub const KEPT_FIELDS: [&str; 4] = ["username", "first_name", "last_name", "email"];
 
 /// How the host handled a submitted auth form; the next run shows it, once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthOutcome {
     pub action: AuthAction,
+    /// The `key` of the form that was posted.
+    pub key: Option<String>,
+    /// What was typed into the form's fields that are not secret ([`KEPT_FIELDS`]), so that a
+    /// form drawn with `clear_on_submit: false` shows them again.
+    pub entered: Vec<(String, String)>,
     /// On success, what the script's function returns (and its callback receives);
     /// on failure, the message the form shows.
     pub result: Result<Value, String>,

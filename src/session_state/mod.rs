@@ -3,6 +3,7 @@
 //! Plain data and pure functions: no Rhai, no HTTP, no store.
 
 mod auth;
+mod calendar;
 mod event;
 mod form;
 mod spec;
@@ -13,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use auth::{
-    AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRequest, AuthRun, EnrolmentView, ListedSession,
+    AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRequest, AuthRun, EnrolmentView, KEPT_FIELDS, ListedSession,
     MAX_AUTH_REQUESTS, PendingEnrolment, PendingLogin, SecondFactorView, Viewer,
 };
+pub use calendar::{add_years, datetime_text, parse_color, parse_date, parse_datetime, parse_time, time_text};
 pub use event::{AppliedEvent, Event, EventError, apply_event};
 pub use spec::{WidgetSpec, widget_id};
 

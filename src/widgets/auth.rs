@@ -116,8 +116,13 @@ pub(super) struct FormCall {
     target: ContainerId,
     pub(super) pos: Position,
     pub(super) viewer: Option<Viewer>,
+    /// The `key` option: it tells apart two forms of one action on a page.
+    pub(super) key: Option<String>,
     /// `Some(Ok(value))` or `Some(Err(message))` when this run answers this form's post.
     pub(super) outcome: Option<Result<Value, String>>,
+    /// What was typed into this form's non-secret fields, to show again (empty with
+    /// `clear_on_submit: true`).
+    entered: Vec<(String, String)>,
 }
 
 impl FormCall {
@@ -129,11 +134,17 @@ impl FormCall {
             Some("sidebar") => SIDEBAR,
             Some(other) => return Err(error(format!("location must be \"main\" or \"sidebar\", not {other:?}"), pos)),
         };
-        let (viewer, outcome) = context::with(|c| {
-            let outcome = c.auth.outcome.as_ref().filter(|o| o.action == action).map(|o| o.result.clone());
-            (c.auth.viewer.clone(), outcome)
+        let key = opts.key()?;
+        // Cleared by default (Streamlit-Authenticator keeps them): recovery and registration then
+        // answer with exactly the same page whatever was typed.
+        let clear = opts.bool("clear_on_submit", true)?;
+        let (viewer, posted) = context::with(|c| {
+            let posted = c.auth.outcome.as_ref().filter(|o| o.action == action && o.key == key).cloned();
+            (c.auth.viewer.clone(), posted)
         })?;
-        Ok(Self { action, opts, target, pos, viewer, outcome })
+        let entered = posted.as_ref().filter(|_| !clear).map(|o| o.entered.clone()).unwrap_or_default();
+        let outcome = posted.map(|o| o.result);
+        Ok(Self { action, opts, target, pos, viewer, key, outcome, entered })
     }
 
     /// A label from the `fields` option (Streamlit-Authenticator's names), else the default.
@@ -153,7 +164,9 @@ impl FormCall {
         input: &'static str,
         autocomplete: &'static str,
     ) -> Res<AuthField> {
-        Ok(AuthField { name, label: self.label(label, label)?, input, autocomplete, value: String::new() })
+        let typed = self.entered.iter().find(|(field, _)| field == name).map(|(_, value)| value.clone());
+        let value = typed.filter(|_| input != "password").unwrap_or_default();
+        Ok(AuthField { name, label: self.label(label, label)?, input, autocomplete, value })
     }
 
     /// Records the form for its page (so its post is accepted) and draws it.
@@ -180,6 +193,7 @@ impl FormCall {
         let error = self.outcome.as_ref().and_then(|o| o.as_ref().err().cloned());
         AuthFormView {
             action: self.action.name(),
+            key: self.key.clone(),
             title,
             fields,
             submit,
@@ -200,7 +214,7 @@ impl FormCall {
             form: None,
         };
         context::try_with(|c| {
-            c.register_widget(&self.action.widget_id(), record, self.pos)?;
+            c.register_widget(&self.action.widget_id(self.key.as_deref()), record, self.pos)?;
             c.page.push(self.target, Element::AuthForm(view));
             Ok(())
         })

@@ -50,6 +50,15 @@ fn definitions_describe_the_whole_script_api_for_editors() {
         "fn sidebar(",
         "fn rerun(",
         "fn markdown(text: string)",
+        "fn date_input(label: string, opts: map)",
+        "fn time_input(label: string, opts: map)",
+        "fn datetime_input(label: string, opts: map)",
+        "fn color_picker(label: string, opts: map)",
+        "fn select_slider(label: string, options: array, opts: map)",
+        "fn pills(label: string, options: array, opts: map)",
+        "fn segmented_control(label: string, options: array, opts: map)",
+        "fn feedback(options: string, opts: map)",
+        "fn link_button(label: string, url: string, opts: map)",
     ] {
         assert!(all.contains(expected), "definitions lack {expected}");
     }

@@ -6,6 +6,7 @@ mod support;
 
 mod auth;
 mod blocks;
+mod inputs;
 mod interaction;
 mod reload;
 mod second_factor;
