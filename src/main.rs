@@ -25,8 +25,8 @@ fn main() -> anyhow::Result<ExitCode> {
             println!("{}", runnel::auth::password::hash_now(password)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Definitions { dir } => {
-            for file in runnel::definitions::write(&dir)? {
+        Command::Definitions { dir, scripts } => {
+            for file in runnel::definitions::write(&dir, &scripts)? {
                 println!("{}", file.display());
             }
             Ok(ExitCode::SUCCESS)

@@ -17,7 +17,10 @@ use crate::auth::actions::{ActionError, Fields};
 use crate::auth::credentials::normalize_username;
 use crate::auth::logout::Logout;
 use crate::error::AppError;
-use crate::session_state::{AuthAction, AuthFormSpec, AuthOutcome, EventError, SessionData, Viewer, WidgetSpec};
+use crate::script::{CompiledScript, Gate};
+use crate::session_state::{
+    AuthAction, AuthFormSpec, AuthOutcome, AuthRun, EventError, SessionData, Viewer, WidgetSpec,
+};
 use crate::session_store::BrowserSession;
 
 /// The form that was posted: which action, its fields (the CSRF token among them), and who sent it.
@@ -103,6 +106,7 @@ impl FormPost<'_> {
         if let (AuthAction::LogoutEverywhere, Some(viewer)) = (self.action, &auth_run.viewer) {
             logout.revoke(Some(viewer)).await?;
         }
+        self.admit(&script, &auth_run)?;
         let lock = host.store.lock(&self.sid).await?;
         let mut stored = host.store.load(&self.sid).await?.unwrap_or_default();
         if self.adopted {
@@ -127,6 +131,20 @@ impl FormPost<'_> {
         }
         lock.release().await;
         Ok(answer)
+    }
+
+    /// Auth posts to a page are gated like its runs: a viewer without the page's roles may
+    /// only log out, and an anonymous viewer of a page that needs a login may only log in
+    /// (the login form is all that page shows them).
+    fn admit(&self, script: &CompiledScript, auth_run: &AuthRun) -> Result<(), AppError> {
+        let ending = matches!(self.action, AuthAction::Logout | AuthAction::LogoutEverywhere);
+        match script.meta.access.gate(auth_run.viewer.as_ref()) {
+            Gate::NotAllowed if !ending => Err(AppError::NotAllowed),
+            Gate::Login if !ending && self.action != AuthAction::Login => {
+                Err(EventError::UnknownWidget(self.action.widget_id()).into())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Does what the form asks; returns what the rerun shows about it.

@@ -7,6 +7,7 @@
 //! event may carry an id; an id already applied is not applied again, so a retry after an
 //! unknown outcome is safe.
 
+mod access;
 mod admission;
 mod auth_form;
 mod login_refresh;
@@ -249,7 +250,8 @@ impl Host {
         self.rerun(script, stored, event, query, AuthRun { viewer: None, ..auth }).await
     }
 
-    /// Runs the script on a blocking thread. The caller holds the session lock.
+    /// Runs the script on a blocking thread, once the page's access admits the viewer (see
+    /// [`access`]). The caller holds the session lock.
     async fn rerun(
         &self,
         script: &Arc<CompiledScript>,
@@ -259,10 +261,14 @@ impl Host {
         auth: AuthRun,
     ) -> Result<RunOutput, AppError> {
         let (runner, script) = (self.runner.clone(), script.clone());
-        tokio::task::spawn_blocking(move || runner.run_as(&script, &stored, event.as_ref(), query, auth))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
-            .map_err(AppError::from)
+        let pages = access::page_entries(&self.registry);
+        tokio::task::spawn_blocking(move || match access::admit(runner.engine(), &script, &stored, event, &auth) {
+            access::Admitted::Run(script, event) => runner.run_in(&script, &stored, event.as_ref(), query, auth, pages),
+            access::Admitted::Answer(output) => Ok(*output),
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
+        .map_err(AppError::from)
     }
 
     /// The CSRF token a logout kept for the session key this request still carries, when the
@@ -304,6 +310,11 @@ impl Host {
             shown.query = query;
         }
         let url = page_url(target.page, &shown.query);
+        if delivery == Delivery::Document && (shown.output.denied || shown.output.switch_to.is_some()) {
+            // Nothing to show here: the GET of the page (or of the page switched to) answers.
+            self.persist(lock, target.sid, target.stored, &shown.output.data).await?;
+            return Ok(Answer::Redirect(shown.output.switch_to.unwrap_or(url)));
+        }
         if delivery == Delivery::Fragment {
             self.persist(lock, target.sid, target.stored, &shown.output.data).await?;
             shown.new_url = shown.output.query.is_some().then_some(url);

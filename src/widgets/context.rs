@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhai::{Dynamic, EvalAltResult, Map, Position};
 
 use crate::datasource::{DataSources, FileStamp};
-use crate::page::Page;
+use crate::page::{Page, PageEntry};
 use crate::session_state::{AuthRun, PageWidgets, WidgetRecord};
 
 /// Why a run ended early on purpose.
@@ -35,6 +35,10 @@ pub struct RunContext {
     pub sources: Option<std::sync::Arc<DataSources>>,
     /// Data files read in this run so far, so a cache entry knows what it was built from.
     pub file_reads: Vec<FileStamp>,
+    /// The app's pages, for `page_link` and `switch_page`.
+    pub pages: std::sync::Arc<Vec<PageEntry>>,
+    /// Where `switch_page` sends the browser once the run ends.
+    pub switch_to: Option<String>,
 }
 
 impl RunContext {
@@ -52,6 +56,8 @@ impl RunContext {
             auth: AuthRun::default(),
             sources: None,
             file_reads: Vec::new(),
+            pages: std::sync::Arc::default(),
+            switch_to: None,
         }
     }
 

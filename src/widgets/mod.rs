@@ -12,6 +12,7 @@ mod display;
 mod input;
 mod layout;
 mod options;
+mod pages;
 mod records;
 mod sources;
 mod state;
@@ -60,6 +61,7 @@ pub fn register(engine: &mut Engine) {
     data::register(engine);
     charts::register(engine);
     sources::register(engine);
+    pages::register(engine);
 }
 
 pub use auth::write_auth_keys;
