@@ -146,6 +146,9 @@ impl Host {
         };
         let lock = self.store.lock(&sid).await?;
         let mut stored = self.store.load(&sid).await?.unwrap_or_default();
+        // What the store holds: the data is written if the run differs from it (for a new
+        // session, also when the event itself changed nothing: the drawn widgets are new).
+        let loaded = stored.clone();
         if new_session {
             // The page was drawn without a session: draw it once more, as its GET did, so that
             // the widget the event names can be found.
@@ -159,7 +162,7 @@ impl Host {
             Arc::make_mut(&mut output.data).remember_event(id);
         }
         let shown = Shown { script, output, csrf, query: visit.query, new_url: None };
-        let target = Target { sid: &sid, stored: &stored, page: visit.page };
+        let target = Target { sid: &sid, stored: &loaded, page: visit.page };
         let answer = self.deliver(&lock, target, shown, visit.delivery).await?;
         lock.release().await;
         Ok(answer)

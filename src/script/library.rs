@@ -53,7 +53,7 @@ impl Library {
     /// The file of module `name`, if the name is valid and the file lies inside `lib/`.
     pub fn file_of(&self, name: &str) -> Result<PathBuf, String> {
         let folder = self.folder.as_deref().ok_or("there is no `lib/` folder in the scripts folder")?;
-        let name = PageName::parse(name).ok_or_else(|| {
+        let name = PageName::parse(name).map(|n| n.to_string()).ok_or_else(|| {
             format!("module names are letters, digits, `_` and `-` (a file in `lib/`, without `.rhai`), not {name:?}")
         })?;
         let file = folder.join(format!("{name}.rhai"));

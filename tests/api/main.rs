@@ -18,6 +18,7 @@ mod headers;
 mod interaction;
 mod live;
 mod locks;
+mod multipage;
 mod outage;
 mod pages;
 mod recovery;
