@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod blocks;
 mod interaction;
+mod pages;
 mod reload;
 
 use std::time::Duration;
