@@ -15,6 +15,7 @@ both_stores!(
     an_anonymous_viewer_of_a_login_page_gets_the_login_form_and_after_logging_in_the_page,
     a_viewer_without_the_role_sees_neither_the_link_nor_the_content_and_the_script_does_not_run,
     events_and_auth_posts_to_a_page_the_viewer_may_not_open_are_refused,
+    logging_in_on_a_page_of_another_role_logs_in_and_answers_not_allowed,
     page_link_links_to_a_page_with_its_title_and_icon_or_to_a_web_address,
     a_page_link_or_switch_page_to_an_unknown_page_is_an_error_at_its_line,
     switch_page_redirects_a_page_load_and_tells_the_pages_script_after_an_event,
@@ -162,6 +163,18 @@ async fn events_and_auth_posts_to_a_page_the_viewer_may_not_open_are_refused(kin
     assert!(anonymous.get("/home").await.body.contains("admin ran: false"));
     let register = anonymous.auth("admin", "register_user", &[("username", "x")]).await;
     assert_eq!(register.status, 404, "only the login form is on that page for an anonymous viewer");
+}
+
+async fn logging_in_on_a_page_of_another_role_logs_in_and_answers_not_allowed(kind: StoreKind) {
+    let app = start_app(kind);
+    let mut session = Session::new(&app.app);
+    let form = session.open("/admin").await;
+    assert!(form.body.contains("action=\"/admin/auth/login\""));
+    let answer = session.login("admin", VIEWER).await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(!answer.body.contains("Admin body"));
+    assert!(session.get("/members").await.body.contains("Members body"), "the login itself took place");
+    assert!(session.get("/home").await.body.contains("admin ran: false"));
 }
 
 async fn page_link_links_to_a_page_with_its_title_and_icon_or_to_a_web_address(kind: StoreKind) {
