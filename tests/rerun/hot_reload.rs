@@ -229,3 +229,13 @@ async fn a_saved_module_reruns_every_page_that_imports_it_and_no_other() {
     assert!(run("direct").contains("hello v2"), "the next run reads the saved module");
     assert!(run("indirect").contains("hello v2!"));
 }
+
+#[tokio::test]
+async fn a_save_that_changes_the_order_or_the_default_page_reorders_the_navigation() {
+    let mut folder = Folder::with(&[("a.rhai", "title(\"a\");"), ("b.rhai", "title(\"b\");")]);
+    assert_eq!(folder.registry.default_page().unwrap().name, page("a"));
+    write(&folder.path("b.rhai"), "//! order: 1\n//! default: true\ntitle(\"b\");");
+    assert_eq!(folder.next_change().await, Change::Updated(page("b")));
+    assert_eq!(folder.registry.names(), vec![page("b"), page("a")]);
+    assert_eq!(folder.registry.default_page().unwrap().name, page("b"));
+}
