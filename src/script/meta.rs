@@ -71,7 +71,8 @@ impl PageMeta {
         let mut meta = PageMeta::default();
         let mut login = false;
         let mut roles: Option<Vec<String>> = None;
-        for (i, line) in source.lines().enumerate() {
+        let mut lines = source.lines().enumerate().peekable();
+        while let Some((i, line)) = lines.next_if(|(_, l)| l.trim().is_empty() || l.trim().starts_with("//!")) {
             let line = line.trim();
             if line.is_empty() {
                 continue;
@@ -101,6 +102,12 @@ impl PageMeta {
                 "roles" => roles = Some(role_list(value).map_err(fail)?),
                 other => return Err(fail(format!("unknown page header key `{other}` (keys: {KEYS})"))),
             }
+        }
+        // A header line below the block would otherwise be ignored without a word.
+        if let Some((i, _)) = lines.find(|(_, l)| l.trim_start().starts_with("//!")) {
+            let message =
+                "page header lines (`//!`) belong in the block at the top of the script, before any other line";
+            return Err(MetaError { line: i + 1, message: message.to_owned() });
         }
         meta.access = match roles {
             Some(roles) => Access::Roles(roles),
@@ -159,7 +166,7 @@ mod tests {
 
     #[test]
     fn a_header_block_declares_every_key() {
-        let source = "//! title: Sales report\n//! icon: 📈\n\n//! section: Reports\n//! order: 2\n//! hidden: true\n//! default: true\n//! roles: admin, editor\nlet x = 1;\n//! title: not read";
+        let source = "//! title: Sales report\n//! icon: 📈\n\n//! section: Reports\n//! order: 2\n//! hidden: true\n//! default: true\n//! roles: admin, editor\nlet x = 1;";
         let meta = PageMeta::parse(source).unwrap();
         assert_eq!(meta.title.as_deref(), Some("Sales report"));
         assert_eq!(meta.icon.as_deref(), Some("📈"));
@@ -186,6 +193,7 @@ mod tests {
             ("//! icon: a long label", 1, "`icon` must be one emoji"),
             ("//! just words", 1, "`key: value`"),
             ("//! title:", 1, "`title` needs a value"),
+            ("// My dashboard\n//! title: Late", 2, "belong in the block at the top"),
         ];
         for (source, line, message) in cases {
             let err = PageMeta::parse(source).unwrap_err();
