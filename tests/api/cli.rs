@@ -48,6 +48,9 @@ fn definitions_describe_the_whole_script_api_for_editors() {
         "fn sidebar(",
         "fn rerun(",
         "fn markdown(text: string)",
+        "fn page_link(page: string, options: map)",
+        "fn page_link(container: Container, page: string)",
+        "fn switch_page(page: string)",
     ] {
         assert!(all.contains(expected), "definitions lack {expected}");
     }

@@ -17,7 +17,7 @@ both_stores!(
     events_and_auth_posts_to_a_page_the_viewer_may_not_open_are_refused,
     logging_in_on_a_page_of_another_role_logs_in_and_answers_not_allowed,
     page_link_links_to_a_page_with_its_title_and_icon_or_to_a_web_address,
-    a_page_link_or_switch_page_to_an_unknown_page_is_an_error_at_its_line,
+    a_page_link_or_switch_page_to_an_unknown_page_or_with_an_unknown_option_is_an_error_at_its_line,
     switch_page_redirects_a_page_load_and_tells_the_pages_script_after_an_event,
     a_page_imports_a_module_from_lib_and_nothing_outside_it,
 );
@@ -47,6 +47,7 @@ fn app_pages() -> ScriptDir {
         ),
         ("bad_header.rhai", "//! title: Fine\n//! colour: red\ntitle(\"never shown\");"),
         ("bad_link.rhai", "title(\"before\");\npage_link(\"nowhere\");"),
+        ("bad_option.rhai", "page_link(\"report\", #{ colour: \"red\" });"),
         ("bad_switch.rhai", "\nswitch_page(\"nowhere\");"),
         ("jump.rhai", "switch_page(\"report\");\ntitle(\"never drawn\");"),
         ("imports.rhai", "import \"helpers\" as h;\ntitle(h::greet(\"Ann\"));"),
@@ -192,13 +193,20 @@ async fn page_link_links_to_a_page_with_its_title_and_icon_or_to_a_web_address(k
     );
 }
 
-async fn a_page_link_or_switch_page_to_an_unknown_page_is_an_error_at_its_line(kind: StoreKind) {
+async fn a_page_link_or_switch_page_to_an_unknown_page_or_with_an_unknown_option_is_an_error_at_its_line(
+    kind: StoreKind,
+) {
     let app = start_app(kind);
     let session = Session::new(&app.app);
     let link = session.get("/bad_link").await.body;
     assert!(
         link.contains("Error in bad_link.rhai, line 2") && link.contains("there is no page &#34;nowhere&#34;"),
         "{link}"
+    );
+    let option = session.get("/bad_option").await.body;
+    assert!(
+        option.contains("Error in bad_option.rhai, line 1") && option.contains("unknown option `colour`"),
+        "{option}"
     );
     let switch = session.get("/bad_switch").await;
     assert_eq!(switch.status, 200);
