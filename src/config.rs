@@ -43,6 +43,9 @@ pub enum Command {
         /// Where to write the `*.d.rhai` files.
         #[arg(default_value = "scripts/.definitions")]
         dir: PathBuf,
+        /// The scripts folder whose `lib/` modules are described too.
+        #[arg(long, default_value = "scripts")]
+        scripts: PathBuf,
     },
 }
 

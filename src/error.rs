@@ -25,6 +25,9 @@ pub enum AppError {
     FileNotFound,
     #[error("{0}")]
     BadEvent(#[from] EventError),
+    /// A logged-in viewer without any of the page's roles (`roles:` in its header).
+    #[error("You are logged in, but this page is only open to some roles, and yours is not one of them.")]
+    NotAllowed,
     #[error("The form was sent without a valid CSRF token. Reload the page and try again.")]
     Csrf,
     #[error("{0}")]
@@ -92,6 +95,7 @@ impl AppError {
             Self::BadEvent(EventError::UnknownWidget(_)) => "Unknown widget",
             Self::BadEvent(EventError::InvalidValue { .. }) => "Invalid value",
             Self::Csrf => "Request refused",
+            Self::NotAllowed => "Not allowed",
             Self::BadRequest(_) => "Bad request",
             Self::PayloadTooLarge(_) => "Request too large",
             Self::TooManyRequests(_) => "Too many attempts",
@@ -160,7 +164,7 @@ impl ResponseError for AppError {
                 StatusCode::NOT_FOUND
             }
             Self::BadEvent(EventError::InvalidValue { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Csrf | Self::CrossOrigin => StatusCode::FORBIDDEN,
+            Self::Csrf | Self::CrossOrigin | Self::NotAllowed => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests(_) | Self::TooManySessions(_) => StatusCode::TOO_MANY_REQUESTS,

@@ -54,8 +54,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Definitions { dir } => {
-            for file in runnel::definitions::write(&dir)? {
+        Command::Definitions { dir, scripts } => {
+            for file in runnel::definitions::write(&dir, &scripts)? {
                 println!("{}", file.display());
             }
             Ok(ExitCode::SUCCESS)

@@ -187,6 +187,8 @@ pub enum Element {
         text: String,
     },
     Download(Box<Download>),
+    /// A link to another page of the app, or to a web address (`page_link`).
+    PageLink(Box<PageLink>),
     Chart(Box<Chart>),
     Widget(WidgetView),
     /// A link styled as a button (`link_button`).
@@ -216,6 +218,27 @@ impl Element {
             _ => None,
         }
     }
+}
+
+/// A link drawn by `page_link`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PageLink {
+    /// `/{page}` or an http(s) URL.
+    pub href: String,
+    pub label: String,
+    pub icon: Option<String>,
+    pub help: Option<String>,
+    pub disabled: bool,
+    /// Leads out of the app (opens in a new tab).
+    pub external: bool,
+}
+
+/// One page of the app as links to it see it: its name, title and icon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageEntry {
+    pub name: String,
+    pub title: String,
+    pub icon: Option<String>,
 }
 
 /// What the renderer needs to draw one widget.

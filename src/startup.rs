@@ -19,8 +19,9 @@ use crate::config::Settings;
 use crate::error;
 use crate::failure::Failure;
 use crate::host::{Admission, Host};
-use crate::hot_reload::{Reloads, Watcher};
+use crate::hot_reload::{Reloads, Scripts, Watcher};
 use crate::routes::{self, AppState};
+use crate::script::library::Library;
 use crate::script::{Registry, Runner};
 use crate::session_store::Store;
 
@@ -55,14 +56,20 @@ impl Application {
 
     pub fn build_with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        let runner = Runner::new(settings.limits.clone()).with_data_dir(&settings.data_dir);
+        let library = Arc::new(Library::for_scripts(&settings.scripts));
+        let runner = Runner::new(settings.limits.clone()).with_library(library).with_data_dir(&settings.data_dir);
         let registry = Arc::new(Registry::load(runner.engine(), &settings.scripts)?);
         let store = Store::from_settings(&settings.store, settings.session_ttl, settings.session_lock)?;
         store.spawn_upkeep();
         let key = session_key(&settings);
         let reloads = Reloads::default();
         let watcher = if settings.watch {
-            Some(Watcher::start(&settings.scripts, registry.clone(), runner.shared_engine(), reloads.clone())?)
+            let scripts = Scripts {
+                registry: registry.clone(),
+                engine: runner.shared_engine(),
+                library: runner.library().clone(),
+            };
+            Some(Watcher::start(&settings.scripts, scripts, reloads.clone())?)
         } else {
             None
         };

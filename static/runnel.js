@@ -107,6 +107,9 @@
   // Returns the fragment HTML on success, null otherwise.
   async function handle(res, form) {
     if (res.headers.get("X-Runnel-Reload") === "1") { location.reload(); return null; }
+    // switch_page(): the run ended by sending the browser to another page.
+    const next = res.headers.get("X-Runnel-Location");
+    if (next && next.startsWith("/")) { location.assign(next); return null; }
     const text = await res.text();
     if (!res.ok) {
       if (form) lastSent.delete(form);

@@ -19,8 +19,9 @@ use crate::auth::credentials::normalize_username;
 use crate::auth::logins::Device;
 use crate::auth::logout::Logout;
 use crate::error::AppError;
+use crate::script::{CompiledScript, Gate};
 use crate::session_state::{
-    AuthAction, AuthFormSpec, AuthOutcome, EventError, KEPT_FIELDS, SessionData, Viewer, WidgetSpec,
+    AuthAction, AuthFormSpec, AuthOutcome, AuthRun, EventError, KEPT_FIELDS, SessionData, Viewer, WidgetSpec,
 };
 use crate::session_store::BrowserSession;
 
@@ -115,6 +116,7 @@ impl FormPost<'_> {
         if let (AuthAction::LogoutEverywhere, Some(viewer)) = (self.action, &auth_run.viewer) {
             logout.revoke(Some(viewer)).await?;
         }
+        self.admit(&script, &auth_run)?;
         let lock = host.store.lock(&self.sid).await?;
         let mut stored = host.store.load(&self.sid).await?.unwrap_or_default();
         if self.adopted {
@@ -140,6 +142,20 @@ impl FormPost<'_> {
         }
         lock.release().await;
         Ok(answer)
+    }
+
+    /// Auth posts to a page are gated like its runs: a viewer without the page's roles may
+    /// only log out, and an anonymous viewer of a page that needs a login may only log in
+    /// (the login form, and its code step with TOTP, is all that page shows them).
+    fn admit(&self, script: &CompiledScript, auth_run: &AuthRun) -> Result<(), AppError> {
+        let ending = matches!(self.action, AuthAction::Logout | AuthAction::LogoutEverywhere);
+        match script.meta.access.gate(auth_run.viewer.as_ref()) {
+            Gate::NotAllowed if !ending => Err(AppError::NotAllowed),
+            Gate::Login if !ending && !matches!(self.action, AuthAction::Login | AuthAction::LoginCode) => {
+                Err(EventError::UnknownWidget(self.action.widget_id(self.key.as_deref())).into())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Does what the form asks; returns what the rerun shows about it.

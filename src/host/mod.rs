@@ -7,6 +7,7 @@
 //! event may carry an id; an id already applied is not applied again, so a retry after an
 //! unknown outcome is safe.
 
+mod access;
 mod admission;
 mod auth_form;
 mod login_refresh;
@@ -162,10 +163,12 @@ impl Host {
         };
         let lock = self.store.lock(&sid).await?;
         let mut stored = self.store.load(&sid).await?.unwrap_or_default();
+        // What the store holds: the data is written if the run differs from it (for a new
+        // session, also when the event itself changed nothing: the drawn widgets are new).
+        let loaded = stored.clone();
         if new_session || !stored.pages.contains_key(visit.page) {
-            // The page was drawn without a session (or its drawing was never saved: a first
-            // event that was refused): draw it once more, as its GET did, so that the widget
-            // the event names can be found.
+            // The page was drawn without a session (or its drawing was never saved): draw it
+            // once more, as its GET did, so that the widget the event names can be found.
             stored = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone()).await?.data;
         }
         let event_id = post.event.id.clone();
@@ -179,7 +182,7 @@ impl Host {
         let new_sid = session.sid().unwrap_or_else(|| sid.clone());
         let csrf = session.csrf().unwrap_or(csrf);
         let unchanged = SessionData::default();
-        let before = if new_sid == sid { &*stored } else { &unchanged };
+        let before = if new_sid == sid { &*loaded } else { &unchanged };
         let shown = Shown { script, output, csrf, query: visit.query, new_url: None };
         let target = Target { sid: &new_sid, stored: before, page: visit.page };
         let answer = self.deliver(&lock, target, shown, visit.delivery).await?;
@@ -276,7 +279,8 @@ impl Host {
         self.rerun(caller, script, stored, event, query, AuthRun { viewer: None, ..auth }).await
     }
 
-    /// Runs the script once on a blocking thread. The caller holds the session lock.
+    /// Runs the script once on a blocking thread, once the page's access admits the viewer (see
+    /// [`access`]). The caller holds the session lock.
     async fn run_once(
         &self,
         script: &Arc<CompiledScript>,
@@ -291,14 +295,21 @@ impl Host {
         let span = tracing::Span::current();
         let page = script.name.as_str().to_owned();
         let started = std::time::Instant::now();
+        let pages = access::page_entries(&self.registry);
         let run = tokio::task::spawn_blocking(move || {
-            span.in_scope(|| runner.run_as(&script, &stored, event.as_ref(), query, auth))
+            span.in_scope(|| match access::admit(runner.engine(), &script, &stored, event, &auth) {
+                access::Admitted::Run(script, event) => {
+                    runner.run_in(&script, &stored, event.as_ref(), query, auth, pages)
+                }
+                access::Admitted::Answer(output) => Ok(*output),
+            })
         });
         // The run's time is the script's, not a wait for the store.
         let output = waits::not_counting(run)
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?;
         let outcome = match &output {
+            Ok(output) if output.denied => "denied",
             Ok(output) if output.page.error.is_none() => "ok",
             Ok(_) => "error",
             Err(_) => "refused",
@@ -373,6 +384,11 @@ impl Host {
             shown.query = query;
         }
         let url = page_url(target.page, &shown.query);
+        if delivery == Delivery::Document && (shown.output.denied || shown.output.switch_to.is_some()) {
+            // Nothing to show here: the GET of the page (or of the page switched to) answers.
+            self.persist(lock, target.sid, target.stored, &shown.output.data).await?;
+            return Ok(Answer::Redirect(shown.output.switch_to.unwrap_or(url)));
+        }
         if delivery == Delivery::Fragment {
             self.persist(lock, target.sid, target.stored, &shown.output.data).await?;
             shown.new_url = shown.output.query.is_some().then_some(url);

@@ -26,7 +26,14 @@ pub struct RenderContext<'a> {
 pub struct NavLink {
     pub name: String,
     pub label: String,
+    pub icon: Option<String>,
     pub active: bool,
+}
+
+/// The navigation's links of one section (`heading` is `None` for pages without a section).
+pub struct NavSection {
+    pub heading: Option<String>,
+    pub links: Vec<NavLink>,
 }
 
 #[derive(Template)]
@@ -43,7 +50,7 @@ struct PageHtml<'a> {
 #[template(path = "root.html")]
 struct RootHtml<'a> {
     config: &'a PageConfig,
-    nav: &'a [NavLink],
+    nav: &'a [NavSection],
     sidebar: String,
     main: String,
     error: &'a Option<ScriptError>,
@@ -217,7 +224,7 @@ fn container(page: &Page, id: ContainerId, ctx: &RenderContext) -> String {
 }
 
 /// The inner HTML of `#runnel-root`: what an interaction sends back to be morphed in.
-pub fn fragment(page: &Page, nav: &[NavLink], ctx: &RenderContext) -> String {
+pub fn fragment(page: &Page, nav: &[NavSection], ctx: &RenderContext) -> String {
     let root = RootHtml {
         config: &page.config,
         nav,

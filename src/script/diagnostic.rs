@@ -50,6 +50,12 @@ pub fn limit_of(err: &EvalAltResult) -> Option<&'static str> {
 }
 
 /// An error with no position in the source (e.g. too many reruns).
+/// An error at a line of the script (the page header block), shown like a compile error.
+pub fn at_line(script: &str, source: &str, line: usize, message: String) -> ScriptError {
+    let line = u16::try_from(line).unwrap_or(u16::MAX);
+    located(script, source, Position::new(line, 1), message)
+}
+
 pub fn plain(script: &str, message: String) -> ScriptError {
     ScriptError { script: script.to_owned(), line: None, column: None, message, source_line: None, caret: None }
 }

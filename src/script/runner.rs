@@ -7,12 +7,13 @@ use std::sync::Arc;
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Map, Scope};
 
 use super::diagnostic;
+use super::library::Library;
 use super::registry::CompiledScript;
 use crate::config::ScriptLimits;
 use crate::datasource::DataSources;
-use crate::page::Page;
+use crate::page::{Page, PageEntry};
 use crate::session_state::{
-    AppliedEvent, AuthRequest, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, apply_event,
+    AppliedEvent, AuthRequest, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, Viewer, apply_event,
 };
 use crate::widgets::context::{HOST, RERUN, RunContext, RunScope, STOP};
 use crate::widgets::convert_json_map;
@@ -26,6 +27,8 @@ pub struct Runner {
     limits: ScriptLimits,
     /// The data folder and the cache, shared by all runs (and clones of the runner).
     sources: Arc<DataSources>,
+    /// The modules of `lib/` that `import` reads.
+    library: Arc<Library>,
 }
 
 /// What a run produced.
@@ -39,6 +42,27 @@ pub struct RunOutput {
     /// What the run stopped to ask the host: the host answers it and runs the script again
     /// from the same stored data and event (this output is then thrown away).
     pub request: Option<AuthRequest>,
+    /// Who the page was run for (its navigation lists only the pages they may open).
+    pub viewer: Option<Viewer>,
+    /// The page `switch_page` sends the browser to (`/{page}`).
+    pub switch_to: Option<String>,
+    /// The viewer may not open this page: the script did not run (403).
+    pub denied: bool,
+}
+
+impl RunOutput {
+    /// An output without a run: `page` as it is, the session data unchanged.
+    pub fn unrun(page: Page, data: Arc<SessionData>, viewer: Option<Viewer>) -> Self {
+        Self { page, data, query: None, request: None, viewer, switch_to: None, denied: false }
+    }
+}
+
+/// What one run starts from, besides the script and the stored data.
+struct Run {
+    applied: AppliedEvent,
+    query: BTreeMap<String, String>,
+    auth: AuthRun,
+    pages: Arc<Vec<PageEntry>>,
 }
 
 /// How one attempt of the script ended.
@@ -53,7 +77,19 @@ enum Ending {
 impl Runner {
     pub fn new(limits: ScriptLimits) -> Self {
         let engine = Arc::new(super::build_engine(&limits));
-        Self { engine, limits, sources: DataSources::new("data") }
+        Self { engine, limits, sources: DataSources::new("data"), library: Arc::default() }
+    }
+
+    /// Resolves `import` from `library` (the scripts folder's `lib/`).
+    pub fn with_library(mut self, library: Arc<Library>) -> Self {
+        self.engine = Arc::new(super::engine::build_engine_with(&self.limits, library.clone()));
+        self.library = library;
+        self
+    }
+
+    /// The modules scripts import, for the watcher.
+    pub fn library(&self) -> &Arc<Library> {
+        &self.library
     }
 
     /// Reads data files from `dir` (with a fresh cache).
@@ -99,6 +135,19 @@ impl Runner {
         query: BTreeMap<String, String>,
         auth: AuthRun,
     ) -> Result<RunOutput, EventError> {
+        self.run_in(script, stored, event, query, auth, Arc::default())
+    }
+
+    /// [`Runner::run_as`] in an app of `pages` (what `page_link` and `switch_page` can name).
+    pub fn run_in(
+        &self,
+        script: &CompiledScript,
+        stored: &SessionData,
+        event: Option<&Event>,
+        query: BTreeMap<String, String>,
+        auth: AuthRun,
+        pages: Arc<Vec<PageEntry>>,
+    ) -> Result<RunOutput, EventError> {
         let page_name = script.name.as_str();
         let mut data = stored.clone();
         let applied = match event {
@@ -110,23 +159,17 @@ impl Runner {
             Err(error) => {
                 let mut page = Page::new();
                 page.error = Some(error.clone());
-                return Ok(RunOutput { page, data: Arc::new(data), query: None, request: None });
+                return Ok(RunOutput::unrun(page, Arc::new(data), auth.viewer));
             }
         };
-        let mut output = self.run_program(script, &ast, data, applied, query, auth);
+        let run = Run { applied, query, auth, pages };
+        let mut output = self.run_program(script, &ast, data, run);
         output.page.notice = script.pending_error.clone();
         Ok(output)
     }
 
-    fn run_program(
-        &self,
-        script: &CompiledScript,
-        ast: &AST,
-        mut data: SessionData,
-        applied: AppliedEvent,
-        query: BTreeMap<String, String>,
-        auth: AuthRun,
-    ) -> RunOutput {
+    fn run_program(&self, script: &CompiledScript, ast: &AST, mut data: SessionData, run: Run) -> RunOutput {
+        let Run { applied, query, auth, pages } = run;
         let page_name = script.name.as_str().to_owned();
         let mut previous = data.pages.remove(&page_name).unwrap_or_default();
         let mut state = convert_json_map(&data.state);
@@ -141,18 +184,21 @@ impl Runner {
             // The form's outcome belongs to the first attempt only, as a button press does.
             context.auth = if attempt == 0 { auth.clone() } else { AuthRun { outcome: None, ..auth.clone() } };
             context.sources = Some(self.sources.clone());
+            context.pages = pages.clone();
             let scope = RunScope::install(context);
             let ending = self.attempt(ast, callback.take());
             let Some(context) = scope.finish() else {
                 let mut page = Page::new();
                 page.error = Some(diagnostic::plain(&page_name, "internal error: the run's context was lost".into()));
-                return RunOutput { page, data: Arc::new(data), query: None, request: None };
+                return RunOutput::unrun(page, Arc::new(data), auth.viewer);
             };
             if let (Ending::Host, Some(request)) = (&ending, &context.request) {
-                let page = context.page;
-                return RunOutput { page, data: Arc::new(data), query: None, request: Some(request.clone()) };
+                let mut output = RunOutput::unrun(context.page, Arc::new(data), auth.viewer.clone());
+                output.request = Some(request.clone());
+                return output;
             }
             (state, query) = (context.state, context.query);
+            let switch_to = context.switch_to;
             query_changed |= context.query_changed;
             let mut page = context.page;
             let widgets = match &ending {
@@ -182,7 +228,9 @@ impl Runner {
             data.pages.insert(page_name, widgets);
             crate::widgets::write_auth_keys(&mut state, &auth);
             data.state = crate::widgets::convert_state_back(&state);
-            return RunOutput { page, data: Arc::new(data), query: query_changed.then_some(query), request: None };
+            let query = query_changed.then_some(query);
+            let viewer = auth.viewer;
+            return RunOutput { page, data: Arc::new(data), query, request: None, viewer, switch_to, denied: false };
         }
         unreachable!("the loop returns on its last attempt")
     }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhai::{Dynamic, EvalAltResult, Map, Position};
 
 use crate::datasource::{DataSources, FileStamp};
-use crate::page::Page;
+use crate::page::{Page, PageEntry};
 use crate::session_state::{AuthRequest, AuthRun, PageWidgets, WidgetRecord};
 
 /// Why a run ended early on purpose.
@@ -39,6 +39,10 @@ pub struct RunContext {
     pub file_reads: Vec<FileStamp>,
     /// What the run stopped to ask the host (see [`HOST`]).
     pub request: Option<AuthRequest>,
+    /// The app's pages, for `page_link` and `switch_page`.
+    pub pages: std::sync::Arc<Vec<PageEntry>>,
+    /// Where `switch_page` sends the browser once the run ends.
+    pub switch_to: Option<String>,
 }
 
 impl RunContext {
@@ -57,6 +61,8 @@ impl RunContext {
             sources: None,
             file_reads: Vec::new(),
             request: None,
+            pages: std::sync::Arc::default(),
+            switch_to: None,
         }
     }
 

@@ -13,6 +13,7 @@ mod display;
 mod input;
 mod layout;
 mod options;
+mod pages;
 mod picks;
 mod records;
 mod sessions;
@@ -69,6 +70,7 @@ pub fn register(engine: &mut Engine) {
     data::register(engine);
     charts::register(engine);
     sources::register(engine);
+    pages::register(engine);
 }
 
 pub use auth::write_auth_keys;

@@ -59,6 +59,9 @@ fn definitions_describe_the_whole_script_api_for_editors() {
         "fn segmented_control(label: string, options: array, opts: map)",
         "fn feedback(options: string, opts: map)",
         "fn link_button(label: string, url: string, opts: map)",
+        "fn page_link(page: string, options: map)",
+        "fn page_link(container: Container, page: string)",
+        "fn switch_page(page: string)",
     ] {
         assert!(all.contains(expected), "definitions lack {expected}");
     }
@@ -303,4 +306,50 @@ impl Terminal {
         }
         (status, self.screen)
     }
+}
+
+/// A scripts folder with a `lib/` of modules, for `check` and `definitions`.
+fn folder_with_modules(tag: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("runnel-cli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn check_covers_modules_and_the_imports_of_pages() {
+    let dir = folder_with_modules(
+        "check",
+        &[
+            ("good.rhai", "import \"fmt\" as f;\ntitle(f::money(3));"),
+            ("missing.rhai", "let x = 1;\n  import \"nope\" as n;"),
+            ("outside.rhai", "import \"../good\" as g;"),
+            ("lib/fmt.rhai", "//! Money formatting.\nfn money(x) { `$${x}` }"),
+            ("lib/broken.rhai", "fn oops( { }"),
+        ],
+    );
+    let out = runnel(&["check", dir.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let reported = |file: &str| stdout.lines().find(|l| l.contains(file)).unwrap_or_else(|| panic!("{file}: {stdout}"));
+    assert!(reported("missing.rhai").ends_with("missing.rhai:2:3: there is no module \"nope\" in `lib/`"), "{stdout}");
+    assert!(reported("outside.rhai").contains("module names are"));
+    assert!(reported("lib/broken.rhai").contains("broken.rhai:1:"), "a module's compile error: {stdout}");
+    assert!(!stdout.contains("good.rhai") && !stdout.contains("fmt.rhai"), "{stdout}");
+    assert_eq!(stdout.lines().count(), 3);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn definitions_describe_the_modules_of_lib_too() {
+    let scripts = folder_with_modules("defs", &[("page.rhai", "title(\"x\");"), ("lib/fmt.rhai", "fn money(x) { x }")]);
+    let dir = scripts.join(".definitions");
+    let out = runnel(&["definitions", dir.to_str().unwrap(), "--scripts", scripts.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let module = std::fs::read_to_string(dir.join("fmt.d.rhai")).expect("a definition file for the module");
+    assert!(module.contains("module fmt;") && module.contains("fn money(x: ?)"), "{module}");
+    std::fs::remove_dir_all(scripts).unwrap();
 }

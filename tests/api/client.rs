@@ -186,6 +186,12 @@ impl Session {
         Answer::read(response).await
     }
 
+    /// Loads a page the way the page's script reruns it (fragment answer).
+    pub async fn get_fragment(&self, path: &str) -> Answer {
+        let request = self.client.get(format!("{}{path}", self.base)).header("X-Runnel-Fragment", "1");
+        Answer::read(request.send().await.unwrap()).await
+    }
+
     /// Clicks a widget the way the page's script does (fragment answer).
     pub async fn click(&self, page: &str, widget: &str) -> Answer {
         self.send(page, widget, &["true"]).await

@@ -23,6 +23,7 @@ mod live;
 mod locks;
 mod logs;
 mod metrics;
+mod multipage;
 mod outage;
 mod pages;
 mod recovery;

@@ -8,6 +8,7 @@ mod auth;
 mod blocks;
 mod inputs;
 mod interaction;
+mod pages;
 mod reload;
 mod second_factor;
 mod sessions;
