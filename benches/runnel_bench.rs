@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use runnel::config::{ScriptLimits, Settings, StoreSettings};
 use runnel::page::Page;
-use runnel::render::{NavLink, RenderContext, fragment};
+use runnel::render::{NavLink, NavSection, RenderContext, fragment};
 use runnel::script::{CompiledScript, PageName, Runner};
 use runnel::session_state::{Event, SessionData};
 use runnel::session_store::{MemoryStore, Store, random_token};
@@ -208,7 +208,7 @@ struct RerunResult {
 struct Dashboard {
     runner: Runner,
     script: CompiledScript,
-    nav: Vec<NavLink>,
+    nav: Vec<NavSection>,
     csrf: String,
 }
 
@@ -220,10 +220,16 @@ impl Dashboard {
         let name = PageName::parse(page).expect("a valid page name");
         let script = CompiledScript::compile(runner.engine(), name, path, source);
         assert!(script.program.is_ok(), "{file} compiles");
-        let nav = ["hello", "counter", "sales"]
+        let links = ["hello", "counter", "sales"]
             .into_iter()
-            .map(|n| NavLink { name: n.to_owned(), label: PageName::parse(n).unwrap().label(), active: n == page })
+            .map(|n| NavLink {
+                name: n.to_owned(),
+                label: PageName::parse(n).unwrap().label(),
+                icon: None,
+                active: n == page,
+            })
             .collect();
+        let nav = vec![NavSection { heading: None, links }];
         Self { runner, script, nav, csrf: random_token() }
     }
 

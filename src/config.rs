@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
 use crate::clock::Clock;
+use crate::failure::{Failure, redacted_url};
 
 /// Runnel: Rhai dashboards, rerun on every interaction and rendered on the server.
 #[derive(Debug, Parser)]
@@ -34,11 +35,17 @@ pub enum Command {
     },
     /// Read a password from standard input and print its argon2id hash for the credentials file.
     HashPassword,
+    /// Manage the sessions of a running deployment.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
     /// Write Rhai definition files for the script API, for the Rhai language server.
     Definitions {
         /// Where to write the `*.d.rhai` files.
         #[arg(default_value = "scripts/.definitions")]
         dir: PathBuf,
+        /// The scripts folder whose `lib/` modules are described too.
+        #[arg(long, default_value = "scripts")]
+        scripts: PathBuf,
     },
     /// Write the sales explorer's large example dataset: the same rows every time.
     SampleData {
@@ -51,14 +58,55 @@ pub enum Command {
     },
 }
 
+/// `runnel sessions …`.
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// End every session and remember-me token of a user, on every instance: recorded in the
+    /// revocation file (running servers read it within moments) and, with `--redis-url`, in Redis.
+    End(EndSessionsArgs),
+}
+
+/// Flags of `runnel sessions end`: the same files and store as the deployment's `runnel run`.
+#[derive(Debug, Args)]
+pub struct EndSessionsArgs {
+    /// The user whose sessions end.
+    pub username: String,
+    /// The deployment's credentials file. [default: credentials.yaml, when it exists]
+    #[arg(long, env = "RUNNEL_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+    /// The deployment's revocation record. [default: beside the credentials file]
+    #[arg(long, env = "RUNNEL_REVOCATIONS")]
+    pub revocations: Option<PathBuf>,
+    /// The deployment's Redis: the user's logins end there at once too.
+    #[arg(long, env = "RUNNEL_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Redis connection timeout, in milliseconds. [default: 1000]
+    #[arg(long, env = "RUNNEL_REDIS_TIMEOUT_MS", default_value_t = 1000)]
+    pub redis_timeout_ms: u64,
+}
+
+impl EndSessionsArgs {
+    /// The credentials file, as `runnel run` finds it.
+    pub fn credentials_file(&self) -> Option<PathBuf> {
+        credentials_path(self.credentials.clone())
+    }
+
+    /// The Redis store, when a URL is given.
+    pub fn store(&self) -> Option<StoreSettings> {
+        let url = self.redis_url.clone().filter(|url| !url.is_empty())?;
+        Some(StoreSettings::Redis { url, timeout: Duration::from_millis(self.redis_timeout_ms) })
+    }
+}
+
 /// Flags of `runnel run`. Every one can also come from a `RUNNEL_*` variable or `runnel.toml`.
 #[derive(Debug, Args, Default)]
 pub struct RunArgs {
     /// A folder of `.rhai` scripts, or a single script. [default: scripts]
     pub path: Option<PathBuf>,
-    /// Settings file (TOML) with the same names as the flags, in snake_case.
-    #[arg(long, env = "RUNNEL_CONFIG", default_value = "runnel.toml")]
-    pub config: PathBuf,
+    /// Settings file (TOML) with the same names as the flags, in snake_case. A file named here
+    /// must exist. [default: runnel.toml, when it exists]
+    #[arg(long, env = "RUNNEL_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Address to listen on. [default: 127.0.0.1]
     #[arg(long, env = "RUNNEL_BIND")]
     pub bind: Option<IpAddr>,
@@ -152,6 +200,44 @@ pub struct RunArgs {
     /// (`127.0.0.1,10.0.0.0/8`). [default: none, forwarded headers are ignored]
     #[arg(long, env = "RUNNEL_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<String>>,
+    /// Sessions one client address may start per minute (a visitor who only looks starts none).
+    /// [default: 60]
+    #[arg(long, env = "RUNNEL_NEW_SESSIONS_PER_MINUTE")]
+    pub new_sessions_per_minute: Option<u32>,
+    /// The role whose holders may end every session of another user from a script
+    /// (`auth.end_sessions(username)`). [default: admin]
+    #[arg(long, env = "RUNNEL_ADMIN_ROLE")]
+    pub admin_role: Option<String>,
+    /// The longest a request waits for the session store, its session's lock included, before
+    /// it answers 503 with Retry-After (nothing applied). Script run time does not count.
+    /// [default: 3000]
+    #[arg(long, env = "RUNNEL_MAX_WAIT_MS")]
+    pub max_wait_ms: Option<u64>,
+    /// Turns on `GET /metrics` (Prometheus text format) for scrapers that send
+    /// `Authorization: Bearer <token>`; at least 16 characters. [default: none, /metrics is off]
+    #[arg(long, env = "RUNNEL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// At SIGTERM or Ctrl-C: how long in-flight requests may take to finish before the process
+    /// exits anyway, in seconds. [default: 10]
+    #[arg(long, env = "RUNNEL_SHUTDOWN_TIMEOUT_SECS")]
+    pub shutdown_timeout_secs: Option<u64>,
+    /// At SIGTERM, how long to go on answering (every answer closing its connection, `/readyz`
+    /// saying 503) before new connections are refused, in milliseconds: the time a load
+    /// balancer needs to stop sending here. [default: 1000]
+    #[arg(long, env = "RUNNEL_SHUTDOWN_DRAIN_MS")]
+    pub shutdown_drain_ms: Option<u64>,
+    /// Log format: `json` (one object per line, for log collectors) or `pretty` (for people;
+    /// coloured only on a terminal). [default: pretty on a terminal, json otherwise]
+    #[arg(long, env = "RUNNEL_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
 }
 
 /// The values read from `runnel.toml`; every field optional.
@@ -187,6 +273,13 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     frame_ancestors: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    new_sessions_per_minute: Option<u32>,
+    admin_role: Option<String>,
+    log_format: Option<LogFormat>,
+    max_wait_ms: Option<u64>,
+    metrics_token: Option<String>,
+    shutdown_timeout_secs: Option<u64>,
+    shutdown_drain_ms: Option<u64>,
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -254,6 +347,8 @@ pub struct AuthSettings {
     pub clock: Clock,
     /// The revocation record (`None`: beside the credentials file).
     pub revocations: Option<PathBuf>,
+    /// The role whose holders may end every session of another user (`auth.end_sessions`).
+    pub admin_role: String,
 }
 
 impl Default for AuthSettings {
@@ -270,9 +365,13 @@ impl Default for AuthSettings {
             hash_concurrency: 2,
             clock: Clock::System,
             revocations: None,
+            admin_role: "admin".to_owned(),
         }
     }
 }
+
+/// The longest a request waits for the store (its session's lock included) by default.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(3);
 
 /// Timing of the per-session lock, the same for both stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,7 +385,7 @@ pub struct LockTiming {
 
 impl Default for LockTiming {
     fn default() -> Self {
-        Self { wait: Duration::from_secs(10), lease: Duration::from_secs(2) }
+        Self { wait: DEFAULT_MAX_WAIT, lease: Duration::from_secs(2) }
     }
 }
 
@@ -318,6 +417,8 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// How long an event waits for its session's lock, and the lease of a Redis lock.
     pub session_lock: LockTiming,
+    /// The longest one request waits for the store in all (lock and commands).
+    pub max_wait: Duration,
     pub secure_cookie: bool,
     pub limits: ScriptLimits,
     pub max_body_bytes: usize,
@@ -329,15 +430,31 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Who may frame the pages and whose forwarded headers are believed.
     pub web: WebSettings,
+    /// `None`: pretty on a terminal, JSON otherwise.
+    pub log_format: Option<LogFormat>,
+    /// The bearer token of `/metrics`; `None` turns it off.
+    pub metrics_token: Option<String>,
+    /// How long a graceful shutdown waits for in-flight requests.
+    pub shutdown_timeout: Duration,
+    /// How long a shutdown goes on answering before it refuses new connections.
+    pub shutdown_drain: Duration,
 }
 
 /// The settings of the HTTP edge: embedding and reverse proxies.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WebSettings {
     /// CSP `frame-ancestors` sources; empty means `'none'`.
     pub frame_ancestors: Vec<String>,
     /// Peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Sessions one client address may start per minute.
+    pub new_sessions_per_minute: u32,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self { frame_ancestors: Vec::new(), trusted_proxies: Vec::new(), new_sessions_per_minute: 60 }
+    }
 }
 
 impl Settings {
@@ -353,6 +470,7 @@ impl Settings {
             session_key: Some(vec![7; 64]),
             session_ttl: Duration::from_secs(3600),
             session_lock: LockTiming::default(),
+            max_wait: DEFAULT_MAX_WAIT,
             secure_cookie: false,
             limits: ScriptLimits::default(),
             max_body_bytes: 64 * 1024,
@@ -361,16 +479,22 @@ impl Settings {
             credentials: None,
             auth: AuthSettings::default(),
             web: WebSettings::default(),
+            log_format: None,
+            metrics_token: None,
+            shutdown_timeout: Duration::from_secs(10),
+            shutdown_drain: Duration::from_millis(1000),
         }
     }
 
     /// Merges flags and environment (already in `args`) over the file over the defaults.
     pub fn from_run_args(args: RunArgs) -> anyhow::Result<Self> {
-        let file = read_file_settings(&args.config)?;
+        let file = read_file_settings(args.config.as_deref())?;
         let defaults = ScriptLimits::default();
         let redis_timeout = args.redis_timeout_ms.or(file.redis_timeout_ms).unwrap_or(1000);
         let store = match args.redis_url.or(file.redis_url) {
-            Some(url) if !url.is_empty() => StoreSettings::Redis { url, timeout: Duration::from_millis(redis_timeout) },
+            Some(url) if !url.is_empty() => {
+                StoreSettings::Redis { url: checked_redis_url(url)?, timeout: Duration::from_millis(redis_timeout) }
+            }
             _ => StoreSettings::Memory,
         };
         let session_key = match args.session_key.or(file.session_key) {
@@ -378,11 +502,16 @@ impl Settings {
             None => None,
         };
         let max_run_ms = args.max_run_ms.or(file.max_run_ms);
+        let max_wait = max_wait(args.max_wait_ms.or(file.max_wait_ms))?;
         let auth = AuthSettings::default();
         let scripts = args.path.or(file.path).unwrap_or_else(|| "scripts".into());
         let web = WebSettings {
             frame_ancestors: frame_ancestors(args.frame_ancestors.or(file.frame_ancestors).unwrap_or_default())?,
             trusted_proxies: trusted_proxies(args.trusted_proxies.or(file.trusted_proxies).unwrap_or_default())?,
+            new_sessions_per_minute: positive(
+                "new_sessions_per_minute",
+                args.new_sessions_per_minute.or(file.new_sessions_per_minute).unwrap_or(60),
+            )?,
         };
         Ok(Self {
             data_dir: args.data_dir.or(file.data_dir).unwrap_or_else(|| default_data_dir(&scripts)),
@@ -392,7 +521,8 @@ impl Settings {
             store,
             session_key,
             session_ttl: Duration::from_secs(args.session_ttl_secs.or(file.session_ttl_secs).unwrap_or(86_400)),
-            session_lock: LockTiming::default(),
+            session_lock: LockTiming { wait: max_wait, ..LockTiming::default() },
+            max_wait,
             secure_cookie: args.secure_cookie.or(file.secure_cookie).unwrap_or(false),
             limits: ScriptLimits {
                 max_operations: args.max_operations.or(file.max_operations).unwrap_or(defaults.max_operations),
@@ -425,9 +555,32 @@ impl Settings {
                 hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 clock: Clock::System,
                 revocations: args.revocations.or(file.revocations),
+                admin_role: admin_role(args.admin_role.or(file.admin_role))?.unwrap_or(auth.admin_role),
             },
             web,
+            log_format: args.log_format.or(file.log_format),
+            metrics_token: metrics_token(args.metrics_token.or(file.metrics_token))?,
+            shutdown_timeout: Duration::from_secs(
+                args.shutdown_timeout_secs.or(file.shutdown_timeout_secs).unwrap_or(10),
+            ),
+            shutdown_drain: Duration::from_millis(args.shutdown_drain_ms.or(file.shutdown_drain_ms).unwrap_or(1000)),
         })
+    }
+}
+
+/// A count that must be at least one (zero would refuse everybody, which is never meant).
+fn positive(name: &str, value: u32) -> anyhow::Result<u32> {
+    if value == 0 {
+        bail!("{name} must be at least 1");
+    }
+    Ok(value)
+}
+
+/// A configured admin role must name a role (an empty one would match nobody, silently).
+fn admin_role(role: Option<String>) -> anyhow::Result<Option<String>> {
+    match role.map(|r| r.trim().to_owned()) {
+        Some(role) if role.is_empty() => bail!("admin_role must name a role, e.g. admin"),
+        other => Ok(other),
     }
 }
 
@@ -483,6 +636,24 @@ fn reset_code_lifetime(value: Option<u64>) -> anyhow::Result<Option<Duration>> {
     }
 }
 
+/// A metrics token long enough not to be guessed; an empty one means none.
+fn metrics_token(token: Option<String>) -> anyhow::Result<Option<String>> {
+    match token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        Some(token) if token.len() < 16 || !token.is_ascii() => {
+            bail!("metrics_token must be at least 16 ASCII characters (e.g. `openssl rand -hex 24`)")
+        }
+        other => Ok(other),
+    }
+}
+
+/// The bound on store waits: zero would refuse every request.
+fn max_wait(value: Option<u64>) -> anyhow::Result<Duration> {
+    match value {
+        Some(0) => bail!("max_wait_ms must be at least 1 (with 0 every request would be refused)"),
+        other => Ok(other.map_or(DEFAULT_MAX_WAIT, Duration::from_millis)),
+    }
+}
+
 fn secs(value: Option<u64>) -> Option<Duration> {
     value.map(Duration::from_secs)
 }
@@ -503,11 +674,41 @@ fn default_data_dir(scripts: &Path) -> PathBuf {
     folder.and_then(Path::parent).unwrap_or(Path::new("")).join("data")
 }
 
-fn read_file_settings(path: &Path) -> anyhow::Result<FileSettings> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(FileSettings::default()),
-        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+/// The settings file: the one named (which must exist), else `runnel.toml` if there is one.
+fn read_file_settings(named: Option<&Path>) -> anyhow::Result<FileSettings> {
+    let path = named.unwrap_or(Path::new("runnel.toml"));
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && named.is_none() => return Ok(FileSettings::default()),
+        Err(err) => {
+            return Err(Failure::new(
+                format!("cannot read the settings file {}: {err}", path.display()),
+                "make it readable by the user runnel runs as, or name another file with --config (RUNNEL_CONFIG)",
+            )
+            .into());
+        }
+    };
+    toml::from_str(&text).map_err(|err| settings_file_error(path, &text, &err).into())
+}
+
+fn settings_file_error(path: &Path, text: &str, err: &toml::de::Error) -> Failure {
+    let line = err.span().map_or(1, |span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    Failure::new(
+        format!("the settings file {} is not valid at line {line}: {}", path.display(), err.message()),
+        "fix that line: the settings are the flags' names in snake_case (`runnel run --help` lists them)",
+    )
+}
+
+/// A Redis URL that the client can use; the message never shows its password.
+fn checked_redis_url(url: String) -> anyhow::Result<String> {
+    use deadpool_redis::redis::IntoConnectionInfo;
+    match url.as_str().into_connection_info() {
+        Ok(_) => Ok(url),
+        Err(err) => Err(Failure::new(
+            format!("the Redis URL {} is not valid: {err}", redacted_url(&url)),
+            "write it as redis://[:password@]host:port/db (rediss:// for TLS) in --redis-url or RUNNEL_REDIS_URL",
+        )
+        .into()),
     }
 }
 
@@ -525,6 +726,22 @@ pub fn decode_session_key(text: &str) -> anyhow::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_admin_role_comes_from_a_flag_or_the_file_and_an_empty_one_is_refused() {
+        let file = std::env::temp_dir().join(format!("runnel-admin-role-{}.toml", std::process::id()));
+        std::fs::write(&file, "").unwrap();
+        let path = file.to_str().unwrap();
+        let cli = Cli::try_parse_from(["runnel", "run", "--admin-role", "ops", "--config", path]).unwrap();
+        let Command::Run(args) = cli.command else { panic!("not a run") };
+        assert_eq!(Settings::from_run_args(*args).unwrap().auth.admin_role, "ops");
+        let defaults = RunArgs { config: Some(file.clone()), ..RunArgs::default() };
+        assert_eq!(Settings::from_run_args(defaults).unwrap().auth.admin_role, "admin");
+        let empty = RunArgs { config: Some(file.clone()), admin_role: Some(" ".into()), ..RunArgs::default() };
+        let message = Settings::from_run_args(empty).err().unwrap().to_string();
+        let _ = std::fs::remove_file(&file);
+        assert!(message.contains("admin_role"), "{message}");
+    }
 
     #[test]
     fn a_short_session_key_is_refused() {
@@ -559,7 +776,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("runnel.toml");
         std::fs::write(&file, "trusted_proxies = [\"10.0.0.0/8\"]\nframe_ancestors = [\"'self'\"]\n").unwrap();
-        let settings = Settings::from_run_args(RunArgs { config: file.clone(), ..RunArgs::default() }).unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: Some(file.clone()), ..RunArgs::default() }).unwrap();
         assert_eq!(settings.web.frame_ancestors, vec!["'self'"]);
         assert_eq!(settings.web.trusted_proxies.len(), 1);
         let cli = Cli::try_parse_from(["runnel", "run", "--trusted-proxies", "127.0.0.1,::1"]).unwrap();
@@ -573,12 +790,12 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("runnel.toml");
         std::fs::write(&file, "port = 9000\nmax_run_ms = 500\n").unwrap();
-        let args = RunArgs { config: file.clone(), port: Some(9100), ..RunArgs::default() };
+        let args = RunArgs { config: Some(file.clone()), port: Some(9100), ..RunArgs::default() };
         let settings = Settings::from_run_args(args).unwrap();
         assert_eq!(settings.port, 9100);
         assert_eq!(settings.limits.max_run_time, Duration::from_millis(500));
         assert!(matches!(settings.store, StoreSettings::Memory));
-        let args = RunArgs { config: file, ..RunArgs::default() };
+        let args = RunArgs { config: Some(file), ..RunArgs::default() };
         assert_eq!(Settings::from_run_args(args).unwrap().port, 9000);
     }
 
@@ -588,13 +805,40 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("runnel.toml");
         std::fs::write(&file, "reset_code_secs = 300\nreveal_taken_usernames = true\n").unwrap();
-        let settings = Settings::from_run_args(RunArgs { config: file.clone(), ..RunArgs::default() }).unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: Some(file.clone()), ..RunArgs::default() }).unwrap();
         assert_eq!(settings.auth.reset_code_lifetime, Duration::from_secs(300));
         assert!(settings.auth.reveal_taken_usernames);
         let defaults = Settings::from_run_args(RunArgs::default()).unwrap();
         assert_eq!(defaults.auth.reset_code_lifetime, Duration::from_secs(900));
         assert!(!defaults.auth.reveal_taken_usernames);
-        let zero = RunArgs { config: file, reset_code_secs: Some(0), ..RunArgs::default() };
+        let zero = RunArgs { config: Some(file), reset_code_secs: Some(0), ..RunArgs::default() };
         assert!(Settings::from_run_args(zero).is_err());
+    }
+
+    #[test]
+    fn operations_settings_come_from_the_file_and_bad_values_are_refused() {
+        let dir = std::env::temp_dir().join(format!("runnel-cfg-ops-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("runnel.toml");
+        std::fs::write(
+            &file,
+            "max_wait_ms = 1500\nlog_format = \"json\"\nmetrics_token = \"0123456789abcdef0123\"\n\
+             shutdown_timeout_secs = 20\nshutdown_drain_ms = 250\n",
+        )
+        .unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: Some(file.clone()), ..RunArgs::default() }).unwrap();
+        assert_eq!(settings.max_wait, Duration::from_millis(1500));
+        assert_eq!(settings.session_lock.wait, Duration::from_millis(1500), "the lock waits no longer than the bound");
+        assert_eq!(settings.log_format, Some(LogFormat::Json));
+        assert_eq!(settings.metrics_token.as_deref(), Some("0123456789abcdef0123"));
+        assert_eq!(
+            (settings.shutdown_timeout, settings.shutdown_drain),
+            (Duration::from_secs(20), Duration::from_millis(250))
+        );
+        let short_token =
+            RunArgs { config: Some(file.clone()), metrics_token: Some("short".into()), ..RunArgs::default() };
+        assert!(Settings::from_run_args(short_token).is_err());
+        let no_wait = RunArgs { config: Some(file), max_wait_ms: Some(0), ..RunArgs::default() };
+        assert!(Settings::from_run_args(no_wait).is_err());
     }
 }

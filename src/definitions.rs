@@ -1,18 +1,27 @@
-//! `runnel definitions`: writes Rhai definition files (`*.d.rhai`) for the whole script API,
-//! so the Rhai language server and its editor extensions can autocomplete and check dashboards.
+//! `runnel definitions`: writes Rhai definition files (`*.d.rhai`) for the whole script API and
+//! for the modules in the scripts folder's `lib/`, so the Rhai language server and its editor
+//! extensions can autocomplete and check dashboards (`import "helpers" as h; h::…`).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
-use rhai::Scope;
+use rhai::{Position, Scope};
 
 use crate::config::ScriptLimits;
 use crate::script::build_engine;
+use crate::script::library::Library;
 use crate::widgets::StateMap;
 
-/// Writes the definition files into `dir` (created if needed); returns the files written.
-pub fn write(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let engine = build_engine(&ScriptLimits::default());
+/// Writes the definition files into `dir` (created if needed), with the modules of `scripts`'s
+/// `lib/` folder; returns the files written.
+pub fn write(dir: &Path, scripts: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut engine = build_engine(&ScriptLimits::default());
+    let library = Arc::new(Library::for_scripts(scripts));
+    for name in library.modules() {
+        let module = library.load(&engine, &name, Position::NONE).map_err(|e| anyhow::anyhow!("module {name}: {e}"))?;
+        engine.register_static_module(name.as_str(), module.into());
+    }
     // `state` is resolved by name at run time; declare it so editors know it too.
     let mut scope = Scope::new();
     scope.push_constant("state", StateMap);

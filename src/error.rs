@@ -8,11 +8,12 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::render;
+use crate::request_id::RequestId;
 use crate::session_state::EventError;
 use crate::session_store::{SessionCookie, StoreError};
 
@@ -24,12 +25,21 @@ pub enum AppError {
     FileNotFound,
     #[error("{0}")]
     BadEvent(#[from] EventError),
+    /// A logged-in viewer without any of the page's roles (`roles:` in its header).
+    #[error("You are logged in, but this page is only open to some roles, and yours is not one of them.")]
+    NotAllowed,
     #[error("The form was sent without a valid CSRF token. Reload the page and try again.")]
     Csrf,
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A client that started more sessions this minute than it may; retry after the duration.
+    #[error(
+        "Too many new sessions were started from your address. Wait {} seconds and reload the page.",
+        .0.as_secs().max(1)
+    )]
+    TooManySessions(std::time::Duration),
     #[error("The request body is larger than the {0} bytes this server accepts.")]
     PayloadTooLarge(usize),
     #[error("{}", store_message(.0))]
@@ -46,6 +56,12 @@ pub enum AppError {
          itself and try again."
     )]
     CrossOrigin,
+    /// `/metrics` without the configured bearer token.
+    #[error("The metrics need the configured bearer token (RUNNEL_METRICS_TOKEN).")]
+    MetricsToken,
+    /// A graceful shutdown has begun (`/readyz`): the load balancer should send elsewhere.
+    #[error("This instance is shutting down.")]
+    ShuttingDown,
     #[error("Something went wrong on the server.")]
     Internal(#[from] anyhow::Error),
 }
@@ -79,13 +95,17 @@ impl AppError {
             Self::BadEvent(EventError::UnknownWidget(_)) => "Unknown widget",
             Self::BadEvent(EventError::InvalidValue { .. }) => "Invalid value",
             Self::Csrf => "Request refused",
+            Self::NotAllowed => "Not allowed",
             Self::BadRequest(_) => "Bad request",
             Self::PayloadTooLarge(_) => "Request too large",
             Self::TooManyRequests(_) => "Too many attempts",
+            Self::TooManySessions(_) => "Too many new sessions",
             Self::Store(StoreError::Busy) => "Session busy",
             Self::Store(_) => "Temporarily unavailable",
             Self::LogoutUnconfirmed(_) => "Logout not confirmed",
             Self::CrossOrigin => "Request refused",
+            Self::MetricsToken => "Not authorized",
+            Self::ShuttingDown => "Shutting down",
             Self::Internal(_) => "Server error",
         }
     }
@@ -99,21 +119,36 @@ impl AppError {
         if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header(("Retry-After", "2"));
         }
+        if let Self::TooManySessions(wait) = self {
+            response.insert_header(("Retry-After", wait.as_secs().max(1).to_string()));
+        }
+        if let Self::MetricsToken = self {
+            response.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"runnel metrics\""));
+        }
         if let Self::LogoutUnconfirmed(cookie) = self {
             response.cookie(cookie.removal());
         }
+        let id = RequestId::current();
         if fragment {
-            response.content_type("text/plain; charset=utf-8").body(self.to_string())
+            let suffix = id.map(|id| format!(" (request id {id})")).unwrap_or_default();
+            response.content_type("text/plain; charset=utf-8").body(format!("{self}{suffix}"))
         } else {
+            let id = id.as_ref().map(RequestId::as_str);
             response.content_type("text/html; charset=utf-8").body(render::error_page(
                 self.title(),
                 &self.to_string(),
                 "/",
+                id,
             ))
         }
     }
 
     fn log(&self) {
+        match self {
+            Self::PayloadTooLarge(_) => crate::metrics::limit_hit("body_size"),
+            Self::Store(StoreError::Busy) => crate::metrics::limit_hit("max_wait"),
+            _ => {}
+        }
         match self {
             Self::Store(cause) => tracing::error!(error = %cause, "session store failure"),
             Self::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
@@ -129,11 +164,12 @@ impl ResponseError for AppError {
                 StatusCode::NOT_FOUND
             }
             Self::BadEvent(EventError::InvalidValue { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Csrf | Self::CrossOrigin => StatusCode::FORBIDDEN,
+            Self::Csrf | Self::CrossOrigin | Self::NotAllowed => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Store(_) | Self::LogoutUnconfirmed(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests(_) | Self::TooManySessions(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Store(_) | Self::LogoutUnconfirmed(_) | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            Self::MetricsToken => StatusCode::UNAUTHORIZED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

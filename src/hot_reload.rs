@@ -1,6 +1,8 @@
 //! The file watcher: recompiles changed scripts once per change and tells open browsers to
 //! rerun. It never runs a script itself. Watching the folder (not single files) catches every
-//! editor's save style: in-place writes, atomic renames, backups, creates and deletes.
+//! editor's save style: in-place writes, atomic renames, backups, creates and deletes. A saved
+//! module in `lib/` is forgotten (the next import reads it again) and every page that imports
+//! it, directly or through other modules, is told to rerun.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use rhai::Engine;
 use tokio::sync::broadcast;
 
 use crate::script::Registry;
+use crate::script::library::{Library, imports_in};
 use crate::script::registry::Change;
 
 /// Short enough that a save shows in the browser in well under 30 ms; long enough to fold the
@@ -46,18 +49,40 @@ impl Reloads {
     }
 }
 
+/// What the watcher keeps current: the compiled pages, and the modules they import.
+pub struct Scripts {
+    pub registry: Arc<Registry>,
+    pub engine: Arc<Engine>,
+    pub library: Arc<Library>,
+}
+
+impl Scripts {
+    /// Applies one changed path: a page is recompiled, a module makes its importers rerun.
+    fn changed(&self, path: &Path, reloads: &Reloads) {
+        if let Some(module) = self.library.module_of(path) {
+            self.library.forget();
+            let affected = self.library.affected_by(&module);
+            for page in self.registry.all() {
+                if imports_in(&page.source).iter().any(|i| affected.contains(&i.name)) {
+                    tracing::info!(page = %page.name, module, "module changed; its importer reruns");
+                    reloads.announce(Change::Updated(page.name.clone()));
+                }
+            }
+        } else if let Some(change) = self.registry.reload(&self.engine, path) {
+            tracing::info!(?change, "script reloaded");
+            reloads.announce(change);
+        }
+    }
+}
+
 impl Watcher {
-    /// Watches the scripts folder (or the folder of a single script).
-    pub fn start(
-        scripts: &Path,
-        registry: Arc<Registry>,
-        engine: Arc<Engine>,
-        reloads: Reloads,
-    ) -> anyhow::Result<Self> {
+    /// Watches the scripts folder (or the folder of a single script), and its `lib/` folder.
+    pub fn start(scripts: &Path, watched: Scripts, reloads: Reloads) -> anyhow::Result<Self> {
         let only: Option<PathBuf> = scripts.is_file().then(|| scripts.to_owned());
         let folder = if scripts.is_file() { scripts.parent().unwrap_or(Path::new(".")) } else { scripts };
         let folder = folder.canonicalize().with_context(|| format!("watching {}", folder.display()))?;
         let only = only.and_then(|f| f.canonicalize().ok());
+        let lib = watched.library.folder().map(Path::to_owned);
         let mut debouncer =
             new_debouncer(DEBOUNCE, Some(Duration::from_millis(2)), move |result: DebounceEventResult| {
                 let Ok(events) = result else { return };
@@ -67,14 +92,15 @@ impl Watcher {
                 let mut paths: Vec<PathBuf> = changes.flat_map(|e| e.event.paths).collect();
                 paths.sort();
                 paths.dedup();
-                for path in paths.iter().filter(|p| only.as_ref().is_none_or(|o| o == *p)) {
-                    if let Some(change) = registry.reload(&engine, path) {
-                        tracing::info!(?change, "script reloaded");
-                        reloads.announce(change);
-                    }
+                let is_module = |p: &PathBuf| watched.library.module_of(p).is_some();
+                for path in paths.iter().filter(|p| is_module(p) || only.as_ref().is_none_or(|o| o == *p)) {
+                    watched.changed(path, &reloads);
                 }
             })?;
         debouncer.watch(&folder, RecursiveMode::NonRecursive)?;
+        if let Some(lib) = lib {
+            debouncer.watch(&lib, RecursiveMode::NonRecursive)?;
+        }
         Ok(Self { _debouncer: debouncer })
     }
 }

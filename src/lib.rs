@@ -14,13 +14,19 @@
 //! - [`auth`]: credentials file, password hashing, logins and their revocation, audit log.
 //! - [`host`]: one interaction without HTTP: load the session, verify the viewer, apply the
 //!   event, run, check the login again, persist; returns plain data.
-//! - [`error`]: the one mapping from failures to HTTP answers.
+//! - [`error`]: the one mapping from failures to HTTP answers; [`request_id`]: the id that
+//!   names a request in the log and on its error page.
 //! - [`routes`], [`startup`]: the HTTP host around all of it; routes extract, call, respond.
 //! - [`hot_reload`]: the file watcher that recompiles saved scripts and tells browsers.
+//! - [`admin`]: admin commands against a deployment (`runnel sessions end USER`).
 //! - [`harness`]: run a script with widget values and inspect the page, without HTTP.
 //! - [`sample`]: the large example dataset, made by `runnel sample-data`.
+//! - [`failure`]: what the command line says when it cannot go on; [`password_prompt`]: the
+//!   password of `runnel hash-password`.
+//! - [`metrics`]: the numbers `/metrics` shows, recorded by every layer.
 //! - [`sync`]: the one policy for poisoned locks; [`clock`]: the time login deadlines read.
 
+pub mod admin;
 #[cfg(test)]
 mod architecture;
 pub mod auth;
@@ -31,11 +37,15 @@ pub mod datasource;
 pub mod definitions;
 pub mod error;
 pub mod frame;
+pub mod failure;
 pub mod harness;
 pub mod host;
 pub mod hot_reload;
+pub mod metrics;
 pub mod page;
+pub mod password_prompt;
 pub mod render;
+pub mod request_id;
 pub mod routes;
 pub mod sample;
 pub mod script;

@@ -1,32 +1,61 @@
-//! The `runnel` binary: parse the command line, then run or check.
+//! The `runnel` binary: parse the command line, then run or check. A failure is reported in
+//! two lines (what failed, what to do) with a non-zero exit code, never with a backtrace.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use runnel::config::{Cli, Command, Settings};
+use runnel::config::{Cli, Command, SessionsCommand, Settings};
 use runnel::startup::Application;
 
-fn main() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    runnel::failure::install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            // --help and --version.
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("{}", runnel::failure::usage_report(&err.render().to_string()));
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("{}", runnel::failure::report(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { path } => {
             let failed = runnel::check::check(&path, &mut std::io::stdout())?;
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::HashPassword => {
-            let mut password = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut password)?;
-            let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
-            if password.is_empty() {
-                anyhow::bail!(
-                    "give the password on standard input, e.g. `printf '%s' 'secret' | runnel hash-password`"
-                );
-            }
-            println!("{}", runnel::auth::password::hash_now(password)?);
+            let password = runnel::password_prompt::read_password()?;
+            println!("{}", runnel::auth::password::hash_now(&password)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Definitions { dir } => {
-            for file in runnel::definitions::write(&dir)? {
+        Command::Sessions(SessionsCommand::End(args)) => {
+            match actix_web::rt::System::new().block_on(runnel::admin::end_sessions(&args)) {
+                Ok(line) => {
+                    println!("{line}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(err) => {
+                    // One line with its causes: an operator's command, not a crash.
+                    eprintln!("runnel sessions end: {err:#}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Definitions { dir, scripts } => {
+            for file in runnel::definitions::write(&dir, &scripts)? {
                 println!("{}", file.display());
             }
             Ok(ExitCode::SUCCESS)
@@ -38,7 +67,7 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Run(args) => {
             let settings = Settings::from_run_args(*args)?;
-            runnel::telemetry::init();
+            runnel::telemetry::init(settings.log_format);
             actix_web::rt::System::new().block_on(serve(settings))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -57,6 +86,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         settings.bind,
         app.port()
     );
+    actix_web::rt::spawn(app.shutdown().on_signal());
     app.run_until_stopped().await?;
     Ok(())
 }

@@ -173,6 +173,8 @@ pub enum Element {
         /// The arrow: up unless the delta is negative.
         rising: bool,
         tone: DeltaTone,
+        /// The `help` text, shown under the metric.
+        help: Option<String>,
     },
     Table {
         columns: Vec<String>,
@@ -185,8 +187,19 @@ pub enum Element {
         text: String,
     },
     Download(Box<Download>),
+    /// A link to another page of the app, or to a web address (`page_link`).
+    PageLink(Box<PageLink>),
     Chart(Box<Chart>),
     Widget(WidgetView),
+    /// A link styled as a button (`link_button`).
+    LinkButton {
+        label: String,
+        url: String,
+        help: Option<String>,
+        disabled: bool,
+        /// The `type`: `primary`, `secondary` or `tertiary`.
+        look: &'static str,
+    },
     /// A login, registration, … form of the authenticator, or its logout button.
     AuthForm(AuthFormView),
     Container(ContainerId),
@@ -207,6 +220,27 @@ impl Element {
     }
 }
 
+/// A link drawn by `page_link`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PageLink {
+    /// `/{page}` or an http(s) URL.
+    pub href: String,
+    pub label: String,
+    pub icon: Option<String>,
+    pub help: Option<String>,
+    pub disabled: bool,
+    /// Leads out of the app (opens in a new tab).
+    pub external: bool,
+}
+
+/// One page of the app as links to it see it: its name, title and icon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageEntry {
+    pub name: String,
+    pub title: String,
+    pub icon: Option<String>,
+}
+
 /// What the renderer needs to draw one widget.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct WidgetView {
@@ -215,7 +249,38 @@ pub struct WidgetView {
     pub label: String,
     pub help: Option<String>,
     pub disabled: bool,
+    pub label_visibility: LabelVisibility,
     pub control: Control,
+}
+
+/// Streamlit's `label_visibility`: shown, hidden but keeping its space, or gone (screen
+/// readers still read it in both cases).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub enum LabelVisibility {
+    #[default]
+    Visible,
+    Hidden,
+    Collapsed,
+}
+
+impl LabelVisibility {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "visible" => Some(Self::Visible),
+            "hidden" => Some(Self::Hidden),
+            "collapsed" => Some(Self::Collapsed),
+            _ => None,
+        }
+    }
+
+    /// The label's extra CSS class.
+    pub fn css(self) -> &'static str {
+        match self {
+            Self::Visible => "",
+            Self::Hidden => " rn-label-hidden",
+            Self::Collapsed => " rn-label-collapsed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -232,6 +297,14 @@ pub enum WidgetKind {
     NumberInput,
     /// The button that sends a form's widgets together.
     FormSubmit,
+    DateInput,
+    TimeInput,
+    DatetimeInput,
+    ColorPicker,
+    SelectSlider,
+    Pills,
+    SegmentedControl,
+    Feedback,
 }
 
 impl WidgetKind {
@@ -248,6 +321,14 @@ impl WidgetKind {
             Self::TextArea => "text_area",
             Self::NumberInput => "number_input",
             Self::FormSubmit => "form_submit_button",
+            Self::DateInput => "date_input",
+            Self::TimeInput => "time_input",
+            Self::DatetimeInput => "datetime_input",
+            Self::ColorPicker => "color_picker",
+            Self::SelectSlider => "select_slider",
+            Self::Pills => "pills",
+            Self::SegmentedControl => "segmented_control",
+            Self::Feedback => "feedback",
         }
     }
 }
@@ -255,31 +336,98 @@ impl WidgetKind {
 /// The control's current state, in the form the template draws it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub enum Control {
-    Button,
+    /// `primary`, `secondary` or `tertiary` (the button's `type`).
+    Button {
+        look: &'static str,
+    },
     Check {
         checked: bool,
     },
-    /// Radio, selectbox and multiselect: the options shown and which are selected.
+    /// Radio, selectbox, multiselect, pills, segmented control and feedback: the options shown
+    /// and which are selected.
     Choice {
         options: Vec<ChoiceOption>,
+        look: ChoiceLook,
+        /// Several may be chosen (checkboxes rather than radio buttons).
+        multiple: bool,
+        /// Shown while nothing is chosen.
+        placeholder: Option<String>,
     },
+    /// A slider: one handle (`value`), or two (`value` and `high`). A select_slider's values
+    /// are option indexes and `labels` are the options as shown.
     Range {
         min: String,
         max: String,
         step: String,
         value: String,
+        high: Option<String>,
+        labels: Vec<String>,
+        /// A date slider's first day: its values count days from it.
+        day_zero: Option<String>,
     },
     Text {
         value: String,
         max_chars: Option<usize>,
         placeholder: String,
+        /// `text` or `password`.
+        input: &'static str,
+        /// The browser's autofill hint; empty for none.
+        autocomplete: String,
+    },
+    /// A native date, time or datetime-local input: one value, or two for a date range.
+    Temporal {
+        input: &'static str,
+        min: Option<String>,
+        max: Option<String>,
+        step: Option<String>,
+        values: Vec<String>,
+        /// The chosen value written in the widget's `format`, beside the browser's own picker.
+        shown: String,
+    },
+    Color {
+        value: String,
     },
     Number {
         min: Option<String>,
         max: Option<String>,
         step: String,
+        /// Written in the `format` option's form, if any.
         value: String,
+        placeholder: String,
     },
+}
+
+/// How a choice widget draws its options.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum ChoiceLook {
+    /// A select box (a list box when several may be chosen).
+    List,
+    Radio,
+    HorizontalRadio,
+    /// Buttons that stand apart (`pills`) or touch (`segmented_control`, `feedback`).
+    Pills,
+    Segmented,
+}
+
+impl ChoiceLook {
+    /// How the template draws it: `list`, `radio` or `buttons`.
+    pub fn family(self) -> &'static str {
+        match self {
+            Self::List => "list",
+            Self::Radio | Self::HorizontalRadio => "radio",
+            Self::Pills | Self::Segmented => "buttons",
+        }
+    }
+
+    pub fn css(self) -> &'static str {
+        match self {
+            Self::List => "rn-choice-list",
+            Self::Radio => "rn-choice-radio",
+            Self::HorizontalRadio => "rn-choice-radio rn-horizontal",
+            Self::Pills => "rn-choice-pills",
+            Self::Segmented => "rn-choice-pills rn-segmented",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -294,12 +442,25 @@ pub struct ChoiceOption {
 pub struct AuthFormView {
     /// The action's name (`login`, `logout`, `register_user`, …).
     pub action: &'static str,
+    /// The form's `key`, posted back with it so that the host finds this form.
+    pub key: Option<String>,
     /// The form's heading; empty for a bare button.
     pub title: String,
     pub fields: Vec<AuthField>,
     pub submit: String,
     pub error: Option<String>,
     pub success: Option<String>,
+    /// What an authenticator app needs during a TOTP enrolment: the QR code (an `<svg>` the
+    /// host drew; no script, no style) and the secret for typing in by hand.
+    pub totp: Option<TotpSetup>,
+    /// Recovery codes, shown once, right after TOTP was turned on.
+    pub recovery_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TotpSetup {
+    pub qr_svg: String,
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -9,7 +9,7 @@
   const FORM_SEL = "form.rn-widget";
   // A form(key) container: its widgets are sent together, only by its submit button.
   const SUBMIT_SEL = "form.rn-widget, form.rn-form";
-  const TEXTY = /^(text|number|search|email|url|tel|password)$/;
+  const TEXTY = /^(text|number|search|email|url|tel|password|date|time|datetime-local)$/;
   const root = () => document.getElementById(ROOT_ID);
 
   // Per form: the body last sent, or the body matching the last server render.
@@ -107,6 +107,9 @@
   // Returns the fragment HTML on success, null otherwise.
   async function handle(res, form) {
     if (res.headers.get("X-Runnel-Reload") === "1") { location.reload(); return null; }
+    // switch_page(): the run ended by sending the browser to another page.
+    const next = res.headers.get("X-Runnel-Location");
+    if (next && next.startsWith("/")) { location.assign(next); return null; }
     const text = await res.text();
     if (!res.ok) {
       if (form) lastSent.delete(form);
@@ -200,7 +203,12 @@
     let out = el.nextElementSibling;
     while (out && !out.matches("output.rn-slider-value")) out = out.nextElementSibling;
     if (!out) out = el.parentElement.querySelector("output.rn-slider-value");
-    if (out) out.value = el.value;
+    // A select_slider's handle stands for an option: show the option, not its index.
+    const labels = el.dataset.labels ? JSON.parse(el.dataset.labels) : null;
+    // A date slider's handle counts days from its first day.
+    const dayZero = el.dataset.dayZero ? Date.parse(el.dataset.dayZero + "T00:00:00Z") : NaN;
+    const day = Number.isNaN(dayZero) ? null : new Date(dayZero + Number(el.value) * 86400000).toISOString().slice(0, 10);
+    if (out) out.value = labels ? labels[Number(el.value)] ?? "" : day ?? el.value;
   });
 
   // Text area: Ctrl/Cmd+Enter commits (plain Enter inserts a newline).

@@ -58,6 +58,8 @@ pub type Outcome = Result<Value, String>;
 pub struct LoggedIn {
     pub username: String,
     pub fingerprint: String,
+    /// The user has TOTP on: the login waits for a code (see `super::second_factor`).
+    pub needs_second_factor: bool,
 }
 
 impl Auth {
@@ -86,9 +88,12 @@ impl Auth {
             (Verdict::Match { rehash }, false) => {
                 self.login_backoff.clear(&username, client).await?;
                 let fingerprint = if rehash { self.rehash(&username, password).await? } else { None };
+                let needs_second_factor = user.as_ref().is_some_and(|u| u.totp.is_some());
                 let fingerprint = fingerprint.or_else(|| user.map(|u| u.fingerprint())).unwrap_or_default();
-                audit::record(AuditEvent::LoginSucceeded, &username, &client_text);
-                Ok(Ok(LoggedIn { username, fingerprint }))
+                let event =
+                    if needs_second_factor { AuditEvent::SecondFactorPending } else { AuditEvent::LoginSucceeded };
+                audit::record(event, &username, &client_text);
+                Ok(Ok(LoggedIn { username, fingerprint, needs_second_factor }))
             }
             // Not counted: waiting out the back-off is what makes the next try possible.
             (_, true) => {

@@ -26,6 +26,17 @@ pub enum AuditEvent {
     LoginExpired,
     /// A login went unused for longer than the idle timeout.
     LoginIdleTimeout,
+    /// A user ended one of their other sessions (`auth.end_session(id)`).
+    SessionEnded,
+    /// An admin (script or command line) ended every session of the user.
+    SessionsEnded,
+    /// A right password; the login waits for its second factor.
+    SecondFactorPending,
+    /// A wrong, used or late authenticator or recovery code.
+    SecondFactorFailed,
+    RecoveryCodeUsed,
+    TotpEnabled,
+    TotpDisabled,
 }
 
 impl AuditEvent {
@@ -50,11 +61,28 @@ impl AuditEvent {
             Self::RememberTheft => "remember_token_reused",
             Self::LoginExpired => "login_expired",
             Self::LoginIdleTimeout => "login_idle_timeout",
+            Self::SessionEnded => "session_ended",
+            Self::SessionsEnded => "sessions_ended",
+            Self::SecondFactorPending => "second_factor_pending",
+            Self::SecondFactorFailed => "second_factor_failed",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::TotpEnabled => "totp_enabled",
+            Self::TotpDisabled => "totp_disabled",
         }
     }
 }
 
 /// Writes one audit event.
 pub fn record(event: AuditEvent, username: &str, client: &str) {
+    match event {
+        AuditEvent::LoginSucceeded | AuditEvent::RememberedLogin => crate::metrics::login(true),
+        AuditEvent::LoginFailed => crate::metrics::login(false),
+        AuditEvent::BackedOff => {
+            crate::metrics::login(false);
+            crate::metrics::limit_hit("login_backoff");
+        }
+        AuditEvent::RateLimited => crate::metrics::limit_hit("auth_rate"),
+        _ => {}
+    }
     tracing::info!(target: "runnel::audit", event = event.name(), username, client, "audit");
 }

@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::broadcast;
 
 use super::password;
+use super::totp::{self, TotpEntry};
 
 /// The whole file. Unknown keys are kept, so a write never drops what another tool put there.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -96,6 +97,9 @@ pub struct UserEntry {
     pub failed_login_attempts: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logged_in: Option<bool>,
+    /// The second factor, when the user turned it on (see `super::totp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<TotpEntry>,
     #[serde(flatten)]
     extra: BTreeMap<String, Value>,
 }
@@ -161,9 +165,23 @@ impl CredentialsDoc {
                     path.display()
                 );
             }
+            if let Some(entry) = &user.totp {
+                check_totp(path, name, entry)?;
+            }
         }
         Ok(())
     }
+}
+
+/// A TOTP entry must have a secret an app can use and only hashed recovery codes.
+fn check_totp(path: &Path, name: &str, entry: &TotpEntry) -> anyhow::Result<()> {
+    if totp::code_at(&entry.secret, 0).is_none() {
+        bail!("{}: the TOTP secret of user {name:?} is not base32 of at least 128 bits", path.display());
+    }
+    if entry.recovery_codes.iter().any(|code| !password::is_hash(code)) {
+        bail!("{}: a TOTP recovery code of user {name:?} is not a hash (codes are kept only hashed)", path.display());
+    }
+    Ok(())
 }
 
 /// Usernames are matched case-insensitively, as Streamlit-Authenticator does.
@@ -407,6 +425,27 @@ pre-authorized:
         std::fs::write(&path, SAMPLE.replace("HASH", "abc123")).unwrap();
         let message = format!("{:#}", Credentials::open(&path).err().unwrap());
         assert!(message.contains("jsmith") && message.contains("runnel hash-password"), "{message}");
+    }
+
+    #[test]
+    fn a_totp_block_with_a_short_secret_or_a_clear_recovery_code_stops_the_start() {
+        let hash = bcrypt::hash("pw", 4).unwrap();
+        let totp = |secret: &str, code: &str| {
+            format!("\n      totp:\n        secret: {secret}\n        recovery_codes:\n        - '{code}'")
+        };
+        let with = |block: String| SAMPLE.replace("HASH", &hash).replace("      password_hint: the one", &block);
+        let good = with(totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", &hash));
+        let (_, credentials) = sample_file(&hash);
+        std::fs::write(credentials.path(), &good).unwrap();
+        assert!(Credentials::open(credentials.path()).unwrap().doc().user("jsmith").unwrap().totp.is_some());
+        for (bad, names) in [
+            (totp("JBSWY3DP", &hash), "TOTP secret"),
+            (totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "abcd-efgh-jkmn"), "recovery code"),
+        ] {
+            std::fs::write(credentials.path(), with(bad)).unwrap();
+            let message = format!("{:#}", Credentials::open(credentials.path()).err().unwrap());
+            assert!(message.contains(names) && message.contains("jsmith"), "{message}");
+        }
     }
 
     #[test]

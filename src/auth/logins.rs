@@ -8,6 +8,10 @@
 //! Both are also held durably outside the store ([`Revocations`]): a logout's token, and a
 //! "valid after" time for the user's logins, so that a store restored from a snapshot taken
 //! before them brings no login back. A login records when it was created for that check.
+//!
+//! For the list of sessions (`auth::sessions`) a login also records a public id, where it came
+//! from (client address and User-Agent) and its browser's remember-me series, and joins its
+//! user's index of logins.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +41,37 @@ pub struct LoginRecord {
     /// a change of roles moves the session to a new id.
     #[serde(default)]
     pub roles: Option<Vec<String>>,
+    /// The login's public id: what a user and an admin see in the list of sessions (the
+    /// token is a secret and never leaves the server). Empty in records from before it was kept.
+    #[serde(default)]
+    pub id: String,
+    /// Where the login came from: the client address (through trusted proxies) and the
+    /// User-Agent, truncated.
+    #[serde(default)]
+    pub device: Device,
+    /// The remember-me series the browser of this login holds, so that ending the login ends
+    /// the series too (or the browser would be logged back in by it).
+    #[serde(default)]
+    pub series: Option<String>,
+}
+
+/// Where a login came from, as the list of sessions shows it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub client: String,
+    pub user_agent: String,
+}
+
+/// The longest User-Agent kept with a login, in characters.
+pub const MAX_USER_AGENT_CHARS: usize = 200;
+
+impl Device {
+    /// A device from the request: the User-Agent cut to [`MAX_USER_AGENT_CHARS`] characters,
+    /// control characters dropped.
+    pub fn new(client: &str, user_agent: &str) -> Self {
+        let user_agent = user_agent.chars().filter(|c| !c.is_control()).take(MAX_USER_AGENT_CHARS).collect();
+        Self { client: client.to_owned(), user_agent }
+    }
 }
 
 /// The login registry over the session store.
@@ -57,6 +92,11 @@ fn generation_key(username: &str) -> String {
     format!("generation:{username}")
 }
 
+/// The per-user index of login tokens (see `auth::sessions`).
+pub(super) fn index_key(username: &str) -> String {
+    format!("logins-of:{username}")
+}
+
 impl Logins {
     pub fn new(store: Store, idle: Duration, absolute: Duration, clock: Clock, revocations: Arc<Revocations>) -> Self {
         Self { store, idle, absolute, clock, revocations }
@@ -68,8 +108,15 @@ impl Logins {
         (self.idle.as_millis() as u64 / 20).min(60_000)
     }
 
-    /// Registers a new login and returns its token.
-    pub async fn open(&self, username: &str, fingerprint: &str, roles: &[String]) -> StoreResult<String> {
+    /// Registers a new login from `device` and returns its token. The login joins its user's
+    /// index, which lives as long as the newest login can.
+    pub async fn open(
+        &self,
+        username: &str,
+        fingerprint: &str,
+        roles: &[String],
+        device: &Device,
+    ) -> StoreResult<String> {
         let token = random_token();
         let now = self.clock.now_ms();
         // Strictly after the last revocation, even within the same millisecond.
@@ -82,10 +129,41 @@ impl Logins {
             seen_ms: now,
             created_ms,
             roles: Some(roles.to_vec()),
+            id: random_token()[..24].to_owned(),
+            device: device.clone(),
+            series: None,
         };
         let text = serde_json::to_string(&record).map_err(|e| StoreError::Unavailable(format!("login record: {e}")))?;
         self.store.put_value(&token_key(&token), text, Some(self.idle.min(self.absolute))).await?;
+        self.store.add_member(&index_key(username), &token, self.absolute).await?;
         Ok(token)
+    }
+
+    /// Notes the remember-me series the login's browser was given (while the login lives).
+    pub async fn link_series(&self, token: &str, series: &str) -> StoreResult<()> {
+        let Some(text) = self.store.get_value(&token_key(token), None).await? else { return Ok(()) };
+        let Ok(mut record) = serde_json::from_str::<LoginRecord>(&text) else { return Ok(()) };
+        record.series = Some(series.to_owned());
+        self.write(token, &record).await
+    }
+
+    /// The login record behind `token` if it is live (as [`Logins::check`] decides), without
+    /// pushing its idle expiry or writing anything but the removal of a dead login.
+    pub(super) async fn peek(&self, token: &str) -> StoreResult<Option<LoginRecord>> {
+        let Some(text) = self.store.get_value(&token_key(token), None).await? else { return Ok(None) };
+        let Ok(record) = serde_json::from_str::<LoginRecord>(&text) else { return Ok(None) };
+        let now = self.clock.now_ms();
+        let idle_since = record.seen_ms.saturating_add(self.idle.as_millis() as u64);
+        let over = record.until_ms <= now || idle_since <= now;
+        if over || self.revocations.refuses(&record.username, token, record.created_ms) {
+            return Ok(None);
+        }
+        let current = record.generation == self.generation(&record.username).await?;
+        Ok(current.then_some(record))
+    }
+
+    pub(super) fn store(&self) -> &Store {
+        &self.store
     }
 
     /// Writes down a use of a login, only while it is still registered: a check that raced a
@@ -244,9 +322,9 @@ mod tests {
     #[tokio::test]
     async fn a_login_opened_in_the_same_millisecond_as_a_logout_everywhere_outlives_it() {
         let logins = logins();
-        let before = logins.open("jsmith", "fp", &[]).await.unwrap();
+        let before = logins.open("jsmith", "fp", &[], &Device::default()).await.unwrap();
         logins.end_all("jsmith").await.unwrap();
-        let after = logins.open("jsmith", "fp", &[]).await.unwrap();
+        let after = logins.open("jsmith", "fp", &[], &Device::default()).await.unwrap();
         assert_eq!(logins.check(&before).await.unwrap(), None);
         assert!(logins.check(&after).await.unwrap().is_some());
     }
@@ -254,7 +332,7 @@ mod tests {
     #[tokio::test]
     async fn a_login_the_store_forgot_it_ended_is_refused_from_the_revocation_record() {
         let logins = logins();
-        let token = logins.open("jsmith", "fp", &[]).await.unwrap();
+        let token = logins.open("jsmith", "fp", &[], &Device::default()).await.unwrap();
         let record = logins.store.get_value(&token_key(&token), None).await.unwrap().unwrap();
         logins.end(&token).await.unwrap();
         // What a restored store snapshot does: the login is back in the store.

@@ -19,6 +19,9 @@ pub mod recovery;
 pub mod remember;
 pub mod reset;
 pub mod revocations;
+pub mod second_factor;
+pub mod sessions;
+pub mod totp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +34,7 @@ pub use pending::{PendingLogouts, Unconfirmed};
 pub use recovery::ResetCodes;
 pub use remember::Remember;
 pub use revocations::Revocations;
+pub use sessions::EndedSession;
 
 use backoff::Backoff;
 
@@ -57,6 +61,8 @@ pub struct Auth {
     pub login_backoff: Backoff,
     /// The same for wrong reset codes.
     pub code_backoff: Backoff,
+    /// The same for wrong second-factor codes; a right password does not clear it.
+    pub factor_backoff: Backoff,
     pub reset_codes: ResetCodes,
     pub settings: AuthSettings,
     pub pending: PendingLogouts,
@@ -82,12 +88,14 @@ impl Auth {
             Backoff::new(store.clone(), settings.clock.clone(), kind, settings.max_login_attempts, settings.lockout)
         };
         let (login_backoff, code_backoff) = (backoff("login"), backoff("reset_code"));
+        let factor_backoff = backoff("second_factor");
         let reset_codes = ResetCodes::new(store.clone(), settings.clock.clone(), settings.reset_code_lifetime);
         Ok(Self {
             credentials,
             hasher: Hasher::new(settings.hash_concurrency),
             login_backoff,
             code_backoff,
+            factor_backoff,
             reset_codes,
             pending: PendingLogouts::new(store, logins.clone(), remember.clone()),
             logins,

@@ -63,10 +63,29 @@ impl Hasher {
         .await
     }
 
+    /// Hashes each of `secrets` (recovery codes), in one trip to the blocking pool.
+    pub async fn hash_all(&self, secrets: Vec<String>) -> Result<Vec<String>, PasswordError> {
+        secrets.iter().try_for_each(|s| check_length(s))?;
+        self.blocking(move || secrets.iter().map(|s| hash_now(s)).collect()).await?
+    }
+
+    /// The first of `hashes` that `secret` matches. Every hash is tried, so the time taken does
+    /// not tell which one matched, or whether any did.
+    pub async fn find_match(&self, secret: String, hashes: Vec<String>) -> Result<Option<String>, PasswordError> {
+        check_length(&secret)?;
+        self.blocking(move || {
+            let verdicts: Vec<bool> = hashes.iter().map(|h| verify_now(&secret, h) != Verdict::NoMatch).collect();
+            hashes.into_iter().zip(verdicts).find_map(|(hash, matched)| matched.then_some(hash))
+        })
+        .await
+    }
+
     async fn blocking<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
         let _permit = self.permits.acquire().await.map_err(|e| PasswordError::Internal(e.to_string()))?;
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(f)).await.map_err(|e| PasswordError::Internal(e.to_string()))
+        let hashing = tokio::task::spawn_blocking(move || span.in_scope(f));
+        // Hashing is not a wait for the store: it does not count against the request's bound.
+        crate::session_store::waits::not_counting(hashing).await.map_err(|e| PasswordError::Internal(e.to_string()))
     }
 }
 

@@ -137,6 +137,11 @@ impl Remember {
     /// Ends the series a remember cookie names (a logout), in the store and durably.
     pub async fn forget(&self, cookie: &str) -> StoreResult<()> {
         let Some((series, _)) = parse(cookie) else { return Ok(()) };
+        self.forget_series(series).await
+    }
+
+    /// Ends a series by its name (a session ended from another browser), in the store and durably.
+    pub async fn forget_series(&self, series: &str) -> StoreResult<()> {
         let recorded = self.store.get_value(&series_key(series), None).await?;
         let until_ms = recorded.and_then(|text| serde_json::from_str::<SeriesRecord>(&text).ok()).map(|r| r.until_ms);
         let until_ms =

@@ -56,12 +56,18 @@ impl Cache {
         let mut entries = crate::sync::lock(&self.entries);
         entries.clock += 1;
         let clock = entries.clock;
-        let entry = entries.map.get_mut(key)?;
+        let Some(entry) = entries.map.get_mut(key) else {
+            crate::metrics::cache_lookup(false);
+            return None;
+        };
         let fresh = entry.expires.is_none_or(|at| Instant::now() < at) && entry.files.iter().all(FileStamp::is_current);
         if !fresh {
             entries.remove(key);
+            crate::metrics::cache_entries_changed(-1);
+            crate::metrics::cache_lookup(false);
             return None;
         }
+        crate::metrics::cache_lookup(true);
         entry.last_used = clock;
         Some(entry.value.clone())
     }
@@ -71,9 +77,11 @@ impl Cache {
     /// than the whole cache is not kept (the caller still has it).
     pub fn insert(&self, key: String, value: Dynamic, ttl: Option<Duration>, files: Vec<FileStamp>, bytes: usize) {
         let mut entries = crate::sync::lock(&self.entries);
+        let before = entries.map.len();
         entries.clock += 1;
         entries.remove(&key);
         if bytes > self.max_bytes {
+            crate::metrics::cache_entries_changed(entries.map.len() as i64 - before as i64);
             return;
         }
         while entries.map.len() >= self.max_entries || entries.bytes + bytes > self.max_bytes {
@@ -86,6 +94,7 @@ impl Cache {
         let entry = Entry { value, expires: ttl.map(|t| Instant::now() + t), files, last_used: entries.clock, bytes };
         entries.bytes += bytes;
         entries.map.insert(key, entry);
+        crate::metrics::cache_entries_changed(entries.map.len() as i64 - before as i64);
     }
 
     /// The total estimated size of the entries kept.
@@ -95,6 +104,7 @@ impl Cache {
 
     pub fn clear(&self) {
         let mut entries = crate::sync::lock(&self.entries);
+        crate::metrics::cache_entries_changed(-(entries.map.len() as i64));
         entries.map.clear();
         entries.bytes = 0;
     }
@@ -105,6 +115,12 @@ impl Cache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl Drop for Cache {
+    fn drop(&mut self) {
+        self.clear();
     }
 }
 

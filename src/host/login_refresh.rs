@@ -9,11 +9,12 @@
 
 use super::Host;
 use crate::auth::audit::{self, AuditEvent};
+use crate::auth::logins::Device;
 use crate::auth::remember::Redeemed;
 use crate::auth::{Auth, Remember, Unconfirmed, Verified};
 use crate::error::AppError;
 use crate::session_state::AuthRun;
-use crate::session_store::BrowserSession;
+use crate::session_store::{BrowserSession, RememberGrant};
 
 /// What refreshing the login did.
 pub(super) struct Refreshed {
@@ -30,7 +31,7 @@ impl Host {
     pub(super) async fn refresh_login(
         &self,
         session: &dyn BrowserSession,
-        client: &str,
+        device: &Device,
     ) -> Result<Refreshed, AppError> {
         let Some(auth) = &self.auth else {
             return Ok(Refreshed { moved_from: None, verified: Some(AuthRun::default()) });
@@ -38,19 +39,20 @@ impl Host {
         let (identity, token, key) = (session.identity(), session.login_token(), session.cookie_key());
         match auth.verify(identity.as_deref(), token.as_deref(), key.as_deref()).await? {
             Some(verified) if verified.roles_changed => {
-                let moved_from = rotate_for_roles(auth, session, &verified).await?;
+                let moved_from = rotate_for_roles(auth, session, &verified, device).await?;
                 Ok(Refreshed { moved_from, verified: None })
             }
             Some(verified) => {
-                let run = AuthRun { enabled: true, viewer: Some(verified.viewer), outcome: None };
+                let run = super::auth_run_of(auth, Some(verified.viewer));
                 Ok(Refreshed { moved_from: None, verified: Some(run) })
             }
-            None => self.resume(auth, session, client).await.map(|()| Refreshed { moved_from: None, verified: None }),
+            None => self.resume(auth, session, device).await.map(|()| Refreshed { moved_from: None, verified: None }),
         }
     }
 
     /// Logs a remembered browser back in, or ends what a stolen token reached.
-    async fn resume(&self, auth: &Auth, session: &dyn BrowserSession, client: &str) -> Result<(), AppError> {
+    async fn resume(&self, auth: &Auth, session: &dyn BrowserSession, device: &Device) -> Result<(), AppError> {
+        let client = device.client.as_str();
         let Some(cookie) = session.remember() else { return Ok(()) };
         if auth.pending.contains(&Unconfirmed::Remember(cookie.clone())) {
             session.set_remember(None);
@@ -62,10 +64,11 @@ impl Host {
                     return forget(&auth.remember, session, &cookie).await;
                 };
                 let ended = session.sid();
-                let token = auth.logins.open(&username, &fingerprint, &roles).await?;
+                let token = auth.logins.open(&username, &fingerprint, &roles, device).await?;
                 session
                     .start_login(&username, &token)
                     .map_err(|e| AppError::Internal(anyhow::anyhow!("identity login failed: {e}")))?;
+                link_series(auth, &token, &next).await?;
                 session.set_remember(Some(next));
                 if let Some(sid) = ended {
                     self.store.delete(&sid).await?;
@@ -89,14 +92,15 @@ async fn rotate_for_roles(
     auth: &Auth,
     session: &dyn BrowserSession,
     verified: &Verified,
+    device: &Device,
 ) -> Result<Option<String>, AppError> {
     let (viewer, old_sid) = (&verified.viewer, session.sid());
     if let Some(old) = session.login_token() {
         auth.logins.revoke(&old).await?;
     }
-    let token = auth.logins.open(&viewer.username, &verified.fingerprint, &viewer.roles).await?;
+    let token = auth.logins.open(&viewer.username, &verified.fingerprint, &viewer.roles, device).await?;
     session.rotate_login(&token);
-    remember_again(auth, session, &viewer.username, &verified.fingerprint).await?;
+    remember_again(auth, session, &token, &viewer.username, &verified.fingerprint).await?;
     Ok(old_sid)
 }
 
@@ -105,6 +109,7 @@ async fn rotate_for_roles(
 pub(super) async fn remember_again(
     auth: &Auth,
     session: &dyn BrowserSession,
+    token: &str,
     username: &str,
     fingerprint: &str,
 ) -> Result<(), AppError> {
@@ -113,10 +118,20 @@ pub(super) async fn remember_again(
         auth.remember.forget(old).await?;
     }
     let grant = auth.remember.issue(username, fingerprint).await?;
+    if let Some(grant) = &grant {
+        link_series(auth, token, grant).await?;
+    }
     if grant.is_some() || old.is_some() {
         session.set_remember(grant);
     }
     Ok(())
+}
+
+/// Notes the series of the browser's remember cookie with its login (the login's token), so
+/// that ending the login from elsewhere ends the series too.
+async fn link_series(auth: &Auth, token: &str, grant: &RememberGrant) -> Result<(), AppError> {
+    let series = grant.value.split_once(':').map_or(grant.value.as_str(), |(series, _)| series);
+    Ok(auth.logins.link_series(token, series).await?)
 }
 
 /// The user's roles, while the user exists with the password `fingerprint` was taken from.

@@ -7,21 +7,27 @@
 //! event may carry an id; an id already applied is not applied again, so a retry after an
 //! unknown outcome is safe.
 
+mod access;
+mod admission;
 mod auth_form;
 mod login_refresh;
+mod requests;
 pub mod view;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use admission::Admission;
 pub use auth_form::AuthPost;
 pub use view::{PageView, page_url};
 
 use crate::auth::Auth;
+use crate::auth::logins::Device;
 use crate::error::AppError;
 use crate::script::{CompiledScript, Registry, RunOutput, Runner};
 use crate::session_state::{AuthRun, Event, Flash, SessionData};
-use crate::session_store::{BrowserSession, SessionLock, Store, csrf_after_logout_key};
+use crate::session_store::{BrowserSession, SessionLock, Store, csrf_after_logout_key, waits};
+use requests::Caller;
 
 pub type Query = BTreeMap<String, String>;
 
@@ -32,6 +38,8 @@ pub struct Host {
     pub store: Store,
     /// The authenticator; `None` without a credentials file.
     pub auth: Option<Auth>,
+    /// How many sessions a client may start per minute.
+    pub admission: Admission,
 }
 
 /// How the browser takes the answer.
@@ -70,8 +78,21 @@ pub struct Visit<'a> {
     pub session: &'a dyn BrowserSession,
     pub query: Query,
     pub delivery: Delivery,
-    /// The client's address, for the audit log.
+    /// The client's address, for the audit log and the list of sessions.
     pub client: String,
+    /// The request's User-Agent, for the list of sessions.
+    pub user_agent: String,
+}
+
+impl Visit<'_> {
+    /// Where a login made in this request comes from.
+    pub fn device(&self) -> Device {
+        Device::new(&self.client, &self.user_agent)
+    }
+
+    fn caller(&self) -> Caller<'_> {
+        Caller { session: self.session, client: &self.client }
+    }
 }
 
 /// A widget event: the CSRF token the form carried, and the event itself.
@@ -96,10 +117,13 @@ impl Host {
     /// no-JavaScript post left for it.
     pub async fn show_page(&self, visit: Visit<'_>) -> Result<Answer, AppError> {
         let script = self.script(visit.page)?;
-        let refreshed = self.refresh_login(visit.session, &visit.client).await?;
+        let refreshed = self.refresh_login(visit.session, &visit.device()).await?;
         let moved_from = refreshed.moved_from;
         // A new session for a key that a logout just ended keeps that session's CSRF token.
         let kept = self.csrf_after_logout(visit.session).await?;
+        if visit.session.sid().is_none() && kept.is_none() {
+            return self.show_to_visitor(script, visit, refreshed.verified).await;
+        }
         let (sid, csrf) = visit.session.ensure_ids_with(kept);
         let lock = self.store.lock(&sid).await?;
         let stored = self.store.load(moved_from.as_deref().unwrap_or(&sid)).await?.unwrap_or_default();
@@ -120,8 +144,9 @@ impl Host {
             Some(verified) => verified,
             None => self.auth_run(visit.session).await?,
         };
-        let output = self.run_checked(visit.session, &script, stored.clone(), None, visit.query.clone(), auth).await?;
-        self.persist(&lock, &sid, &stored, &output.data).await?;
+        let caller = visit.caller();
+        let output = self.run_checked(&caller, &script, stored.clone(), None, visit.query.clone(), auth).await?;
+        self.persist_moved(&lock, &sid, visit.session, &stored, &output.data).await?;
         lock.release().await;
         Ok(Answer::Run(Box::new(Shown { script, output, csrf, query: visit.query, new_url: None })))
     }
@@ -131,28 +156,79 @@ impl Host {
         let script = self.script(visit.page)?;
         let session = visit.session;
         let Some(csrf) = post.csrf else { return Err(AppError::Csrf) };
-        let sid = match session.sid() {
-            Some(sid) if session.csrf_matches(&csrf) => sid,
+        let (sid, new_session) = match session.sid() {
+            Some(sid) if session.csrf_matches(&csrf) => (sid, false),
             Some(_) => return Err(AppError::Csrf),
-            None => {
-                let kept = self.csrf_after_logout(session).await?;
-                session.adopt_kept_csrf(kept, &csrf).ok_or(AppError::Csrf)?
-            }
+            None => (self.start_session(session, &visit.client, &csrf).await?, true),
         };
         let lock = self.store.lock(&sid).await?;
-        let stored = self.store.load(&sid).await?.unwrap_or_default();
+        let mut stored = self.store.load(&sid).await?.unwrap_or_default();
+        // What the store holds: the data is written if the run differs from it (for a new
+        // session, also when the event itself changed nothing: the drawn widgets are new).
+        let loaded = stored.clone();
+        if new_session || !stored.pages.contains_key(visit.page) {
+            // The page was drawn without a session (or its drawing was never saved): draw it
+            // once more, as its GET did, so that the widget the event names can be found.
+            stored = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone()).await?.data;
+        }
         let event_id = post.event.id.clone();
         // A retried event that was applied already is not applied again: the page is shown.
         let event = Some(post.event).filter(|e| e.id.as_deref().is_none_or(|id| !stored.has_applied(id)));
-        let mut output = self.run_for(session, &script, stored.clone(), event, visit.query.clone()).await?;
+        let mut output = self.run_for(&visit.caller(), &script, stored.clone(), event, visit.query.clone()).await?;
         if let Some(id) = event_id {
             Arc::make_mut(&mut output.data).remember_event(id);
         }
+        // Ending the current session from the script is a logout: the data moves to a new id.
+        let new_sid = session.sid().unwrap_or_else(|| sid.clone());
+        let csrf = session.csrf().unwrap_or(csrf);
+        let unchanged = SessionData::default();
+        let before = if new_sid == sid { &*loaded } else { &unchanged };
         let shown = Shown { script, output, csrf, query: visit.query, new_url: None };
-        let target = Target { sid: &sid, stored: &stored, page: visit.page };
+        let target = Target { sid: &new_sid, stored: before, page: visit.page };
         let answer = self.deliver(&lock, target, shown, visit.delivery).await?;
+        if new_sid != sid {
+            self.store.delete(&sid).await?;
+        }
         lock.release().await;
         Ok(answer)
+    }
+
+    /// Shows a page to a browser without a session. The run starts from an empty state and,
+    /// unless it wrote `state`, nothing is stored: the page's CSRF token is the browser's
+    /// visitor token, and its first event starts the session.
+    async fn show_to_visitor(
+        &self,
+        script: Arc<CompiledScript>,
+        visit: Visit<'_>,
+        verified: Option<AuthRun>,
+    ) -> Result<Answer, AppError> {
+        let session = visit.session;
+        let csrf = session.visitor_token();
+        let auth = match verified {
+            Some(verified) => verified,
+            None => self.auth_run(session).await?,
+        };
+        let output =
+            self.run_checked(&visit.caller(), &script, Arc::default(), None, visit.query.clone(), auth).await?;
+        if !output.data.state.is_empty() {
+            // The run wrote state: it is kept, in a session that starts now.
+            self.admission.admit(&visit.client)?;
+            let (sid, _) = session.ensure_ids_with(Some(csrf.clone()));
+            let lock = self.store.lock(&sid).await?;
+            self.store.save(&lock, &sid, output.data.clone()).await?;
+            lock.release().await;
+        }
+        Ok(Answer::Run(Box::new(Shown { script, output, csrf, query: visit.query, new_url: None })))
+    }
+
+    /// Starts the session of a browser that had none, for a post whose CSRF token is its
+    /// visitor token (or the token a logout kept for the key it still carries): counted
+    /// against the client's budget of new sessions. Returns the new session id.
+    async fn start_session(&self, session: &dyn BrowserSession, client: &str, csrf: &str) -> Result<String, AppError> {
+        let kept = self.csrf_after_logout(session).await?;
+        let token = session.sessionless_csrf(kept, csrf).ok_or(AppError::Csrf)?;
+        self.admission.admit(client)?;
+        Ok(session.ensure_ids_with(Some(token)).0)
     }
 
     /// Who is logged in for this session, verified on the server (nobody when the
@@ -161,7 +237,7 @@ impl Host {
         let Some(auth) = &self.auth else { return Ok(AuthRun::default()) };
         let (identity, token, key) = (session.identity(), session.login_token(), session.cookie_key());
         let viewer = auth.viewer(identity.as_deref(), token.as_deref(), key.as_deref()).await?;
-        Ok(AuthRun { enabled: true, viewer, outcome: None })
+        Ok(auth_run_of(auth, viewer))
     }
 
     /// Runs the page for the session's verified viewer. A login revoked while the page ran (a
@@ -170,20 +246,20 @@ impl Host {
     /// after the run is one store read, and only for a logged-in viewer.
     async fn run_for(
         &self,
-        session: &dyn BrowserSession,
+        caller: &Caller<'_>,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
         event: Option<Event>,
         query: Query,
     ) -> Result<RunOutput, AppError> {
-        let auth = self.auth_run(session).await?;
-        self.run_checked(session, script, stored, event, query, auth).await
+        let auth = self.auth_run(caller.session).await?;
+        self.run_checked(caller, script, stored, event, query, auth).await
     }
 
     /// [`Host::run_for`] for a viewer verified already.
     async fn run_checked(
         &self,
-        session: &dyn BrowserSession,
+        caller: &Caller<'_>,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
         event: Option<Event>,
@@ -191,8 +267,8 @@ impl Host {
         auth: AuthRun,
     ) -> Result<RunOutput, AppError> {
         let logged_in = auth.viewer.is_some();
-        let output = self.rerun(script, stored.clone(), event.clone(), query.clone(), auth.clone()).await?;
-        let still = match (&self.auth, session.login_token()) {
+        let output = self.rerun(caller, script, stored.clone(), event.clone(), query.clone(), auth.clone()).await?;
+        let still = match (&self.auth, caller.session.login_token()) {
             (Some(host_auth), Some(token)) if logged_in => host_auth.logins.is_registered(&token).await?,
             _ => true,
         };
@@ -200,11 +276,12 @@ impl Host {
             return Ok(output);
         }
         // The same stored data and event again, so nothing is applied twice.
-        self.rerun(script, stored, event, query, AuthRun { viewer: None, ..auth }).await
+        self.rerun(caller, script, stored, event, query, AuthRun { viewer: None, ..auth }).await
     }
 
-    /// Runs the script on a blocking thread. The caller holds the session lock.
-    async fn rerun(
+    /// Runs the script once on a blocking thread, once the page's access admits the viewer (see
+    /// [`access`]). The caller holds the session lock.
+    async fn run_once(
         &self,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
@@ -212,11 +289,42 @@ impl Host {
         query: Query,
         auth: AuthRun,
     ) -> Result<RunOutput, AppError> {
+        let auth = self.with_second_factor(auth, &stored);
         let (runner, script) = (self.runner.clone(), script.clone());
-        tokio::task::spawn_blocking(move || runner.run_as(&script, &stored, event.as_ref(), query, auth))
+        // The request's span goes along, so the script's `print` lines carry its id.
+        let span = tracing::Span::current();
+        let page = script.name.as_str().to_owned();
+        let started = std::time::Instant::now();
+        let pages = access::page_entries(&self.registry);
+        let run = tokio::task::spawn_blocking(move || {
+            span.in_scope(|| match access::admit(runner.engine(), &script, &stored, event, &auth) {
+                access::Admitted::Run(script, event) => {
+                    runner.run_in(&script, &stored, event.as_ref(), query, auth, pages)
+                }
+                access::Admitted::Answer(output) => Ok(*output),
+            })
+        });
+        // The run's time is the script's, not a wait for the store.
+        let output = waits::not_counting(run)
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?
-            .map_err(AppError::from)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("script thread failed: {e}")))?;
+        let outcome = match &output {
+            Ok(output) if output.denied => "denied",
+            Ok(output) if output.page.error.is_none() => "ok",
+            Ok(_) => "error",
+            Err(_) => "refused",
+        };
+        crate::metrics::script_run(&page, outcome, started.elapsed());
+        output.map_err(AppError::from)
+    }
+
+    /// Tells the run what the login and TOTP forms need about the second factor.
+    fn with_second_factor(&self, mut run: AuthRun, stored: &SessionData) -> AuthRun {
+        if let Some(auth) = &self.auth {
+            let (login, enrolment) = (stored.pending_login.as_ref(), stored.pending_enrolment.as_ref());
+            run.second_factor = auth.second_factor_view(run.viewer.as_ref(), login, enrolment);
+        }
+        run
     }
 
     /// The CSRF token a logout kept for the session key this request still carries, when the
@@ -229,6 +337,24 @@ impl Host {
         }
         let Some(key) = session.cookie_key() else { return Ok(None) };
         Ok(self.store.get_value(&csrf_after_logout_key(&key), None).await?)
+    }
+
+    /// Writes the session data back: only if the run changed it, or whole under the session's
+    /// new id when the run ended the current session (a logout), deleting the old id's data.
+    async fn persist_moved(
+        &self,
+        lock: &SessionLock,
+        sid: &str,
+        session: &dyn BrowserSession,
+        stored: &SessionData,
+        data: &Arc<SessionData>,
+    ) -> Result<(), AppError> {
+        let Some(new_sid) = session.sid().filter(|new| new != sid) else {
+            return self.persist(lock, sid, stored, data).await;
+        };
+        self.store.save(lock, &new_sid, data.clone()).await?;
+        self.store.delete(sid).await?;
+        Ok(())
     }
 
     /// Writes the session data back, only if the run changed it.
@@ -258,6 +384,11 @@ impl Host {
             shown.query = query;
         }
         let url = page_url(target.page, &shown.query);
+        if delivery == Delivery::Document && (shown.output.denied || shown.output.switch_to.is_some()) {
+            // Nothing to show here: the GET of the page (or of the page switched to) answers.
+            self.persist(lock, target.sid, target.stored, &shown.output.data).await?;
+            return Ok(Answer::Redirect(shown.output.switch_to.unwrap_or(url)));
+        }
         if delivery == Delivery::Fragment {
             self.persist(lock, target.sid, target.stored, &shown.output.data).await?;
             shown.new_url = shown.output.query.is_some().then_some(url);
@@ -270,6 +401,11 @@ impl Host {
         self.store.save(lock, target.sid, Arc::new(data)).await?;
         Ok(Answer::Redirect(url))
     }
+}
+
+/// The run's view of authentication for a verified viewer (or nobody).
+fn auth_run_of(auth: &Auth, viewer: Option<crate::session_state::Viewer>) -> AuthRun {
+    AuthRun { enabled: true, viewer, admin_role: auth.settings.admin_role.clone(), ..AuthRun::default() }
 }
 
 /// Where an interaction's result is saved.

@@ -35,7 +35,7 @@ fn host_with(pages: &[(&str, &str)], auth: Option<Auth>, store: Store) -> Host {
         .iter()
         .map(|(name, source)| CompiledScript::from_source(runner.engine(), PageName::parse(name).unwrap(), source));
     let registry = Arc::new(Registry::from_scripts(scripts.collect()));
-    Host { registry, runner, store, auth }
+    Host { registry, runner, store, auth, admission: super::Admission::new(1000) }
 }
 
 fn memory_store() -> Store {
@@ -62,7 +62,8 @@ fn members_host() -> (Host, PathBuf) {
 }
 
 fn visit<'a>(page: &'a str, session: &'a PlainSession) -> Visit<'a> {
-    Visit { page, session, query: Query::new(), delivery: Delivery::Fragment, client: "127.0.0.1".to_owned() }
+    let (client, user_agent) = ("127.0.0.1".to_owned(), "host-tests".to_owned());
+    Visit { page, session, query: Query::new(), delivery: Delivery::Fragment, client, user_agent }
 }
 
 fn click(session: &PlainSession, id: Option<&str>) -> EventPost {
@@ -72,7 +73,7 @@ fn click(session: &PlainSession, id: Option<&str>) -> EventPost {
         id: id.map(str::to_owned),
         ..Event::default()
     };
-    EventPost { csrf: session.csrf(), event }
+    EventPost { csrf: session.csrf().or_else(|| session.visitor()), event }
 }
 
 /// The state the page showed after an answer.
@@ -135,8 +136,9 @@ async fn an_unknown_page_is_not_found() {
 
 fn form(session: &PlainSession, action: AuthAction, fields: &[(&str, &str)]) -> AuthPost {
     let mut fields: HashMap<String, String> = fields.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
-    fields.insert("csrf".into(), session.csrf().unwrap_or_default());
-    AuthPost { action, fields, client: IpAddr::from([127, 0, 0, 1]) }
+    // The token the page showed: the session's, or a visitor's before the session starts.
+    fields.insert("csrf".into(), session.csrf().or_else(|| session.visitor()).unwrap_or_default());
+    AuthPost { action, key: None, fields, client: IpAddr::from([127, 0, 0, 1]) }
 }
 
 #[tokio::test]

@@ -1,11 +1,13 @@
 //! Rendering one page for one session: the page tree of a run, the navigation of the
-//! registry's pages, and the session's CSRF token in every form.
+//! registry's pages that the viewer may open (grouped by section), and the session's CSRF
+//! token in every form.
 
 use std::collections::BTreeMap;
 
 use crate::page::PageConfig;
-use crate::render::{self, NavLink, RenderContext};
-use crate::script::{CompiledScript, Registry, RunOutput};
+use crate::render::{self, NavLink, NavSection, RenderContext};
+use crate::script::{CompiledScript, Gate, Registry, RunOutput};
+use crate::session_state::Viewer;
 
 /// Renders one page for one session.
 pub struct PageView<'a> {
@@ -20,15 +22,30 @@ impl PageView<'_> {
         RenderContext { page: self.script.name.as_str(), csrf: self.csrf, action }
     }
 
-    fn nav(&self) -> Vec<NavLink> {
-        let current = &self.script.name;
-        let names = self.registry.names();
-        names.into_iter().map(|n| NavLink { label: n.label(), active: &n == current, name: n.to_string() }).collect()
+    /// The pages `viewer` may open, in navigation order, grouped by section (pages without a
+    /// section first). Hidden pages are left out; the current page is marked.
+    fn nav(&self, viewer: Option<&Viewer>) -> Vec<NavSection> {
+        let mut sections: Vec<NavSection> = vec![NavSection { heading: None, links: vec![] }];
+        let listed = self.registry.all().into_iter().filter(|s| listed_for(s, viewer));
+        for page in listed {
+            let link = NavLink {
+                name: page.name.to_string(),
+                label: page.title(),
+                icon: page.meta.icon.clone(),
+                active: page.name == self.script.name,
+            };
+            match sections.iter_mut().find(|s| s.heading == page.meta.section) {
+                Some(section) => section.links.push(link),
+                None => sections.push(NavSection { heading: page.meta.section.clone(), links: vec![link] }),
+            }
+        }
+        sections.retain(|s| !s.links.is_empty());
+        sections
     }
 
     /// The page's root element: what a fragment answer carries.
     pub fn root(&self, output: &RunOutput, query: &BTreeMap<String, String>) -> String {
-        render::fragment(&output.page, &self.nav(), &self.context(query))
+        render::fragment(&output.page, &self.nav(output.viewer.as_ref()), &self.context(query))
     }
 
     /// The whole document around a rendered root.
@@ -36,6 +53,11 @@ impl PageView<'_> {
         let ctx = self.context(&BTreeMap::new());
         render::document(&ctx, config, &self.script.name.label(), root)
     }
+}
+
+/// Whether the navigation lists `page` for `viewer`: not hidden, and open to them.
+fn listed_for(page: &CompiledScript, viewer: Option<&Viewer>) -> bool {
+    !page.meta.hidden && page.meta.access.gate(viewer) == Gate::Open
 }
 
 /// The URL of a path with its query.

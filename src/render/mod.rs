@@ -26,7 +26,14 @@ pub struct RenderContext<'a> {
 pub struct NavLink {
     pub name: String,
     pub label: String,
+    pub icon: Option<String>,
     pub active: bool,
+}
+
+/// The navigation's links of one section (`heading` is `None` for pages without a section).
+pub struct NavSection {
+    pub heading: Option<String>,
+    pub links: Vec<NavLink>,
 }
 
 #[derive(Template)]
@@ -43,7 +50,7 @@ struct PageHtml<'a> {
 #[template(path = "root.html")]
 struct RootHtml<'a> {
     config: &'a PageConfig,
-    nav: &'a [NavLink],
+    nav: &'a [NavSection],
     sidebar: String,
     main: String,
     error: &'a Option<ScriptError>,
@@ -85,6 +92,19 @@ struct AuthFormHtml<'a> {
 }
 
 impl AuthFormHtml<'_> {
+    /// A field's DOM id, unique on the page also when two forms of one action have keys.
+    fn field_id(&self, name: &str) -> String {
+        let key = self
+            .f
+            .key
+            .as_deref()
+            .map(|k| k.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect::<String>());
+        match key {
+            Some(key) => format!("auth-{}-key-{key}-{name}", self.f.action),
+            None => format!("auth-{}-{name}", self.f.action),
+        }
+    }
+
     /// Auth forms post to `/{page}/auth/{action}`.
     fn action(&self) -> String {
         format!("/{}/auth/{}", self.ctx.page, self.f.action)
@@ -97,6 +117,7 @@ struct ErrorPageHtml<'a> {
     title: &'a str,
     message: &'a str,
     back: &'a str,
+    request_id: Option<&'a str>,
 }
 
 impl ElementHtml<'_> {
@@ -148,13 +169,47 @@ impl WidgetHtml<'_> {
 
     /// Forms without JavaScript need an Apply button, except buttons themselves.
     fn needs_apply(&self) -> bool {
-        !matches!(self.w.control, Control::Button)
+        !matches!(self.w.control, Control::Button { .. })
+    }
+
+    /// Whether a choice widget has nothing chosen (its placeholder then shows).
+    fn nothing_chosen(&self) -> bool {
+        match &self.w.control {
+            Control::Choice { options, .. } => !options.iter().any(|o| o.selected),
+            _ => false,
+        }
+    }
+
+    /// A select_slider's option labels, for the live readout while dragging.
+    fn labels_json(&self) -> String {
+        match &self.w.control {
+            Control::Range { labels, .. } => serde_json::to_string(labels).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// A slider handle's readout: its value, or a select_slider's option at that index.
+    fn range_text(&self, value: &str) -> String {
+        match &self.w.control {
+            Control::Range { labels, .. } if !labels.is_empty() => {
+                value.parse::<usize>().ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+            }
+            Control::Range { day_zero: Some(first), .. } => day_after(first, value),
+            _ => value.to_owned(),
+        }
     }
 
     /// The form field name of the widget's value: its own form's `value`, or `v:{id}` in a form.
     fn field(&self) -> String {
         if self.in_form { format!("v:{}", self.w.id) } else { "value".to_owned() }
     }
+}
+
+/// The ISO date `days` (a number as text) after the ISO date `first`.
+fn day_after(first: &str, days: &str) -> String {
+    let first = chrono::NaiveDate::parse_from_str(first, "%Y-%m-%d").ok();
+    let day = first.zip(days.parse::<i64>().ok()).and_then(|(d, n)| d.checked_add_signed(chrono::Duration::days(n)));
+    day.map(|d| d.to_string()).unwrap_or_default()
 }
 
 fn container(page: &Page, id: ContainerId, ctx: &RenderContext) -> String {
@@ -169,7 +224,7 @@ fn container(page: &Page, id: ContainerId, ctx: &RenderContext) -> String {
 }
 
 /// The inner HTML of `#runnel-root`: what an interaction sends back to be morphed in.
-pub fn fragment(page: &Page, nav: &[NavLink], ctx: &RenderContext) -> String {
+pub fn fragment(page: &Page, nav: &[NavSection], ctx: &RenderContext) -> String {
     let root = RootHtml {
         config: &page.config,
         nav,
@@ -199,7 +254,7 @@ fn icon_url(icon: &str) -> String {
     format!("data:image/svg+xml,{encoded}")
 }
 
-/// A small HTML page for a 4xx or 5xx answer.
-pub fn error_page(title: &str, message: &str, back: &str) -> String {
-    ErrorPageHtml { title, message, back }.render().unwrap_or_default()
+/// A small HTML page for a 4xx or 5xx answer, naming the request's id when there is one.
+pub fn error_page(title: &str, message: &str, back: &str, request_id: Option<&str>) -> String {
+    ErrorPageHtml { title, message, back, request_id }.render().unwrap_or_default()
 }

@@ -46,12 +46,20 @@ async fn post_auth(
         app.host.auth.as_ref().ok_or(AppError::PageNotFound)?;
         let action = action.ok_or(AppError::PageNotFound)?;
         let body = forms::read_body(payload, declared_length(&req), app.max_body_bytes).await?;
-        let fields: HashMap<String, String> = forms::parse_pairs(&body)?.into_iter().collect();
+        let mut fields: HashMap<String, String> = forms::parse_pairs(&body)?.into_iter().collect();
+        let key = fields.remove("form_key");
         let client = client_of(&req).address.unwrap_or(IpAddr::from([127, 0, 0, 1]));
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
-        let visit = Visit { page: &page, session: &session, query, delivery, client: client::audit_address(&req) };
-        app.host.auth_post(visit, AuthPost { action, fields, client }).await
+        let visit = Visit {
+            page: &page,
+            session: &session,
+            query,
+            delivery,
+            client: client::audit_address(&req),
+            user_agent: client::user_agent(&req),
+        };
+        app.host.auth_post(visit, AuthPost { action, key, fields, client }).await
     };
     let mut response = respond(&app, result.await, delivery);
     let done = response.status().is_success() || response.status().is_redirection();

@@ -8,12 +8,19 @@ use actix_session::Session;
 use actix_web::{HttpMessage, HttpRequest};
 
 use super::AppState;
-use crate::session_store::{BrowserSession, RememberCookie, RememberGrant, TypedSession, session_key_of};
+use crate::session_store::{
+    BrowserSession, RememberCookie, RememberGrant, TypedSession, VisitorCookie, session_key_of,
+};
 
 /// The remember-me cookie this request gives the browser (`None`: clear it); the
 /// `remember_cookies` middleware writes it into the answer.
 #[derive(Debug, Clone)]
 pub struct RememberChange(pub Option<RememberGrant>);
+
+/// The visitor token this request gives the browser; the `given_cookies` middleware writes it
+/// into the answer.
+#[derive(Debug, Clone)]
+pub struct VisitorGiven(pub String);
 
 pub struct HttpSession<'a> {
     req: &'a HttpRequest,
@@ -23,6 +30,7 @@ pub struct HttpSession<'a> {
     logged_in_now: RefCell<Option<Option<String>>>,
     key: Option<String>,
     remember_cookie: RememberCookie,
+    visitor_cookie: VisitorCookie,
 }
 
 impl<'a> HttpSession<'a> {
@@ -35,6 +43,7 @@ impl<'a> HttpSession<'a> {
             logged_in_now: RefCell::default(),
             key,
             remember_cookie: app.remember_cookie,
+            visitor_cookie: app.visitor_cookie,
         }
     }
 }
@@ -98,4 +107,20 @@ impl BrowserSession for HttpSession<'_> {
     fn set_remember(&self, grant: Option<RememberGrant>) {
         self.req.extensions_mut().insert(RememberChange(grant));
     }
+
+    fn visitor(&self) -> Option<String> {
+        if let Some(VisitorGiven(token)) = self.req.extensions().get::<VisitorGiven>() {
+            return Some(token.clone());
+        }
+        self.req.cookie(self.visitor_cookie.name()).map(|c| c.value().to_owned()).filter(|v| is_token(v))
+    }
+
+    fn give_visitor(&self, token: &str) {
+        self.req.extensions_mut().insert(VisitorGiven(token.to_owned()));
+    }
+}
+
+/// Whether a cookie value can be a token this host made (a browser may send anything).
+fn is_token(value: &str) -> bool {
+    (16..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

@@ -41,9 +41,21 @@ pub fn client_of(req: &HttpRequest) -> Client {
     resolve(req.peer_addr().map(|a| a.ip()), req.headers(), proxies)
 }
 
+/// Whether the request's TCP peer is one of the trusted reverse proxies.
+pub fn from_trusted_proxy(req: &HttpRequest) -> bool {
+    let proxies = req.app_data::<web::Data<AppState>>().map_or(&[][..], |app| &app.trusted_proxies[..]);
+    req.peer_addr().is_some_and(|peer| is_trusted(peer.ip(), proxies))
+}
+
 /// The client's address as the audit log names it (`-` when unknown).
 pub fn audit_address(req: &HttpRequest) -> String {
     client_of(req).address.map_or_else(|| "-".to_owned(), |a| a.to_string())
+}
+
+/// The request's User-Agent (empty when missing or not text); the host truncates it.
+pub fn user_agent(req: &HttpRequest) -> String {
+    let value = req.headers().get(actix_web::http::header::USER_AGENT);
+    value.and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
 /// The client from the TCP peer and the headers, believing forwarded headers only from a

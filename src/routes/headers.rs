@@ -65,6 +65,7 @@ fn secure(headers: &mut HeaderMap, app: &AppState, https: bool) {
     if https && !app.session_cookie.secure {
         mark_secure(headers, app.session_cookie.name());
         mark_secure(headers, app.remember_cookie.name());
+        mark_secure(headers, app.visitor_cookie.name());
     }
 }
 

@@ -11,6 +11,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn ready(app: web::Data<AppState>) -> HttpResponse {
+    if *app.draining.borrow() {
+        return AppError::ShuttingDown.answer(true);
+    }
     match app.host.store.ping().await {
         Ok(()) => HttpResponse::Ok().body(format!("ok: {} store", app.host.store.kind())),
         Err(err) => AppError::from(err).answer(true),

@@ -8,6 +8,8 @@ mod forms;
 mod headers;
 mod health;
 mod live;
+mod metrics;
+mod observe;
 mod origin;
 mod pages;
 mod remember;
@@ -16,8 +18,9 @@ use actix_web::web::ServiceConfig;
 
 pub use auth::unconfirmed_logouts;
 pub use headers::{content_security_policy, security_headers};
+pub use observe::observe_requests;
 pub use origin::same_origin_writes;
-pub use remember::remember_cookies;
+pub use remember::given_cookies;
 
 use crate::host::Host;
 
@@ -33,14 +36,24 @@ pub struct AppState {
     pub session_cookie: crate::session_store::SessionCookie,
     /// The remember-me cookie's name and `Secure` flag.
     pub remember_cookie: crate::session_store::RememberCookie,
+    /// The visitor cookie's name and `Secure` flag.
+    pub visitor_cookie: crate::session_store::VisitorCookie,
     /// The Content-Security-Policy of every HTML answer, built once from the settings.
     pub content_security_policy: actix_web::http::header::HeaderValue,
     /// Peers whose `X-Forwarded-*` headers are believed (`crate::routes::client`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The longest one request waits for the store (`crate::session_store::waits`).
+    pub max_wait: std::time::Duration,
+    /// The bearer token `/metrics` asks for; `None` turns `/metrics` off.
+    pub metrics_token: Option<String>,
+    /// Becomes `true` when a graceful shutdown begins: answers close their connection and
+    /// live streams tell their pages to reconnect (to another instance).
+    pub draining: tokio::sync::watch::Receiver<bool>,
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
+    metrics::configure(cfg);
     live::configure(cfg);
     assets::configure(cfg);
     auth::configure(cfg);

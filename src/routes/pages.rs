@@ -1,4 +1,4 @@
-//! Dashboard pages: `GET /` opens the first page, `GET /{page}` runs and renders a page, and
+//! Dashboard pages: `GET /` opens the default page, `GET /{page}` runs and renders a page, and
 //! `POST /{page}/event` applies one interaction and reruns. Each handler extracts, calls the
 //! host, and responds.
 
@@ -14,6 +14,8 @@ use crate::error::AppError;
 use crate::host::{Answer, Delivery, Visit};
 
 pub(super) const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
+/// Tells the page's script to open another page (`switch_page`).
+const SWITCH_HEADER: &str = "X-Runnel-Location";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index));
@@ -22,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn index(app: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let first = app.host.registry.first().ok_or(AppError::PageNotFound)?;
+    let first = app.host.registry.default_page().ok_or(AppError::PageNotFound)?;
     Ok(HttpResponse::Found().insert_header((LOCATION, format!("/{}", first.name))).finish())
 }
 
@@ -38,7 +40,14 @@ async fn show_page(
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
         app.host
-            .show_page(Visit { page: &page, session: &session, query, delivery, client: client::audit_address(&req) })
+            .show_page(Visit {
+                page: &page,
+                session: &session,
+                query,
+                delivery,
+                client: client::audit_address(&req),
+                user_agent: client::user_agent(&req),
+            })
             .await
     };
     respond(&app, result.await, delivery)
@@ -60,7 +69,14 @@ async fn post_event(
         let query = forms::parse_query(req.query_string())?;
         app.host
             .apply_event(
-                Visit { page: &page, session: &session, query, delivery, client: client::audit_address(&req) },
+                Visit {
+                    page: &page,
+                    session: &session,
+                    query,
+                    delivery,
+                    client: client::audit_address(&req),
+                    user_agent: client::user_agent(&req),
+                },
                 post,
             )
             .await
@@ -88,6 +104,8 @@ pub(super) fn respond(app: &AppState, result: Result<Answer, AppError>, delivery
 
 fn answer_response(app: &AppState, answer: Answer, delivery: Delivery) -> HttpResponse {
     match answer {
+        Answer::Run(shown) if shown.output.denied => AppError::NotAllowed.answer(delivery == Delivery::Fragment),
+        Answer::Run(shown) if shown.output.switch_to.is_some() => switch_response(shown.output.switch_to, delivery),
         Answer::Run(shown) => {
             let view = app.host.view(&shown.script, &shown.csrf);
             let root = view.root(&shown.output, &shown.query);
@@ -107,6 +125,17 @@ fn answer_response(app: &AppState, answer: Answer, delivery: Delivery) -> HttpRe
             HttpResponse::SeeOther().insert_header((LOCATION, url)).insert_header((CACHE_CONTROL, "no-store")).finish()
         }
     }
+}
+
+/// `switch_page`: a document request is redirected; the page's script follows a header.
+fn switch_response(url: Option<String>, delivery: Delivery) -> HttpResponse {
+    let url = url.unwrap_or_else(|| "/".to_owned());
+    let mut response = match delivery {
+        Delivery::Document => HttpResponse::SeeOther().insert_header((LOCATION, url)).finish(),
+        Delivery::Fragment => HttpResponse::Ok().insert_header((SWITCH_HEADER, url)).finish(),
+    };
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 fn html_response(body: String) -> HttpResponse {

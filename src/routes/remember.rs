@@ -1,5 +1,6 @@
-//! Writes the remember-me cookie that a request's host work gave or cleared (see
-//! `crate::auth::remember`) into its answer, whatever the answer is.
+//! Writes the cookies that a request's host work gave or cleared into its answer, whatever the
+//! answer is: the remember-me cookie (see `crate::auth::remember`) and the visitor cookie (the
+//! CSRF token of a browser without a session, see `BrowserSession::visitor`).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -7,17 +8,22 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
 use super::AppState;
-use super::browser::RememberChange;
+use super::browser::{RememberChange, VisitorGiven};
 
-pub async fn remember_cookies(
+pub async fn given_cookies(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let cookie = req.app_data::<web::Data<AppState>>().map(|app| app.remember_cookie);
+    let cookies = req.app_data::<web::Data<AppState>>().map(|app| (app.remember_cookie, app.visitor_cookie));
     let mut res = next.call(req).await?;
+    let Some((remember, visitor)) = cookies else { return Ok(res) };
     let change = res.request().extensions().get::<RememberChange>().cloned();
-    if let (Some(cookie), Some(RememberChange(grant))) = (cookie, change) {
-        res.response_mut().add_cookie(&cookie.cookie(grant.as_ref()))?;
+    if let Some(RememberChange(grant)) = change {
+        res.response_mut().add_cookie(&remember.cookie(grant.as_ref()))?;
+    }
+    let given = res.request().extensions().get::<VisitorGiven>().cloned();
+    if let Some(VisitorGiven(token)) = given {
+        res.response_mut().add_cookie(&visitor.cookie(&token))?;
     }
     Ok(res)
 }

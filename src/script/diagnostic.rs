@@ -38,7 +38,24 @@ pub fn from_eval_error(script: &str, source: &str, err: &EvalAltResult, limits: 
     located(script, source, inner.position(), message)
 }
 
+/// The sandbox limit that stopped a run, if a limit did.
+pub fn limit_of(err: &EvalAltResult) -> Option<&'static str> {
+    match err.unwrap_inner() {
+        EvalAltResult::ErrorTooManyOperations(_) => Some("max_operations"),
+        EvalAltResult::ErrorTerminated(reason, _) if reason.to_string() == TIMEOUT => Some("max_run_ms"),
+        EvalAltResult::ErrorStackOverflow(_) => Some("call_depth"),
+        EvalAltResult::ErrorDataTooLarge(..) => Some("data_size"),
+        _ => None,
+    }
+}
+
 /// An error with no position in the source (e.g. too many reruns).
+/// An error at a line of the script (the page header block), shown like a compile error.
+pub fn at_line(script: &str, source: &str, line: usize, message: String) -> ScriptError {
+    let line = u16::try_from(line).unwrap_or(u16::MAX);
+    located(script, source, Position::new(line, 1), message)
+}
+
 pub fn plain(script: &str, message: String) -> ScriptError {
     ScriptError { script: script.to_owned(), line: None, column: None, message, source_line: None, caret: None }
 }

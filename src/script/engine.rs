@@ -7,9 +7,15 @@ use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext, Position};
 
+use std::sync::Arc;
+
+use super::library::{LibResolver, Library};
 use crate::config::ScriptLimits;
 use crate::frame;
 use crate::widgets::{self, StateMap};
+
+/// How many modules one run may import (imports inside modules included).
+const MAX_MODULES: usize = 64;
 
 /// Marks a run stopped by its wall-clock limit.
 pub const TIMEOUT: &str = "runnel:timeout";
@@ -39,8 +45,13 @@ fn past_deadline() -> bool {
     DEADLINE.with(|d| d.get().is_some_and(|at| Instant::now() >= at))
 }
 
-/// Builds the sandboxed engine with the whole script API registered.
+/// Builds the sandboxed engine with the whole script API registered, and no modules.
 pub fn build_engine(limits: &ScriptLimits) -> Engine {
+    build_engine_with(limits, Arc::default())
+}
+
+/// [`build_engine`] whose `import` reads modules from `library` (the `lib/` folder) only.
+pub fn build_engine_with(limits: &ScriptLimits, library: Arc<Library>) -> Engine {
     let mut engine = Engine::new();
     engine
         .set_max_operations(limits.max_operations)
@@ -51,8 +62,8 @@ pub fn build_engine(limits: &ScriptLimits) -> Engine {
         .set_max_map_size(limits.max_map_size)
         .set_max_variables(1_000)
         .set_max_functions(1_000)
-        .set_max_modules(0)
-        .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+        .set_max_modules(MAX_MODULES)
+        .set_module_resolver(LibResolver(library));
     engine.disable_symbol("eval");
     engine.on_print(|text| tracing::info!(target: "runnel::script", "{text}"));
     engine.on_debug(|text, source, pos| tracing::debug!(target: "runnel::script", ?source, %pos, "{text}"));

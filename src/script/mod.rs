@@ -3,11 +3,14 @@
 
 pub mod diagnostic;
 pub mod engine;
+pub mod library;
+pub mod meta;
 pub mod name;
 pub mod registry;
 pub mod runner;
 
 pub use engine::build_engine;
+pub use meta::{Access, Gate, PageMeta};
 pub use name::PageName;
 pub use registry::{CompiledScript, Registry};
 pub use runner::{RunOutput, Runner};

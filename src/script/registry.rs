@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use rhai::{AST, Engine};
 
 use super::diagnostic;
+use super::meta::PageMeta;
 use super::name::PageName;
 use crate::page::ScriptError;
 
@@ -18,6 +19,8 @@ pub struct CompiledScript {
     pub name: PageName,
     pub path: PathBuf,
     pub source: String,
+    /// The page's header block (title, icon, section, access); the default when it has errors.
+    pub meta: PageMeta,
     pub program: Result<Arc<AST>, ScriptError>,
     /// A save that did not compile: the last good program keeps serving, and the page shows
     /// this error above its output until the next good save.
@@ -25,12 +28,30 @@ pub struct CompiledScript {
 }
 
 impl CompiledScript {
+    /// Reads the header block, then compiles. A bad header is an error like a compile error,
+    /// and such a page does not run (its access could not be known).
     pub fn compile(engine: &Engine, name: PageName, path: PathBuf, source: String) -> Self {
-        let program = engine
-            .compile(&source)
-            .map(Arc::new)
-            .map_err(|err| diagnostic::from_parse_error(name.as_str(), &source, &err));
-        Self { name, path, source, program, pending_error: None }
+        let (meta, program) = match PageMeta::parse(&source) {
+            Ok(meta) => {
+                let program = engine
+                    .compile(&source)
+                    .map(Arc::new)
+                    .map_err(|err| diagnostic::from_parse_error(name.as_str(), &source, &err));
+                (meta, program)
+            }
+            Err(err) => (PageMeta::default(), Err(diagnostic::at_line(name.as_str(), &source, err.line, err.message))),
+        };
+        Self { name, path, source, meta, program, pending_error: None }
+    }
+
+    /// How the navigation shows the page: its `title:`, else a label made from its name.
+    pub fn title(&self) -> String {
+        self.meta.title.clone().unwrap_or_else(|| self.name.label())
+    }
+
+    /// Navigation order: `order:` first (pages without one last), then the file name.
+    fn sort_key(&self) -> (i64, &Path) {
+        (self.meta.order.unwrap_or(i64::MAX), &self.path)
     }
 
     /// Compiles source text that has no file (tests, benchmarks).
@@ -69,6 +90,7 @@ impl Registry {
             let source = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             scripts.push(Arc::new(CompiledScript::compile(engine, name, file, source)));
         }
+        scripts.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         Ok(Self::from_compiled(scripts))
     }
 
@@ -85,8 +107,10 @@ impl Registry {
         self.read().iter().find(|s| s.name.as_str() == name).cloned()
     }
 
-    pub fn first(&self) -> Option<Arc<CompiledScript>> {
-        self.read().first().cloned()
+    /// The page `/` opens: the first page that says `default: true`, else the first page.
+    pub fn default_page(&self) -> Option<Arc<CompiledScript>> {
+        let scripts = self.read();
+        scripts.iter().find(|s| s.meta.default).or_else(|| scripts.first()).cloned()
     }
 
     /// Page names in navigation order.
@@ -154,11 +178,10 @@ impl Registry {
         let mut scripts = self.write();
         match scripts.iter().position(|s| s.name == script.name) {
             Some(i) => scripts[i] = Arc::new(script),
-            None => {
-                scripts.push(Arc::new(script));
-                scripts.sort_by(|a, b| a.path.cmp(&b.path));
-            }
+            None => scripts.push(Arc::new(script)),
         }
+        // A save may change the page's `order:`.
+        scripts.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
 }
 
@@ -169,6 +192,7 @@ fn keep_last_good(old: &CompiledScript, fresh: CompiledScript) -> CompiledScript
             name: fresh.name,
             path: fresh.path,
             source: old.source.clone(),
+            meta: old.meta.clone(),
             program: Ok(good.clone()),
             pending_error: Some(error),
         },

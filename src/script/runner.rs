@@ -7,12 +7,15 @@ use std::sync::Arc;
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Map, Scope};
 
 use super::diagnostic;
+use super::library::Library;
 use super::registry::CompiledScript;
 use crate::config::ScriptLimits;
 use crate::datasource::DataSources;
-use crate::page::Page;
-use crate::session_state::{AppliedEvent, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, apply_event};
-use crate::widgets::context::{RERUN, RunContext, RunScope, STOP};
+use crate::page::{Page, PageEntry};
+use crate::session_state::{
+    AppliedEvent, AuthRequest, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, Viewer, apply_event,
+};
+use crate::widgets::context::{HOST, RERUN, RunContext, RunScope, STOP};
 use crate::widgets::convert_json_map;
 
 use super::engine::Deadline;
@@ -24,6 +27,8 @@ pub struct Runner {
     limits: ScriptLimits,
     /// The data folder and the cache, shared by all runs (and clones of the runner).
     sources: Arc<DataSources>,
+    /// The modules of `lib/` that `import` reads.
+    library: Arc<Library>,
 }
 
 /// What a run produced.
@@ -34,12 +39,38 @@ pub struct RunOutput {
     pub data: Arc<SessionData>,
     /// New query parameters, when the script changed them.
     pub query: Option<BTreeMap<String, String>>,
+    /// What the run stopped to ask the host: the host answers it and runs the script again
+    /// from the same stored data and event (this output is then thrown away).
+    pub request: Option<AuthRequest>,
+    /// Who the page was run for (its navigation lists only the pages they may open).
+    pub viewer: Option<Viewer>,
+    /// The page `switch_page` sends the browser to (`/{page}`).
+    pub switch_to: Option<String>,
+    /// The viewer may not open this page: the script did not run (403).
+    pub denied: bool,
+}
+
+impl RunOutput {
+    /// An output without a run: `page` as it is, the session data unchanged.
+    pub fn unrun(page: Page, data: Arc<SessionData>, viewer: Option<Viewer>) -> Self {
+        Self { page, data, query: None, request: None, viewer, switch_to: None, denied: false }
+    }
+}
+
+/// What one run starts from, besides the script and the stored data.
+struct Run {
+    applied: AppliedEvent,
+    query: BTreeMap<String, String>,
+    auth: AuthRun,
+    pages: Arc<Vec<PageEntry>>,
 }
 
 /// How one attempt of the script ended.
 enum Ending {
     Finished,
     Rerun,
+    /// Stopped to ask the host something (the run context holds the request).
+    Host,
     Failed(Box<EvalAltResult>),
 }
 
@@ -47,7 +78,19 @@ impl Runner {
     pub fn new(limits: ScriptLimits) -> Self {
         let engine = Arc::new(super::build_engine(&limits));
         let sources = DataSources::new("data", limits.max_cache_bytes);
-        Self { engine, limits, sources }
+        Self { engine, limits, sources, library: Arc::default() }
+    }
+
+    /// Resolves `import` from `library` (the scripts folder's `lib/`).
+    pub fn with_library(mut self, library: Arc<Library>) -> Self {
+        self.engine = Arc::new(super::engine::build_engine_with(&self.limits, library.clone()));
+        self.library = library;
+        self
+    }
+
+    /// The modules scripts import, for the watcher.
+    pub fn library(&self) -> &Arc<Library> {
+        &self.library
     }
 
     /// Reads data files from `dir` (with a fresh cache).
@@ -93,6 +136,19 @@ impl Runner {
         query: BTreeMap<String, String>,
         auth: AuthRun,
     ) -> Result<RunOutput, EventError> {
+        self.run_in(script, stored, event, query, auth, Arc::default())
+    }
+
+    /// [`Runner::run_as`] in an app of `pages` (what `page_link` and `switch_page` can name).
+    pub fn run_in(
+        &self,
+        script: &CompiledScript,
+        stored: &SessionData,
+        event: Option<&Event>,
+        query: BTreeMap<String, String>,
+        auth: AuthRun,
+        pages: Arc<Vec<PageEntry>>,
+    ) -> Result<RunOutput, EventError> {
         let page_name = script.name.as_str();
         let mut data = stored.clone();
         let applied = match event {
@@ -104,23 +160,17 @@ impl Runner {
             Err(error) => {
                 let mut page = Page::new();
                 page.error = Some(error.clone());
-                return Ok(RunOutput { page, data: Arc::new(data), query: None });
+                return Ok(RunOutput::unrun(page, Arc::new(data), auth.viewer));
             }
         };
-        let mut output = self.run_program(script, &ast, data, applied, query, auth);
+        let run = Run { applied, query, auth, pages };
+        let mut output = self.run_program(script, &ast, data, run);
         output.page.notice = script.pending_error.clone();
         Ok(output)
     }
 
-    fn run_program(
-        &self,
-        script: &CompiledScript,
-        ast: &AST,
-        mut data: SessionData,
-        applied: AppliedEvent,
-        query: BTreeMap<String, String>,
-        auth: AuthRun,
-    ) -> RunOutput {
+    fn run_program(&self, script: &CompiledScript, ast: &AST, mut data: SessionData, run: Run) -> RunOutput {
+        let Run { applied, query, auth, pages } = run;
         let page_name = script.name.as_str().to_owned();
         let mut previous = data.pages.remove(&page_name).unwrap_or_default();
         let mut state = convert_json_map(&data.state);
@@ -135,14 +185,21 @@ impl Runner {
             // The form's outcome belongs to the first attempt only, as a button press does.
             context.auth = if attempt == 0 { auth.clone() } else { AuthRun { outcome: None, ..auth.clone() } };
             context.sources = Some(self.sources.clone());
+            context.pages = pages.clone();
             let scope = RunScope::install(context);
             let ending = self.attempt(ast, callback.take());
             let Some(context) = scope.finish() else {
                 let mut page = Page::new();
                 page.error = Some(diagnostic::plain(&page_name, "internal error: the run's context was lost".into()));
-                return RunOutput { page, data: Arc::new(data), query: None };
+                return RunOutput::unrun(page, Arc::new(data), auth.viewer);
             };
+            if let (Ending::Host, Some(request)) = (&ending, &context.request) {
+                let mut output = RunOutput::unrun(context.page, Arc::new(data), auth.viewer.clone());
+                output.request = Some(request.clone());
+                return output;
+            }
             (state, query) = (context.state, context.query);
+            let switch_to = context.switch_to;
             query_changed |= context.query_changed;
             let mut page = context.page;
             let widgets = match &ending {
@@ -157,18 +214,24 @@ impl Runner {
                     continue;
                 }
                 Ending::Rerun => {
+                    crate::metrics::limit_hit("max_reruns");
                     let message = format!("rerun() was called more than {} times in a row", self.limits.max_reruns);
                     page.error = Some(diagnostic::plain(&page_name, message));
                 }
                 Ending::Failed(err) => {
+                    if let Some(limit) = diagnostic::limit_of(&err) {
+                        crate::metrics::limit_hit(limit);
+                    }
                     page.error = Some(diagnostic::from_eval_error(&page_name, &script.source, &err, &self.limits));
                 }
-                Ending::Finished => {}
+                Ending::Finished | Ending::Host => {}
             }
             data.pages.insert(page_name, widgets);
             crate::widgets::write_auth_keys(&mut state, &auth);
             data.state = crate::widgets::convert_state_back(&state);
-            return RunOutput { page, data: Arc::new(data), query: query_changed.then_some(query) };
+            let query = query_changed.then_some(query);
+            let viewer = auth.viewer;
+            return RunOutput { page, data: Arc::new(data), query, request: None, viewer, switch_to, denied: false };
         }
         unreachable!("the loop returns on its last attempt")
     }
@@ -182,6 +245,7 @@ impl Runner {
             Err(err) => match ended_on_purpose(&err) {
                 Some(STOP) => Ending::Finished,
                 Some(RERUN) => Ending::Rerun,
+                Some(HOST) => Ending::Host,
                 _ => Ending::Failed(err),
             },
         }
@@ -200,7 +264,7 @@ fn ended_on_purpose(err: &EvalAltResult) -> Option<&'static str> {
     match err.unwrap_inner() {
         EvalAltResult::ErrorTerminated(reason, _) => {
             let reason = reason.to_string();
-            [STOP, RERUN].into_iter().find(|marker| *marker == reason)
+            [STOP, RERUN, HOST].into_iter().find(|marker| *marker == reason)
         }
         _ => None,
     }

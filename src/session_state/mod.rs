@@ -3,6 +3,7 @@
 //! Plain data and pure functions: no Rhai, no HTTP, no store.
 
 mod auth;
+mod calendar;
 mod event;
 mod form;
 mod spec;
@@ -12,7 +13,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use auth::{AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRun, Viewer};
+pub use auth::{
+    AUTH_KEYS, AuthAction, AuthFormSpec, AuthOutcome, AuthRequest, AuthRun, EnrolmentView, KEPT_FIELDS, ListedSession,
+    MAX_AUTH_REQUESTS, PendingEnrolment, PendingLogin, SecondFactorView, Viewer,
+};
+pub use calendar::{add_years, datetime_text, parse_color, parse_date, parse_datetime, parse_time, time_text};
 pub use event::{AppliedEvent, Event, EventError, apply_event};
 pub use spec::{WidgetSpec, widget_id};
 
@@ -32,6 +37,12 @@ pub struct SessionData {
     /// The ids of the last events applied, newest last: a retried event is applied once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applied_events: Vec<String>,
+    /// A login whose password was right and that waits for its second factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_login: Option<PendingLogin>,
+    /// A TOTP enrolment that waits for its first code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_enrolment: Option<PendingEnrolment>,
 }
 
 /// How many event ids a session remembers; a retry comes within a few events.

@@ -48,12 +48,27 @@ pub trait BrowserSession {
         self.csrf().is_some_and(|expected| expected.as_bytes().ct_eq(token.as_bytes()).into())
     }
 
-    /// For a request without a session whose key a logout just ended: starts a new session with
-    /// the CSRF token that logout kept (`kept`), if the request sent that token. Returns the new
-    /// session id; `None` (and nothing started) when the token does not match.
-    fn adopt_kept_csrf(&self, kept: Option<String>, csrf: &str) -> Option<String> {
-        let kept = kept.filter(|kept| bool::from(kept.as_bytes().ct_eq(csrf.as_bytes())))?;
-        Some(self.ensure_ids_with(Some(kept)).0)
+    /// The visitor token the browser holds: the CSRF token of a browser that has no session
+    /// yet, kept in its own cookie so that looking at a page stores nothing on the server.
+    fn visitor(&self) -> Option<String>;
+    /// Gives the browser a visitor token (see [`BrowserSession::visitor`]).
+    fn give_visitor(&self, token: &str);
+
+    /// The browser's visitor token, given to it now if it has none.
+    fn visitor_token(&self) -> String {
+        self.visitor().unwrap_or_else(|| {
+            let token = random_token();
+            self.give_visitor(&token);
+            token
+        })
+    }
+
+    /// For a request without a session: the token, of the one a logout kept for the key the
+    /// request still carries (`kept`) and the browser's visitor token, that `csrf` matches
+    /// (constant-time). A session started for the request takes it as its CSRF token.
+    fn sessionless_csrf(&self, kept: Option<String>, csrf: &str) -> Option<String> {
+        let same = |token: &String| bool::from(token.as_bytes().ct_eq(csrf.as_bytes()));
+        kept.filter(same).or_else(|| self.visitor().filter(same))
     }
 }
 
@@ -72,6 +87,7 @@ struct Plain {
     login: Option<String>,
     identity: Option<String>,
     remember: Option<String>,
+    visitor: Option<String>,
 }
 
 impl PlainSession {
@@ -80,7 +96,8 @@ impl PlainSession {
     }
 
     /// The same browser after it was closed and opened again: only the remember-me cookie,
-    /// which outlives the browser session, is left.
+    /// which outlives the browser session, is left (the visitor cookie ends with the browser
+    /// session, as the session cookie does).
     pub fn reopened(&self) -> Self {
         let remember = self.inner.borrow().remember.clone();
         Self { inner: RefCell::new(Plain { remember, ..Plain::default() }) }
@@ -133,6 +150,7 @@ impl BrowserSession for PlainSession {
             login: Some(token.to_owned()),
             identity: Some(username.to_owned()),
             remember: plain.remember.take(),
+            visitor: plain.visitor.take(),
         };
         Ok(())
     }
@@ -156,5 +174,13 @@ impl BrowserSession for PlainSession {
 
     fn set_remember(&self, grant: Option<RememberGrant>) {
         self.inner.borrow_mut().remember = grant.map(|g| g.value);
+    }
+
+    fn visitor(&self) -> Option<String> {
+        self.inner.borrow().visitor.clone()
+    }
+
+    fn give_visitor(&self, token: &str) {
+        self.inner.borrow_mut().visitor = Some(token.to_owned());
     }
 }

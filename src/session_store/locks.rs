@@ -25,10 +25,12 @@ impl LocalLocks {
         Self { stripes: (0..STRIPES).map(|_| Arc::default()).collect(), wait }
     }
 
-    /// Waits for this process's earlier events of the session, at most the lock wait.
+    /// Waits for this process's earlier events of the session, at most the lock wait (or what
+    /// is left of the request's bound on store waits).
     pub async fn lock(&self, sid: &str) -> StoreResult<LocalGuard> {
         let stripe = self.stripes[stripe_of(sid)].clone();
-        tokio::time::timeout(self.wait, stripe.lock_owned()).await.map_err(|_| StoreError::Busy)
+        let wait = super::waits::remaining(self.wait);
+        tokio::time::timeout(wait, stripe.lock_owned()).await.map_err(|_| StoreError::Busy)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The in-memory store: one process, sessions expire after the idle TTL and a sweeper drops them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,8 @@ pub struct MemoryStore {
     data: Mutex<HashMap<String, Expiring<Arc<SessionData>>>>,
     /// Small shared values (login tokens, generations, failure counters) by key.
     values: Mutex<HashMap<String, Expiring<String>>>,
+    /// Small shared sets (the per-user index of logins) by key.
+    sets: Mutex<HashMap<String, Expiring<BTreeSet<String>>>>,
     /// How many times session data was written (tests check that unchanged state is not).
     writes: std::sync::atomic::AtomicU64,
 }
@@ -33,6 +35,7 @@ impl MemoryStore {
             records: Mutex::default(),
             data: Mutex::default(),
             values: Mutex::default(),
+            sets: Mutex::default(),
             writes: Default::default(),
         }
     }
@@ -81,6 +84,10 @@ impl MemoryStore {
         if let Some(entry) = map.get_mut(key) {
             entry.expires = Instant::now() + ttl;
         }
+    }
+
+    pub fn record_count(&self) -> u64 {
+        crate::sync::lock(&self.records).len() as u64
     }
 
     pub fn delete_record(&self, key: &str) {
@@ -138,9 +145,40 @@ impl MemoryStore {
         count
     }
 
+    /// Adds `member` to the set at `key`; the set lives at least `ttl` from now.
+    pub fn add_member(&self, key: &str, member: &str, ttl: Duration) {
+        let mut map = crate::sync::lock(&self.sets);
+        let now = Instant::now();
+        let entry = map.entry(key.to_owned()).or_insert_with(|| Expiring { value: BTreeSet::new(), expires: now });
+        if entry.expires <= now {
+            entry.value.clear();
+        }
+        entry.value.insert(member.to_owned());
+        entry.expires = entry.expires.max(now + ttl);
+    }
+
+    pub fn members(&self, key: &str) -> Vec<String> {
+        let map = crate::sync::lock(&self.sets);
+        let live = map.get(key).filter(|e| e.expires > Instant::now());
+        live.map(|e| e.value.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    pub fn remove_member(&self, key: &str, member: &str) {
+        if let Some(entry) = crate::sync::lock(&self.sets).get_mut(key) {
+            entry.value.remove(member);
+        }
+    }
+
     /// How many sessions hold data (for benchmarks and tests).
     pub fn session_count(&self) -> usize {
         crate::sync::lock(&self.data).len()
+    }
+
+    /// How many entries the store holds: session records, session data and values.
+    pub fn entry_count(&self) -> usize {
+        crate::sync::lock(&self.records).len()
+            + crate::sync::lock(&self.data).len()
+            + crate::sync::lock(&self.values).len()
     }
 
     /// Drops expired entries.
@@ -149,6 +187,7 @@ impl MemoryStore {
         crate::sync::lock(&self.records).retain(|_, e| e.expires > now);
         crate::sync::lock(&self.data).retain(|_, e| e.expires > now);
         crate::sync::lock(&self.values).retain(|_, e| e.expires > now);
+        crate::sync::lock(&self.sets).retain(|_, e| e.expires > now && !e.value.is_empty());
     }
 
     /// Sweeps once a minute until the store is dropped.

@@ -12,6 +12,7 @@ mod locks;
 mod memory;
 mod redis;
 mod typed;
+pub mod waits;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +21,9 @@ pub use handle::{BrowserSession, PlainSession, RememberGrant};
 pub use locks::LockTiming;
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
-pub use typed::{LOGIN_TOKEN, RememberCookie, SessionCookie, TypedSession, csrf_after_logout_key, session_key_of};
+pub use typed::{
+    LOGIN_TOKEN, RememberCookie, SessionCookie, TypedSession, VisitorCookie, csrf_after_logout_key, session_key_of,
+};
 
 use crate::config::StoreSettings;
 use crate::session_state::SessionData;
@@ -89,9 +92,20 @@ impl Store {
 
     /// Waits until no other event of this session is being applied (on any instance).
     pub async fn lock(&self, sid: &str) -> StoreResult<SessionLock> {
-        match self {
-            Self::Memory(_, locks) => Ok(SessionLock::Memory(locks.lock(sid).await?)),
+        let started = std::time::Instant::now();
+        let lock = match self {
+            Self::Memory(_, locks) => locks.lock(sid).await.map(SessionLock::Memory),
             Self::Redis(store) => store.lock(sid).await.map(SessionLock::Redis),
+        };
+        crate::metrics::store_operation("session lock", lock.is_ok(), started.elapsed());
+        lock
+    }
+
+    /// How many sessions the store holds now (for the metrics; a SCAN in Redis).
+    pub async fn session_count(&self) -> StoreResult<u64> {
+        match self {
+            Self::Memory(store, _) => Ok(store.record_count()),
+            Self::Redis(store) => store.record_count().await,
         }
     }
 
@@ -191,11 +205,49 @@ impl Store {
         }
     }
 
+    /// Adds `member` to a small set (e.g. a user's logins); the set lives at least `ttl` from now.
+    pub async fn add_member(&self, key: &str, member: &str, ttl: Duration) -> StoreResult<()> {
+        match self {
+            Self::Memory(store, _) => {
+                store.add_member(key, member, ttl);
+                Ok(())
+            }
+            Self::Redis(store) => store.add_member(key, member, ttl).await,
+        }
+    }
+
+    /// The members of a set (none when it is missing or expired), in no particular order.
+    pub async fn members(&self, key: &str) -> StoreResult<Vec<String>> {
+        match self {
+            Self::Memory(store, _) => Ok(store.members(key)),
+            Self::Redis(store) => store.members(key).await,
+        }
+    }
+
+    pub async fn remove_member(&self, key: &str, member: &str) -> StoreResult<()> {
+        match self {
+            Self::Memory(store, _) => {
+                store.remove_member(key, member);
+                Ok(())
+            }
+            Self::Redis(store) => store.remove_member(key, member).await,
+        }
+    }
+
     /// How many times this instance wrote session data (unchanged state is never written).
     pub fn data_writes(&self) -> u64 {
         match self {
             Self::Memory(store, _) => store.data_writes(),
             Self::Redis(store) => store.data_writes(),
+        }
+    }
+
+    /// How many entries the store holds (session records, session data, auth values; for
+    /// Redis every key of its database): what a visitor's page views must not grow.
+    pub async fn entry_count(&self) -> StoreResult<usize> {
+        match self {
+            Self::Memory(store, _) => Ok(store.entry_count()),
+            Self::Redis(store) => store.entry_count().await,
         }
     }
 

@@ -12,7 +12,7 @@ use deadpool_redis::redis;
 use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
 
 use super::locks::{LocalGuard, LocalLocks, LockTiming};
-use super::{StoreError, StoreResult, random_token};
+use super::{StoreError, StoreResult, random_token, waits};
 use crate::session_state::SessionData;
 
 const RECORD_PREFIX: &str = "runnel:session:";
@@ -42,6 +42,13 @@ const INCREMENT_LUA: &str = r#"
 local n = redis.call('INCR', KEYS[1])
 if n == 1 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
+"#;
+
+/// Adds a member to a set and pushes the set's expiry out to at least `ARGV[2]` ms from now.
+const ADD_MEMBER_LUA: &str = r#"
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
 "#;
 
 /// What a command is to the interaction that sends it. Only the writes that carry its effect
@@ -103,11 +110,14 @@ impl RedisStore {
             sent.store(true, Ordering::Relaxed);
             f(conn).await.map_err(|e| unanswered(what, op, e.to_string()))
         };
-        match tokio::time::timeout(self.timeout * 2, attempt).await {
+        let started = Instant::now();
+        let result = match tokio::time::timeout(waits::remaining(self.timeout * 2), attempt).await {
             Ok(result) => result,
             Err(_) if sent.load(Ordering::Relaxed) => Err(unanswered(what, op, "timed out".into())),
             Err(_) => Err(StoreError::Unavailable(format!("{what}: timed out"))),
-        }
+        };
+        crate::metrics::store_operation(what, result.is_ok(), started.elapsed());
+        result
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
@@ -116,10 +126,20 @@ impl RedisStore {
             .map(drop)
     }
 
+    /// How many keys the store's Redis database holds (`DBSIZE`).
+    pub async fn entry_count(&self) -> StoreResult<usize> {
+        self.run(
+            "dbsize",
+            Op::Bookkeeping,
+            |mut c| async move { redis::cmd("DBSIZE").query_async::<usize>(&mut c).await },
+        )
+        .await
+    }
+
     /// Takes the session's lock: first in this process, then in Redis, waiting at most the
     /// lock wait in all. A heartbeat renews the lease until the lock is released or dropped.
     pub async fn lock(&self, sid: &str) -> StoreResult<RedisLock> {
-        let deadline = Instant::now() + self.timing.wait;
+        let deadline = Instant::now() + waits::remaining(self.timing.wait);
         let local = self.local.lock(sid).await?;
         let key = format!("{LOCK_PREFIX}{sid}");
         let token = random_token();
@@ -267,6 +287,65 @@ impl RedisStore {
         .await
     }
 
+    /// Adds `member` to the set at `key`; the set lives at least `ttl` from now.
+    pub async fn add_member(&self, key: &str, member: &str, ttl: Duration) -> StoreResult<()> {
+        let (key, member) = (format!("{VALUE_PREFIX}{key}"), member.to_owned());
+        let ttl_ms = ttl.as_millis().max(1) as u64;
+        self.run("add member", Op::Bookkeeping, |mut c| async move {
+            redis::cmd("EVAL")
+                .arg(ADD_MEMBER_LUA)
+                .arg(1)
+                .arg(key)
+                .arg(member)
+                .arg(ttl_ms)
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    pub async fn members(&self, key: &str) -> StoreResult<Vec<String>> {
+        let key = format!("{VALUE_PREFIX}{key}");
+        self.run("members", Op::Bookkeeping, |mut c| async move {
+            redis::cmd("SMEMBERS").arg(key).query_async(&mut c).await
+        })
+        .await
+    }
+
+    pub async fn remove_member(&self, key: &str, member: &str) -> StoreResult<()> {
+        let (key, member) = (format!("{VALUE_PREFIX}{key}"), member.to_owned());
+        self.run("remove member", Op::Bookkeeping, |mut c| async move {
+            redis::cmd("SREM").arg(key).arg(member).query_async::<()>(&mut c).await
+        })
+        .await
+    }
+
+    /// Counts the session records with SCAN (a few round trips per thousand sessions).
+    pub async fn record_count(&self) -> StoreResult<u64> {
+        let mut cursor: u64 = 0;
+        let mut count: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = self
+                .run("count sessions", Op::Bookkeeping, |mut c| async move {
+                    let pattern = format!("{RECORD_PREFIX}*");
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(pattern)
+                        .arg("COUNT")
+                        .arg(1000)
+                        .query_async(&mut c)
+                        .await
+                })
+                .await?;
+            count += keys.len() as u64;
+            if next == 0 {
+                return Ok(count);
+            }
+            cursor = next;
+        }
+    }
+
     pub fn data_writes(&self) -> u64 {
         self.writes.load(Ordering::Relaxed)
     }
@@ -327,6 +406,11 @@ impl RedisStore {
 
 impl RedisLock {
     pub async fn release(mut self) {
+        if waits::exhausted() {
+            // The request has no time left to wait for Redis: the drop releases it in the
+            // background, and the answer goes out now.
+            return;
+        }
         self.released = true;
         self.heartbeat.abort();
         let (key, token) = (std::mem::take(&mut self.key), std::mem::take(&mut self.token));

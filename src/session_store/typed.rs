@@ -64,6 +64,34 @@ impl RememberCookie {
     }
 }
 
+/// The visitor cookie: the CSRF token of a browser that has no session yet (see
+/// `BrowserSession::visitor`). It ends with the browser session and is named like
+/// [`SessionCookie`]: `__Host-` prefixed with `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisitorCookie {
+    pub secure: bool,
+}
+
+impl VisitorCookie {
+    pub const PLAIN_NAME: &str = "runnel_visitor";
+    pub const SECURE_NAME: &str = "__Host-runnel_visitor";
+
+    pub fn name(self) -> &'static str {
+        if self.secure { Self::SECURE_NAME } else { Self::PLAIN_NAME }
+    }
+
+    /// The cookie that gives the browser `token`.
+    pub fn cookie(self, token: &str) -> actix_web::cookie::Cookie<'static> {
+        use actix_web::cookie::{Cookie, SameSite};
+        Cookie::build(self.name(), token.to_owned())
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .finish()
+    }
+}
+
 const SID: &str = "sid";
 const CSRF: &str = "csrf";
 /// The session's login token (see `crate::auth::logins`); absent when nobody is logged in.

@@ -60,6 +60,7 @@ pub fn register(engine: &mut Engine) {
     method!("reset_password_with_code", reset_password_with_code);
     method!("forgot_username", forgot_username);
     method!("update_user_details", update_user_details);
+    method!("enroll_totp", super::totp::enroll_totp);
     engine.register_fn("require_role", |ctx: NativeCallContext, _: &mut Authenticator, role: ImmutableString| {
         require_role(&ctx, &role)
     });
@@ -76,7 +77,8 @@ pub fn write_auth_keys(state: &mut Map, auth: &AuthRun) {
     for key in AUTH_KEYS {
         state.remove(key);
     }
-    let failed_login = matches!(&auth.outcome, Some(o) if o.action == AuthAction::Login && o.result.is_err());
+    let failed_login = matches!(&auth.outcome,
+        Some(o) if matches!(o.action, AuthAction::Login | AuthAction::LoginCode) && o.result.is_err());
     match &auth.viewer {
         Some(viewer) => {
             state.insert("authentication_status".into(), Dynamic::TRUE);
@@ -108,18 +110,23 @@ const REGISTRATION_RECEIVED: &str = "Registration received. If this username was
 const COMMON: &[&str] = &["location", "fields", "callback", "clear_on_submit", "key"];
 
 /// One form call: its options, where it draws, and what the host said about its last post.
-struct FormCall {
+pub(super) struct FormCall {
     action: AuthAction,
-    opts: Options,
+    pub(super) opts: Options,
     target: ContainerId,
-    pos: Position,
-    viewer: Option<Viewer>,
+    pub(super) pos: Position,
+    pub(super) viewer: Option<Viewer>,
+    /// The `key` option: it tells apart two forms of one action on a page.
+    pub(super) key: Option<String>,
     /// `Some(Ok(value))` or `Some(Err(message))` when this run answers this form's post.
-    outcome: Option<Result<Value, String>>,
+    pub(super) outcome: Option<Result<Value, String>>,
+    /// What was typed into this form's non-secret fields, to show again (empty with
+    /// `clear_on_submit: true`).
+    entered: Vec<(String, String)>,
 }
 
 impl FormCall {
-    fn new(ctx: &NativeCallContext, action: AuthAction, opts: Map, extra: &[&str]) -> Res<Self> {
+    pub(super) fn new(ctx: &NativeCallContext, action: AuthAction, opts: Map, extra: &[&str]) -> Res<Self> {
         let pos = ctx.call_position();
         let opts = Options::new(opts, pos, &[COMMON, extra].concat())?;
         let target = match opts.string("location")?.as_deref() {
@@ -127,15 +134,21 @@ impl FormCall {
             Some("sidebar") => SIDEBAR,
             Some(other) => return Err(error(format!("location must be \"main\" or \"sidebar\", not {other:?}"), pos)),
         };
-        let (viewer, outcome) = context::with(|c| {
-            let outcome = c.auth.outcome.as_ref().filter(|o| o.action == action).map(|o| o.result.clone());
-            (c.auth.viewer.clone(), outcome)
+        let key = opts.key()?;
+        // Cleared by default (Streamlit-Authenticator keeps them): recovery and registration then
+        // answer with exactly the same page whatever was typed.
+        let clear = opts.bool("clear_on_submit", true)?;
+        let (viewer, posted) = context::with(|c| {
+            let posted = c.auth.outcome.as_ref().filter(|o| o.action == action && o.key == key).cloned();
+            (c.auth.viewer.clone(), posted)
         })?;
-        Ok(Self { action, opts, target, pos, viewer, outcome })
+        let entered = posted.as_ref().filter(|_| !clear).map(|o| o.entered.clone()).unwrap_or_default();
+        let outcome = posted.map(|o| o.result);
+        Ok(Self { action, opts, target, pos, viewer, key, outcome, entered })
     }
 
     /// A label from the `fields` option (Streamlit-Authenticator's names), else the default.
-    fn label(&self, name: &str, default: &str) -> Res<String> {
+    pub(super) fn label(&self, name: &str, default: &str) -> Res<String> {
         let Some(fields) = self.opts.raw("fields") else { return Ok(default.to_owned()) };
         let Some(map) = fields.clone().try_cast::<Map>() else {
             return Err(error("option `fields` must be a map of labels".into(), self.pos));
@@ -144,18 +157,20 @@ impl FormCall {
     }
 
     /// A field labelled `label`, or what the `fields` option gives under that name.
-    fn field(
+    pub(super) fn field(
         &self,
         name: &'static str,
         label: &str,
         input: &'static str,
         autocomplete: &'static str,
     ) -> Res<AuthField> {
-        Ok(AuthField { name, label: self.label(label, label)?, input, autocomplete, value: String::new() })
+        let typed = self.entered.iter().find(|(field, _)| field == name).map(|(_, value)| value.clone());
+        let value = typed.filter(|_| input != "password").unwrap_or_default();
+        Ok(AuthField { name, label: self.label(label, label)?, input, autocomplete, value })
     }
 
     /// Records the form for its page (so its post is accepted) and draws it.
-    fn draw(
+    pub(super) fn draw(
         &self,
         title: String,
         fields: Vec<AuthField>,
@@ -163,9 +178,34 @@ impl FormCall {
         spec: AuthFormSpec,
         success: Option<String>,
     ) -> Res<()> {
-        let error = self.outcome.as_ref().and_then(|o| o.as_ref().err().cloned());
         let success = success.filter(|_| matches!(self.outcome, Some(Ok(_))));
-        let view = AuthFormView { action: self.action.name(), title, fields, submit, error, success };
+        self.draw_view(self.view(title, fields, submit, success), spec)
+    }
+
+    /// The form's view, with the error of this run's post if it failed.
+    pub(super) fn view(
+        &self,
+        title: String,
+        fields: Vec<AuthField>,
+        submit: String,
+        success: Option<String>,
+    ) -> AuthFormView {
+        let error = self.outcome.as_ref().and_then(|o| o.as_ref().err().cloned());
+        AuthFormView {
+            action: self.action.name(),
+            key: self.key.clone(),
+            title,
+            fields,
+            submit,
+            error,
+            success,
+            totp: None,
+            recovery_codes: Vec::new(),
+        }
+    }
+
+    /// Records the form for its page (so its post is accepted) and draws `view`.
+    pub(super) fn draw_view(&self, view: AuthFormView, spec: AuthFormSpec) -> Res<()> {
         let record = WidgetRecord {
             spec: WidgetSpec::AuthForm { form: spec },
             value: Value::Null,
@@ -174,16 +214,22 @@ impl FormCall {
             form: None,
         };
         context::try_with(|c| {
-            c.register_widget(&self.action.widget_id(), record, self.pos)?;
+            c.register_widget(&self.action.widget_id(self.key.as_deref()), record, self.pos)?;
             c.page.push(self.target, Element::AuthForm(view));
             Ok(())
         })
     }
 
     /// The success value of this run's post, after calling the `callback` option with it.
-    fn succeeded(&self, ctx: &NativeCallContext, widget: &str) -> Res<Option<Dynamic>> {
+    pub(super) fn succeeded(&self, ctx: &NativeCallContext, widget: &str) -> Res<Option<Dynamic>> {
         let Some(Ok(value)) = &self.outcome else { return Ok(None) };
         let result = convert::to_dynamic(value);
+        self.call_back(ctx, widget, result.clone())?;
+        Ok(Some(result))
+    }
+
+    /// Calls the `callback` option, if any, with `#{ widget, result }`.
+    pub(super) fn call_back(&self, ctx: &NativeCallContext, widget: &str, result: Dynamic) -> Res<()> {
         if let Some(callback) = self.opts.raw("callback") {
             let Some(function) = callback.clone().try_cast::<FnPtr>() else {
                 return Err(error(
@@ -193,10 +239,10 @@ impl FormCall {
             };
             let mut argument = Map::new();
             argument.insert("widget".into(), widget.into());
-            argument.insert("result".into(), result.clone());
+            argument.insert("result".into(), result);
             let _: Dynamic = function.call_within_context(ctx, (argument,))?;
         }
-        Ok(Some(result))
+        Ok(())
     }
 
     /// The `keep` option of a login or logout: the `state` keys that survive its session reset.
@@ -220,12 +266,23 @@ impl FormCall {
 }
 
 fn login(ctx: &NativeCallContext, opts: Map) -> Res<Dynamic> {
-    let call = FormCall::new(ctx, AuthAction::Login, opts, &["keep"])?;
+    let mut call = FormCall::new(ctx, AuthAction::Login, opts.clone(), &["keep"])?;
+    let code_call = FormCall::new(ctx, AuthAction::LoginCode, opts, &["keep"])?;
     let spec = call.keeping()?;
     if let Some(viewer) = &call.viewer {
         call.succeeded(ctx, "Login")?;
+        code_call.succeeded(ctx, "Login")?;
         return Ok(viewer_map(viewer).into());
     }
+    if context::with(|c| c.auth.second_factor.login_pending)? {
+        // The password was right; the login waits for the second factor.
+        let fields = vec![code_call.field("code", "Authentication code", "text", "one-time-code")?];
+        let (title, submit) = (code_call.label("Form name", "Login")?, code_call.label("Verify", "Verify")?);
+        code_call.draw(title, fields, submit, spec, None)?;
+        return Ok(Dynamic::UNIT);
+    }
+    // A code that came too late shows its message on the password form.
+    call.outcome = call.outcome.take().or(code_call.outcome);
     let fields = vec![
         call.field("username", "Username", "text", "username")?,
         call.field("password", "Password", "password", "current-password")?,

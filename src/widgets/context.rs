@@ -8,12 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhai::{Dynamic, EvalAltResult, Map, Position};
 
 use crate::datasource::{DataSources, FileStamp};
-use crate::page::Page;
-use crate::session_state::{AuthRun, PageWidgets, WidgetRecord};
+use crate::page::{Page, PageEntry};
+use crate::session_state::{AuthRequest, AuthRun, PageWidgets, WidgetRecord};
 
 /// Why a run ended early on purpose.
 pub const STOP: &str = "runnel:stop";
 pub const RERUN: &str = "runnel:rerun";
+/// The run stopped to ask the host something ([`RunContext::request`]); it runs again with the answer.
+pub const HOST: &str = "runnel:host";
 
 pub struct RunContext {
     pub page: Page,
@@ -35,6 +37,12 @@ pub struct RunContext {
     pub sources: Option<std::sync::Arc<DataSources>>,
     /// Data files read in this run so far, so a cache entry knows what it was built from.
     pub file_reads: Vec<FileStamp>,
+    /// What the run stopped to ask the host (see [`HOST`]).
+    pub request: Option<AuthRequest>,
+    /// The app's pages, for `page_link` and `switch_page`.
+    pub pages: std::sync::Arc<Vec<PageEntry>>,
+    /// Where `switch_page` sends the browser once the run ends.
+    pub switch_to: Option<String>,
 }
 
 impl RunContext {
@@ -52,6 +60,9 @@ impl RunContext {
             auth: AuthRun::default(),
             sources: None,
             file_reads: Vec::new(),
+            request: None,
+            pages: std::sync::Arc::default(),
+            switch_to: None,
         }
     }
 

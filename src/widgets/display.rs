@@ -39,6 +39,31 @@ pub fn register(engine: &mut Engine) {
     placed!(engine, "metric", |t, p, l: ImmutableString, v: Dynamic| metric(t, p, l, v, Map::new()), (label: ImmutableString, value: Dynamic));
     placed!(engine, "metric", metric, (label: ImmutableString, value: Dynamic, opts: Map));
     placed!(engine, "table", table, (rows: Dynamic));
+    placed!(engine, "link_button", |t, p, l: ImmutableString, u: ImmutableString| link_button(t, p, l, u, Map::new()), (label: ImmutableString, url: ImmutableString));
+    placed!(engine, "link_button", link_button, (label: ImmutableString, url: ImmutableString, opts: Map));
+}
+
+/// `link_button(label, url)`: a link that looks like a button and opens `url` in a new tab.
+/// Only web and mail links, and paths on this host, are allowed (never `javascript:`).
+fn link_button(target: ContainerId, pos: Position, label: ImmutableString, url: ImmutableString, opts: Map) -> Res {
+    let opts = Options::new(opts, pos, &["help", "type", "disabled"])?;
+    let safe = ["https://", "http://", "mailto:"].iter().any(|s| url.to_ascii_lowercase().starts_with(s))
+        || (url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\"));
+    if !safe {
+        return Err(error(
+            format!("link_button's url must start with https://, http://, mailto: or /, not {url:?}"),
+            pos,
+        ));
+    }
+    let look = super::input::button_type(&opts)?;
+    let element = Element::LinkButton {
+        label: label.into(),
+        url: url.into(),
+        help: opts.string("help")?,
+        disabled: opts.bool("disabled", false)?,
+        look,
+    };
+    draw(target, element)
 }
 
 pub(super) fn draw(target: ContainerId, element: Element) -> Res {
@@ -81,7 +106,8 @@ fn metric(target: ContainerId, pos: Position, label: ImmutableString, value: Dyn
         ("off", _) => DeltaTone::Off,
         (other, _) => return Err(error(format!("delta_color must be normal, inverse or off, not {other:?}"), pos)),
     };
-    draw(target, Element::Metric { label: label.into(), value: convert::display(&value), delta, rising, tone })
+    let help = opts.string("help")?;
+    draw(target, Element::Metric { label: label.into(), value: convert::display(&value), delta, rising, tone, help })
 }
 
 /// A metric's value and delta from a one-row frame (its first and second column, such as the

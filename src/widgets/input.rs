@@ -7,12 +7,13 @@ use serde_json::Value;
 
 use super::options::{Options, error};
 use super::{context, convert, placed};
-use crate::page::{ChoiceOption, ContainerId, Control, Element, WidgetKind, WidgetView};
+use crate::page::{ChoiceLook, ChoiceOption, ContainerId, Control, Element, LabelVisibility, WidgetKind, WidgetView};
 use crate::session_state::{WidgetRecord, WidgetSpec, widget_id};
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
-const COMMON: &[&str] = &["key", "help", "disabled", "on_change", "args"];
+/// The options every input other than a button takes.
+pub(super) const COMMON: &[&str] = &["key", "help", "disabled", "on_change", "args", "label_visibility"];
 
 pub fn register(engine: &mut Engine) {
     placed!(engine, "button", |t, p, l: ImmutableString| button(t, p, l, Map::new()), (label: ImmutableString));
@@ -29,10 +30,6 @@ pub fn register(engine: &mut Engine) {
         placed!(engine, name, move |t, p, l: ImmutableString, x: Array| choice(kind, t, p, l, x, Map::new()), (label: ImmutableString, options: Array));
         placed!(engine, name, move |t, p, l: ImmutableString, x: Array, o: Map| choice(kind, t, p, l, x, o), (label: ImmutableString, options: Array, opts: Map));
     }
-    placed!(engine, "slider", |t, p, l: ImmutableString, a: i64, b: i64| int_slider(t, p, l, a, b, Map::new()), (label: ImmutableString, min: i64, max: i64));
-    placed!(engine, "slider", int_slider, (label: ImmutableString, min: i64, max: i64, opts: Map));
-    placed!(engine, "slider", |t, p, l: ImmutableString, a: f64, b: f64| float_slider(t, p, l, a, b, Map::new()), (label: ImmutableString, min: f64, max: f64));
-    placed!(engine, "slider", float_slider, (label: ImmutableString, min: f64, max: f64, opts: Map));
     for kind in [WidgetKind::TextInput, WidgetKind::TextArea] {
         let name = kind.name();
         placed!(engine, name, move |t, p, l: ImmutableString| text(kind, t, p, l, Map::new()), (label: ImmutableString));
@@ -43,19 +40,19 @@ pub fn register(engine: &mut Engine) {
 }
 
 /// One widget being drawn: everything the shared recipe needs.
-struct Widget<'a> {
-    target: ContainerId,
-    pos: Position,
-    kind: WidgetKind,
-    label: &'a str,
-    opts: &'a Options,
-    spec: WidgetSpec,
-    default: Value,
+pub(super) struct Widget<'a> {
+    pub target: ContainerId,
+    pub pos: Position,
+    pub kind: WidgetKind,
+    pub label: &'a str,
+    pub opts: &'a Options,
+    pub spec: WidgetSpec,
+    pub default: Value,
 }
 
 impl Widget<'_> {
     /// Registers and draws the widget; returns its current value.
-    fn draw(self, control: impl FnOnce(&Value) -> Control) -> Res<Value> {
+    pub fn draw(self, control: impl FnOnce(&Value) -> Control) -> Res<Value> {
         let key = self.opts.key()?;
         let id = widget_id(self.kind, key.as_deref(), self.label);
         let callback_option = match self.kind {
@@ -65,6 +62,7 @@ impl Widget<'_> {
         let callback = self.opts.callback(callback_option)?;
         let help = self.opts.string("help")?;
         let disabled = self.opts.bool("disabled", false)?;
+        let label_visibility = label_visibility(self.opts)?;
         let pressable = matches!(self.kind, WidgetKind::Button | WidgetKind::FormSubmit);
         context::try_with(|c| {
             if let Some(reserved) =
@@ -93,11 +91,24 @@ impl Widget<'_> {
                 label: self.label.to_owned(),
                 help,
                 disabled,
+                label_visibility,
                 control: control(&value),
             };
             c.page.push(self.target, Element::Widget(view));
             Ok(value)
         })
+    }
+}
+
+/// The `label_visibility` option: "visible" (the default), "hidden" or "collapsed".
+fn label_visibility(opts: &Options) -> Res<LabelVisibility> {
+    match opts.string("label_visibility")? {
+        None => Ok(LabelVisibility::Visible),
+        Some(text) => LabelVisibility::parse(&text).ok_or_else(|| {
+            opts.fail(format!(
+                "option `label_visibility` must be \"visible\", \"hidden\" or \"collapsed\", not {text:?}"
+            ))
+        }),
     }
 }
 
@@ -136,7 +147,20 @@ fn button(target: ContainerId, pos: Position, label: ImmutableString, opts: Map)
         spec: WidgetSpec::Button,
         default: Value::Bool(false),
     };
-    Ok(widget.draw(|_| Control::Button)? == Value::Bool(true))
+    let look = button_type(&opts)?;
+    Ok(widget.draw(|_| Control::Button { look })? == Value::Bool(true))
+}
+
+/// The `type` option of a button: "secondary" (the default), "primary" or "tertiary".
+pub(super) fn button_type(opts: &Options) -> Res<&'static str> {
+    match opts.string("type")?.as_deref() {
+        None | Some("secondary") => Ok("secondary"),
+        Some("primary") => Ok("primary"),
+        Some("tertiary") => Ok("tertiary"),
+        Some(other) => {
+            Err(opts.fail(format!("option `type` must be \"primary\", \"secondary\" or \"tertiary\", not {other:?}")))
+        }
+    }
 }
 
 /// `form_submit_button(label, opts)`: sends the form it lies in; true for the run after.
@@ -145,7 +169,8 @@ fn submit(target: ContainerId, pos: Position, label: ImmutableString, opts: Map)
     let kind = WidgetKind::FormSubmit;
     let widget =
         Widget { target, pos, kind, label: &label, opts: &opts, spec: WidgetSpec::Button, default: Value::Bool(false) };
-    Ok(widget.draw(|_| Control::Button)? == Value::Bool(true))
+    let look = button_type(&opts)?;
+    Ok(widget.draw(|_| Control::Button { look })? == Value::Bool(true))
 }
 
 /// Forms as in Streamlit: a submit button only inside a form, no plain button inside one,
@@ -180,7 +205,12 @@ fn choice(
     options: Array,
     opts: Map,
 ) -> Res<Dynamic> {
-    let opts = Options::new(opts, pos, &[COMMON, &["index", "default", "placeholder"]].concat())?;
+    let extra: &[&str] = match kind {
+        WidgetKind::Radio => &["index", "placeholder", "horizontal"],
+        WidgetKind::Selectbox => &["index", "placeholder"],
+        _ => &["default", "placeholder"],
+    };
+    let opts = Options::new(opts, pos, &[COMMON, extra].concat())?;
     let options: Vec<Value> = options.iter().map(|o| convert::to_json(o, pos)).collect::<Res<_>>()?;
     let (spec, default) = if kind == WidgetKind::Multiselect {
         let default = match opts.raw("default") {
@@ -189,107 +219,207 @@ fn choice(
         };
         (WidgetSpec::MultiChoice { options: options.clone() }, default)
     } else {
-        let index = opts.int("index")?.unwrap_or(0);
-        let default = usize::try_from(index).ok().and_then(|i| options.get(i)).cloned();
-        if default.is_none() && !options.is_empty() {
-            return Err(error(format!("index {index} is not one of the {} options", options.len()), pos));
-        }
-        (WidgetSpec::Choice { options: options.clone() }, default.unwrap_or(Value::Null))
+        let (optional, default) = chosen_by_index(&opts, &options)?;
+        (WidgetSpec::Choice { options: options.clone(), optional }, default)
     };
     if !spec.accepts(&default) {
         return Err(error("the default must be made of the listed options".into(), pos));
     }
+    let look = match kind {
+        WidgetKind::Radio if opts.bool("horizontal", false)? => ChoiceLook::HorizontalRadio,
+        WidgetKind::Radio => ChoiceLook::Radio,
+        _ => ChoiceLook::List,
+    };
+    let placeholder = match (kind, opts.string("placeholder")?) {
+        (_, Some(text)) => Some(text),
+        (WidgetKind::Selectbox, None) => Some("Choose an option".to_owned()),
+        (WidgetKind::Multiselect, None) => Some("Choose options".to_owned()),
+        _ => None,
+    };
+    let multiple = kind == WidgetKind::Multiselect;
     let widget = Widget { target, pos, kind, label: &label, opts: &opts, spec, default };
     let value = widget.draw(|value| {
-        let selected = |o: &Value| match value {
-            Value::Array(items) => items.contains(o),
-            single => single == o,
-        };
-        let options = options
-            .iter()
-            .enumerate()
-            .map(|(index, o)| ChoiceOption { index, label: convert::display_json(o), selected: selected(o) })
-            .collect();
-        Control::Choice { options }
+        let options = choice_options(&options, value);
+        Control::Choice { options, look, multiple, placeholder }
     })?;
     Ok(convert::to_dynamic(&value))
 }
 
-fn int_slider(target: ContainerId, pos: Position, label: ImmutableString, min: i64, max: i64, opts: Map) -> Res<i64> {
-    let opts = Options::new(opts, pos, &[COMMON, &["value", "step"]].concat())?;
-    if min > max {
-        return Err(error(format!("the slider's min {min} is above its max {max}"), pos));
+/// The `index` option of a radio or selectbox: the option chosen at first (0 by default), or
+/// nothing with `index: ()`. Returns whether nothing may be chosen, and the default.
+fn chosen_by_index(opts: &Options, options: &[Value]) -> Res<(bool, Value)> {
+    if opts.is_unit("index") {
+        return Ok((true, Value::Null));
     }
-    let step = opts.int("step")?.unwrap_or(1).max(1);
-    let default = Value::from(opts.int("value")?.unwrap_or(min));
-    let spec = WidgetSpec::IntRange { min, max };
-    let value = slider(
-        Widget { target, pos, kind: WidgetKind::Slider, label: &label, opts: &opts, spec, default },
-        [min.to_string(), max.to_string(), step.to_string()],
-    )?;
-    Ok(value.as_i64().unwrap_or(min))
+    let index = opts.int("index")?.unwrap_or(0);
+    match usize::try_from(index).ok().and_then(|i| options.get(i)) {
+        Some(default) => Ok((false, default.clone())),
+        None if options.is_empty() => Ok((false, Value::Null)),
+        None => Err(opts.fail(format!("index {index} is not one of the {} options", options.len()))),
+    }
 }
 
-fn float_slider(target: ContainerId, pos: Position, label: ImmutableString, min: f64, max: f64, opts: Map) -> Res<f64> {
-    let opts = Options::new(opts, pos, &[COMMON, &["value", "step"]].concat())?;
-    if !(min.is_finite() && max.is_finite() && min <= max) {
-        return Err(error(format!("the slider's range {min}..{max} is not valid"), pos));
-    }
-    let step = opts.float("step")?.unwrap_or(0.01);
-    let default = Value::from(opts.float("value")?.unwrap_or(min));
-    let spec = WidgetSpec::FloatRange { min, max };
-    let value = slider(
-        Widget { target, pos, kind: WidgetKind::Slider, label: &label, opts: &opts, spec, default },
-        [min.to_string(), max.to_string(), step.to_string()],
-    )?;
-    Ok(value.as_f64().unwrap_or(min))
-}
-
-/// Draws a slider whose bounds and step are already formatted for the page.
-fn slider(widget: Widget, [min, max, step]: [String; 3]) -> Res<Value> {
-    check_default(&widget, widget.pos)?;
-    widget.draw(|v| Control::Range { min, max, step, value: convert::display_json(v) })
+/// The options as drawn, with the ones in `value` (one value or an array) selected.
+pub(super) fn choice_options(options: &[Value], value: &Value) -> Vec<ChoiceOption> {
+    let selected = |o: &Value| match value {
+        Value::Array(items) => items.contains(o),
+        single => single == o,
+    };
+    let shown = options.iter().enumerate();
+    shown.map(|(index, o)| ChoiceOption { index, label: convert::display_json(o), selected: selected(o) }).collect()
 }
 
 fn text(kind: WidgetKind, target: ContainerId, pos: Position, label: ImmutableString, opts: Map) -> Res<String> {
-    let opts = Options::new(opts, pos, &[COMMON, &["value", "max_chars", "placeholder"]].concat())?;
-    let max_chars = opts.int("max_chars")?.map(|m| m.max(0) as usize);
+    let extra: &[&str] = match kind {
+        WidgetKind::TextInput => &["value", "max_chars", "placeholder", "type", "autocomplete"],
+        _ => &["value", "max_chars", "placeholder"],
+    };
+    let opts = Options::new(opts, pos, &[COMMON, extra].concat())?;
+    let max_chars = match opts.int("max_chars")? {
+        Some(m) => {
+            Some(usize::try_from(m).map_err(|_| opts.fail(format!("option `max_chars` cannot be negative: {m}")))?)
+        }
+        None => None,
+    };
     let default = Value::String(opts.string("value")?.unwrap_or_default());
     let placeholder = opts.string("placeholder")?.unwrap_or_default();
+    let input = match opts.string("type")?.as_deref() {
+        None | Some("default") => "text",
+        Some("password") => "password",
+        Some(other) => {
+            return Err(opts.fail(format!("option `type` must be \"default\" or \"password\", not {other:?}")));
+        }
+    };
+    // As in Streamlit: a password field asks browsers for a new password unless told otherwise.
+    let autocomplete = match opts.string("autocomplete")? {
+        Some(hint) => hint,
+        None if input == "password" => "new-password".to_owned(),
+        None => String::new(),
+    };
     let spec = WidgetSpec::Text { max_chars };
     let widget = Widget { target, pos, kind, label: &label, opts: &opts, spec, default };
     check_default(&widget, pos)?;
-    let value = widget.draw(|v| Control::Text { value: convert::display_json(v), max_chars, placeholder })?;
+    let value = widget.draw(|v| {
+        let text = convert::display_json(v);
+        // A password never travels back to the page; the field shows that one is set.
+        let (value, placeholder) = match input {
+            "password" if !text.is_empty() => (String::new(), "••••••••".to_owned()),
+            _ => (text, placeholder),
+        };
+        Control::Text { value, max_chars, placeholder, input, autocomplete }
+    })?;
     Ok(convert::display_json(&value))
 }
 
 fn number(target: ContainerId, pos: Position, label: ImmutableString, opts: Map) -> Res<Dynamic> {
-    let opts = Options::new(opts, pos, &[COMMON, &["value", "min", "max", "step"]].concat())?;
+    let opts = Options::new(opts, pos, &[COMMON, &["value", "min", "max", "step", "format", "placeholder"]].concat())?;
     let is_float = ["value", "min", "max", "step"].iter().any(|n| opts.raw(n).is_some_and(Dynamic::is_float));
-    let shown = |o: Option<String>| o;
+    let format = match opts.string("format")? {
+        Some(text) => Some(NumberFormat::parse(&text, is_float).map_err(|m| opts.fail(m))?),
+        None => None,
+    };
+    let placeholder = opts.string("placeholder")?.unwrap_or_default();
     let (spec, default, step, min, max) = if is_float {
         let (min, max) = (opts.float("min")?, opts.float("max")?);
         let default = opts.float("value")?.or(min).unwrap_or(0.0);
         let spec = WidgetSpec::FloatRange { min: min.unwrap_or(f64::MIN), max: max.unwrap_or(f64::MAX) };
-        let step = opts.float("step")?.unwrap_or(0.01).to_string();
-        (spec, Value::from(default), step, shown(min.map(|m| m.to_string())), max.map(|m| m.to_string()))
+        let step = opts.float("step")?.unwrap_or(0.01);
+        if !(step.is_finite() && step > 0.0) {
+            return Err(opts.fail(format!("option `step` must be above 0, not {step}")));
+        }
+        let step = step.to_string();
+        (spec, Value::from(default), step, min.map(|m| m.to_string()), max.map(|m| m.to_string()))
     } else {
         let (min, max) = (opts.int("min")?, opts.int("max")?);
         let default = opts.int("value")?.or(min).unwrap_or(0);
         let spec = WidgetSpec::IntRange { min: min.unwrap_or(i64::MIN), max: max.unwrap_or(i64::MAX) };
-        let step = opts.int("step")?.unwrap_or(1).to_string();
+        let step = opts.int("step")?.unwrap_or(1);
+        if step < 1 {
+            return Err(opts.fail(format!("option `step` must be at least 1, not {step}")));
+        }
+        let step = step.to_string();
         (spec, Value::from(default), step, min.map(|m| m.to_string()), max.map(|m| m.to_string()))
     };
     let widget = Widget { target, pos, kind: WidgetKind::NumberInput, label: &label, opts: &opts, spec, default };
     check_default(&widget, pos)?;
-    let value = widget.draw(|v| Control::Number { min, max, step, value: convert::display_json(v) })?;
+    let value = widget.draw(|v| {
+        let value = match (&format, v.as_f64()) {
+            (Some(format), Some(n)) => format.write(n),
+            _ => convert::display_json(v),
+        };
+        Control::Number { min, max, step, value, placeholder }
+    })?;
     Ok(convert::to_dynamic(&value))
 }
 
-fn check_default(widget: &Widget, pos: Position) -> Res<()> {
+pub(super) fn check_default(widget: &Widget, pos: Position) -> Res<()> {
     if widget.spec.accepts(&widget.default) {
         Ok(())
     } else {
         Err(error(format!("the default value {} is outside this widget's range", widget.default), pos))
+    }
+}
+
+/// A printf-style number format as Streamlit's `number_input` takes it: `%d` or `%i` for
+/// whole numbers; `%f`, `%e`, `%.2f`, `%.3e` … for floats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NumberFormat {
+    Whole,
+    Fixed(usize),
+    Exponent(usize),
+}
+
+impl NumberFormat {
+    fn parse(text: &str, is_float: bool) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "option `format` must be a printf-style number format such as \"%d\", \"%.2f\" or \"%e\", not {text:?}"
+            )
+        };
+        let spec = text.strip_prefix('%').ok_or_else(bad)?;
+        let (precision, conversion) = match spec.strip_prefix('.') {
+            Some(rest) => {
+                let digits = &rest[..rest.len().saturating_sub(1)];
+                (Some(digits.parse::<usize>().ok().filter(|p| *p <= 17).ok_or_else(bad)?), &rest[digits.len()..])
+            }
+            None => (None, spec),
+        };
+        let format = match (conversion, precision) {
+            ("d" | "i", None) => Self::Whole,
+            ("f", p) => Self::Fixed(p.unwrap_or(6)),
+            ("e", p) => Self::Exponent(p.unwrap_or(6)),
+            _ => return Err(bad()),
+        };
+        match (format, is_float) {
+            (Self::Whole, true) => Err(format!("format {text:?} is for whole numbers; this number_input holds floats")),
+            (Self::Fixed(_) | Self::Exponent(_), false) => {
+                Err(format!("format {text:?} is for floats; give `value`, `min`, `max` or `step` as a float"))
+            }
+            _ => Ok(format),
+        }
+    }
+
+    fn write(self, number: f64) -> String {
+        match self {
+            Self::Whole => format!("{number:.0}"),
+            Self::Fixed(p) => format!("{number:.p$}"),
+            Self::Exponent(p) => format!("{number:.p$e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NumberFormat;
+
+    #[test]
+    fn number_formats_follow_printf() {
+        assert_eq!(NumberFormat::parse("%.2f", true).map(|f| f.write(1.23456)), Ok("1.23".into()));
+        assert_eq!(NumberFormat::parse("%e", true).map(|f| f.write(12345.0)), Ok("1.234500e4".into()));
+        assert_eq!(NumberFormat::parse("%d", false).map(|f| f.write(7.0)), Ok("7".into()));
+        assert!(NumberFormat::parse("%d", true).is_err());
+        assert!(NumberFormat::parse("%.2f", false).is_err());
+        assert!(NumberFormat::parse("%s", true).is_err());
+        assert!(NumberFormat::parse("%.xf", true).is_err());
     }
 }

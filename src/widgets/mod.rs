@@ -8,14 +8,20 @@ pub mod context;
 mod control;
 mod convert;
 mod data;
+mod dates;
 mod display;
 mod formats;
 mod input;
 mod layout;
 mod options;
+mod pages;
+mod picks;
 mod records;
+mod sessions;
+mod sliders;
 mod sources;
 mod state;
+mod totp;
 
 use rhai::Engine;
 
@@ -56,12 +62,17 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     state::register(engine);
     display::register(engine);
     input::register(engine);
+    sliders::register(engine);
+    dates::register(engine);
+    picks::register(engine);
     layout::register(engine);
     control::register(engine);
     auth::register(engine);
+    sessions::register(engine);
     data::register(engine);
     charts::register(engine);
     sources::register(engine, caps);
+    pages::register(engine);
 }
 
 pub use auth::write_auth_keys;

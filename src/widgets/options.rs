@@ -24,6 +24,21 @@ impl Options {
         Ok(Self { map, pos })
     }
 
+    /// Whether the option is given as `()` (Streamlit's `None`), which `raw` treats as absent.
+    pub fn is_unit(&self, name: &str) -> bool {
+        self.map.get(name).is_some_and(Dynamic::is_unit)
+    }
+
+    /// An error at the call's line.
+    pub fn fail(&self, message: String) -> Box<EvalAltResult> {
+        error(message, self.pos)
+    }
+
+    /// Sets an option the function decides itself (never one the script may give).
+    pub fn set(&mut self, name: &str, value: Dynamic) {
+        self.map.insert(name.into(), value);
+    }
+
     pub fn raw(&self, name: &str) -> Option<&Dynamic> {
         self.map.get(name).filter(|v| !v.is_unit())
     }

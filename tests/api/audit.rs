@@ -119,6 +119,7 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
             session.post_to(&format!("/{MEMBERS}/auth/reset_password_with_code"), body.into_bytes(), true).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
     }
+    secrets.extend(sessions_are_ended(&app).await);
     let text = log.text();
     assert!(text.lines().filter(|l| l.contains(&code)).count() == 1, "the code is only in the delivery");
     for (event, user) in [
@@ -135,6 +136,8 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
         ("password_forgotten", "melsby"),
         ("reset_code_refused", "melsby"),
         ("password_reset", "melsby"),
+        ("session_ended", "melsby"),
+        ("sessions_ended", "melsby"),
     ] {
         let line = text
             .lines()
@@ -143,6 +146,7 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
         assert!(line.contains("client=\"127.0.0.1\"") && line.contains("runnel::audit"), "{line}");
     }
     login_deadlines_are_audited(&log).await;
+    secrets.extend(second_factor_is_audited(&log).await);
     let credentials = app.credentials.text();
     let hashes = credentials.lines().filter_map(|l| l.trim().strip_prefix("password: ")).map(|h| h.trim_matches('\''));
     secrets.extend(hashes.map(str::to_owned));
@@ -153,6 +157,38 @@ async fn the_audit_log_records_every_security_event_and_never_a_secret() {
         assert!(leak.is_none(), "a secret reached the log: {secret} in {leak:?}");
     }
     assert!(!text.contains("$argon2") && !text.contains("$2b$"), "no hash in the log");
+}
+
+/// On the example sessions page, melsby ends one of two sessions with its "End" button, then
+/// jsmith (an admin) ends all of melsby's. Returns the cookies used (secrets for the log check).
+async fn sessions_are_ended(app: &AuthApp) -> Vec<String> {
+    let mut browsers = Vec::new();
+    for _ in 0..2 {
+        let mut browser = Session::new(&app.app);
+        browser.open("/sessions").await;
+        assert!(browser.login("sessions", ("melsby", "new-password-77")).await.body.contains("Where you are"));
+        browsers.push(browser);
+    }
+    let page = browsers[1].get("/sessions").await.body;
+    let ids: Vec<String> = page
+        .split("button:key:end_")
+        .skip(1)
+        .map(|p| p.chars().take_while(char::is_ascii_alphanumeric).collect::<String>())
+        .fold(Vec::new(), |mut ids, id| {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            ids
+        });
+    assert_eq!(ids.len(), 2, "{page}");
+    browsers[1].click("sessions", &format!("button:key:end_{}", ids[1])).await;
+    let mut admin = Session::new(&app.app);
+    admin.open("/sessions").await;
+    admin.login("sessions", ("jsmith", "new-password-99")).await;
+    admin.send("sessions", "text_input:key:who", &["melsby"]).await;
+    let answer = admin.click("sessions", "button:End all their sessions").await;
+    assert!(answer.body.contains("Ended 1 sessions of melsby."), "{}", answer.body);
+    browsers.iter().chain([&admin]).map(Session::cookie_header).collect()
 }
 
 /// An idle timeout and an absolute lifetime, reached on a clock the test moves, are audited when
@@ -181,4 +217,53 @@ async fn login_deadlines_are_audited(log: &Captured) {
             .any(|l| l.contains(&format!("event=\"{event}\"")) && l.contains(&format!("username=\"{user}\"")));
         assert!(found, "no {event} event for {user}");
     }
+}
+
+/// Enrolment, the code step (wrong, right, recovery) and turning TOTP off are audited; returns
+/// the secrets they involved (the TOTP secret, the recovery codes), which the caller checks the
+/// log for.
+async fn second_factor_is_audited(log: &Captured) -> Vec<String> {
+    let clock = Clock::manual();
+    let manual = clock.clone();
+    let app = AuthApp::build(StoreKind::Memory, CredentialsFile::sample(), None, |s| s.auth.clock = manual);
+    let code = |secret: &str| {
+        let secret = totp_rs::Secret::try_from_base32(secret).unwrap();
+        let totp = totp_rs::Builder::new().with_secret(secret).build().unwrap();
+        totp.generate(clock.now_ms() / 1000).to_string()
+    };
+    let mut session = logged_in_session(&app, VIEWER).await;
+    let started = session.auth(MEMBERS, "enroll_totp", &[]).await;
+    let marker = "enter this key by hand: <code>";
+    let secret = started.body.split(marker).nth(1).and_then(|s| s.split('<').next()).expect("a secret").to_owned();
+    let confirmed = session.auth(MEMBERS, "confirm_totp", &[("code", &code(&secret))]).await;
+    let list = confirmed.body.split("rn-recovery-codes").nth(1).expect("the recovery codes").split("</ul>").next();
+    let codes: Vec<String> =
+        list.unwrap_or_default().split("<code>").skip(1).filter_map(|c| c.split('<').next()).map(Into::into).collect();
+    assert_eq!(codes.len(), 10, "{}", confirmed.body);
+    let mut next = Session::new(&app.app);
+    next.open(&format!("/{MEMBERS}")).await;
+    next.login(MEMBERS, VIEWER).await;
+    next.auth(MEMBERS, "login_code", &[("code", "000000")]).await;
+    clock.advance(Duration::from_secs(30));
+    let done = next.auth(MEMBERS, "login_code", &[("code", &code(&secret))]).await;
+    assert!(done.body.contains("Hello, Rebecca Briggs"), "{}", done.body);
+    let mut third = Session::new(&app.app);
+    third.open(&format!("/{MEMBERS}")).await;
+    third.login(MEMBERS, VIEWER).await;
+    assert!(third.auth(MEMBERS, "login_code", &[("code", &codes[0])]).await.body.contains("Hello, Rebecca Briggs"));
+    next.auth(MEMBERS, "disable_totp", &[("code_or_password", VIEWER.1)]).await;
+    let text = log.text();
+    let events =
+        ["second_factor_pending", "second_factor_failed", "totp_enabled", "recovery_code_used", "totp_disabled"];
+    for event in events {
+        let found = text.lines().any(|l| {
+            l.contains(&format!("event=\"{event}\""))
+                && l.contains("username=\"rbriggs\"")
+                && l.contains("client=\"127.0.0.1\"")
+        });
+        assert!(found, "no {event} event for rbriggs");
+    }
+    let grouped = codes.iter().cloned();
+    let plain = codes.iter().map(|c| c.replace('-', ""));
+    std::iter::once(secret).chain(grouped).chain(plain).collect()
 }

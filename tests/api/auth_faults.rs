@@ -75,7 +75,11 @@ async fn a_logout_while_redis_is_down_clears_the_cookie_and_the_session_never_wo
     assert!(answer.body.contains("could not confirm the logout"), "{}", answer.body);
     let removal = answer.headers["set-cookie"].to_str().unwrap();
     assert!(removal.starts_with("runnel_session=;") && removal.contains("Max-Age=0"), "{removal}");
-    assert_eq!(session.cookie_header(), "", "the browser's cookie is gone");
+    let left = session.cookie_header();
+    assert!(
+        !left.contains("runnel_session"),
+        "the browser's session cookie is gone (the visitor cookie may stay): {left}"
+    );
 
     let deadline = Instant::now() + Duration::from_secs(10);
     while Session::new(&app.app).get("/members").await.status != 200 {

@@ -44,7 +44,17 @@ impl Session {
 
     /// A client sharing `jar` with others: another tab of the same browser.
     pub fn with_jar(base: &str, jar: std::sync::Arc<reqwest::cookie::Jar>) -> Self {
+        Self::browser(base, jar, "runnel-tests")
+    }
+
+    /// A fresh browser that names itself `user_agent`.
+    pub fn with_user_agent(base: &str, user_agent: &str) -> Self {
+        Self::browser(base, std::sync::Arc::default(), user_agent)
+    }
+
+    fn browser(base: &str, jar: std::sync::Arc<reqwest::cookie::Jar>, user_agent: &str) -> Self {
         let client = Client::builder()
+            .user_agent(user_agent)
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(20))
@@ -174,6 +184,12 @@ impl Session {
     pub async fn get(&self, path: &str) -> Answer {
         let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
         Answer::read(response).await
+    }
+
+    /// Loads a page the way the page's script reruns it (fragment answer).
+    pub async fn get_fragment(&self, path: &str) -> Answer {
+        let request = self.client.get(format!("{}{path}", self.base)).header("X-Runnel-Fragment", "1");
+        Answer::read(request.send().await.unwrap()).await
     }
 
     /// Clicks a widget the way the page's script does (fragment answer).

@@ -116,13 +116,19 @@ async fn with_a_secure_cookie_the_session_cookie_is_host_prefixed_and_still_work
     // The test client speaks plain HTTP, so it carries the (Secure) cookie by hand.
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page = client.get(app.url("/counter")).send().await.unwrap();
-    let set_cookie = header(page.headers(), "set-cookie").to_owned();
-    assert!(set_cookie.starts_with("__Host-runnel_session="), "{set_cookie}");
-    for attribute in ["Secure", "Path=/", "HttpOnly"] {
-        assert!(set_cookie.split("; ").any(|a| a == attribute), "{attribute} is missing: {set_cookie}");
+    let set_cookies: Vec<String> =
+        page.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let mut names: Vec<&str> = set_cookies.iter().filter_map(|c| c.split('=').next()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["__Host-runnel_session", "__Host-runnel_visitor"], "{set_cookies:?}");
+    for set_cookie in &set_cookies {
+        for attribute in ["Secure", "Path=/", "HttpOnly"] {
+            assert!(set_cookie.split("; ").any(|a| a == attribute), "{attribute} is missing: {set_cookie}");
+        }
+        assert!(!set_cookie.contains("Domain"), "{set_cookie}");
     }
-    assert!(!set_cookie.contains("Domain"), "{set_cookie}");
-    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let session_cookie = set_cookies.iter().find(|c| c.starts_with("__Host-runnel_session=")).unwrap();
+    let cookie = session_cookie.split(';').next().unwrap().to_owned();
     let csrf = csrf_in(&page.text().await.unwrap()).unwrap();
     let form = [("csrf", csrf.as_str()), ("widget", INCREMENT), ("value", "true")];
     let click = client.post(app.url("/counter/event")).header("cookie", &cookie).form(&form).send().await.unwrap();

@@ -1,5 +1,5 @@
-//! The push channel of hot reload: an open page hears about its own script only, and
-//! `--no-watch` turns watching off.
+//! The push channel of hot reload: an open page hears about its own script only (and about the
+//! modules it imports), and `--no-watch` turns watching off.
 
 use std::time::Duration;
 
@@ -57,4 +57,28 @@ async fn with_no_watch_a_saved_script_is_not_reloaded() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(session.get("/one").await.body.contains("one v1"));
+}
+
+#[tokio::test]
+async fn a_saved_module_tells_the_open_pages_that_import_it_to_rerun_and_no_others() {
+    let dir = ScriptDir::with(&[
+        ("uses.rhai", "import \"words\" as w;\ntitle(w::hello());"),
+        ("plain.rhai", "title(\"plain\");"),
+    ]);
+    std::fs::create_dir_all(dir.file("lib")).unwrap();
+    dir.save("lib/words.rhai", "fn hello() { \"hello v1\" }");
+    let app = TestApp::spawn(dir.settings(true));
+    let session = Session::new(&app);
+    assert!(session.get("/uses").await.body.contains("hello v1"));
+    let mut uses = session.client.get(app.url("/_live/uses")).send().await.unwrap();
+    let mut plain = session.client.get(app.url("/_live/plain")).send().await.unwrap();
+    assert!(stream_contains(&mut uses, "connected", Duration::from_secs(5)).await);
+    assert!(stream_contains(&mut plain, "connected", Duration::from_secs(5)).await);
+    dir.save("lib/words.rhai", "fn hello() { \"hello v2\" }");
+    assert!(stream_contains(&mut uses, "event: rerun", Duration::from_secs(5)).await);
+    assert!(
+        !stream_contains(&mut plain, "event:", Duration::from_millis(500)).await,
+        "a page without the import is not rerun"
+    );
+    assert!(session.get("/uses").await.body.contains("hello v2"), "the rerun runs the saved module");
 }

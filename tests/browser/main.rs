@@ -6,8 +6,12 @@ mod support;
 
 mod auth;
 mod blocks;
+mod inputs;
 mod interaction;
+mod pages;
 mod reload;
+mod second_factor;
+mod sessions;
 
 use std::time::Duration;
 

@@ -259,7 +259,7 @@ fn the_drawn_control_shows_the_current_value() {
     assert!(
         matches!(&app.page().widget("I").unwrap().control, Control::Range { value, step, .. } if value == "6" && step == "2")
     );
-    let Control::Choice { options } = &app.page().widget("S").unwrap().control else { panic!("a choice") };
+    let Control::Choice { options, .. } = &app.page().widget("S").unwrap().control else { panic!("a choice") };
     assert!(options[1].selected && !options[0].selected);
 }
 

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::support::ScriptDir;
 use runnel::config::ScriptLimits;
-use runnel::hot_reload::{Reloads, Watcher};
+use runnel::hot_reload::{Reloads, Scripts, Watcher};
+use runnel::script::library::Library;
 use runnel::script::registry::Change;
 use runnel::script::{PageName, Registry, Runner};
 use tokio::sync::broadcast::Receiver;
@@ -23,11 +24,11 @@ struct Folder {
 impl Folder {
     fn with(files: &[(&str, &str)]) -> Self {
         let dir = ScriptDir::with(files);
-        let runner = Runner::new(ScriptLimits::default());
+        let runner = runner_for(&dir.path);
         let registry = Arc::new(Registry::load(runner.engine(), &dir.path).unwrap());
         let reloads = Reloads::default();
         let changes = reloads.subscribe();
-        let watcher = Watcher::start(&dir.path, registry.clone(), runner.shared_engine(), reloads).unwrap();
+        let watcher = Watcher::start(&dir.path, scripts(&registry, &runner), reloads).unwrap();
         Self { dir, registry, changes, _watcher: watcher }
     }
 
@@ -52,6 +53,15 @@ impl Folder {
         let outcome = tokio::time::timeout(Duration::from_millis(300), self.changes.recv()).await;
         assert!(outcome.is_err(), "unexpected change: {outcome:?}");
     }
+}
+
+/// A runner whose `import` reads the `lib/` folder of `scripts`.
+fn runner_for(scripts: &Path) -> Runner {
+    Runner::new(ScriptLimits::default()).with_library(Arc::new(Library::for_scripts(scripts)))
+}
+
+fn scripts(registry: &Arc<Registry>, runner: &Runner) -> Scripts {
+    Scripts { registry: registry.clone(), engine: runner.shared_engine(), library: runner.library().clone() }
 }
 
 fn page(name: &str) -> PageName {
@@ -153,11 +163,11 @@ async fn a_folder_given_by_a_relative_path_still_sees_deletes() {
     let mut folder = Folder::with(&[("a.rhai", "title(\"a\");"), ("b.rhai", "title(\"b\");")]);
     let cwd = std::env::current_dir().unwrap();
     let relative = pathdiff(&folder.dir.path, &cwd);
-    let runner = Runner::new(ScriptLimits::default());
+    let runner = runner_for(&relative);
     let registry = Arc::new(Registry::load(runner.engine(), &relative).unwrap());
     let reloads = Reloads::default();
     folder.changes = reloads.subscribe();
-    let _watcher = Watcher::start(&relative, registry.clone(), runner.shared_engine(), reloads).unwrap();
+    let _watcher = Watcher::start(&relative, scripts(&registry, &runner), reloads).unwrap();
     std::fs::remove_file(folder.path("a.rhai")).unwrap();
     assert_eq!(folder.next_change().await, Change::Removed(page("a")));
     assert_eq!(registry.names(), vec![page("b")]);
@@ -175,4 +185,57 @@ fn pathdiff(target: &Path, base: &Path) -> PathBuf {
         out.push(part);
     }
     out
+}
+
+/// A scripts folder with a `lib/` of two modules (`base`, and `mid` that imports it) and three
+/// pages: one importing `base`, one importing `mid`, one importing nothing.
+fn folder_with_modules() -> ScriptDir {
+    let dir = ScriptDir::with(&[
+        ("direct.rhai", "import \"base\" as b;\ntitle(b::greeting());"),
+        ("indirect.rhai", "import \"mid\" as m;\ntitle(m::shout());"),
+        ("plain.rhai", "title(\"plain\");"),
+    ]);
+    std::fs::create_dir_all(dir.file("lib")).unwrap();
+    dir.save("lib/base.rhai", "fn greeting() { \"hello v1\" }");
+    dir.save("lib/mid.rhai", "import \"base\" as b;\nfn shout() { b::greeting() + \"!\" }");
+    dir
+}
+
+#[tokio::test]
+async fn a_saved_module_reruns_every_page_that_imports_it_and_no_other() {
+    let dir = folder_with_modules();
+    let runner = runner_for(&dir.path);
+    let registry = Arc::new(Registry::load(runner.engine(), &dir.path).unwrap());
+    assert_eq!(registry.names(), vec![page("direct"), page("indirect"), page("plain")], "lib/ files are not pages");
+    let run = |name: &str| {
+        let output = runner.run(&registry.get(name).unwrap(), &Default::default(), None, Default::default()).unwrap();
+        format!("{:?}", output.page.containers[0].children)
+    };
+    assert!(run("indirect").contains("hello v1!"));
+    let reloads = Reloads::default();
+    let mut changes = reloads.subscribe();
+    let _watcher = Watcher::start(&dir.path, scripts(&registry, &runner), reloads).unwrap();
+
+    dir.save("lib/base.rhai", "fn greeting() { \"hello v2\" }");
+    let mut rerun = std::collections::BTreeSet::new();
+    while rerun.len() < 2 {
+        let change = tokio::time::timeout(Duration::from_secs(5), changes.recv()).await.expect("announced").unwrap();
+        let Change::Updated(name) = change else { panic!("unexpected {change:?}") };
+        rerun.insert(name.to_string());
+    }
+    assert_eq!(rerun, ["direct", "indirect"].map(str::to_owned).into(), "both importers rerun");
+    let quiet = tokio::time::timeout(Duration::from_millis(300), changes.recv()).await;
+    assert!(quiet.is_err(), "the page that imports nothing is not rerun: {quiet:?}");
+    assert!(run("direct").contains("hello v2"), "the next run reads the saved module");
+    assert!(run("indirect").contains("hello v2!"));
+}
+
+#[tokio::test]
+async fn a_save_that_changes_the_order_or_the_default_page_reorders_the_navigation() {
+    let mut folder = Folder::with(&[("a.rhai", "title(\"a\");"), ("b.rhai", "title(\"b\");")]);
+    assert_eq!(folder.registry.default_page().unwrap().name, page("a"));
+    write(&folder.path("b.rhai"), "//! order: 1\n//! default: true\ntitle(\"b\");");
+    assert_eq!(folder.next_change().await, Change::Updated(page("b")));
+    assert_eq!(folder.registry.names(), vec![page("b"), page("a")]);
+    assert_eq!(folder.registry.default_page().unwrap().name, page("b"));
 }

@@ -7,3 +7,4 @@ mod support;
 mod blocks;
 mod harness;
 mod hot_reload;
+mod inputs;

@@ -94,7 +94,7 @@ fn the_frame_caps_come_from_runnel_toml() {
     let dir = DataDir::with(&[]);
     let file = dir.0.join("runnel.toml");
     std::fs::write(&file, "max_frame_rows = 5000\nmax_frame_bytes = 1048576\nmax_cache_bytes = 2097152\n").unwrap();
-    let args = runnel::config::RunArgs { config: file, ..runnel::config::RunArgs::default() };
+    let args = runnel::config::RunArgs { config: Some(file), ..runnel::config::RunArgs::default() };
     let limits = runnel::config::Settings::from_run_args(args).unwrap().limits;
     assert_eq!((limits.max_frame_rows, limits.max_frame_bytes, limits.max_cache_bytes), (5000, 1 << 20, 2 << 20));
 }

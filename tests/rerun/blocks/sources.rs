@@ -107,10 +107,6 @@ fn the_data_folder_defaults_to_data_next_to_the_scripts_and_a_flag_overrides_it(
     use runnel::config::{RunArgs, Settings};
     assert_eq!(Settings::for_tests("/srv/app/scripts").data_dir, PathBuf::from("/srv/app/data"));
     assert_eq!(Settings::for_tests("/srv/app/scripts/one.rhai").data_dir, PathBuf::from("/srv/app/data"));
-    let args = RunArgs {
-        config: "/nonexistent/runnel.toml".into(),
-        data_dir: Some("/srv/shared".into()),
-        ..RunArgs::default()
-    };
+    let args = RunArgs { data_dir: Some("/srv/shared".into()), ..RunArgs::default() };
     assert_eq!(Settings::from_run_args(args).unwrap().data_dir, PathBuf::from("/srv/shared"));
 }
