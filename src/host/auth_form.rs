@@ -119,12 +119,13 @@ impl FormPost<'_> {
         self.admit(&script, &auth_run)?;
         let lock = host.store.lock(&self.sid).await?;
         let mut stored = host.store.load(&self.sid).await?.unwrap_or_default();
-        if self.adopted {
-            // The page was drawn for the ended session: draw it once for this one, as loading
-            // the page would have, so that the form that was posted can be found.
+        let drawn = DrawnForm { page: visit.page, action: self.action, key: self.key.as_deref() };
+        if self.adopted || drawn.spec(&stored, auth_run.viewer.is_some()).is_err() {
+            // The page was drawn for another session (one a logout ended, or a drawing a race
+            // with a logout never saved here): draw it once for this one, as loading the page
+            // would have. Only a form the page draws for this viewer is then accepted.
             stored = host.rerun(&caller, &script, stored, None, visit.query.clone(), auth_run.clone()).await?.data;
         }
-        let drawn = DrawnForm { page: visit.page, action: self.action, key: self.key.as_deref() };
         let spec = drawn.spec(&stored, auth_run.viewer.is_some())?;
         let mut data = (*stored).clone();
         auth_run.outcome = self.dispatch(&logout, &spec, &mut auth_run.viewer, &mut data).await?;

@@ -11,7 +11,7 @@ use super::*;
 use crate::auth::{Auth, AuthSettings, Credentials};
 use crate::config::{LockTiming, ScriptLimits, StoreSettings};
 use crate::script::{CompiledScript, PageName};
-use crate::session_state::{AUTH_KEYS, AuthAction};
+use crate::session_state::{AUTH_KEYS, AuthAction, EventError};
 use crate::session_store::PlainSession;
 
 const COUNTER: &str = r#"
@@ -320,5 +320,24 @@ async fn a_reopened_browser_is_logged_in_again_by_its_remember_token_under_a_new
     assert!(reopened.sid().is_some() && reopened.sid() != old_sid, "a new session id");
     assert!(reopened.csrf() != old_csrf, "a new CSRF token");
     assert!(reopened.remember().is_some() && reopened.remember() != old_token, "a rotated token");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_login_posted_from_a_drawing_this_session_never_saved_is_drawn_again_and_works() {
+    let (host, dir) = members_host();
+    // A session whose stored data holds no drawing of the page (a race with a logout, where
+    // the page on screen was drawn for another session with the same CSRF token).
+    let browser = PlainSession::new();
+    browser.ensure_ids_with(None);
+    let login = form(&browser, AuthAction::Login, &JSMITH);
+    let answer = shown(host.auth_post(visit("members", &browser), login).await.unwrap());
+    assert_eq!(answer.output.data.state["secret"], "notes of jsmith");
+    // A form the page does not draw for this viewer is still refused.
+    let stranger = PlainSession::new();
+    stranger.ensure_ids_with(None);
+    let register = form(&stranger, AuthAction::RegisterUser, &[("username", "eve")]);
+    let refused = host.auth_post(visit("members", &stranger), register).await;
+    assert!(matches!(refused, Err(AppError::BadEvent(EventError::UnknownWidget(_)))), "{:?}", refused.err());
     let _ = std::fs::remove_dir_all(dir);
 }

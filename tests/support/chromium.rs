@@ -28,6 +28,59 @@ struct SessionState {
     loads: u64,
     /// Main-frame navigations committed (including back/forward-cache restores).
     navigations: u64,
+    /// The tab's HTTP requests in the order the browser issued them (see `Page::watch_network`).
+    requests: Vec<Request>,
+}
+
+/// One HTTP request of a tab as the browser saw it (CDP `Network` events). Times are seconds on
+/// the browser's monotonic clock, comparable between the requests of one browser.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub url: String,
+    /// When the browser issued the request (before it went out on the wire).
+    pub sent: f64,
+    /// When the answer's headers reached the page, its cookies taken in; None if they never did.
+    pub answered: Option<f64>,
+    pub status: Option<u64>,
+    /// When it finished or failed; `canceled` when the browser gave it up (e.g. a navigation).
+    pub ended: Option<f64>,
+    pub canceled: bool,
+    id: String,
+}
+
+impl SessionState {
+    /// Records one `Network.*` event of this tab.
+    fn record_network(&mut self, method: &str, params: &Value) {
+        let id = params["requestId"].as_str().unwrap_or_default();
+        let at = params["timestamp"].as_f64().unwrap_or_default();
+        if method == "Network.requestWillBeSent" {
+            self.requests.push(Request {
+                method: params["request"]["method"].as_str().unwrap_or_default().to_owned(),
+                url: params["request"]["url"].as_str().unwrap_or_default().to_owned(),
+                sent: at,
+                answered: None,
+                status: None,
+                ended: None,
+                canceled: false,
+                id: id.to_owned(),
+            });
+            return;
+        }
+        let Some(request) = self.requests.iter_mut().rev().find(|r| r.id == id) else { return };
+        match method {
+            "Network.responseReceived" => {
+                request.answered = Some(at);
+                request.status = params["response"]["status"].as_u64();
+            }
+            "Network.loadingFinished" => request.ended = Some(at),
+            "Network.loadingFailed" => {
+                request.ended = Some(at);
+                request.canceled = params["canceled"].as_bool().unwrap_or(false);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The single websocket to the browser endpoint, shared by all pages.
@@ -73,6 +126,7 @@ impl Conn {
                 Some("Page.frameNavigated") if v["params"]["frame"].get("parentId").is_none() => {
                     state.navigations += 1;
                 }
+                Some(network) if network.starts_with("Network.") => state.record_network(network, &v["params"]),
                 Some("Page.javascriptDialogOpening") => {
                     state.dialogs += 1;
                     // Dismiss it (accept beforeunload so navigations proceed); reply is ignored.
@@ -282,6 +336,43 @@ impl Page {
         }
         let left = deadline.saturating_duration_since(Instant::now());
         self.wait_until("document.readyState === 'complete'", left);
+    }
+
+    /// From now on, records the tab's HTTP requests (CDP `Network.enable`); see `requests`.
+    pub fn watch_network(&self) {
+        self.send("Network.enable", json!({}));
+    }
+
+    /// The requests recorded since `watch_network` (or the last `forget_requests`), in the order
+    /// the browser issued them.
+    pub fn requests(&self) -> Vec<Request> {
+        self.eval("0"); // a round trip processes every event the browser sent before it
+        self.state(|s| s.requests.clone())
+    }
+
+    /// Forgets the requests recorded so far.
+    pub fn forget_requests(&self) {
+        self.eval("0");
+        if let Some(state) = self.conn.sessions.borrow_mut().get_mut(&self.session) {
+            state.requests.clear();
+        }
+    }
+
+    /// Waits (bounded) until a `method` request whose URL ends with `url_end` has been answered
+    /// or has failed, and returns it.
+    pub fn wait_for_request(&self, method: &str, url_end: &str, timeout: Duration) -> Request {
+        let deadline = Instant::now() + timeout;
+        let what = format!("the answer to {method} …{url_end}");
+        loop {
+            let found = self.state(|s| {
+                let mut matching = s.requests.iter().filter(|r| r.method == method && r.url.ends_with(url_end));
+                matching.find(|r| r.answered.is_some() || r.ended.is_some()).cloned()
+            });
+            if let Some(request) = found {
+                return request;
+            }
+            self.conn.pump(deadline, &what);
+        }
     }
 
     /// Main-frame navigations committed so far (see `wait_for_navigation`).
