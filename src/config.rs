@@ -144,6 +144,12 @@ pub struct RunArgs {
     /// Largest accepted request body, in bytes. [default: 65536]
     #[arg(long, env = "RUNNEL_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Largest uploaded file, in bytes. [default: 10485760]
+    #[arg(long, env = "RUNNEL_MAX_UPLOAD_BYTES")]
+    pub max_upload_bytes: Option<usize>,
+    /// Most bytes of uploaded files one session keeps, in all. [default: 20971520]
+    #[arg(long, env = "RUNNEL_MAX_SESSION_UPLOAD_BYTES")]
+    pub max_session_upload_bytes: Option<usize>,
     /// Redis connection and pool wait timeout, in milliseconds. [default: 1000]
     #[arg(long, env = "RUNNEL_REDIS_TIMEOUT_MS")]
     pub redis_timeout_ms: Option<u64>,
@@ -257,6 +263,8 @@ struct FileSettings {
     max_frame_bytes: Option<usize>,
     max_cache_bytes: Option<usize>,
     max_body_bytes: Option<usize>,
+    max_upload_bytes: Option<usize>,
+    max_session_upload_bytes: Option<usize>,
     redis_timeout_ms: Option<u64>,
     workers: Option<usize>,
     no_watch: Option<bool>,
@@ -422,6 +430,8 @@ pub struct Settings {
     pub secure_cookie: bool,
     pub limits: ScriptLimits,
     pub max_body_bytes: usize,
+    /// Largest uploaded file, and most upload bytes one session keeps.
+    pub uploads: UploadLimits,
     pub workers: Option<usize>,
     /// Watch the scripts and push changes to open browsers.
     pub watch: bool,
@@ -474,6 +484,7 @@ impl Settings {
             secure_cookie: false,
             limits: ScriptLimits::default(),
             max_body_bytes: 64 * 1024,
+            uploads: UploadLimits::default(),
             workers: Some(2),
             watch: false,
             credentials: None,
@@ -533,6 +544,16 @@ impl Settings {
                 ..defaults
             },
             max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(64 * 1024),
+            uploads: UploadLimits {
+                max_file_bytes: args
+                    .max_upload_bytes
+                    .or(file.max_upload_bytes)
+                    .unwrap_or(UploadLimits::default().max_file_bytes),
+                max_session_bytes: args
+                    .max_session_upload_bytes
+                    .or(file.max_session_upload_bytes)
+                    .unwrap_or(UploadLimits::default().max_session_bytes),
+            },
             workers: args.workers.or(file.workers),
             watch: !(args.no_watch || file.no_watch.unwrap_or(false)),
             credentials: credentials_path(args.credentials.or(file.credentials)),
@@ -840,5 +861,18 @@ mod tests {
         assert!(Settings::from_run_args(short_token).is_err());
         let no_wait = RunArgs { config: Some(file), max_wait_ms: Some(0), ..RunArgs::default() };
         assert!(Settings::from_run_args(no_wait).is_err());
+    }
+}
+
+/// Caps on uploaded files (`file_uploader`): per file, and per session in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    pub max_file_bytes: usize,
+    pub max_session_bytes: usize,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        Self { max_file_bytes: 10 * 1024 * 1024, max_session_bytes: 20 * 1024 * 1024 }
     }
 }

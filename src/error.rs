@@ -42,6 +42,9 @@ pub enum AppError {
     TooManySessions(std::time::Duration),
     #[error("The request body is larger than the {0} bytes this server accepts.")]
     PayloadTooLarge(usize),
+    /// An uploaded file over its cap (per file, or the session's total); the message says which.
+    #[error("{0}")]
+    UploadTooLarge(String),
     #[error("{}", store_message(.0))]
     Store(#[from] StoreError),
     /// A logout the store could not confirm: the browser's cookie (this one) is removed anyway.
@@ -98,6 +101,7 @@ impl AppError {
             Self::NotAllowed => "Not allowed",
             Self::BadRequest(_) => "Bad request",
             Self::PayloadTooLarge(_) => "Request too large",
+            Self::UploadTooLarge(_) => "Upload too large",
             Self::TooManyRequests(_) => "Too many attempts",
             Self::TooManySessions(_) => "Too many new sessions",
             Self::Store(StoreError::Busy) => "Session busy",
@@ -146,6 +150,7 @@ impl AppError {
     fn log(&self) {
         match self {
             Self::PayloadTooLarge(_) => crate::metrics::limit_hit("body_size"),
+            Self::UploadTooLarge(_) => crate::metrics::limit_hit("upload_size"),
             Self::Store(StoreError::Busy) => crate::metrics::limit_hit("max_wait"),
             _ => {}
         }
@@ -166,7 +171,7 @@ impl ResponseError for AppError {
             Self::BadEvent(EventError::InvalidValue { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Csrf | Self::CrossOrigin | Self::NotAllowed => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge(_) | Self::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests(_) | Self::TooManySessions(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(_) | Self::LogoutUnconfirmed(_) | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             Self::MetricsToken => StatusCode::UNAUTHORIZED,

@@ -69,7 +69,8 @@ impl AppTest {
             .iter()
             .map(|(label, values)| (self.widget_id(label), values.iter().map(|v| (*v).to_owned()).collect()))
             .collect();
-        let event = Event { widget: self.widget_id(button), values: vec!["true".into()], fields, id: None };
+        let event =
+            Event { widget: self.widget_id(button), values: vec!["true".into()], fields, id: None, files: Vec::new() };
         self.apply(Some(event))
     }
 

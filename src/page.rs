@@ -305,6 +305,7 @@ pub enum WidgetKind {
     Pills,
     SegmentedControl,
     Feedback,
+    FileUploader,
 }
 
 impl WidgetKind {
@@ -329,8 +330,16 @@ impl WidgetKind {
             Self::Pills => "pills",
             Self::SegmentedControl => "segmented_control",
             Self::Feedback => "feedback",
+            Self::FileUploader => "file_uploader",
         }
     }
+}
+
+/// An uploaded file as the page lists it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FileShown {
+    pub name: String,
+    pub size: u64,
 }
 
 /// The control's current state, in the form the template draws it.
@@ -386,6 +395,13 @@ pub enum Control {
     },
     Color {
         value: String,
+    },
+    /// A file uploader: what the file input accepts, and the files kept now.
+    Files {
+        /// The `accept` attribute (`.csv,.png`), empty for any type.
+        accept: String,
+        multiple: bool,
+        files: Vec<FileShown>,
     },
     Number {
         min: Option<String>,

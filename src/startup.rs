@@ -84,7 +84,7 @@ impl Application {
         let revocations = auth.as_ref().map(|a| a.logins.revocations().clone());
         let lifecycle = session_lifecycle(settings.session_ttl);
         let admission = Admission::new(settings.web.new_sessions_per_minute);
-        let host = Host { registry, runner, store: store.clone(), auth, admission };
+        let host = Host { registry, runner, store: store.clone(), auth, admission, uploads: settings.uploads };
         let (draining, draining_seen) = tokio::sync::watch::channel(false);
         let state = web::Data::new(AppState {
             host,

@@ -43,6 +43,17 @@
   // random id that its retries keep: the server applies an event once, however often it
   // arrives, so retrying after a lost answer is safe.
   function send(form, submitter, force) {
+    // A file uploader's form goes as multipart/form-data, with its files, every time.
+    if (form.enctype === "multipart/form-data") {
+      let fd;
+      try { fd = new FormData(form, submitter || undefined); } catch { fd = new FormData(form); }
+      if (submitter && submitter.name && !fd.getAll(submitter.name).includes(submitter.value)) {
+        fd.append(submitter.name, submitter.value);
+      }
+      fd.set("event_id", eventId());
+      enqueue(() => postWithRetries(form.action, fd), form);
+      return;
+    }
     const body = bodyOf(form, submitter);
     if (!force && lastSent.get(form) === body) return;
     lastSent.set(form, body);

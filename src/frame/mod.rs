@@ -19,7 +19,7 @@ pub use api::register;
 pub use cells::{from_rows, to_records};
 pub use export::{to_csv, to_json, to_parquet};
 pub use ops::select_columns;
-pub use read::{ReadOptions, read_csv, read_json, read_ndjson, read_parquet};
+pub use read::{ReadOptions, read_csv, read_csv_bytes, read_json, read_ndjson, read_parquet, read_parquet_bytes};
 pub use view::{Page, PageCell, page};
 
 /// A frame as scripts hold it: cloning it is cheap (the data is shared, never copied).

@@ -28,28 +28,53 @@ impl Default for ReadOptions {
 
 /// A CSV file as a frame; a row that does not fit its column's type is an error.
 pub fn read_csv(path: &Path, options: &ReadOptions, caps: Caps) -> Result<Frame, String> {
+    let reader = csv_options(options, caps).try_into_reader_with_file_path(Some(path.to_owned()));
+    finish_csv(reader.and_then(|reader| reader.finish()), options, caps)
+}
+
+/// CSV bytes (an uploaded file) as a frame, as [`read_csv`] reads a file.
+pub fn read_csv_bytes(bytes: Vec<u8>, options: &ReadOptions, caps: Caps) -> Result<Frame, String> {
+    let reader = csv_options(options, caps).into_reader_with_file_handle(std::io::Cursor::new(bytes));
+    finish_csv(reader.finish(), options, caps)
+}
+
+fn csv_options(options: &ReadOptions, caps: Caps) -> CsvReadOptions {
     let parse = CsvParseOptions::default()
         .with_separator(options.separator)
         .with_try_parse_dates(options.parse_dates)
         .with_missing_is_null(true);
     let columns = options.columns.as_ref().map(|c| c.iter().map(|n| PlSmallStr::from(n.as_str())).collect());
     // One row past the cap is enough to know that the file is too long.
-    let df = CsvReadOptions::default()
+    CsvReadOptions::default()
         .with_has_header(options.has_header)
         .with_parse_options(parse)
         .with_columns(columns)
         .with_infer_schema_length(Some(10_000))
         .with_n_rows(Some(caps.max_rows.saturating_add(1)))
-        .try_into_reader_with_file_path(Some(path.to_owned()))
-        .and_then(|reader| reader.finish())
-        .map_err(|e| format!("bad CSV: {}", explain(e)))?;
+}
+
+fn finish_csv(df: PolarsResult<DataFrame>, options: &ReadOptions, caps: Caps) -> Result<Frame, String> {
+    let df = df.map_err(|e| format!("bad CSV: {}", explain(e)))?;
     keep_order(df, options.columns.as_deref()).and_then(|df| caps.check(Frame::new(df)))
 }
 
 /// A Parquet file as a frame.
 pub fn read_parquet(path: &Path, columns: Option<&[String]>, caps: Caps) -> Result<Frame, String> {
     let file = File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    let df = ParquetReader::new(file)
+    parquet_from(file, columns, caps)
+}
+
+/// Parquet bytes (an uploaded file) as a frame.
+pub fn read_parquet_bytes(bytes: Vec<u8>, columns: Option<&[String]>, caps: Caps) -> Result<Frame, String> {
+    parquet_from(std::io::Cursor::new(bytes), columns, caps)
+}
+
+fn parquet_from<R: polars::io::mmap::MmapBytesReader>(
+    source: R,
+    columns: Option<&[String]>,
+    caps: Caps,
+) -> Result<Frame, String> {
+    let df = ParquetReader::new(source)
         .with_columns(columns.map(<[String]>::to_vec))
         .finish()
         .map_err(|e| format!("bad Parquet: {}", explain(e)))?;

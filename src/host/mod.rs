@@ -40,6 +40,8 @@ pub struct Host {
     pub auth: Option<Auth>,
     /// How many sessions a client may start per minute.
     pub admission: Admission,
+    /// Caps on uploaded files, checked before an upload is applied.
+    pub uploads: crate::config::UploadLimits,
 }
 
 /// How the browser takes the answer.
@@ -171,6 +173,7 @@ impl Host {
             // once more, as its GET did, so that the widget the event names can be found.
             stored = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone()).await?.data;
         }
+        self.check_upload_cap(&stored, visit.page, &post.event)?;
         let event_id = post.event.id.clone();
         // A retried event that was applied already is not applied again: the page is shown.
         let event = Some(post.event).filter(|e| e.id.as_deref().is_none_or(|id| !stored.has_applied(id)));
@@ -191,6 +194,22 @@ impl Host {
         }
         lock.release().await;
         Ok(answer)
+    }
+
+    /// Refuses an upload that would take the session past its cap (nothing is applied).
+    fn check_upload_cap(&self, stored: &SessionData, page: &str, event: &Event) -> Result<(), AppError> {
+        if event.files.is_empty() {
+            return Ok(());
+        }
+        let cap = self.uploads.max_session_bytes as u64;
+        let total = stored.upload_bytes_after(page, event);
+        if total > cap {
+            return Err(AppError::UploadTooLarge(format!(
+                "This upload would make the files kept for your session {total} bytes; the limit is {cap} bytes. \
+                 Clear other uploads first."
+            )));
+        }
+        Ok(())
     }
 
     /// Shows a page to a browser without a session. The run starts from an empty state and,

@@ -169,7 +169,12 @@ impl WidgetHtml<'_> {
 
     /// Forms without JavaScript need an Apply button, except buttons themselves.
     fn needs_apply(&self) -> bool {
-        !matches!(self.w.control, Control::Button { .. })
+        !matches!(self.w.control, Control::Button { .. } | Control::Files { .. })
+    }
+
+    /// A file uploader's form is sent as `multipart/form-data`.
+    fn is_upload(&self) -> bool {
+        matches!(self.w.control, Control::Files { .. })
     }
 
     /// Whether a choice widget has nothing chosen (its placeholder then shows).

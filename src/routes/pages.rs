@@ -63,8 +63,20 @@ async fn post_event(
 ) -> HttpResponse {
     let delivery = delivery_of(&req);
     let result = async {
-        let body = forms::read_body(payload, declared_length(&req), app.max_body_bytes).await?;
-        let post = forms::parse_event(&body)?;
+        let post = if is_multipart(&req) {
+            let uploads = app.host.uploads;
+            // One file at its cap plus the form's fields; each file is also capped as it is read.
+            let limit = uploads.max_session_bytes.max(uploads.max_file_bytes).saturating_add(app.max_body_bytes);
+            if declared_length(&req).is_some_and(|len| len > limit) {
+                return Err(AppError::UploadTooLarge(format!(
+                    "The upload is larger than the {limit} bytes this server accepts in one request."
+                )));
+            }
+            forms::read_multipart(req.headers(), payload, uploads, app.max_body_bytes).await?
+        } else {
+            let body = forms::read_body(payload, declared_length(&req), app.max_body_bytes).await?;
+            forms::parse_event(&body)?
+        };
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
         app.host
@@ -82,6 +94,12 @@ async fn post_event(
             .await
     };
     respond(&app, result.await, delivery)
+}
+
+/// Whether the body is `multipart/form-data` (a file uploader's form).
+fn is_multipart(req: &HttpRequest) -> bool {
+    let content_type = req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    content_type.is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
 }
 
 /// The body length the request declares, if any.

@@ -13,6 +13,8 @@ pub struct Event {
     /// Chosen by the browser for each interaction and kept on retries, so that an event
     /// whose answer was lost is applied once however often it is sent.
     pub id: Option<String>,
+    /// The files of a multipart event (a `file_uploader`'s).
+    pub files: Vec<super::UploadedFile>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -40,6 +42,10 @@ pub struct AppliedEvent {
 pub fn apply_event(data: &mut SessionData, page: &str, event: &Event) -> Result<AppliedEvent, EventError> {
     let form = data.pages.get(page).and_then(|w| w.get(&event.widget)).and_then(|r| r.form.clone());
     if let Some(form) = form {
+        if !event.files.is_empty() {
+            let reason = "files are sent by their file uploader, outside a form".to_owned();
+            return Err(EventError::InvalidValue { widget: event.widget.clone(), reason });
+        }
         return super::form::apply_submit(data, page, event, &form);
     }
     if !event.fields.is_empty() {
@@ -51,10 +57,14 @@ pub fn apply_event(data: &mut SessionData, page: &str, event: &Event) -> Result<
         .get_mut(page)
         .and_then(|widgets| widgets.get_mut(&event.widget))
         .ok_or_else(|| EventError::UnknownWidget(event.widget.clone()))?;
-    let value = record
-        .spec
-        .parse(&event.values)
-        .map_err(|reason| EventError::InvalidValue { widget: event.widget.clone(), reason })?;
+    let value = match &record.spec {
+        super::WidgetSpec::Files { types, multiple, max_size } => {
+            super::upload::parse_files(types, *multiple, *max_size, &event.values, &event.files)
+        }
+        _ if !event.files.is_empty() => Err("this widget takes no files".to_owned()),
+        spec => spec.parse(&event.values),
+    }
+    .map_err(|reason| EventError::InvalidValue { widget: event.widget.clone(), reason })?;
     let pressed = matches!(record.spec, super::WidgetSpec::Button).then(|| event.widget.clone());
     if pressed.is_none() {
         record.value = value.clone();

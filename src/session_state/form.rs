@@ -64,7 +64,7 @@ mod tests {
 
     fn submit(fields: &[(&str, &str)]) -> Event {
         let fields = fields.iter().map(|(id, v)| ((*id).to_owned(), vec![(*v).to_owned()])).collect();
-        Event { widget: "form_submit_button:Send".into(), values: vec![], fields, id: None }
+        Event { widget: "form_submit_button:Send".into(), values: vec![], fields, id: None, files: Vec::new() }
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod calendar;
 mod event;
 mod form;
 mod spec;
+mod upload;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,7 @@ pub use auth::{
 pub use calendar::{add_years, datetime_text, parse_color, parse_date, parse_datetime, parse_time, time_text};
 pub use event::{AppliedEvent, Event, EventError, apply_event};
 pub use spec::{WidgetSpec, widget_id};
+pub use upload::{CHECKED_TYPES, UploadedFile, bytes_of, stored_size};
 
 /// Everything kept for one browser session, stored as one JSON document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -56,6 +58,26 @@ impl SessionData {
         let kept = keep.iter().filter(|key| !AUTH_KEYS.contains(&key.as_str()));
         let state = kept.filter_map(|key| Some((key.clone(), self.state.get(key)?.clone()))).collect();
         Self { state, ..Self::default() }
+    }
+
+    /// The bytes of uploaded files the session holds now.
+    pub fn upload_bytes(&self) -> u64 {
+        let records = self.pages.values().flat_map(|widgets| widgets.values());
+        records.filter(|r| matches!(r.spec, WidgetSpec::Files { .. })).map(|r| stored_size(&r.value)).sum()
+    }
+
+    /// The bytes of uploaded files the session would hold once `event` replaced the files of
+    /// its widget on `page` (for the per-session upload cap).
+    pub fn upload_bytes_after(&self, page: &str, event: &Event) -> u64 {
+        let kept: u64 = self
+            .pages
+            .iter()
+            .flat_map(|(name, widgets)| widgets.iter().map(move |(id, record)| (name, id, record)))
+            .filter(|(name, id, _)| !(name.as_str() == page && **id == event.widget))
+            .filter(|(_, _, record)| matches!(record.spec, WidgetSpec::Files { .. }))
+            .map(|(_, _, record)| stored_size(&record.value))
+            .sum();
+        kept + event.files.iter().map(|f| f.bytes.len() as u64).sum::<u64>()
     }
 
     /// Whether the event with this id was applied already.

@@ -75,6 +75,13 @@ pub enum WidgetSpec {
     Pair {
         item: Box<WidgetSpec>,
     },
+    /// A file uploader: files of `types` (by extension and content; empty for any checked
+    /// type), each at most `max_size` bytes, one or several. Files come in a multipart event.
+    Files {
+        types: Vec<String>,
+        multiple: bool,
+        max_size: u64,
+    },
     /// An authenticator form: it posts to its own address, never as a widget event.
     AuthForm {
         form: super::AuthFormSpec,
@@ -172,6 +179,9 @@ impl WidgetSpec {
                 }
                 Ok(Value::Array(pair.into()))
             }
+            Self::Files { types, multiple, max_size } => {
+                super::upload::parse_files(types, *multiple, *max_size, raw, &[])
+            }
             Self::AuthForm { .. } => Err("an authenticator form is sent to its own address, not as an event".into()),
         }
     }
@@ -216,6 +226,7 @@ impl WidgetSpec {
                 offset.is_some_and(|o| (0..=*days).contains(&o) && o % step.max(&1) == 0 && s.len() == 10)
             }
             (Self::Optional { .. }, Value::Null) => true,
+            (Self::Files { multiple, .. }, v) => super::upload::is_file_value(v, *multiple),
             (Self::Optional { item }, v) => item.accepts(v),
             (Self::Pair { item }, Value::Array(pair)) => match pair.as_slice() {
                 [low, high] => item.accepts(low) && item.accepts(high) && item.in_order(low, high),

@@ -169,6 +169,11 @@ impl MemoryStore {
         }
     }
 
+    /// The data of every session (for tests that look for what the store still holds).
+    pub fn all_data(&self) -> Vec<Arc<SessionData>> {
+        crate::sync::lock(&self.data).values().map(|e| e.value.clone()).collect()
+    }
+
     /// How many sessions hold data (for benchmarks and tests).
     pub fn session_count(&self) -> usize {
         crate::sync::lock(&self.data).len()

@@ -251,6 +251,14 @@ impl Store {
         }
     }
 
+    /// The data of every stored session (for tests: what the store still holds).
+    pub async fn all_data(&self) -> StoreResult<Vec<Arc<SessionData>>> {
+        match self {
+            Self::Memory(store, _) => Ok(store.all_data()),
+            Self::Redis(store) => store.all_data().await,
+        }
+    }
+
     /// Answers whether the store can be used right now (for `/readyz`).
     pub async fn ping(&self) -> StoreResult<()> {
         match self {

@@ -320,6 +320,35 @@ impl RedisStore {
         .await
     }
 
+    /// The data of every session, found with SCAN (for tests that look for what it holds).
+    pub async fn all_data(&self) -> StoreResult<Vec<Arc<SessionData>>> {
+        let (mut cursor, mut all) = (0u64, Vec::new());
+        loop {
+            let (next, keys): (u64, Vec<String>) = self
+                .run("scan data", Op::Bookkeeping, |mut c| async move {
+                    let pattern = format!("{DATA_PREFIX}*");
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(pattern)
+                        .arg("COUNT")
+                        .arg(1000)
+                        .query_async(&mut c)
+                        .await
+                })
+                .await?;
+            for key in keys {
+                if let Some(data) = self.load_data(key.trim_start_matches(DATA_PREFIX)).await? {
+                    all.push(data);
+                }
+            }
+            if next == 0 {
+                return Ok(all);
+            }
+            cursor = next;
+        }
+    }
+
     /// Counts the session records with SCAN (a few round trips per thousand sessions).
     pub async fn record_count(&self) -> StoreResult<u64> {
         let mut cursor: u64 = 0;

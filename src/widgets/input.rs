@@ -179,6 +179,9 @@ fn check_form_rules(kind: WidgetKind, form: Option<&str>, has_callback: bool, po
     let message = match (kind, form) {
         (WidgetKind::FormSubmit, None) => "form_submit_button() must be drawn inside a form(key)".to_owned(),
         (WidgetKind::FormSubmit, Some(_)) => return Ok(()),
+        (WidgetKind::FileUploader, Some(f)) => {
+            format!("file_uploader() cannot be used inside the form {f:?}: its files are sent on their own")
+        }
         (WidgetKind::Button, Some(f)) => {
             format!("button() cannot be used inside the form {f:?}: use form_submit_button()")
         }

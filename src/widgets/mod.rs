@@ -22,6 +22,7 @@ mod sliders;
 mod sources;
 mod state;
 mod totp;
+mod uploads;
 
 use rhai::Engine;
 
@@ -65,6 +66,7 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     sliders::register(engine);
     dates::register(engine);
     picks::register(engine);
+    uploads::register(engine);
     layout::register(engine);
     control::register(engine);
     auth::register(engine);

@@ -34,6 +34,19 @@ pub fn register(engine: &mut Engine, caps: Caps) {
             read_frame(ctx.call_position(), &file, opts, caps, (reader, allowed))
         });
     }
+    // An uploaded file (a `file_uploader` value) is read from its bytes, never from disk.
+    engine.register_fn("read_csv", move |ctx: NativeCallContext, file: Map| {
+        read_upload(ctx.call_position(), &file, Map::new(), caps, UploadKind::Csv)
+    });
+    engine.register_fn("read_csv", move |ctx: NativeCallContext, file: Map, opts: Map| {
+        read_upload(ctx.call_position(), &file, opts, caps, UploadKind::Csv)
+    });
+    engine.register_fn("read_parquet", move |ctx: NativeCallContext, file: Map| {
+        read_upload(ctx.call_position(), &file, Map::new(), caps, UploadKind::Parquet)
+    });
+    engine.register_fn("read_parquet", move |ctx: NativeCallContext, file: Map, opts: Map| {
+        read_upload(ctx.call_position(), &file, opts, caps, UploadKind::Parquet)
+    });
     engine.register_fn("read_json", move |ctx: NativeCallContext, name: ImmutableString| {
         read_json_value(ctx.call_position(), &name, caps)
     });
@@ -76,7 +89,33 @@ fn read_frame(pos: Position, name: &str, opts: Map, caps: Caps, (reader, allowed
     reader(&path, &Options::new(opts, pos, allowed)?, caps)?.map_err(|message| error(format!("{name}: {message}"), pos))
 }
 
+#[derive(Clone, Copy)]
+enum UploadKind {
+    Csv,
+    Parquet,
+}
+
+fn read_upload(pos: Position, file: &Map, opts: Map, caps: Caps, kind: UploadKind) -> Res<Frame> {
+    let (name, bytes) = super::uploads::file_bytes(file, pos)?;
+    let read = match kind {
+        UploadKind::Csv => {
+            let opts = Options::new(opts, pos, &["separator", "header", "columns", "parse_dates"])?;
+            csv_options(&opts)?.and_then(|options| frame::read_csv_bytes(bytes, &options, caps))
+        }
+        UploadKind::Parquet => {
+            let opts = Options::new(opts, pos, &["columns"])?;
+            frame::read_parquet_bytes(bytes, opts.strings("columns")?.as_deref(), caps)
+        }
+    };
+    read.map_err(|message| error(format!("{name}: {message}"), pos))
+}
+
 fn read_csv(path: &Path, opts: &Options, caps: Caps) -> Res<Result<Frame, String>> {
+    Ok(csv_options(opts)?.and_then(|options| frame::read_csv(path, &options, caps)))
+}
+
+/// `read_csv`'s options; a bad separator is the inner error (a message at the call).
+fn csv_options(opts: &Options) -> Res<Result<ReadOptions, String>> {
     let defaults = ReadOptions::default();
     let separator = match opts.string("separator")? {
         None => defaults.separator,
@@ -89,7 +128,7 @@ fn read_csv(path: &Path, opts: &Options, caps: Caps) -> Res<Result<Frame, String
         columns: opts.strings("columns")?,
         parse_dates: opts.bool("parse_dates", defaults.parse_dates)?,
     };
-    Ok(frame::read_csv(path, &options, caps))
+    Ok(Ok(options))
 }
 
 fn read_parquet(path: &Path, opts: &Options, caps: Caps) -> Res<Result<Frame, String>> {

@@ -34,6 +34,7 @@ mod second_factor;
 mod session_reset;
 mod sessions;
 mod shutdown;
+mod uploads;
 mod visitors;
 mod waits;
 
