@@ -12,6 +12,7 @@ mod pages;
 mod reload;
 mod second_factor;
 mod sessions;
+mod uploads;
 
 use std::time::Duration;
 
