@@ -62,6 +62,7 @@ fn definitions_describe_the_whole_script_api_for_editors() {
         "fn page_link(page: string, options: map)",
         "fn page_link(container: Container, page: string)",
         "fn switch_page(page: string)",
+        "fn file_uploader(label: string, opts: map)",
     ] {
         assert!(all.contains(expected), "definitions lack {expected}");
     }
