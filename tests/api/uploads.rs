@@ -14,7 +14,7 @@ both_stores!(
     a_file_over_the_widgets_max_size_is_refused_and_nothing_changes,
     uploads_past_the_per_session_cap_are_refused_with_413_and_nothing_changes,
     a_file_whose_content_does_not_match_its_extension_is_refused,
-    wrong_type_too_many_files_unknown_widget_and_files_for_another_widget_are_refused,
+    wrong_type_too_many_files_unknown_widget_other_origin_and_files_for_another_widget_are_refused,
     a_traversal_looking_name_is_only_a_display_name_and_nothing_is_written_to_disk,
     clearing_the_widget_drops_the_upload_from_the_store,
     the_upload_is_gone_from_the_store_after_logout,
@@ -39,7 +39,19 @@ fn start(kind: StoreKind, tweak: impl FnOnce(&mut runnel::config::Settings)) -> 
 
 /// A multipart event as the uploader's form sends it: the CSRF token, the widget, any plain
 /// values, and the files as `file` parts.
-async fn upload(session: &Session, widget: &str, values: &[&str], files: &[(&str, &[u8])], fragment: bool) -> Answer {
+async fn upload(session: &Session, widget: &str, values: &[&str], files: Files<'_>, fragment: bool) -> Answer {
+    upload_from(session, widget, values, files, fragment, None).await
+}
+
+/// [`upload`] with an `Origin` header.
+async fn upload_from(
+    session: &Session,
+    widget: &str,
+    values: &[&str],
+    files: Files<'_>,
+    fragment: bool,
+    origin: Option<&str>,
+) -> Answer {
     const BOUNDARY: &str = "runnel-test-boundary-7d1f";
     let mut body = Vec::new();
     let mut field = |name: &str, file: Option<&str>, bytes: &[u8]| {
@@ -69,6 +81,9 @@ async fn upload(session: &Session, widget: &str, values: &[&str], files: &[(&str
         .body(body);
     if fragment {
         request = request.header("X-Runnel-Fragment", "1");
+    }
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
     }
     let response = request.send().await.unwrap();
     let (status, headers) = (response.status(), response.headers().clone());
@@ -171,7 +186,9 @@ async fn a_file_whose_content_does_not_match_its_extension_is_refused(kind: Stor
     assert_eq!(stored_upload_bytes(&running.app).await, 0);
 }
 
-async fn wrong_type_too_many_files_unknown_widget_and_files_for_another_widget_are_refused(kind: StoreKind) {
+async fn wrong_type_too_many_files_unknown_widget_other_origin_and_files_for_another_widget_are_refused(
+    kind: StoreKind,
+) {
     let running = start(kind, |_| {});
     let session = opened(&running).await;
     let cases: &[(&str, Files)] = &[
@@ -184,6 +201,11 @@ async fn wrong_type_too_many_files_unknown_widget_and_files_for_another_widget_a
         let refused = upload(&session, widget, &[], files, true).await;
         assert!(refused.status.is_client_error(), "{widget}: {}", refused.status);
     }
+    let foreign = upload_from(&session, DATA, &[], &[("a.csv", CSV)], true, Some("https://evil.example")).await;
+    assert_eq!(foreign.status, 403, "an upload from another origin is refused");
+    let own = upload_from(&session, DATA, &[], &[("a.csv", CSV)], true, Some(&running.app.address)).await;
+    assert_eq!(own.status, 200, "an upload from the page's own origin is accepted");
+    assert_eq!(upload(&session, DATA, &["clear"], &[], true).await.status, 200);
     let forged = Session { csrf: "forged".into(), ..Session::new(&running.app) };
     assert_eq!(upload(&forged, DATA, &[], &[("a.csv", CSV)], true).await.status, 403, "the CSRF token is checked");
     assert_eq!(shown(&session).await, ("data: none".into(), "pictures: 0".into()));
