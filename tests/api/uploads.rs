@@ -17,6 +17,7 @@ both_stores!(
     wrong_type_too_many_files_unknown_widget_other_origin_and_files_for_another_widget_are_refused,
     a_traversal_looking_name_is_only_a_display_name_and_nothing_is_written_to_disk,
     clearing_the_widget_drops_the_upload_from_the_store,
+    an_uploader_not_drawn_in_a_run_drops_its_upload,
     the_upload_is_gone_from_the_store_after_logout,
 );
 
@@ -237,6 +238,17 @@ async fn clearing_the_widget_drops_the_upload_from_the_store(kind: StoreKind) {
     assert_eq!(cleared.status, 200);
     assert!(cleared.body.contains("data: none"));
     assert_eq!(stored_upload_bytes(&running.app).await, 0, "the store holds no upload any more");
+}
+
+async fn an_uploader_not_drawn_in_a_run_drops_its_upload(kind: StoreKind) {
+    let running = start(kind, |_| {});
+    let session = opened(&running).await;
+    assert_eq!(upload(&session, DATA, &[], &[("sales.csv", CSV)], true).await.status, 200);
+    assert_eq!(session.send(PAGE, "checkbox:Hide the data uploader", &["true"]).await.status, 200);
+    assert_eq!(shown(&session).await.0, "data: hidden");
+    assert_eq!(stored_upload_bytes(&running.app).await, 0, "the undrawn uploader's file is gone from the store");
+    assert_eq!(session.send(PAGE, "checkbox:Hide the data uploader", &["false"]).await.status, 200);
+    assert_eq!(shown(&session).await.0, "data: none", "drawn again, it starts empty");
 }
 
 const LOGIN_PAGE: &str = r#"
