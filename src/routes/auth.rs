@@ -17,13 +17,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::browser::HttpSession;
-use super::client::{self, client_of};
+use super::client::client_of;
 use super::forms;
 use super::pages::{declared_length, delivery_of, respond};
 use crate::auth::Unconfirmed;
 use crate::auth::audit::{self, AuditEvent};
 use crate::error::AppError;
-use crate::host::{AuthPost, Delivery, Visit};
+use crate::host::{AuthPost, Delivery};
 use crate::session_state::AuthAction;
 use crate::session_store::session_key_of;
 
@@ -51,14 +51,7 @@ async fn post_auth(
         let client = client_of(&req).address.unwrap_or(IpAddr::from([127, 0, 0, 1]));
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
-        let visit = Visit {
-            page: &page,
-            session: &session,
-            query,
-            delivery,
-            client: client::audit_address(&req),
-            user_agent: client::user_agent(&req),
-        };
+        let visit = super::pages::visit(&req, &page, &session, query, delivery);
         app.host.auth_post(visit, AuthPost { action, key, fields, client }).await
     };
     let mut response = respond(&app, result.await, delivery);

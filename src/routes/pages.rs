@@ -11,7 +11,7 @@ use super::AppState;
 use super::browser::HttpSession;
 use super::{client, forms};
 use crate::error::AppError;
-use crate::host::{Answer, Delivery, Visit};
+use crate::host::{Answer, Delivery, Query, Visit};
 
 pub(super) const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
 /// Tells the page's script to open another page (`switch_page`).
@@ -39,16 +39,7 @@ async fn show_page(
     let result = async {
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
-        app.host
-            .show_page(Visit {
-                page: &page,
-                session: &session,
-                query,
-                delivery,
-                client: client::audit_address(&req),
-                user_agent: client::user_agent(&req),
-            })
-            .await
+        app.host.show_page(visit(&req, &page, &session, query, delivery)).await
     };
     respond(&app, result.await, delivery)
 }
@@ -79,19 +70,7 @@ async fn post_event(
         };
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
-        app.host
-            .apply_event(
-                Visit {
-                    page: &page,
-                    session: &session,
-                    query,
-                    delivery,
-                    client: client::audit_address(&req),
-                    user_agent: client::user_agent(&req),
-                },
-                post,
-            )
-            .await
+        app.host.apply_event(visit(&req, &page, &session, query, delivery), post).await
     };
     respond(&app, result.await, delivery)
 }
@@ -100,6 +79,18 @@ async fn post_event(
 fn is_multipart(req: &HttpRequest) -> bool {
     let content_type = req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     content_type.is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// One request for `page` as the host sees it: its session, query, delivery and client.
+pub(super) fn visit<'a>(
+    req: &HttpRequest,
+    page: &'a str,
+    session: &'a HttpSession<'_>,
+    query: Query,
+    delivery: Delivery,
+) -> Visit<'a> {
+    let (client, user_agent) = (client::audit_address(req), client::user_agent(req));
+    Visit { page, session, query, delivery, client, user_agent }
 }
 
 /// The body length the request declares, if any.

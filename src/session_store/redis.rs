@@ -322,41 +322,27 @@ impl RedisStore {
 
     /// The data of every session, found with SCAN (for tests that look for what it holds).
     pub async fn all_data(&self) -> StoreResult<Vec<Arc<SessionData>>> {
-        let (mut cursor, mut all) = (0u64, Vec::new());
-        loop {
-            let (next, keys): (u64, Vec<String>) = self
-                .run("scan data", Op::Bookkeeping, |mut c| async move {
-                    let pattern = format!("{DATA_PREFIX}*");
-                    redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(pattern)
-                        .arg("COUNT")
-                        .arg(1000)
-                        .query_async(&mut c)
-                        .await
-                })
-                .await?;
-            for key in keys {
-                if let Some(data) = self.load_data(key.trim_start_matches(DATA_PREFIX)).await? {
-                    all.push(data);
-                }
+        let mut all = Vec::new();
+        for key in self.scan(DATA_PREFIX, "scan data").await? {
+            if let Some(data) = self.load_data(key.trim_start_matches(DATA_PREFIX)).await? {
+                all.push(data);
             }
-            if next == 0 {
-                return Ok(all);
-            }
-            cursor = next;
         }
+        Ok(all)
     }
 
     /// Counts the session records with SCAN (a few round trips per thousand sessions).
     pub async fn record_count(&self) -> StoreResult<u64> {
-        let mut cursor: u64 = 0;
-        let mut count: u64 = 0;
+        Ok(self.scan(RECORD_PREFIX, "count sessions").await?.len() as u64)
+    }
+
+    /// Every key that starts with `prefix`, found with SCAN in batches of about a thousand.
+    async fn scan(&self, prefix: &str, what: &str) -> StoreResult<Vec<String>> {
+        let (mut cursor, mut found) = (0u64, Vec::new());
         loop {
+            let pattern = format!("{prefix}*");
             let (next, keys): (u64, Vec<String>) = self
-                .run("count sessions", Op::Bookkeeping, |mut c| async move {
-                    let pattern = format!("{RECORD_PREFIX}*");
+                .run(what, Op::Bookkeeping, |mut c| async move {
                     redis::cmd("SCAN")
                         .arg(cursor)
                         .arg("MATCH")
@@ -367,9 +353,9 @@ impl RedisStore {
                         .await
                 })
                 .await?;
-            count += keys.len() as u64;
+            found.extend(keys);
             if next == 0 {
-                return Ok(count);
+                return Ok(found);
             }
             cursor = next;
         }
