@@ -113,7 +113,9 @@ pub struct RunArgs {
     /// Port to listen on (0 picks a free one). [default: 8501]
     #[arg(long, env = "RUNNEL_PORT")]
     pub port: Option<u16>,
-    /// Redis URL (redis://host:port/db). Without it, sessions live in this process's memory.
+    /// Redis URL: redis://host:port/db, a cluster redis+cluster://host:port,host:port,… or a
+    /// Sentinel-managed primary redis+sentinel://host:port,host:port/primary-name. Without it,
+    /// sessions live in this process's memory.
     #[arg(long, env = "RUNNEL_REDIS_URL")]
     pub redis_url: Option<String>,
     /// Key that signs session cookies: at least 64 bytes, base64-encoded. Share it between
@@ -722,12 +724,12 @@ fn settings_file_error(path: &Path, text: &str, err: &toml::de::Error) -> Failur
 
 /// A Redis URL that the client can use; the message never shows its password.
 fn checked_redis_url(url: String) -> anyhow::Result<String> {
-    use deadpool_redis::redis::IntoConnectionInfo;
-    match url.as_str().into_connection_info() {
+    match crate::session_store::redis_target::RedisTarget::parse(&url) {
         Ok(_) => Ok(url),
         Err(err) => Err(Failure::new(
             format!("the Redis URL {} is not valid: {err}", redacted_url(&url)),
-            "write it as redis://[:password@]host:port/db (rediss:// for TLS) in --redis-url or RUNNEL_REDIS_URL",
+            "write it as redis://[:password@]host:port/db, redis+cluster://host:port,host:port,… or \
+             redis+sentinel://host:port,host:port/primary-name in --redis-url or RUNNEL_REDIS_URL",
         )
         .into()),
     }

@@ -11,6 +11,8 @@ mod handle;
 mod locks;
 mod memory;
 mod redis;
+mod redis_link;
+pub mod redis_target;
 mod typed;
 pub mod waits;
 

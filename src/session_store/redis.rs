@@ -2,16 +2,23 @@
 //! every instance. The per-session lock is a lease renewed by a heartbeat while its holder
 //! lives, and the session data is written only while the lease is still held (checked in
 //! Redis, atomically), so an event whose lease was lost can never overwrite a newer one.
+//!
+//! The Redis may be one node, a cluster or a Sentinel-managed primary (`redis_link`). Keys
+//! that one script touches together share a hash slot: a session's lock key carries its data
+//! key as hash tag. Every other command touches one key. With replicas (cluster, Sentinel), a
+//! write is answered once a replica holds it too, or after a short bounded wait.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use deadpool_redis::redis;
-use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
+use deadpool_redis::redis::{self, FromRedisValue};
+use deadpool_redis::{PoolConfig, Timeouts};
 
 use super::locks::{LocalGuard, LocalLocks, LockTiming};
+use super::redis_link::{Link, Pools};
+use super::redis_target::RedisTarget;
 use super::{StoreError, StoreResult, random_token, waits};
 use crate::session_state::SessionData;
 
@@ -19,6 +26,10 @@ const RECORD_PREFIX: &str = "runnel:session:";
 const DATA_PREFIX: &str = "runnel:data:";
 const LOCK_PREFIX: &str = "runnel:lock:";
 const VALUE_PREFIX: &str = "runnel:auth:";
+
+/// The longest a write waits for a replica to hold it (`WAIT 1 <ms>`) before it is answered
+/// anyway: only a shard without a live replica ever waits this long.
+const REPLICA_WAIT: Duration = Duration::from_millis(200);
 
 /// Deletes the lock only if we still hold it.
 const RELEASE_LUA: &str = r#"
@@ -36,6 +47,9 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 return 1
 "#;
+
+/// Deletes a key: a script so that, followed by `WAIT`, it still goes to the key's node.
+const DELETE_LUA: &str = "return redis.call('DEL', KEYS[1])";
 
 /// Increments a counter and gives a new one its expiry (0 = none).
 const INCREMENT_LUA: &str = r#"
@@ -62,7 +76,9 @@ enum Op {
 
 #[derive(Clone)]
 pub struct RedisStore {
-    pool: Pool,
+    pools: Pools,
+    /// How long a write waits for a replica to hold it; `None` for a single node.
+    replica_wait: Option<Duration>,
     timeout: Duration,
     ttl: Duration,
     timing: LockTiming,
@@ -86,27 +102,28 @@ pub struct RedisLock {
 
 impl RedisStore {
     pub fn new(url: &str, timeout: Duration, ttl: Duration, timing: LockTiming) -> anyhow::Result<Self> {
-        let mut config = Config::from_url(url);
-        config.pool = Some(PoolConfig {
+        let target = RedisTarget::parse(url).map_err(|e| anyhow::anyhow!("the Redis URL is not valid: {e}"))?;
+        let pool = PoolConfig {
             max_size: 64,
             timeouts: Timeouts { wait: Some(timeout), create: Some(timeout), recycle: Some(timeout) },
             ..PoolConfig::default()
-        });
-        let pool = config.create_pool(Some(Runtime::Tokio1))?;
+        };
+        let pools = Pools::new(&target, pool)?;
+        let replica_wait = target.is_replicated().then(|| REPLICA_WAIT.min(timeout / 2));
         let local = Arc::new(LocalLocks::new(timing.wait));
-        Ok(Self { pool, timeout, ttl, timing, local, writes: Arc::default() })
+        Ok(Self { pools, replica_wait, timeout, ttl, timing, local, writes: Arc::default() })
     }
 
     /// Runs one command on a pooled connection, within the timeout. A write that was sent but
     /// not answered is `Unconfirmed`: it may have been applied.
     async fn run<T, F, Fut>(&self, what: &str, op: Op, f: F) -> StoreResult<T>
     where
-        F: FnOnce(deadpool_redis::Connection) -> Fut,
+        F: FnOnce(Link) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let sent = AtomicBool::new(false);
         let attempt = async {
-            let conn = self.pool.get().await.map_err(|e| StoreError::Unavailable(format!("{what}: {e}")))?;
+            let conn = self.pools.get().await.map_err(|e| StoreError::Unavailable(format!("{what}: {e}")))?;
             sent.store(true, Ordering::Relaxed);
             f(conn).await.map_err(|e| unanswered(what, op, e.to_string()))
         };
@@ -118,6 +135,27 @@ impl RedisStore {
         };
         crate::metrics::store_operation(what, result.is_ok(), started.elapsed());
         result
+    }
+
+    /// Runs one write. With replicas, `WAIT 1` follows it on the same connection (so on the
+    /// key's node): the answer comes once a replica holds the write too, or after the replica
+    /// wait when none does (counted as a failed "replica ack" in the metrics).
+    async fn write<T>(&self, what: &str, op: Op, cmd: redis::Cmd) -> StoreResult<T>
+    where
+        T: FromRedisValue + Send + 'static,
+    {
+        let Some(wait) = self.replica_wait else {
+            return self.run(what, op, |mut c| async move { cmd.query_async(&mut c).await }).await;
+        };
+        let started = Instant::now();
+        let wait_ms = wait.as_millis().max(1) as u64;
+        let (value, replicas): (T, u32) = self
+            .run(what, op, |mut c| async move {
+                redis::pipe().add_command(cmd).cmd("WAIT").arg(1).arg(wait_ms).query_async(&mut c).await
+            })
+            .await?;
+        crate::metrics::store_operation("replica ack", replicas > 0, started.elapsed());
+        Ok(value)
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
@@ -141,7 +179,7 @@ impl RedisStore {
     pub async fn lock(&self, sid: &str) -> StoreResult<RedisLock> {
         let deadline = Instant::now() + waits::remaining(self.timing.wait);
         let local = self.local.lock(sid).await?;
-        let key = format!("{LOCK_PREFIX}{sid}");
+        let key = lock_key(sid);
         let token = random_token();
         let mut pause = Duration::from_millis(1);
         while !self.try_lock(&key, &token).await? {
@@ -202,57 +240,33 @@ impl RedisStore {
         let text = serde_json::to_string(data).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let ttl = self.ttl.as_secs().max(1);
         self.writes.fetch_add(1, Ordering::Relaxed);
-        let saved: i64 = self
-            .run("save", Op::Effect, |mut c| async move {
-                redis::cmd("EVAL")
-                    .arg(FENCED_SAVE_LUA)
-                    .arg(2)
-                    .arg(lock_key)
-                    .arg(key)
-                    .arg(token)
-                    .arg(text)
-                    .arg(ttl)
-                    .query_async(&mut c)
-                    .await
-            })
-            .await?;
+        let mut save = redis::cmd("EVAL");
+        save.arg(FENCED_SAVE_LUA).arg(2).arg(lock_key).arg(key).arg(token).arg(text).arg(ttl);
+        let saved: i64 = self.write("save", Op::Effect, save).await?;
         if saved == 1 { Ok(()) } else { Err(StoreError::LeaseLost) }
     }
 
     pub async fn delete_data(&self, sid: &str) -> StoreResult<()> {
-        let key = format!("{DATA_PREFIX}{sid}");
-        self.run("delete data", Op::Effect, |mut c| async move {
-            redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await
-        })
-        .await
+        self.delete("delete data", Op::Effect, format!("{DATA_PREFIX}{sid}")).await
     }
 
     pub async fn put_value(&self, key: &str, value: String, ttl: Option<Duration>) -> StoreResult<()> {
-        let key = format!("{VALUE_PREFIX}{key}");
-        self.run("put value", Op::Bookkeeping, |mut c| async move {
-            let mut cmd = redis::cmd("SET");
-            cmd.arg(key).arg(value);
-            if let Some(ttl) = ttl {
-                cmd.arg("PX").arg(ttl.as_millis().max(1) as u64);
-            }
-            cmd.query_async::<()>(&mut c).await
-        })
-        .await
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(format!("{VALUE_PREFIX}{key}")).arg(value);
+        if let Some(ttl) = ttl {
+            cmd.arg("PX").arg(ttl.as_millis().max(1) as u64);
+        }
+        self.write("put value", Op::Bookkeeping, cmd).await
     }
 
     /// SET XX: replaces the value only if it exists.
     pub async fn replace_value(&self, key: &str, value: String, ttl: Option<Duration>) -> StoreResult<bool> {
-        let key = format!("{VALUE_PREFIX}{key}");
-        let replaced: Option<String> = self
-            .run("replace value", Op::Bookkeeping, |mut c| async move {
-                let mut cmd = redis::cmd("SET");
-                cmd.arg(key).arg(value).arg("XX");
-                if let Some(ttl) = ttl {
-                    cmd.arg("PX").arg(ttl.as_millis().max(1) as u64);
-                }
-                cmd.query_async(&mut c).await
-            })
-            .await?;
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(format!("{VALUE_PREFIX}{key}")).arg(value).arg("XX");
+        if let Some(ttl) = ttl {
+            cmd.arg("PX").arg(ttl.as_millis().max(1) as u64);
+        }
+        let replaced: Option<String> = self.write("replace value", Op::Bookkeeping, cmd).await?;
         Ok(replaced.is_some())
     }
 
@@ -270,38 +284,23 @@ impl RedisStore {
     }
 
     pub async fn delete_value(&self, key: &str) -> StoreResult<()> {
-        let key = format!("{VALUE_PREFIX}{key}");
-        self.run("delete value", Op::Bookkeeping, |mut c| async move {
-            redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await
-        })
-        .await
+        self.delete("delete value", Op::Bookkeeping, format!("{VALUE_PREFIX}{key}")).await
     }
 
     /// INCR, and on the first increment an expiry (one atomic script).
     pub async fn increment(&self, key: &str, ttl: Option<Duration>) -> StoreResult<i64> {
-        let key = format!("{VALUE_PREFIX}{key}");
         let ttl_ms = ttl.map_or(0, |t| t.as_millis().max(1) as u64);
-        self.run("increment", Op::Bookkeeping, |mut c| async move {
-            redis::cmd("EVAL").arg(INCREMENT_LUA).arg(1).arg(key).arg(ttl_ms).query_async(&mut c).await
-        })
-        .await
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(INCREMENT_LUA).arg(1).arg(format!("{VALUE_PREFIX}{key}")).arg(ttl_ms);
+        self.write("increment", Op::Bookkeeping, cmd).await
     }
 
     /// Adds `member` to the set at `key`; the set lives at least `ttl` from now.
     pub async fn add_member(&self, key: &str, member: &str, ttl: Duration) -> StoreResult<()> {
-        let (key, member) = (format!("{VALUE_PREFIX}{key}"), member.to_owned());
         let ttl_ms = ttl.as_millis().max(1) as u64;
-        self.run("add member", Op::Bookkeeping, |mut c| async move {
-            redis::cmd("EVAL")
-                .arg(ADD_MEMBER_LUA)
-                .arg(1)
-                .arg(key)
-                .arg(member)
-                .arg(ttl_ms)
-                .query_async::<()>(&mut c)
-                .await
-        })
-        .await
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(ADD_MEMBER_LUA).arg(1).arg(format!("{VALUE_PREFIX}{key}")).arg(member).arg(ttl_ms);
+        self.write("add member", Op::Bookkeeping, cmd).await
     }
 
     pub async fn members(&self, key: &str) -> StoreResult<Vec<String>> {
@@ -313,11 +312,9 @@ impl RedisStore {
     }
 
     pub async fn remove_member(&self, key: &str, member: &str) -> StoreResult<()> {
-        let (key, member) = (format!("{VALUE_PREFIX}{key}"), member.to_owned());
-        self.run("remove member", Op::Bookkeeping, |mut c| async move {
-            redis::cmd("SREM").arg(key).arg(member).query_async::<()>(&mut c).await
-        })
-        .await
+        let mut cmd = redis::cmd("SREM");
+        cmd.arg(format!("{VALUE_PREFIX}{key}")).arg(member);
+        self.write("remove member", Op::Bookkeeping, cmd).await
     }
 
     /// The data of every session, found with SCAN (for tests that look for what it holds).
@@ -336,22 +333,23 @@ impl RedisStore {
         Ok(self.scan(RECORD_PREFIX, "count sessions").await?.len() as u64)
     }
 
-    /// Every key that starts with `prefix`, found with SCAN in batches of about a thousand.
+    /// Every key that starts with `prefix`, found with SCAN in batches of about a thousand, on
+    /// every primary of a cluster (each holds its own share of the keys).
     async fn scan(&self, prefix: &str, what: &str) -> StoreResult<Vec<String>> {
+        let primaries = self.run(what, Op::Bookkeeping, |mut c| async move { c.primaries().await }).await?;
+        let mut found = Vec::new();
+        for node in primaries {
+            found.extend(self.scan_node(node, prefix, what).await?);
+        }
+        Ok(found)
+    }
+
+    async fn scan_node(&self, node: Option<String>, prefix: &str, what: &str) -> StoreResult<Vec<String>> {
         let (mut cursor, mut found) = (0u64, Vec::new());
         loop {
-            let pattern = format!("{prefix}*");
-            let (next, keys): (u64, Vec<String>) = self
-                .run(what, Op::Bookkeeping, |mut c| async move {
-                    redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(pattern)
-                        .arg("COUNT")
-                        .arg(1000)
-                        .query_async(&mut c)
-                        .await
-                })
+            let (pattern, node) = (format!("{prefix}*"), node.clone());
+            let (next, keys) = self
+                .run(what, Op::Bookkeeping, |mut c| async move { c.scan_page(node.as_deref(), cursor, &pattern).await })
                 .await?;
             found.extend(keys);
             if next == 0 {
@@ -387,18 +385,9 @@ impl RedisStore {
         let key = format!("{RECORD_PREFIX}{key}");
         let text = serde_json::to_string(record).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let condition = if only_if_present { "XX" } else { "NX" };
-        let written: Option<String> = self
-            .run("save session", Op::Effect, |mut c| async move {
-                redis::cmd("SET")
-                    .arg(key)
-                    .arg(text)
-                    .arg(condition)
-                    .arg("EX")
-                    .arg(ttl_secs.max(1))
-                    .query_async(&mut c)
-                    .await
-            })
-            .await?;
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(text).arg(condition).arg("EX").arg(ttl_secs.max(1));
+        let written: Option<String> = self.write("save session", Op::Effect, cmd).await?;
         Ok(written.is_some())
     }
 
@@ -411,11 +400,14 @@ impl RedisStore {
     }
 
     pub async fn delete_record(&self, key: &str) -> StoreResult<()> {
-        let key = format!("{RECORD_PREFIX}{key}");
-        self.run("delete session", Op::Effect, |mut c| async move {
-            redis::cmd("DEL").arg(key).query_async::<()>(&mut c).await
-        })
-        .await
+        self.delete("delete session", Op::Effect, format!("{RECORD_PREFIX}{key}")).await
+    }
+
+    /// Deletes one key (a script, so that the replica wait goes to the key's node).
+    async fn delete(&self, what: &str, op: Op, key: String) -> StoreResult<()> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(DELETE_LUA).arg(1).arg(key);
+        self.write(what, op, cmd).await
     }
 }
 
@@ -475,6 +467,12 @@ impl Drop for RedisLock {
     }
 }
 
+/// The key of a session's lock. Its hash tag is the session's data key, so that the lock and
+/// the data share a hash slot (one node of a cluster) for the fenced save, which needs both.
+fn lock_key(sid: &str) -> String {
+    format!("{LOCK_PREFIX}{{{DATA_PREFIX}{sid}}}")
+}
+
 /// The error for a command that failed after it was sent.
 fn unanswered(what: &str, op: Op, cause: String) -> StoreError {
     match op {
@@ -491,5 +489,11 @@ mod tests {
     fn only_a_lost_answer_to_an_effect_write_leaves_the_outcome_unknown() {
         assert!(matches!(unanswered("save", Op::Effect, "timed out".into()), StoreError::Unconfirmed(_)));
         assert!(matches!(unanswered("lock", Op::Bookkeeping, "timed out".into()), StoreError::Unavailable(_)));
+    }
+
+    #[test]
+    fn a_sessions_lock_key_hashes_as_its_data_key() {
+        // Redis Cluster hashes only the part between the first `{` and the next `}`.
+        assert_eq!(lock_key("abc123"), "runnel:lock:{runnel:data:abc123}");
     }
 }

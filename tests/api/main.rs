@@ -15,6 +15,8 @@ mod binary;
 mod blocks;
 mod cli;
 mod client;
+mod cluster;
+mod cluster_support;
 mod errors;
 mod frames;
 mod headers;
