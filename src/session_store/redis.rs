@@ -79,6 +79,8 @@ pub struct RedisStore {
     pools: Pools,
     /// How long a write waits for a replica to hold it; `None` for a single node.
     replica_wait: Option<Duration>,
+    /// Whether keys are spread over the nodes of a cluster (hash slots).
+    sharded: bool,
     timeout: Duration,
     ttl: Duration,
     timing: LockTiming,
@@ -110,8 +112,9 @@ impl RedisStore {
         };
         let pools = Pools::new(&target, pool)?;
         let replica_wait = target.is_replicated().then(|| REPLICA_WAIT.min(timeout / 2));
+        let sharded = matches!(target, RedisTarget::Cluster { .. });
         let local = Arc::new(LocalLocks::new(timing.wait));
-        Ok(Self { pools, replica_wait, timeout, ttl, timing, local, writes: Arc::default() })
+        Ok(Self { pools, replica_wait, sharded, timeout, ttl, timing, local, writes: Arc::default() })
     }
 
     /// Runs one command on a pooled connection, within the timeout. A write that was sent but
@@ -240,10 +243,27 @@ impl RedisStore {
         let text = serde_json::to_string(data).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let ttl = self.ttl.as_secs().max(1);
         self.writes.fetch_add(1, Ordering::Relaxed);
+        if self.sharded && lock_key != self::lock_key(sid) {
+            return self.save_moved(&lock_key, &token, key, text, ttl).await;
+        }
         let mut save = redis::cmd("EVAL");
         save.arg(FENCED_SAVE_LUA).arg(2).arg(lock_key).arg(key).arg(token).arg(text).arg(ttl);
         let saved: i64 = self.write("save", Op::Effect, save).await?;
         if saved == 1 { Ok(()) } else { Err(StoreError::LeaseLost) }
+    }
+
+    /// Saves the data of a session moved to a new id (a login, a logout) in a cluster, where
+    /// the new data key and the old id's lock hash to different slots, so no one script can
+    /// check the one and write the other. The lease is renewed first (refused when it was
+    /// lost, and then good for a whole lease), then the new id is written: no other event can
+    /// write it, as none knows it yet.
+    async fn save_moved(&self, lock_key: &str, token: &str, key: String, text: String, ttl: u64) -> StoreResult<()> {
+        if !self.renew(lock_key, token).await? {
+            return Err(StoreError::LeaseLost);
+        }
+        let mut save = redis::cmd("SET");
+        save.arg(key).arg(text).arg("EX").arg(ttl);
+        self.write("save", Op::Effect, save).await
     }
 
     pub async fn delete_data(&self, sid: &str) -> StoreResult<()> {
