@@ -45,9 +45,12 @@ impl Pools {
                     tls_mode: None,
                     redis_connection_info: Some(login.clone().into()),
                 };
-                let mut config =
-                    sentinel::Config::from_urls(sentinels.clone(), primary.clone(), sentinel::SentinelServerType::Master)
-                        .with_node_connection_info(Some(node));
+                let mut config = sentinel::Config::from_urls(
+                    sentinels.clone(),
+                    primary.clone(),
+                    sentinel::SentinelServerType::Master,
+                )
+                .with_node_connection_info(Some(node));
                 config.pool = Some(pool);
                 Self::Sentinel(config.create_pool(runtime)?)
             }
@@ -75,7 +78,12 @@ impl Link {
     }
 
     /// One page of `SCAN cursor MATCH pattern` on `node` (an address from [`Self::primaries`]).
-    pub async fn scan_page(&mut self, node: Option<&str>, cursor: u64, pattern: &str) -> RedisResult<(u64, Vec<String>)> {
+    pub async fn scan_page(
+        &mut self,
+        node: Option<&str>,
+        cursor: u64,
+        pattern: &str,
+    ) -> RedisResult<(u64, Vec<String>)> {
         let mut scan = redis::cmd("SCAN");
         scan.arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(1000);
         match (self, node) {
@@ -108,7 +116,12 @@ impl ConnectionLike for Link {
         }
     }
 
-    fn req_packed_commands<'a>(&'a mut self, cmd: &'a Pipeline, offset: usize, count: usize) -> RedisFuture<'a, Vec<Value>> {
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
         match self {
             Self::Node(conn) => conn.req_packed_commands(cmd, offset, count),
             Self::Cluster(conn) => conn.req_packed_commands(cmd, offset, count),

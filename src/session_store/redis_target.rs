@@ -57,7 +57,8 @@ fn sentinel(rest: &str) -> Result<RedisTarget, String> {
     if primary.is_empty() {
         return Err("name the primary after the sentinels, e.g. redis+sentinel://s1:26379,s2:26379/mymaster".into());
     }
-    let sentinels = parts.hosts(SENTINEL_PORT)?.map(|host| checked(format!("redis://{host}/"))).collect::<Result<_, _>>()?;
+    let sentinels =
+        parts.hosts(SENTINEL_PORT)?.map(|host| checked(format!("redis://{host}/"))).collect::<Result<_, _>>()?;
     let login = parts.node_url("sentinel-named-primary", db)?.into_connection_info().map_err(|e| e.to_string())?.redis;
     Ok(RedisTarget::Sentinel { sentinels, primary: primary.to_owned(), login })
 }
@@ -91,7 +92,10 @@ impl<'a> Parts<'a> {
         if self.hosts.split(',').any(str::is_empty) {
             return Err("an empty node in the list (two commas, or one at an end)".into());
         }
-        Ok(self.hosts.split(',').map(move |host| if has_port(host) { host.to_owned() } else { format!("{host}:{port}") }))
+        Ok(self
+            .hosts
+            .split(',')
+            .map(move |host| if has_port(host) { host.to_owned() } else { format!("{host}:{port}") }))
     }
 
     /// A checked `redis://` URL for one node, with the credentials.
@@ -131,7 +135,10 @@ mod tests {
         let target = RedisTarget::parse("redis+cluster://:s3cret@10.0.0.1:7000,10.0.0.2,[::1]:7002").unwrap();
         assert!(target.is_replicated());
         let RedisTarget::Cluster { seeds } = target else { panic!("not a cluster") };
-        assert_eq!(seeds, ["redis://:s3cret@10.0.0.1:7000/", "redis://:s3cret@10.0.0.2:6379/", "redis://:s3cret@[::1]:7002/"]);
+        assert_eq!(
+            seeds,
+            ["redis://:s3cret@10.0.0.1:7000/", "redis://:s3cret@10.0.0.2:6379/", "redis://:s3cret@[::1]:7002/"]
+        );
     }
 
     #[test]

@@ -31,6 +31,13 @@ text(`tag=${tag}|`);
 text(`sessions=${auth.sessions().len()}|`);
 "#;
 
+/// A page open to everybody: a click starts a session.
+const OPEN_PAGE: &str = r#"
+if !("count" in state) { state.count = 0; }
+if button("Increment") { state.count += 1; }
+metric("Count", state.count);
+"#;
+
 /// The names the page greets the two demo users with.
 const NAMES: [&str; 2] = ["John Smith", "Rebecca Briggs"];
 
@@ -43,7 +50,7 @@ struct Hosts {
 
 impl Hosts {
     fn on(url: &str, instances: usize) -> Self {
-        let scripts = ScriptDir::with(&[("app.rhai", APP_PAGE)]);
+        let scripts = ScriptDir::with(&[("app.rhai", APP_PAGE), ("open.rhai", OPEN_PAGE)]);
         let credentials = CredentialsFile::sample();
         let instances = (0..instances)
             .map(|_| {
@@ -195,10 +202,11 @@ async fn on_a_cluster_logins_clicks_the_sessions_list_and_logouts_work_and_count
     let listed = laptop.session.get(&format!("/{PAGE}")).await.body;
     assert!(listed.contains("sessions=2|"), "jsmith's two browsers, not rbriggs's: {listed}");
 
-    // Visitors who have not logged in have sessions too: enough that every primary holds some.
+    // Visitors who click without logging in have sessions too: enough that most primaries hold some.
     for n in 0..12 {
-        let visitor = Session::new(&hosts.instances[n % 2]);
-        assert_eq!(visitor.get(&format!("/{PAGE}")).await.status, 200);
+        let mut visitor = Session::new(&hosts.instances[n % 2]);
+        visitor.open("/open").await;
+        assert_eq!(visitor.click("open", "button:Increment").await.status, 200);
     }
     let per_primary: Vec<usize> =
         cluster.primaries().into_iter().map(|port| cluster.keys_on(port, "runnel:session:*")).collect();
@@ -227,11 +235,8 @@ async fn killing_a_primary_under_load_loses_no_acknowledged_click_and_the_host_r
     load.await_progress(&[0; 8], 3, Duration::from_secs(20)).await;
 
     // The primary that holds the most session data goes down with no warning.
-    let victim = cluster
-        .primaries()
-        .into_iter()
-        .max_by_key(|&port| cluster.keys_on(port, "runnel:data:*"))
-        .expect("a primary");
+    let victim =
+        cluster.primaries().into_iter().max_by_key(|&port| cluster.keys_on(port, "runnel:data:*")).expect("a primary");
     assert!(cluster.keys_on(victim, "runnel:data:*") > 0, "the victim holds sessions");
     let killed = Instant::now();
     cluster.kill(victim);
@@ -270,4 +275,23 @@ async fn through_sentinel_the_host_follows_a_failover_under_load_and_loses_no_ac
     for visitor in load.finish().await {
         visitor.assert_page_intact().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_paused_replica_delays_a_click_by_the_bounded_replica_wait_and_no_more() {
+    let sentinel = tokio::task::block_in_place(SentinelSetup::start);
+    let hosts = Hosts::on(&sentinel.url(), 1);
+    let mut visitor = hosts.logged_in(0).await;
+    assert!(visitor.click().await);
+
+    sentinel.pause_replica(true);
+    let started = Instant::now();
+    let acknowledged = visitor.click().await;
+    let took = started.elapsed();
+    sentinel.pause_replica(false);
+    assert!(acknowledged, "without a replica's acknowledgement the click is still answered");
+    assert!(took >= Duration::from_millis(200), "the save waited for the replica (WAIT 1 200): {took:?}");
+    assert!(took < Duration::from_secs(3), "but only the bounded wait: {took:?}");
+    assert!(visitor.click().await);
+    visitor.assert_page_intact().await;
 }

@@ -22,12 +22,10 @@ struct Process {
 
 impl Process {
     fn spawn(port: u16, args: &[String]) -> Self {
-        let child = Command::new("redis-server")
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("could not start redis-server: {e} (apt-get install redis-server, or run dev/test)"));
+        let child =
+            Command::new("redis-server").args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(
+                |e| panic!("could not start redis-server: {e} (apt-get install redis-server, or run dev/test)"),
+            );
         let process = Self { port, child: Some(child) };
         await_condition(&format!("redis-server on port {port} answers"), || cli(port, &["PING"]) == "PONG");
         process
@@ -95,7 +93,9 @@ impl RedisCluster {
         let made = Command::new("redis-cli").args(&create).stdin(Stdio::null()).output().expect("redis-cli runs");
         assert!(made.status.success(), "redis-cli --cluster create failed: {}", String::from_utf8_lossy(&made.stdout));
         let cluster = Self { nodes, _folder: folder };
-        await_condition("the cluster serves every slot with a replica in sync for each primary", || cluster.is_healthy());
+        await_condition("the cluster serves every slot with a replica in sync for each primary", || {
+            cluster.is_healthy()
+        });
         cluster
     }
 
@@ -203,7 +203,8 @@ pub struct SentinelSetup {
     pub primary_port: u16,
     pub replica_port: u16,
     sentinels: Vec<Process>,
-    _nodes: Vec<Process>,
+    /// The first primary, then its replica.
+    nodes: Vec<Process>,
     _folder: Folder,
 }
 
@@ -229,7 +230,7 @@ impl SentinelSetup {
                 Process::spawn(port, &[config, "--sentinel".into()])
             })
             .collect();
-        let setup = Self { primary_port, replica_port, sentinels, _nodes: vec![primary, replica], _folder: folder };
+        let setup = Self { primary_port, replica_port, sentinels, nodes: vec![primary, replica], _folder: folder };
         await_condition("every sentinel knows the primary, its replica and the other sentinels", || {
             setup.sentinels.iter().all(|s| {
                 let replicas = cli(s.port, &["SENTINEL", "REPLICAS", PRIMARY_NAME]);
@@ -250,6 +251,13 @@ impl SentinelSetup {
     pub fn current_primary(&self) -> u16 {
         let answer = cli(self.sentinels[0].port, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", PRIMARY_NAME]);
         answer.lines().nth(1).and_then(|p| p.trim().parse().ok()).unwrap_or(0)
+    }
+
+    /// Pauses (SIGSTOP) or resumes (SIGCONT) the replica's process.
+    pub fn pause_replica(&self, paused: bool) {
+        let pid = self.nodes[1].child.as_ref().expect("the replica runs").id().to_string();
+        let signal = if paused { "-STOP" } else { "-CONT" };
+        assert!(Command::new("kill").args([signal, &pid]).status().expect("kill runs").success());
     }
 
     /// `SENTINEL FAILOVER`, then waits until the replica is the primary; how long that took.
