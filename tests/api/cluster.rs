@@ -66,7 +66,7 @@ impl Hosts {
     /// A browser of user number `n % 2`, logged in on instance `n % instances`, with its tag typed.
     async fn logged_in(&self, n: usize) -> Visitor {
         let app = &self.instances[n % self.instances.len()];
-        let (user, name) = if n % 2 == 0 { (ADMIN, NAMES[0]) } else { (VIEWER, NAMES[1]) };
+        let (user, name) = if n.is_multiple_of(2) { (ADMIN, NAMES[0]) } else { (VIEWER, NAMES[1]) };
         let mut session = Session::new(app);
         session.open(&format!("/{PAGE}")).await;
         let answer = session.login(PAGE, user).await;
