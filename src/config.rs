@@ -3,6 +3,8 @@
 //!
 //! Precedence, highest first: flag, environment variable, file, built-in default.
 
+pub mod redis_url;
+
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -724,7 +726,7 @@ fn settings_file_error(path: &Path, text: &str, err: &toml::de::Error) -> Failur
 
 /// A Redis URL that the client can use; the message never shows its password.
 fn checked_redis_url(url: String) -> anyhow::Result<String> {
-    match crate::session_store::redis_target::RedisTarget::parse(&url) {
+    match redis_url::RedisTarget::parse(&url) {
         Ok(_) => Ok(url),
         Err(err) => Err(Failure::new(
             format!("the Redis URL {} is not valid: {err}", redacted_url(&url)),

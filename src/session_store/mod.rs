@@ -12,7 +12,6 @@ mod locks;
 mod memory;
 mod redis;
 mod redis_link;
-pub mod redis_target;
 mod typed;
 pub mod waits;
 

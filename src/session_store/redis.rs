@@ -18,8 +18,8 @@ use deadpool_redis::{PoolConfig, Timeouts};
 
 use super::locks::{LocalGuard, LocalLocks, LockTiming};
 use super::redis_link::{Link, Pools};
-use super::redis_target::RedisTarget;
 use super::{StoreError, StoreResult, random_token, waits};
+use crate::config::redis_url::RedisTarget;
 use crate::session_state::SessionData;
 
 const RECORD_PREFIX: &str = "runnel:session:";

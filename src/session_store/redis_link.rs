@@ -8,7 +8,7 @@ use deadpool_redis::redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInf
 use deadpool_redis::redis::{self, Cmd, Pipeline, RedisFuture, RedisResult, Value};
 use deadpool_redis::{PoolConfig, Runtime, cluster, sentinel};
 
-use super::redis_target::RedisTarget;
+use crate::config::redis_url::RedisTarget;
 
 /// A pool of connections to one node, to a cluster, or to the primary Sentinel names.
 #[derive(Clone)]
