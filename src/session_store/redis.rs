@@ -125,11 +125,13 @@ impl RedisStore {
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let sent = AtomicBool::new(false);
-        let attempt = async {
+        // On the heap: the cluster and Sentinel clients' futures are large, and a request's
+        // chain of awaits runs on a worker thread's stack.
+        let attempt = Box::pin(async {
             let conn = self.pools.get().await.map_err(|e| StoreError::Unavailable(format!("{what}: {e}")))?;
             sent.store(true, Ordering::Relaxed);
             f(conn).await.map_err(|e| unanswered(what, op, e.to_string()))
-        };
+        });
         let started = Instant::now();
         let result = match tokio::time::timeout(waits::remaining(self.timeout * 2), attempt).await {
             Ok(result) => result,

@@ -147,7 +147,8 @@ async fn a_holder_whose_lease_was_taken_over_cannot_write() {
     // takes the session.
     let client = redis::Client::open(redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    redis::cmd("DEL").arg("runnel:lock:sid").query_async::<()>(&mut conn).await.unwrap();
+    // The lock key carries the data key as its hash tag (one cluster slot for both).
+    redis::cmd("DEL").arg("runnel:lock:{runnel:data:sid}").query_async::<()>(&mut conn).await.unwrap();
     let current = other.lock("sid").await.unwrap();
     other.save(&current, "sid", data_with(2)).await.unwrap();
 
