@@ -136,9 +136,17 @@ fn a_settings_file_with_a_bad_line_names_the_line() {
 
 #[test]
 fn a_bad_redis_url_stops_the_start_in_two_lines_and_never_shows_its_password() {
-    for url in ["http://127.0.0.1:6379/", "redis://:hunter2@[::1/"] {
+    for url in [
+        "http://127.0.0.1:6379/",
+        "redis://:hunter2@[::1/",
+        "redis+cluster://:hunter2@10.0.0.1:7000,,10.0.0.2:7000",
+        "redis+sentinel://:hunter2@10.0.0.1:26379",
+    ] {
         let out = runnel(&["run", "--port", "0", "--no-watch", "--redis-url", url]);
-        assert_clear_failure(&out, &["Redis URL", "redis://[:password@]host:port/db"]);
+        assert_clear_failure(
+            &out,
+            &["Redis URL", "redis://[:password@]host:port/db", "redis+cluster://", "redis+sentinel://"],
+        );
         assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"), "the password was shown");
     }
 }
