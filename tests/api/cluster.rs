@@ -100,6 +100,7 @@ impl Visitor {
                 true
             }
             503 => {
+                assert!(answer.headers.contains_key("retry-after"), "a 503 says when to retry");
                 self.failed += 1;
                 false
             }
