@@ -216,6 +216,8 @@ impl SentinelSetup {
         let node = |port: u16, extra: &[String]| {
             let mut args: Vec<String> = vec!["--port".into(), port.to_string()];
             args.extend(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"].map(String::from));
+            // A replica's full sync writes its snapshot here, not into the working directory.
+            args.extend(["--dir".into(), folder.file(""), "--dbfilename".into(), format!("dump-{port}.rdb")]);
             args.extend(extra.iter().cloned());
             Process::spawn(port, &args)
         };
