@@ -15,6 +15,7 @@ mod binary;
 mod blocks;
 mod cli;
 mod client;
+mod connections;
 mod errors;
 mod frames;
 mod headers;
