@@ -23,7 +23,7 @@ pub enum Values {
 impl Values {
     fn into_series(self, name: &str) -> Series {
         let name = PlSmallStr::from(name);
-        let epoch = NaiveDate::default();
+        let epoch = chrono::DateTime::UNIX_EPOCH.date_naive();
         match self {
             Values::Int(v) => Series::new(name, v),
             Values::Float(v) => Series::new(name, v),

@@ -67,7 +67,8 @@ fn query(pos: Position, connection: &Connection, sql: &str, params: Array, opts:
     let ttl = ttl(&opts)?;
     let params = bound(&params, pos)?;
     let sources = sources()?;
-    let key = format!("{}{sql}\u{1f}{params:?}", cache_prefix(connection));
+    // The ttl is part of the key: the same query asked with another ttl keeps its own entry.
+    let key = format!("{}{sql}\u{1f}{params:?}\u{1f}{ttl:?}", cache_prefix(connection));
     if ttl.is_some()
         && let Some(frame) = sources.cache.get(&key).and_then(|v| v.try_cast::<Frame>())
     {

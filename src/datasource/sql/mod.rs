@@ -178,7 +178,9 @@ impl Connection {
     fn wait<T: Send + 'static>(&self, work: impl Future<Output = Result<T, QueryError>> + Send + 'static) -> Result<T, String> {
         let started = std::time::Instant::now();
         let bound = self.0.timeout * 2 + Duration::from_millis(500);
-        let outcome = self.0.runtime.wait(tokio::time::timeout(bound, work), bound + Duration::from_secs(1));
+        // The timer is made inside the task, on the SQL runtime (this thread may have none).
+        let timed = async move { tokio::time::timeout(bound, work).await };
+        let outcome = self.0.runtime.wait(timed, bound + Duration::from_secs(1));
         let result = match outcome {
             Some(Ok(result)) => result.map_err(|err| self.explain(err)),
             _ => Err(format!("the query did not finish within {} s (timeout_ms)", bound.as_secs_f64())),

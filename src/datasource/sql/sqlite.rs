@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use futures_util::TryStreamExt;
 use sqlx::query::Query;
 use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions, SqliteRow};
-use sqlx::{AssertSqlSafe, Column, Executor, Row, Sqlite, Statement as _, TypeInfo, ValueRef};
+use sqlx::{AssertSqlSafe, Column, Executor, Row, SqlSafeStr, Sqlite, Statement as _, TypeInfo, ValueRef};
 
 use super::table::{Cell, Table};
 use super::{Param, QueryError, Refusal, Statement};
@@ -95,7 +95,7 @@ async fn connection(
 
 pub async fn query(pool: SqlitePool, statement: Statement, caps: Caps) -> Result<Table, QueryError> {
     let mut conn = connection(&pool, &statement).await?;
-    let prepared = (&mut *conn).prepare(AssertSqlSafe(statement.sql.clone())).await?;
+    let prepared = (&mut *conn).prepare(AssertSqlSafe(statement.sql.clone()).into_sql_str()).await?;
     let declared: Vec<String> = prepared.columns().iter().map(|c| c.type_info().name().to_owned()).collect();
     let names = prepared.columns().iter().map(|c| c.name().to_owned());
     let mut table = Table::new(names.zip(declared.iter().map(|d| empty(d))).collect(), caps);

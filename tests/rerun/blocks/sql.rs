@@ -119,9 +119,9 @@ const INJECTION: &str = r#"
     let p = if state.db == "pg" { "$1" } else { "?" };
     let named = |value| c.query(`SELECT name FROM users WHERE name = ${p}`, [value]).len();
     state.out = #{
-        quote: named("o'brien"),
-        always_true: named("x' OR '1'='1"),
-        drop: named("'; DROP TABLE users; --"),
+        quote: named.call("o'brien"),
+        always_true: named.call("x' OR '1'='1"),
+        drop: named.call("'; DROP TABLE users; --"),
         all: c.query("SELECT count(*) AS n FROM users").item(),
     };
 "#;
