@@ -104,8 +104,9 @@ impl EndSessionsArgs {
 pub struct RunArgs {
     /// A folder of `.rhai` scripts, or a single script. [default: scripts]
     pub path: Option<PathBuf>,
-    /// Settings file (TOML) with the same names as the flags, in snake_case. A file named here
-    /// must exist. [default: runnel.toml, when it exists]
+    /// Settings file (TOML) with the same names as the flags, in snake_case, and the SQL
+    /// connections (`[connections.NAME]` tables, set only there). A file named here must exist.
+    /// [default: runnel.toml, when it exists]
     #[arg(long, env = "RUNNEL_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address to listen on. [default: 127.0.0.1]
@@ -678,7 +679,8 @@ fn connection(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<ConnectionSettings> {
     const ADVICE: &str = "fix the [connections.NAME] table in runnel.toml (README \"SQL connections\")";
-    let fail = |problem: String| -> anyhow::Error { Failure::new(format!("connection `{name}`: {problem}"), ADVICE).into() };
+    let fail =
+        |problem: String| -> anyhow::Error { Failure::new(format!("connection `{name}`: {problem}"), ADVICE).into() };
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         return Err(fail("a connection name takes letters, digits, `_` and `-` only".into()));
     }
@@ -895,7 +897,10 @@ mod tests {
         let found = connections_from(text, &env).unwrap();
         assert_eq!(found.len(), 2);
         let (shop, warehouse) = (&found[0], &found[1]);
-        assert_eq!((shop.name.as_str(), shop.writable, shop.timeout, shop.pool_size), ("shop", false, ConnectionSettings::TIMEOUT, 5));
+        assert_eq!(
+            (shop.name.as_str(), shop.writable, shop.timeout, shop.pool_size),
+            ("shop", false, ConnectionSettings::TIMEOUT, 5)
+        );
         assert_eq!(warehouse.url.expose(), "postgres://app:s3cret@db.internal/warehouse");
         assert_eq!((warehouse.writable, warehouse.timeout, warehouse.pool_size), (true, Duration::from_millis(800), 2));
         let shown = format!("{found:?}");
@@ -905,7 +910,10 @@ mod tests {
     #[test]
     fn a_bad_connection_table_is_one_clear_line_without_the_url() {
         let cases = [
-            ("[connections.a]\nurl_env = \"MISSING_URL\"\n", "the environment variable MISSING_URL (url_env) is not set"),
+            (
+                "[connections.a]\nurl_env = \"MISSING_URL\"\n",
+                "the environment variable MISSING_URL (url_env) is not set",
+            ),
             ("[connections.a]\nurl = \"mysql://root:pw@h/db\"\n", "scheme \"mysql\" is not supported"),
             ("[connections.a]\n", "it needs a `url`"),
             ("[connections.a]\nurl = \"sqlite:a.db\"\nurl_env = \"X\"\n", "not both"),

@@ -30,12 +30,12 @@ impl Values {
             Values::Bool(v) => Series::new(name, v),
             Values::Text(v) => Series::new(name, v),
             Values::Date(v) => {
-                let days: Vec<Option<i32>> =
-                    v.into_iter().map(|d| d.map(|d| (d - epoch).num_days() as i32)).collect();
+                let days: Vec<Option<i32>> = v.into_iter().map(|d| d.map(|d| (d - epoch).num_days() as i32)).collect();
                 Series::new(name, days).into_date()
             }
             Values::Timestamp(v) => {
-                let micros: Vec<Option<i64>> = v.into_iter().map(|t| t.map(|t| t.and_utc().timestamp_micros())).collect();
+                let micros: Vec<Option<i64>> =
+                    v.into_iter().map(|t| t.map(|t| t.and_utc().timestamp_micros())).collect();
                 Series::new(name, micros).into_datetime(TimeUnit::Microseconds, None)
             }
             Values::Null(len) => Series::full_null(name, len, &DataType::Null),

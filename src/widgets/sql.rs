@@ -45,12 +45,9 @@ pub fn register(engine: &mut Engine, caps: Caps) {
     engine.register_fn("execute", |ctx: NativeCallContext, c: &mut Connection, sql: ImmutableString| {
         execute(ctx.call_position(), c, &sql, Array::new())
     });
-    engine.register_fn(
-        "execute",
-        |ctx: NativeCallContext, c: &mut Connection, sql: ImmutableString, params: Array| {
-            execute(ctx.call_position(), c, &sql, params)
-        },
-    );
+    engine.register_fn("execute", |ctx: NativeCallContext, c: &mut Connection, sql: ImmutableString, params: Array| {
+        execute(ctx.call_position(), c, &sql, params)
+    });
 }
 
 fn sources() -> Res<std::sync::Arc<DataSources>> {

@@ -137,7 +137,10 @@ fn a_settings_file_with_a_bad_line_names_the_line() {
 #[test]
 fn a_connection_that_cannot_be_used_stops_the_start_in_two_lines_without_its_password() {
     let cases = [
-        ("[connections.shop]\nurl_env = \"RUNNEL_TEST_NO_SUCH_VARIABLE\"\n", "environment variable RUNNEL_TEST_NO_SUCH_VARIABLE"),
+        (
+            "[connections.shop]\nurl_env = \"RUNNEL_TEST_NO_SUCH_VARIABLE\"\n",
+            "environment variable RUNNEL_TEST_NO_SUCH_VARIABLE",
+        ),
         ("[connections.shop]\nurl = \"mysql://root:hunter2@db/shop\"\n", "scheme \"mysql\" is not supported"),
         ("[connections.shop]\nurl = \"sqlite:../secret.sqlite\"\n", "not a file name inside the data folder"),
         ("[connections.shop]\nurl = \"postgres://app:hunter2@db/shop?sslmode=require\"\n", "TLS"),

@@ -5,10 +5,10 @@
 use runnel::config::{RunArgs, Settings};
 
 use crate::binary::Binary;
+use crate::both_stores;
 use crate::client::{Running, Session};
 use crate::support::databases::PgSchema;
 use crate::support::{self, RedisServer, ScriptDir, StoreKind, TestApp, repo_path};
-use crate::both_stores;
 
 both_stores!(the_shop_example_serves_orders_from_its_sqlite_database_and_filters_them_with_bound_parameters);
 

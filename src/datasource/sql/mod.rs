@@ -175,7 +175,10 @@ impl Connection {
 
     /// Runs `work` on the SQL runtime and waits for it: at most the time to get a connection
     /// and the statement's own timeout (each `timeout`), plus a little for the answer.
-    fn wait<T: Send + 'static>(&self, work: impl Future<Output = Result<T, QueryError>> + Send + 'static) -> Result<T, String> {
+    fn wait<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T, QueryError>> + Send + 'static,
+    ) -> Result<T, String> {
         let started = std::time::Instant::now();
         let bound = self.0.timeout * 2 + Duration::from_millis(500);
         // The timer is made inside the task, on the SQL runtime (this thread may have none).
@@ -289,7 +292,8 @@ mod tests {
     fn the_password_and_the_url_are_scrubbed_from_messages() {
         let settings = ConnectionSettings::new("shop", "postgres://app:p%40ss@db.internal:5432/shop");
         let secrets = Secrets::of(&settings, Path::new("/srv/runnel/data"));
-        let said = "failed for postgres://app:p%40ss@db.internal:5432/shop with p@ss and p%40ss at /srv/runnel/data/x.db";
+        let said =
+            "failed for postgres://app:p%40ss@db.internal:5432/shop with p@ss and p%40ss at /srv/runnel/data/x.db";
         let scrubbed = secrets.scrub(said);
         assert!(!scrubbed.contains("p@ss") && !scrubbed.contains("p%40ss") && !scrubbed.contains("/srv"), "{scrubbed}");
         assert!(scrubbed.contains("the connection's URL") && scrubbed.contains("x.db"), "{scrubbed}");

@@ -58,7 +58,8 @@ fn begin(statement: &Statement) -> String {
 pub async fn query(pool: PgPool, statement: Statement, caps: Caps) -> Result<Table, QueryError> {
     let mut tx = pool.begin_with(AssertSqlSafe(begin(&statement))).await?;
     let prepared = (&mut *tx).prepare(AssertSqlSafe(statement.sql.clone()).into_sql_str()).await?;
-    let kinds: Vec<Kind> = prepared.columns().iter().map(|c| Kind::of(c.name(), c.type_info())).collect::<Result<_, _>>()?;
+    let kinds: Vec<Kind> =
+        prepared.columns().iter().map(|c| Kind::of(c.name(), c.type_info())).collect::<Result<_, _>>()?;
     let names = prepared.columns().iter().map(|c| c.name().to_owned());
     let mut table = Table::new(names.zip(kinds.iter().map(Kind::empty)).collect(), caps);
     {

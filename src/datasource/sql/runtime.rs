@@ -26,7 +26,11 @@ impl SqlRuntime {
     /// Runs `work` on this runtime and waits for its result on the calling thread, which must be
     /// allowed to block (a script's run is). `None` when it takes longer than `bound`: the work
     /// is then cancelled.
-    pub fn wait<T: Send + 'static>(&self, work: impl Future<Output = T> + Send + 'static, bound: Duration) -> Option<T> {
+    pub fn wait<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+        bound: Duration,
+    ) -> Option<T> {
         let (sender, receiver) = std::sync::mpsc::sync_channel(1);
         let task = self.handle().spawn(async move {
             let _ = sender.send(work.await);

@@ -54,7 +54,8 @@ fn database_file(settings: &ConnectionSettings, data_dir: &Path) -> Result<PathB
     }
     let parent = relative.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let base = data_dir.canonicalize().map_err(|_| "the data folder does not exist".to_owned())?;
-    let folder = base.join(parent).canonicalize().map_err(|_| format!("there is no folder for {name:?} in the data folder"))?;
+    let folder =
+        base.join(parent).canonicalize().map_err(|_| format!("there is no folder for {name:?} in the data folder"))?;
     if !folder.starts_with(&base) {
         return Err(format!("{name:?} leads out of the data folder"));
     }

@@ -75,17 +75,38 @@ fn postgres_types_become_frame_types_with_nulls_kept() {
                           sums: c.query("SELECT sum(i8) AS total, avg(f8) AS mean, count(*) AS n FROM kinds").dtypes() };"#,
         runner(&[postgres(&schema)], &data),
     );
-    let types =
-        json!(["i64", "i64", "i64", "f64", "f64", "f64", "str", "str", "bool", "date", "datetime[μs]", "datetime[μs]", "str", "str"]);
+    let types = json!([
+        "i64",
+        "i64",
+        "i64",
+        "f64",
+        "f64",
+        "f64",
+        "str",
+        "str",
+        "bool",
+        "date",
+        "datetime[μs]",
+        "datetime[μs]",
+        "str",
+        "str"
+    ]);
     assert_eq!(found["types"], types);
     assert_eq!(found["empty_types"], types, "an empty result keeps its columns' types");
     assert_eq!(found["sums"], json!(["f64", "f64", "i64"]), "sum(int8) and avg are NUMERIC in PostgreSQL");
     let first = &found["rows"][0];
-    assert_eq!((&first["i2"], &first["i8"], &first["f4"], &first["n"]), (&json!(1), &json!(3), &json!(1.5), &json!(12345.678)));
+    assert_eq!(
+        (&first["i2"], &first["i8"], &first["f4"], &first["n"]),
+        (&json!(1), &json!(3), &json!(1.5), &json!(12345.678))
+    );
     assert_eq!((&first["t"], &first["v"], &first["b"]), (&json!("text"), &json!("varchar"), &json!(true)));
     assert_eq!(first["d"], "2024-02-29");
     assert!(first["ts"].as_str().unwrap().starts_with("2024-02-29 12:30:00"), "{}", first["ts"]);
-    assert!(first["tz"].as_str().unwrap().starts_with("2024-02-29 10:30:00"), "a zoned time arrives in UTC: {}", first["tz"]);
+    assert!(
+        first["tz"].as_str().unwrap().starts_with("2024-02-29 10:30:00"),
+        "a zoned time arrives in UTC: {}",
+        first["tz"]
+    );
     assert_eq!(first["u"], "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
     assert_eq!(first["j"], "{\"a\": 1}");
     let second = found["rows"][1].as_object().unwrap();
@@ -106,7 +127,10 @@ fn sqlite_types_follow_the_declared_type_and_else_the_stored_value() {
     );
     assert_eq!(found["types"], json!(["i64", "f64", "str", "bool", "date", "datetime[μs]", "i64", "f64"]));
     let first = &found["rows"][0];
-    assert_eq!((&first["i"], &first["r"], &first["t"], &first["b"]), (&json!(1), &json!(1.5), &json!("x"), &json!(true)));
+    assert_eq!(
+        (&first["i"], &first["r"], &first["t"], &first["b"]),
+        (&json!(1), &json!(1.5), &json!("x"), &json!(true))
+    );
     assert_eq!(first["d"], "2024-02-29");
     assert_eq!(found["rows"][1]["mixed"], 2.5, "whole numbers and fractions in one column become floats");
     assert!(found["rows"][1]["i"].is_null());
@@ -237,7 +261,10 @@ fn a_statement_that_runs_too_long_stops_at_the_connection_timeout() {
     ];
     for (db, sql) in slow {
         let started = Instant::now();
-        let app = AppTest::with_runner(&format!("connection({db:?}).query({sql:?});"), runner(&[pg.clone(), shop.clone()], &data));
+        let app = AppTest::with_runner(
+            &format!("connection({db:?}).query({sql:?});"),
+            runner(&[pg.clone(), shop.clone()], &data),
+        );
         let message = error_message(&app);
         assert!(message.contains("longer than the connection's timeout of 0.3 s"), "{db}: {message}");
         assert!(started.elapsed() < Duration::from_secs(3), "{db}: stopped in {:?}", started.elapsed());
@@ -301,7 +328,11 @@ fn a_result_with_a_ttl_is_shared_by_sessions_until_it_expires() {
     schema.sql("INSERT INTO users VALUES ('carl')");
     let mut second = AppTest::with_runner(script, runner.clone());
     let seen = second.state("out").cloned().unwrap();
-    assert_eq!((&seen["cached"], &seen["other_params"]), (&json!(3), &json!(2)), "another session gets the cached results");
+    assert_eq!(
+        (&seen["cached"], &seen["other_params"]),
+        (&json!(3), &json!(2)),
+        "another session gets the cached results"
+    );
     assert_eq!(seen["live"], 4, "a query without a ttl always asks the database");
     let deadline = Instant::now() + Duration::from_secs(5);
     while second.state("out").unwrap()["brief"] != 4 {
