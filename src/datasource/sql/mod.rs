@@ -102,7 +102,7 @@ struct Database {
 }
 
 enum Pool {
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(sqlx::SqlitePool, sqlite::SqliteFile),
     Postgres(sqlx::PgPool),
 }
 
@@ -110,7 +110,8 @@ impl Pool {
     fn open(settings: &ConnectionSettings, data_dir: &Path) -> Result<Self, String> {
         let url = settings.url.expose();
         if url.to_ascii_lowercase().starts_with("sqlite:") {
-            Ok(Pool::Sqlite(sqlite::pool(settings, data_dir)?))
+            let (pool, file) = sqlite::pool(settings, data_dir)?;
+            Ok(Pool::Sqlite(pool, file))
         } else {
             Ok(Pool::Postgres(postgres::pool(settings)?))
         }
@@ -154,7 +155,10 @@ impl Connection {
     pub fn query(&self, sql: &str, params: Vec<Param>, caps: Caps) -> Result<Frame, String> {
         let statement = self.statement(sql, params);
         let table = match &self.0.pool {
-            Pool::Sqlite(pool) => self.wait(sqlite::query(pool.clone(), statement, caps)),
+            Pool::Sqlite(pool, file) => {
+                file.check()?;
+                self.wait(sqlite::query(pool.clone(), statement, caps))
+            }
             Pool::Postgres(pool) => self.wait(postgres::query(pool.clone(), statement, caps)),
         }?;
         table.into_frame()
@@ -164,7 +168,10 @@ impl Connection {
     pub fn execute(&self, sql: &str, params: Vec<Param>) -> Result<u64, String> {
         let statement = self.statement(sql, params);
         match &self.0.pool {
-            Pool::Sqlite(pool) => self.wait(sqlite::execute(pool.clone(), statement)),
+            Pool::Sqlite(pool, file) => {
+                file.check()?;
+                self.wait(sqlite::execute(pool.clone(), statement))
+            }
             Pool::Postgres(pool) => self.wait(postgres::execute(pool.clone(), statement)),
         }
     }
@@ -211,7 +218,7 @@ impl Connection {
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
                 let kind = match &self.0.pool {
-                    Pool::Sqlite(_) => sqlite::refusal(&code),
+                    Pool::Sqlite(..) => sqlite::refusal(&code),
                     Pool::Postgres(_) => postgres::refusal(&code),
                 };
                 match kind {

@@ -16,50 +16,76 @@ use super::{Param, QueryError, Refusal, Statement};
 use crate::config::ConnectionSettings;
 use crate::frame::{Caps, Values};
 
-/// A pool on the file the URL names inside `data_dir`; it opens the file when first used.
-pub fn pool(settings: &ConnectionSettings, data_dir: &Path) -> Result<SqlitePool, String> {
-    let path = database_file(settings, data_dir)?;
+/// A pool on the file the URL names inside `data_dir`; it opens the file when first used. A
+/// file that is not there yet is only a warning now (another scripts folder may be served
+/// with the same settings): each query checks the file again.
+pub fn pool(settings: &ConnectionSettings, data_dir: &Path) -> Result<(SqlitePool, SqliteFile), String> {
+    let file = SqliteFile::named(settings, data_dir)?;
+    match file.check() {
+        Ok(()) => {}
+        Err(problem) if !data_dir.join(&file.name).exists() => {
+            tracing::warn!(connection = %settings.name, "{problem}: its queries fail until it is there");
+        }
+        Err(problem) => return Err(problem),
+    }
     let mut options = SqliteConnectOptions::new()
-        .filename(path)
+        .filename(data_dir.join(&file.name))
         .read_only(!settings.writable)
         .create_if_missing(settings.writable)
         .busy_timeout(settings.timeout);
     if !settings.writable {
         options = options.pragma("query_only", "ON");
     }
-    Ok(SqlitePoolOptions::new()
+    let pool = SqlitePoolOptions::new()
         .max_connections(settings.pool_size)
         .acquire_timeout(settings.timeout)
         .after_connect(|conn, _| Box::pin(forbid_attach(conn)))
-        .connect_lazy_with(options))
+        .connect_lazy_with(options);
+    Ok((pool, file))
 }
 
 /// The file of `sqlite:NAME`: NAME is relative to the data folder and may not leave it (no
 /// `..`, no absolute path, no symlink out). A read-only database must exist; a writable one is
 /// created on first use.
-fn database_file(settings: &ConnectionSettings, data_dir: &Path) -> Result<PathBuf, String> {
-    let url = settings.url.expose();
-    let name = url["sqlite:".len()..].trim_start_matches("//");
-    if name.contains('?') {
-        return Err("a SQLite URL takes no options (`?…`): use `writable`, `timeout_ms` and `pool_size`".to_owned());
+pub struct SqliteFile {
+    name: String,
+    dir: PathBuf,
+    writable: bool,
+}
+
+impl SqliteFile {
+    /// The name in the URL, if it has the shape of a file inside the data folder.
+    fn named(settings: &ConnectionSettings, data_dir: &Path) -> Result<Self, String> {
+        let url = settings.url.expose();
+        let name = url["sqlite:".len()..].trim_start_matches("//");
+        if name.contains('?') {
+            return Err("a SQLite URL takes no options (`?…`): use `writable`, `timeout_ms` and `pool_size`".to_owned());
+        }
+        let relative = Path::new(name);
+        if name.is_empty() || !relative.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Err(format!(
+                "{name:?} is not a file name inside the data folder (write sqlite:FILE, with no `..` and no absolute path)"
+            ));
+        }
+        Ok(Self { name: name.to_owned(), dir: data_dir.to_owned(), writable: settings.writable })
     }
-    let relative = Path::new(name);
-    if name.is_empty() || !relative.components().all(|c| matches!(c, Component::Normal(_))) {
-        return Err(format!(
-            "{name:?} is not a file name inside the data folder (write sqlite:FILE, with no `..` and no absolute path)"
-        ));
+
+    /// Whether the file is inside the data folder now (or, for a writable one, could be made there).
+    pub fn check(&self) -> Result<(), String> {
+        let path = self.dir.join(&self.name);
+        if !self.writable || path.exists() || path.is_symlink() {
+            return crate::datasource::resolve(&self.dir, &self.name).map(drop);
+        }
+        let relative = Path::new(&self.name);
+        let parent = relative.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let base = self.dir.canonicalize().map_err(|_| "the data folder does not exist".to_owned())?;
+        let folder = base.join(parent).canonicalize();
+        match folder {
+            Ok(folder) if folder.starts_with(&base) => Ok(()),
+            Ok(_) => Err(format!("{:?} leads out of the data folder", self.name)),
+            Err(_) => Err(format!("there is no folder for {:?} in the data folder", self.name)),
+        }
     }
-    if !settings.writable || data_dir.join(relative).exists() {
-        return crate::datasource::resolve(data_dir, name);
-    }
-    let parent = relative.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let base = data_dir.canonicalize().map_err(|_| "the data folder does not exist".to_owned())?;
-    let folder =
-        base.join(parent).canonicalize().map_err(|_| format!("there is no folder for {name:?} in the data folder"))?;
-    if !folder.starts_with(&base) {
-        return Err(format!("{name:?} leads out of the data folder"));
-    }
-    Ok(folder.join(relative.file_name().unwrap_or_default()))
 }
 
 /// No `ATTACH` (nor `VACUUM`, which attaches): a statement reads and writes only its own file.

@@ -375,13 +375,11 @@ fn an_unknown_connection_name_lists_the_configured_ones() {
 fn a_connection_the_host_cannot_use_fails_at_start_with_one_line() {
     let data = sqlite_folder("CREATE TABLE t (x)");
     std::fs::write(data.0.join("outside.sqlite"), "").unwrap();
-    #[cfg(unix)]
     std::os::unix::fs::symlink(data.0.join("outside.sqlite"), data.path().join("link.sqlite")).unwrap();
     let refused = [
         ("sqlite:../outside.sqlite", "not a file name inside the data folder"),
         ("sqlite:/etc/passwd", "not a file name inside the data folder"),
         ("sqlite:link.sqlite", "leads out of the data folder"),
-        ("sqlite:missing.sqlite", "there is no file \"missing.sqlite\" in the data folder"),
         ("sqlite:shop.sqlite?mode=rwc", "takes no options"),
         ("postgres://postgres:Sup3rSecret@127.0.0.1/test?sslmode=require", "TLS"),
         ("postgres://postgres:Sup3rSecret@127.0.0.1:notaport/test", "the PostgreSQL URL is not valid"),
@@ -392,4 +390,23 @@ fn a_connection_the_host_cannot_use_fails_at_start_with_one_line() {
         assert!(!message.contains("Sup3rSecret") && !message.contains('\n'), "{message}");
         assert!(!message.contains(&data.0.display().to_string()), "no server path: {message}");
     }
+}
+
+#[test]
+fn a_sqlite_file_that_is_missing_or_becomes_a_way_out_is_an_error_of_each_query() {
+    let data = DataDir::with(&[]);
+    let later = ConnectionSettings::new("later", "sqlite:later.sqlite");
+    let runner = runner(&[later], &data);
+    let query = r#"connection("later").query("SELECT count(*) AS n FROM t");"#;
+    let message = error_message(&AppTest::with_runner(query, runner.clone()));
+    assert!(message.contains("there is no file \"later.sqlite\" in the data folder"), "{message}");
+    assert!(!message.contains(&data.0.display().to_string()), "no server path: {message}");
+    sqlite_sql(&data.0.join("outside.sqlite"), "CREATE TABLE t (x)");
+    std::os::unix::fs::symlink(data.0.join("outside.sqlite"), data.path().join("later.sqlite")).unwrap();
+    let message = error_message(&AppTest::with_runner(query, runner.clone()));
+    assert!(message.contains("leads out of the data folder"), "{message}");
+    std::fs::remove_file(data.path().join("later.sqlite")).unwrap();
+    sqlite_sql(&data.path().join("later.sqlite"), "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+    let found = out(&format!("state.out = {}", query.trim_end_matches(';').to_owned() + ".item();"), runner);
+    assert_eq!(found, json!(1), "once the file is there, the same connection reads it");
 }
