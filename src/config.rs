@@ -5,6 +5,7 @@
 
 pub mod redis_url;
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -105,8 +106,9 @@ impl EndSessionsArgs {
 pub struct RunArgs {
     /// A folder of `.rhai` scripts, or a single script. [default: scripts]
     pub path: Option<PathBuf>,
-    /// Settings file (TOML) with the same names as the flags, in snake_case. A file named here
-    /// must exist. [default: runnel.toml, when it exists]
+    /// Settings file (TOML) with the same names as the flags, in snake_case, and the SQL
+    /// connections (`[connections.NAME]` tables, set only there). A file named here must exist.
+    /// [default: runnel.toml, when it exists]
     #[arg(long, env = "RUNNEL_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address to listen on. [default: 127.0.0.1]
@@ -292,6 +294,74 @@ struct FileSettings {
     metrics_token: Option<String>,
     shutdown_timeout_secs: Option<u64>,
     shutdown_drain_ms: Option<u64>,
+    /// `[connections.NAME]` tables: the databases scripts open with `connection("NAME")`.
+    #[serde(default)]
+    connections: BTreeMap<String, ConnectionFile>,
+}
+
+/// One `[connections.NAME]` table of `runnel.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConnectionFile {
+    url: Option<SecretUrl>,
+    url_env: Option<String>,
+    writable: Option<bool>,
+    timeout_ms: Option<u64>,
+    pool_size: Option<u32>,
+}
+
+/// A database URL: it may hold a password, so it is never printed (`Debug` shows it redacted).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL itself, for the database driver only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redacted_url(&self.0))
+    }
+}
+
+/// A database that scripts query with `connection(name).query(...)`.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    pub name: String,
+    /// `sqlite:FILE` (a file in the data folder) or `postgres://…`.
+    pub url: SecretUrl,
+    /// Writes are refused unless this is set.
+    pub writable: bool,
+    /// The longest one statement may run (and the longest a query waits for a connection).
+    pub timeout: Duration,
+    /// Most open connections to this database, per host instance.
+    pub pool_size: u32,
+}
+
+impl ConnectionSettings {
+    /// Default statement timeout.
+    pub const TIMEOUT: Duration = Duration::from_secs(5);
+    /// Default pool size.
+    pub const POOL_SIZE: u32 = 5;
+
+    /// A read-only connection with the default timeout and pool size.
+    pub fn new(name: &str, url: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            url: SecretUrl::new(url),
+            writable: false,
+            timeout: Self::TIMEOUT,
+            pool_size: Self::POOL_SIZE,
+        }
+    }
 }
 
 /// Limits that bound one script run (the sandbox).
@@ -452,6 +522,8 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// How long a shutdown goes on answering before it refuses new connections.
     pub shutdown_drain: Duration,
+    /// The databases scripts may query (`[connections.NAME]` in `runnel.toml`).
+    pub connections: Vec<ConnectionSettings>,
 }
 
 /// The settings of the HTTP edge: embedding and reverse proxies.
@@ -498,6 +570,7 @@ impl Settings {
             metrics_token: None,
             shutdown_timeout: Duration::from_secs(10),
             shutdown_drain: Duration::from_millis(1000),
+            connections: Vec::new(),
         }
     }
 
@@ -589,8 +662,54 @@ impl Settings {
                 args.shutdown_timeout_secs.or(file.shutdown_timeout_secs).unwrap_or(10),
             ),
             shutdown_drain: Duration::from_millis(args.shutdown_drain_ms.or(file.shutdown_drain_ms).unwrap_or(1000)),
+            connections: connections(file.connections, &|var| std::env::var(var).ok())?,
         })
     }
+}
+
+/// The `[connections.NAME]` tables, checked: a name scripts can write, one URL (from the file or
+/// from the environment variable `url_env` names) of a supported kind, a timeout and a pool size
+/// that can work. `env` reads a variable (the process environment, or a test's map).
+fn connections(
+    tables: BTreeMap<String, ConnectionFile>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<Vec<ConnectionSettings>> {
+    tables.into_iter().map(|(name, table)| connection(name, table, env)).collect()
+}
+
+fn connection(
+    name: String,
+    table: ConnectionFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<ConnectionSettings> {
+    const ADVICE: &str = "fix the [connections.NAME] table in runnel.toml (README \"SQL connections\")";
+    let fail =
+        |problem: String| -> anyhow::Error { Failure::new(format!("connection `{name}`: {problem}"), ADVICE).into() };
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Err(fail("a connection name takes letters, digits, `_` and `-` only".into()));
+    }
+    let url = match (table.url, table.url_env) {
+        (Some(url), None) => url,
+        (None, Some(var)) => match env(&var).filter(|url| !url.trim().is_empty()) {
+            Some(url) => SecretUrl::new(url.trim()),
+            None => return Err(fail(format!("the environment variable {var} (url_env) is not set"))),
+        },
+        (Some(_), Some(_)) => return Err(fail("give either `url` or `url_env`, not both".into())),
+        (None, None) => return Err(fail("it needs a `url` (or `url_env`, the variable that holds it)".into())),
+    };
+    let scheme = url.expose().split(':').next().unwrap_or_default().to_ascii_lowercase();
+    if !matches!(scheme.as_str(), "sqlite" | "postgres" | "postgresql") {
+        return Err(fail(format!("the URL's scheme {scheme:?} is not supported: use sqlite:FILE or postgres://…")));
+    }
+    let timeout = match table.timeout_ms {
+        Some(0) => return Err(fail("timeout_ms must be at least 1".into())),
+        other => other.map_or(ConnectionSettings::TIMEOUT, Duration::from_millis),
+    };
+    let pool_size = table.pool_size.unwrap_or(ConnectionSettings::POOL_SIZE);
+    if !(1..=1000).contains(&pool_size) {
+        return Err(fail(format!("pool_size must be between 1 and 1000, not {pool_size}")));
+    }
+    Ok(ConnectionSettings { name, url, writable: table.writable.unwrap_or(false), timeout, pool_size })
 }
 
 /// A count that must be at least one (zero would refuse everybody, which is never meant).
@@ -766,6 +885,52 @@ mod tests {
         let message = Settings::from_run_args(empty).err().unwrap().to_string();
         let _ = std::fs::remove_file(&file);
         assert!(message.contains("admin_role"), "{message}");
+    }
+
+    fn connections_from(text: &str, env: &[(&str, &str)]) -> anyhow::Result<Vec<ConnectionSettings>> {
+        let file: FileSettings = toml::from_str(text)?;
+        let env: BTreeMap<String, String> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        connections(file.connections, &|var| env.get(var).cloned())
+    }
+
+    #[test]
+    fn connections_come_from_the_file_with_their_url_from_the_file_or_the_environment() {
+        let text = "[connections.shop]\nurl = \"sqlite:shop.sqlite\"\n\
+                    [connections.warehouse]\nurl_env = \"WAREHOUSE_URL\"\nwritable = true\ntimeout_ms = 800\npool_size = 2\n";
+        let env = [("WAREHOUSE_URL", "postgres://app:s3cret@db.internal/warehouse")];
+        let found = connections_from(text, &env).unwrap();
+        assert_eq!(found.len(), 2);
+        let (shop, warehouse) = (&found[0], &found[1]);
+        assert_eq!(
+            (shop.name.as_str(), shop.writable, shop.timeout, shop.pool_size),
+            ("shop", false, ConnectionSettings::TIMEOUT, 5)
+        );
+        assert_eq!(warehouse.url.expose(), "postgres://app:s3cret@db.internal/warehouse");
+        assert_eq!((warehouse.writable, warehouse.timeout, warehouse.pool_size), (true, Duration::from_millis(800), 2));
+        let shown = format!("{found:?}");
+        assert!(!shown.contains("s3cret"), "the password is never printed: {shown}");
+    }
+
+    #[test]
+    fn a_bad_connection_table_is_one_clear_line_without_the_url() {
+        let cases = [
+            (
+                "[connections.a]\nurl_env = \"MISSING_URL\"\n",
+                "the environment variable MISSING_URL (url_env) is not set",
+            ),
+            ("[connections.a]\nurl = \"mysql://root:pw@h/db\"\n", "scheme \"mysql\" is not supported"),
+            ("[connections.a]\n", "it needs a `url`"),
+            ("[connections.a]\nurl = \"sqlite:a.db\"\nurl_env = \"X\"\n", "not both"),
+            ("[connections.a]\nurl = \"sqlite:a.db\"\npool_size = 0\n", "pool_size must be between 1 and 1000"),
+            ("[connections.a]\nurl = \"sqlite:a.db\"\ntimeout_ms = 0\n", "timeout_ms must be at least 1"),
+            ("[connections.\"a b\"]\nurl = \"sqlite:a.db\"\n", "letters, digits"),
+        ];
+        for (text, expected) in cases {
+            let message = connections_from(text, &[]).unwrap_err().to_string();
+            assert!(message.contains(expected), "{text}: {message}");
+            assert!(!message.contains("pw@") && !message.contains('\n'), "{message}");
+        }
+        assert!(connections_from("[connections.a]\nurl = \"sqlite:a.db\"\nwritabel = true\n", &[]).is_err());
     }
 
     #[test]

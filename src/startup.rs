@@ -16,6 +16,7 @@ use std::io::ErrorKind;
 
 use crate::auth::{Auth, Credentials, Revocations, credentials};
 use crate::config::Settings;
+use crate::datasource::Connections;
 use crate::error;
 use crate::failure::Failure;
 use crate::host::{Admission, Host};
@@ -57,7 +58,11 @@ impl Application {
     pub fn build_with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let library = Arc::new(Library::for_scripts(&settings.scripts));
-        let runner = Runner::new(settings.limits.clone()).with_library(library).with_data_dir(&settings.data_dir);
+        let connections = Arc::new(Connections::open(&settings.connections, &settings.data_dir)?);
+        let runner = Runner::new(settings.limits.clone())
+            .with_library(library)
+            .with_data_dir(&settings.data_dir)
+            .with_connections(connections);
         let registry = Arc::new(Registry::load(runner.engine(), &settings.scripts)?);
         let store = Store::from_settings(&settings.store, settings.session_ttl, settings.session_lock)?;
         store.spawn_upkeep();

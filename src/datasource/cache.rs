@@ -97,6 +97,16 @@ impl Cache {
         crate::metrics::cache_entries_changed(entries.map.len() as i64 - before as i64);
     }
 
+    /// Drops every entry whose key starts with `prefix` (results a write made stale).
+    pub fn remove_prefix(&self, prefix: &str) {
+        let mut entries = crate::sync::lock(&self.entries);
+        let stale: Vec<String> = entries.map.keys().filter(|k| k.starts_with(prefix)).cloned().collect();
+        for key in &stale {
+            entries.remove(key);
+        }
+        crate::metrics::cache_entries_changed(-(stale.len() as i64));
+    }
+
     /// The total estimated size of the entries kept.
     pub fn bytes(&self) -> usize {
         crate::sync::lock(&self.entries).bytes

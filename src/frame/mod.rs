@@ -4,6 +4,7 @@
 
 mod api;
 mod cells;
+mod columns;
 mod export;
 mod expr;
 mod ops;
@@ -17,6 +18,7 @@ use polars::prelude::DataFrame;
 
 pub use api::register;
 pub use cells::{from_rows, to_records};
+pub use columns::{Values, from_columns};
 pub use export::{to_csv, to_json, to_parquet};
 pub use ops::select_columns;
 pub use read::{ReadOptions, read_csv, read_csv_bytes, read_json, read_ndjson, read_parquet, read_parquet_bytes};

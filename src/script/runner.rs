@@ -10,7 +10,7 @@ use super::diagnostic;
 use super::library::Library;
 use super::registry::CompiledScript;
 use crate::config::ScriptLimits;
-use crate::datasource::DataSources;
+use crate::datasource::{Connections, DataSources};
 use crate::page::{Page, PageEntry};
 use crate::session_state::{
     AppliedEvent, AuthRequest, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, Viewer, apply_event,
@@ -95,7 +95,15 @@ impl Runner {
 
     /// Reads data files from `dir` (with a fresh cache).
     pub fn with_data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        self.sources = DataSources::new(dir, self.limits.max_cache_bytes);
+        let connections = self.sources.connections.clone();
+        self.sources = DataSources::with_connections(dir, self.limits.max_cache_bytes, connections);
+        self
+    }
+
+    /// Lets scripts open these SQL connections (with a fresh cache).
+    pub fn with_connections(mut self, connections: Arc<Connections>) -> Self {
+        let dir = self.sources.dir.clone();
+        self.sources = DataSources::with_connections(dir, self.limits.max_cache_bytes, connections);
         self
     }
 

@@ -20,6 +20,7 @@ mod records;
 mod sessions;
 mod sliders;
 mod sources;
+mod sql;
 mod state;
 mod totp;
 mod uploads;
@@ -74,6 +75,7 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     data::register(engine);
     charts::register(engine);
     sources::register(engine, caps);
+    sql::register(engine, caps);
     pages::register(engine);
 }
 

@@ -135,6 +135,25 @@ fn a_settings_file_with_a_bad_line_names_the_line() {
 }
 
 #[test]
+fn a_connection_that_cannot_be_used_stops_the_start_in_two_lines_without_its_password() {
+    let cases = [
+        (
+            "[connections.shop]\nurl_env = \"RUNNEL_TEST_NO_SUCH_VARIABLE\"\n",
+            "environment variable RUNNEL_TEST_NO_SUCH_VARIABLE",
+        ),
+        ("[connections.shop]\nurl = \"mysql://root:hunter2@db/shop\"\n", "scheme \"mysql\" is not supported"),
+        ("[connections.shop]\nurl = \"sqlite:../secret.sqlite\"\n", "not a file name inside the data folder"),
+        ("[connections.shop]\nurl = \"postgres://app:hunter2@db/shop?sslmode=require\"\n", "TLS"),
+    ];
+    for (text, expected) in cases {
+        let file = TempFile::new("runnel.toml", text);
+        let out = runnel(&["run", "--port", "0", "--config", file.path(), "--no-watch"]);
+        assert_clear_failure(&out, &["connection `shop`", expected, "[connections.NAME]"]);
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+    }
+}
+
+#[test]
 fn a_bad_redis_url_stops_the_start_in_two_lines_and_never_shows_its_password() {
     for url in [
         "http://127.0.0.1:6379/",

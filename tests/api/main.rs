@@ -17,6 +17,7 @@ mod cli;
 mod client;
 mod cluster;
 mod cluster_support;
+mod connections;
 mod errors;
 mod frames;
 mod headers;

@@ -7,6 +7,7 @@ mod forms;
 mod frames;
 mod layout;
 mod sources;
+mod sql;
 
 use std::path::PathBuf;
 
