@@ -235,7 +235,7 @@ impl Dashboard {
 
     fn context(&self) -> RenderContext<'_> {
         let page = self.script.name.as_str();
-        RenderContext { page, csrf: &self.csrf, action: format!("/{page}/event") }
+        RenderContext { page, csrf: &self.csrf, action: format!("/{page}/event"), base: "" }
     }
 
     fn run(&self, data: &SessionData, event: Option<&Event>) -> (Page, SessionData) {
