@@ -195,9 +195,23 @@ fn report(options: &Options, outcomes: &[Outcome], elapsed: Duration, before: &[
     println!();
     println!("| measure | value |");
     println!("| --- | --- |");
-    println!("| sessions × duration | {} × {} s (measured {:.1} s) |", options.sessions, options.seconds, elapsed.as_secs_f64());
-    println!("| acknowledged clicks | {acknowledged} ({:.0} per second) |", acknowledged as f64 / elapsed.as_secs_f64());
-    println!("| latency p50 / p90 / p99 / max | {} / {} / {} / {} |", show(percentile(0.5)), show(percentile(0.9)), show(percentile(0.99)), show(latencies.last().copied()));
+    println!(
+        "| sessions × duration | {} × {} s (measured {:.1} s) |",
+        options.sessions,
+        options.seconds,
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "| acknowledged clicks | {acknowledged} ({:.0} per second) |",
+        acknowledged as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "| latency p50 / p90 / p99 / max | {} / {} / {} / {} |",
+        show(percentile(0.5)),
+        show(percentile(0.9)),
+        show(percentile(0.99)),
+        show(latencies.last().copied())
+    );
     let errors_text = if errors.is_empty() {
         "none".to_owned()
     } else {

@@ -22,8 +22,8 @@ pub use auth_form::AuthPost;
 pub use view::{PageView, page_url};
 
 use crate::auth::Auth;
-use crate::base_path::BasePath;
 use crate::auth::logins::Device;
+use crate::base_path::BasePath;
 use crate::error::AppError;
 use crate::script::{CompiledScript, Registry, RunOutput, Runner};
 use crate::session_state::{AuthRun, Event, Flash, SessionData};

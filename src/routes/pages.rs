@@ -135,9 +135,10 @@ fn answer_response(app: &AppState, answer: Answer, delivery: Delivery) -> HttpRe
         Answer::Flash { script, csrf, flash } => {
             html_response(app.host.view(&script, &csrf).document(flash.html, &flash.config))
         }
-        Answer::Redirect(url) => {
-            HttpResponse::SeeOther().insert_header((LOCATION, app.base_path.url(&url))).insert_header((CACHE_CONTROL, "no-store")).finish()
-        }
+        Answer::Redirect(url) => HttpResponse::SeeOther()
+            .insert_header((LOCATION, app.base_path.url(&url)))
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .finish(),
     }
 }
 

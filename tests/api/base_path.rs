@@ -7,10 +7,10 @@ use runnel::base_path::BasePath;
 use runnel::config::Settings;
 
 use crate::auth_support::{AuthApp, LOGGED_IN, LOGIN_FORM, MEMBERS};
+use crate::both_stores;
 use crate::client::Session;
 use crate::multipage::app_pages;
 use crate::support::{self, ADMIN, CredentialsFile, RedisServer, StoreKind, TestApp};
-use crate::both_stores;
 
 const PREFIX: &str = "/apps/sales";
 const INCREMENT: &str = "button:Increment";
@@ -128,7 +128,8 @@ async fn switch_page_and_page_links_carry_the_prefix(kind: StoreKind) {
     assert!(home.contains("href=\"https://example.com/docs\""), "a web address is left alone");
     assert!(home.contains("class=\"rn-nav-link\" href=\"/apps/sales/report\""), "the navigation too");
     let load = session.get("/jump").await;
-    assert_eq!((load.status.as_u16(), &load.headers["location"]), (303, "/apps/sales/report"));
+    assert_eq!(load.status, 303);
+    assert_eq!(load.headers["location"], "/apps/sales/report");
     let fragment = session.click("home", "button:Go to report").await;
     assert_eq!(fragment.headers["x-runnel-location"], "/apps/sales/report", "runnel.js follows this header");
 }
