@@ -1,6 +1,7 @@
 //! Dashboard pages: `GET /` opens the default page, `GET /{page}` runs and renders a page, and
 //! `POST /{page}/event` applies one interaction and reruns. Each handler extracts, calls the
-//! host, and responds.
+//! host, and responds. The host's URLs are paths of the site; the base path is put in front of
+//! them here, where they leave as `Location`, `X-Runnel-Location` and `X-Runnel-Url`.
 
 use actix_identity::Identity;
 use actix_session::Session;

@@ -181,3 +181,16 @@ async fn the_instances_see_each_client_behind_nginx_by_its_own_address() {
     assert!(names("127.0.0.2") && names("127.0.0.3"), "the audit log names the clients: {audit:#?}");
     assert!(!names("127.0.0.1"), "never nginx's address: {audit:#?}");
 }
+
+#[tokio::test]
+async fn a_body_the_size_of_an_upload_reaches_the_host_through_nginx() {
+    let deployment = Deployment::start();
+    let mut browser = deployment.browser(VIEWER);
+    browser.open("/counter").await;
+    // Over the host's form cap (64 KiB) but within an upload's (20 MiB): nginx passes it on
+    // (its default cap is 1 MiB) and the host itself refuses it, with its own answer.
+    let body = vec![b'a'; 15 * 1024 * 1024];
+    let answer = browser.post_raw("counter", body, true).await;
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert!(answer.headers.contains_key("x-request-id") && !answer.body.contains("nginx"), "{}", answer.body);
+}
