@@ -7,12 +7,14 @@ FROM rust:1.95-bookworm AS builder
 WORKDIR /build
 
 # Dependencies first, in a layer of their own: it is rebuilt only when Cargo.toml or Cargo.lock
-# change, not at every edit of the sources. Every target Cargo.toml names gets a stub.
+# change, not at every edit of the sources. The binary, the library and every bench get a stub.
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src benches \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \
-    && for bench in $(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml); do echo 'fn main() {}' > "benches/$bench.rs"; done \
+    && for bench in $(awk '/^\[\[bench\]\]/ { getline; if ($1 == "name") { gsub(/"/, "", $3); print $3 } }' Cargo.toml); do \
+        echo 'fn main() {}' > "benches/$bench.rs"; \
+    done \
     && cargo build --release --locked --bin runnel \
     && rm -rf src benches
 
