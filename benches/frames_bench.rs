@@ -65,7 +65,7 @@ fn main() {
     println!("first run (read the CSV into the cached frame, then the page): {}", ms(first));
     println!("cached frame memory (estimated from its buffers): {:.1} MB", runner.sources().cache.bytes() as f64 / 1e6);
 
-    let ctx = RenderContext { page: "bench", csrf: "token", action: "/bench/event".into() };
+    let ctx = RenderContext { page: "bench", csrf: "token", action: "/bench/event".into(), base: "" };
     // FRAMES_BENCH_ITERATIONS shortens a run (an unoptimized build is far slower).
     let iterations = std::env::var("FRAMES_BENCH_ITERATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(ITERATIONS);
     let mut times = Vec::with_capacity(iterations);

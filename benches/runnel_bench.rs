@@ -235,7 +235,7 @@ impl Dashboard {
 
     fn context(&self) -> RenderContext<'_> {
         let page = self.script.name.as_str();
-        RenderContext { page, csrf: &self.csrf, action: format!("/{page}/event") }
+        RenderContext { page, csrf: &self.csrf, action: format!("/{page}/event"), base: "" }
     }
 
     fn run(&self, data: &SessionData, event: Option<&Event>) -> (Page, SessionData) {
@@ -789,7 +789,7 @@ async fn one_idle_session(client: reqwest::Client, base: String) -> Result<(), S
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{}=", SessionCookie { secure: false }.name())))
+        .find(|v| v.starts_with(&format!("{}=", SessionCookie::PLAIN_NAME)))
         .and_then(|v| v.split(';').next())
         .map(str::to_owned)
         .ok_or("no session cookie")?;

@@ -15,6 +15,7 @@ use base64::Engine as _;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
+use crate::base_path::BasePath;
 use crate::clock::Clock;
 use crate::failure::{Failure, redacted_url};
 
@@ -212,6 +213,11 @@ pub struct RunArgs {
     /// (`127.0.0.1,10.0.0.0/8`). [default: none, forwarded headers are ignored]
     #[arg(long, env = "RUNNEL_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<String>>,
+    /// Serve everything under this path prefix (`/apps/sales`), as a reverse proxy forwards it:
+    /// pages, static files, `/_live`, `/healthz`, `/readyz`, `/metrics`; cookies are scoped to
+    /// it. Starts with `/`, no trailing `/`. [default: none, served at the root]
+    #[arg(long, env = "RUNNEL_BASE_PATH")]
+    pub base_path: Option<String>,
     /// Sessions one client address may start per minute (a visitor who only looks starts none).
     /// [default: 60]
     #[arg(long, env = "RUNNEL_NEW_SESSIONS_PER_MINUTE")]
@@ -287,6 +293,7 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     frame_ancestors: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    base_path: Option<String>,
     new_sessions_per_minute: Option<u32>,
     admin_role: Option<String>,
     log_format: Option<LogFormat>,
@@ -535,11 +542,18 @@ pub struct WebSettings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Sessions one client address may start per minute.
     pub new_sessions_per_minute: u32,
+    /// The path prefix every route and URL carries (the root by default).
+    pub base_path: BasePath,
 }
 
 impl Default for WebSettings {
     fn default() -> Self {
-        Self { frame_ancestors: Vec::new(), trusted_proxies: Vec::new(), new_sessions_per_minute: 60 }
+        Self {
+            frame_ancestors: Vec::new(),
+            trusted_proxies: Vec::new(),
+            new_sessions_per_minute: 60,
+            base_path: BasePath::root(),
+        }
     }
 }
 
@@ -600,6 +614,7 @@ impl Settings {
                 "new_sessions_per_minute",
                 args.new_sessions_per_minute.or(file.new_sessions_per_minute).unwrap_or(60),
             )?,
+            base_path: base_path(args.base_path.or(file.base_path))?,
         };
         Ok(Self {
             data_dir: args.data_dir.or(file.data_dir).unwrap_or_else(|| default_data_dir(&scripts)),
@@ -770,6 +785,15 @@ fn trusted_proxies(entries: Vec<String>) -> anyhow::Result<Vec<ipnet::IpNet>> {
                 .with_context(|| format!("trusted_proxies: {entry:?} is not an IP address or a CIDR range"))
         })
         .collect()
+}
+
+/// The base path, or what is wrong with it and how to write it.
+fn base_path(text: Option<String>) -> anyhow::Result<BasePath> {
+    let text = text.unwrap_or_default();
+    BasePath::parse(&text).map_err(|problem| {
+        Failure::new(problem, "write it like /apps/sales in --base-path, RUNNEL_BASE_PATH or base_path in runnel.toml")
+            .into()
+    })
 }
 
 /// A reset code's lifetime: a code that is void at once would make recovery impossible.
@@ -972,6 +996,22 @@ mod tests {
         let cli = Cli::try_parse_from(["runnel", "run", "--trusted-proxies", "127.0.0.1,::1"]).unwrap();
         let Command::Run(args) = cli.command else { panic!("not a run") };
         assert_eq!(args.trusted_proxies.as_deref().map(<[String]>::len), Some(2));
+    }
+
+    #[test]
+    fn the_base_path_comes_from_a_flag_or_the_file_and_a_malformed_one_is_refused() {
+        let dir = std::env::temp_dir().join(format!("runnel-cfg-base-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("runnel.toml");
+        std::fs::write(&file, "base_path = \"/apps/sales\"\n").unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: Some(file.clone()), ..RunArgs::default() }).unwrap();
+        assert_eq!(settings.web.base_path.as_str(), "/apps/sales");
+        let cli = Cli::try_parse_from(["runnel", "run", "--base-path", "/bi", "--config", file.to_str().unwrap()]);
+        let Command::Run(args) = cli.unwrap().command else { panic!("not a run") };
+        assert_eq!(Settings::from_run_args(*args).unwrap().web.base_path.as_str(), "/bi");
+        let trailing = RunArgs { config: Some(file), base_path: Some("/apps/".into()), ..RunArgs::default() };
+        let message = Settings::from_run_args(trailing).err().unwrap().to_string();
+        assert!(message.contains("must not end with `/`"), "{message}");
     }
 
     #[test]

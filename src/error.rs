@@ -12,6 +12,7 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::base_path::BasePath;
 use crate::render;
 use crate::request_id::RequestId;
 use crate::session_state::EventError;
@@ -138,7 +139,9 @@ impl AppError {
             response.content_type("text/plain; charset=utf-8").body(format!("{self}{suffix}"))
         } else {
             let id = id.as_ref().map(RequestId::as_str);
+            let base = BasePath::current();
             response.content_type("text/html; charset=utf-8").body(render::error_page(
+                base.as_str(),
                 self.title(),
                 &self.to_string(),
                 "/",

@@ -24,12 +24,14 @@
 //! - [`failure`]: what the command line says when it cannot go on; [`password_prompt`]: the
 //!   password of `runnel hash-password`.
 //! - [`metrics`]: the numbers `/metrics` shows, recorded by every layer.
+//! - [`base_path`]: the path prefix the host is served under (`--base-path`).
 //! - [`sync`]: the one policy for poisoned locks; [`clock`]: the time login deadlines read.
 
 pub mod admin;
 #[cfg(test)]
 mod architecture;
 pub mod auth;
+pub mod base_path;
 pub mod check;
 pub mod clock;
 pub mod config;

@@ -24,7 +24,7 @@ use crate::hot_reload::{Reloads, Scripts, Watcher};
 use crate::routes::{self, AppState};
 use crate::script::library::Library;
 use crate::script::{Registry, Runner};
-use crate::session_store::Store;
+use crate::session_store::{CookieScope, Store};
 
 pub use crate::session_store::{RememberCookie, SessionCookie, VisitorCookie};
 
@@ -89,30 +89,41 @@ impl Application {
         let revocations = auth.as_ref().map(|a| a.logins.revocations().clone());
         let lifecycle = session_lifecycle(settings.session_ttl);
         let admission = Admission::new(settings.web.new_sessions_per_minute);
-        let host = Host { registry, runner, store: store.clone(), auth, admission, uploads: settings.uploads };
+        let base_path = settings.web.base_path.clone();
+        let host = Host {
+            registry,
+            runner,
+            store: store.clone(),
+            auth,
+            admission,
+            uploads: settings.uploads,
+            base_path: base_path.clone(),
+        };
+        let cookies = CookieScope::new(settings.secure_cookie, base_path.clone());
         let (draining, draining_seen) = tokio::sync::watch::channel(false);
         let state = web::Data::new(AppState {
             host,
             max_body_bytes: settings.max_body_bytes,
             reloads,
             cookie_key: key.clone(),
-            session_cookie: SessionCookie { secure: settings.secure_cookie },
-            remember_cookie: RememberCookie { secure: settings.secure_cookie },
-            visitor_cookie: VisitorCookie { secure: settings.secure_cookie },
+            session_cookie: SessionCookie::new(cookies.clone()),
+            remember_cookie: RememberCookie::new(cookies.clone()),
+            visitor_cookie: VisitorCookie::new(cookies.clone()),
             content_security_policy: routes::content_security_policy(&settings.web.frame_ancestors)?,
             trusted_proxies: settings.web.trusted_proxies.clone(),
+            base_path: base_path.clone(),
             max_wait: settings.max_wait,
             metrics_token: settings.metrics_token.clone(),
             draining: draining_seen,
         });
-        let cookie = SessionCookie { secure: settings.secure_cookie };
+        let cookie = SessionCookie::new(cookies);
         let session_store = store.clone();
         let mut server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(session_store.clone(), key.clone())
                 .cookie_name(cookie.name().to_owned())
                 .cookie_http_only(true)
-                .cookie_secure(cookie.secure)
-                .cookie_path("/".to_owned())
+                .cookie_secure(cookie.secure())
+                .cookie_path(cookie.scope.path().to_owned())
                 .cookie_domain(None)
                 .cookie_same_site(SameSite::Lax)
                 .session_lifecycle(lifecycle.clone())
@@ -133,7 +144,8 @@ impl Application {
                 .wrap(from_fn(routes::unconfirmed_logouts))
                 .wrap(from_fn(routes::security_headers))
                 .wrap(from_fn(routes::observe_requests))
-                .configure(routes::configure)
+                .service(routes::under(&base_path))
+                .default_service(web::to(routes::not_found))
         })
         // Signals are handled by `Shutdown` (live streams first, then a bounded graceful stop).
         .disable_signals()

@@ -271,7 +271,7 @@
   function listen() {
     const r = root();
     if (!r || !r.dataset.page || !window.EventSource) return;
-    const source = new EventSource("/_live/" + encodeURIComponent(r.dataset.page));
+    const source = new EventSource((r.dataset.base || "") + "/_live/" + encodeURIComponent(r.dataset.page));
     let lost = false;
     source.addEventListener("rerun", () => window.Runnel.rerun());
     source.addEventListener("removed", () => {

@@ -23,6 +23,7 @@ pub use view::{PageView, page_url};
 
 use crate::auth::Auth;
 use crate::auth::logins::Device;
+use crate::base_path::BasePath;
 use crate::error::AppError;
 use crate::script::{CompiledScript, Registry, RunOutput, Runner};
 use crate::session_state::{AuthRun, Event, Flash, SessionData};
@@ -42,6 +43,8 @@ pub struct Host {
     pub admission: Admission,
     /// Caps on uploaded files, checked before an upload is applied.
     pub uploads: crate::config::UploadLimits,
+    /// The path prefix of the URLs the pages link and post to (`--base-path`).
+    pub base_path: BasePath,
 }
 
 /// How the browser takes the answer.
@@ -59,7 +62,8 @@ pub enum Answer {
     Run(Box<Shown>),
     /// What a no-JavaScript post left to show, once, on the page it redirected to.
     Flash { script: Arc<CompiledScript>, csrf: String, flash: Flash },
-    /// A no-JavaScript post is answered with a redirect to this URL (its result waits there).
+    /// A no-JavaScript post is answered with a redirect to this path of the site (its result
+    /// waits there); the routes put the base path in front.
     Redirect(String),
 }
 
@@ -70,7 +74,7 @@ pub struct Shown {
     pub csrf: String,
     /// The query the page is shown with (the run may have changed it).
     pub query: Query,
-    /// The page's URL, when the run changed the query (the address bar follows).
+    /// The page's path of the site, when the run changed the query (the address bar follows).
     pub new_url: Option<String>,
 }
 
@@ -106,7 +110,7 @@ pub struct EventPost {
 impl Host {
     /// The view that renders a script's page for a session.
     pub fn view<'a>(&'a self, script: &'a CompiledScript, csrf: &'a str) -> PageView<'a> {
-        PageView { registry: &self.registry, script, csrf }
+        PageView { registry: &self.registry, script, csrf, base: self.base_path.as_str() }
     }
 
     fn script(&self, page: &str) -> Result<Arc<CompiledScript>, AppError> {

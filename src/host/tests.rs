@@ -35,7 +35,15 @@ fn host_with(pages: &[(&str, &str)], auth: Option<Auth>, store: Store) -> Host {
         .iter()
         .map(|(name, source)| CompiledScript::from_source(runner.engine(), PageName::parse(name).unwrap(), source));
     let registry = Arc::new(Registry::from_scripts(scripts.collect()));
-    Host { registry, runner, store, auth, admission: super::Admission::new(1000), uploads: Default::default() }
+    Host {
+        registry,
+        runner,
+        store,
+        auth,
+        admission: super::Admission::new(1000),
+        uploads: Default::default(),
+        base_path: Default::default(),
+    }
 }
 
 fn memory_store() -> Store {

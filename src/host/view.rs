@@ -14,12 +14,14 @@ pub struct PageView<'a> {
     pub registry: &'a Registry,
     pub script: &'a CompiledScript,
     pub csrf: &'a str,
+    /// The base path in front of every URL the page links or posts to (`""` at the root).
+    pub base: &'a str,
 }
 
 impl PageView<'_> {
     fn context(&self, query: &BTreeMap<String, String>) -> RenderContext<'_> {
-        let action = page_url(&format!("{}/event", self.script.name), query);
-        RenderContext { page: self.script.name.as_str(), csrf: self.csrf, action }
+        let action = format!("{}{}", self.base, page_url(&format!("{}/event", self.script.name), query));
+        RenderContext { page: self.script.name.as_str(), csrf: self.csrf, action, base: self.base }
     }
 
     /// The pages `viewer` may open, in navigation order, grouped by section (pages without a

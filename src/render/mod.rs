@@ -18,8 +18,10 @@ pub use chart::svg as chart_svg;
 pub struct RenderContext<'a> {
     pub page: &'a str,
     pub csrf: &'a str,
-    /// The event URL: `/{page}/event` plus the current query string.
+    /// The event URL: `{base}/{page}/event` plus the current query string.
     pub action: String,
+    /// The base path in front of every URL of the host (`""` at the root).
+    pub base: &'a str,
 }
 
 /// One entry of the page navigation.
@@ -49,6 +51,7 @@ struct PageHtml<'a> {
 #[derive(Template)]
 #[template(path = "root.html")]
 struct RootHtml<'a> {
+    ctx: &'a RenderContext<'a>,
     config: &'a PageConfig,
     nav: &'a [NavSection],
     sidebar: String,
@@ -105,15 +108,17 @@ impl AuthFormHtml<'_> {
         }
     }
 
-    /// Auth forms post to `/{page}/auth/{action}`.
+    /// Auth forms post to `{base}/{page}/auth/{action}`.
     fn action(&self) -> String {
-        format!("/{}/auth/{}", self.ctx.page, self.f.action)
+        format!("{}/{}/auth/{}", self.ctx.base, self.ctx.page, self.f.action)
     }
 }
 
 #[derive(Template)]
 #[template(path = "error_page.html")]
 struct ErrorPageHtml<'a> {
+    /// The base path in front of the stylesheet's URL and the link back.
+    base: &'a str,
     title: &'a str,
     message: &'a str,
     back: &'a str,
@@ -231,6 +236,7 @@ fn container(page: &Page, id: ContainerId, ctx: &RenderContext) -> String {
 /// The inner HTML of `#runnel-root`: what an interaction sends back to be morphed in.
 pub fn fragment(page: &Page, nav: &[NavSection], ctx: &RenderContext) -> String {
     let root = RootHtml {
+        ctx,
         config: &page.config,
         nav,
         sidebar: container(page, SIDEBAR, ctx),
@@ -260,6 +266,7 @@ fn icon_url(icon: &str) -> String {
 }
 
 /// A small HTML page for a 4xx or 5xx answer, naming the request's id when there is one.
-pub fn error_page(title: &str, message: &str, back: &str, request_id: Option<&str>) -> String {
-    ErrorPageHtml { title, message, back, request_id }.render().unwrap_or_default()
+/// `back` is a path of the site; `base` the prefix in front of it (`""` at the root).
+pub fn error_page(base: &str, title: &str, message: &str, back: &str, request_id: Option<&str>) -> String {
+    ErrorPageHtml { base, title, message, back, request_id }.render().unwrap_or_default()
 }

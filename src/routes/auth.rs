@@ -82,7 +82,7 @@ pub async fn unconfirmed_logouts(
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     // Read before the call: routing needs the request to itself.
-    let key = session_key_of(req.request(), app.session_cookie, &app.cookie_key);
+    let key = session_key_of(req.request(), &app.session_cookie, &app.cookie_key);
     let remembered = req.request().cookie(app.remember_cookie.name()).map(|c| c.value().to_owned());
     let client = client_of(req.request()).address.map_or_else(|| "-".to_owned(), |a| a.to_string());
     let fragment = delivery_of(req.request()) == Delivery::Fragment;
@@ -101,7 +101,7 @@ pub async fn unconfirmed_logouts(
         auth.pending.add(Unconfirmed::Remember(cookie));
     }
     audit::record(AuditEvent::LogoutUnconfirmed, "-", &client);
-    let mut answer: HttpResponse = AppError::LogoutUnconfirmed(app.session_cookie).answer(fragment);
+    let mut answer: HttpResponse = AppError::LogoutUnconfirmed(app.session_cookie.clone()).answer(fragment);
     clear_site_data(answer.headers_mut());
     answer.add_cookie(&app.remember_cookie.cookie(None))?;
     match result {

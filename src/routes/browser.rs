@@ -35,15 +35,15 @@ pub struct HttpSession<'a> {
 
 impl<'a> HttpSession<'a> {
     pub fn new(req: &'a HttpRequest, session: Session, identity: Option<Identity>, app: &AppState) -> Self {
-        let key = session_key_of(req, app.session_cookie, &app.cookie_key);
+        let key = session_key_of(req, &app.session_cookie, &app.cookie_key);
         Self {
             req,
             session: TypedSession::new(session),
             identity: RefCell::new(identity),
             logged_in_now: RefCell::default(),
             key,
-            remember_cookie: app.remember_cookie,
-            visitor_cookie: app.visitor_cookie,
+            remember_cookie: app.remember_cookie.clone(),
+            visitor_cookie: app.visitor_cookie.clone(),
         }
     }
 }

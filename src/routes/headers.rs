@@ -62,7 +62,7 @@ fn secure(headers: &mut HeaderMap, app: &AppState, https: bool) {
         headers.insert(CONTENT_SECURITY_POLICY, app.content_security_policy.clone());
         headers.append(VARY, HeaderValue::from_static("Cookie"));
     }
-    if https && !app.session_cookie.secure {
+    if https && !app.session_cookie.secure() {
         mark_secure(headers, app.session_cookie.name());
         mark_secure(headers, app.remember_cookie.name());
         mark_secure(headers, app.visitor_cookie.name());

@@ -57,6 +57,8 @@ async fn live(page: web::Path<String>, app: web::Data<AppState>) -> HttpResponse
     HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((CACHE_CONTROL, "no-store"))
+        // nginx passes each frame on at once even where its buffering is on.
+        .insert_header(("X-Accel-Buffering", "no"))
         .streaming(stream::once(async move { Ok(hello) }).chain(events))
 }
 

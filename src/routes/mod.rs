@@ -14,7 +14,9 @@ mod origin;
 mod pages;
 mod remember;
 
-use actix_web::web::ServiceConfig;
+use actix_web::web::{self, ServiceConfig};
+
+use crate::base_path::BasePath;
 
 pub use auth::unconfirmed_logouts;
 pub use headers::{content_security_policy, security_headers};
@@ -42,6 +44,8 @@ pub struct AppState {
     pub content_security_policy: actix_web::http::header::HeaderValue,
     /// Peers whose `X-Forwarded-*` headers are believed (`crate::routes::client`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The path prefix every route answers under and every URL carries (`--base-path`).
+    pub base_path: BasePath,
     /// The longest one request waits for the store (`crate::session_store::waits`).
     pub max_wait: std::time::Duration,
     /// The bearer token `/metrics` asks for; `None` turns `/metrics` off.
@@ -51,11 +55,23 @@ pub struct AppState {
     pub draining: tokio::sync::watch::Receiver<bool>,
 }
 
-pub fn configure(cfg: &mut ServiceConfig) {
+/// Every route, under the base path (the bare prefix, `/apps/sales`, opens the default page
+/// like `/apps/sales/`).
+pub fn under(base: &BasePath) -> actix_web::Scope {
+    let scope = web::scope(base.as_str()).configure(configure);
+    if base.is_root() { scope } else { scope.route("", web::get().to(pages::index)) }
+}
+
+fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     metrics::configure(cfg);
     live::configure(cfg);
     assets::configure(cfg);
     auth::configure(cfg);
     pages::configure(cfg);
+}
+
+/// Anything outside the routes (outside the base path too): the page-not-found answer.
+pub async fn not_found() -> actix_web::HttpResponse {
+    crate::error::AppError::PageNotFound.answer(false)
 }

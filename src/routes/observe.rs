@@ -28,12 +28,19 @@ pub async fn observe_requests(
     let id = request_id_of(&req);
     let span = tracing::info_span!("request", request_id = %id);
     let (method, path) = (req.method().clone(), req.path().to_owned());
-    // The pattern, not the path: page names and file names would make a series per URL.
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-    let started = Instant::now();
     let app = req.app_data::<web::Data<AppState>>().cloned();
+    let base = app.as_ref().map(|app| app.base_path.clone()).unwrap_or_default();
+    // The pattern, not the path: page names and file names would make a series per URL. Without
+    // the base path, so that the series are the same wherever the host is mounted.
+    let pattern = req.match_pattern();
+    let route = match pattern.as_deref().and_then(|p| base.strip(p)) {
+        Some("") => "/".to_owned(),
+        Some(route) => route.to_owned(),
+        None => "unmatched".to_owned(),
+    };
+    let started = Instant::now();
     let max_wait = app.as_ref().map_or(DEFAULT_MAX_WAIT, |app| app.max_wait);
-    let bounded = waits::bounded_by(max_wait, next.call(req));
+    let bounded = base.clone().scope(waits::bounded_by(max_wait, next.call(req)));
     let answered = id.clone().scope(bounded).instrument(span.clone()).await;
     let (answer, status) = match answered {
         Ok(mut res) => {
@@ -48,14 +55,14 @@ pub async fn observe_requests(
         }
         Err(err) => {
             // A middleware's failure: its page is rendered here, where the id is still known.
-            let mut response = id.clone().sync_scope(|| err.error_response());
+            let mut response = id.clone().sync_scope(|| base.clone().sync_scope(|| err.error_response()));
             name_the_answer(response.headers_mut(), &id);
             let status = response.status();
             (Err(InternalError::from_response(err, response).into()), status)
         }
     };
     crate::metrics::request(method.as_str(), &route, status.as_u16(), started.elapsed());
-    if !QUIET_PATHS.contains(&path.as_str()) {
+    if !base.strip(&path).is_some_and(|site_path| QUIET_PATHS.contains(&site_path)) {
         let (status, elapsed_ms) = (status.as_u16(), started.elapsed().as_secs_f64() * 1000.0);
         span.in_scope(|| tracing::info!(%method, %path, status, elapsed_ms, "answered"));
     }

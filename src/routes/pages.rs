@@ -1,6 +1,7 @@
 //! Dashboard pages: `GET /` opens the default page, `GET /{page}` runs and renders a page, and
 //! `POST /{page}/event` applies one interaction and reruns. Each handler extracts, calls the
-//! host, and responds.
+//! host, and responds. The host's URLs are paths of the site; the base path is put in front of
+//! them here, where they leave as `Location`, `X-Runnel-Location` and `X-Runnel-Url`.
 
 use actix_identity::Identity;
 use actix_session::Session;
@@ -23,9 +24,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/{page}/event", web::post().to(post_event));
 }
 
-async fn index(app: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub(super) async fn index(app: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let first = app.host.registry.default_page().ok_or(AppError::PageNotFound)?;
-    Ok(HttpResponse::Found().insert_header((LOCATION, format!("/{}", first.name))).finish())
+    let url = app.base_path.url(&format!("/{}", first.name));
+    Ok(HttpResponse::Found().insert_header((LOCATION, url)).finish())
 }
 
 async fn show_page(
@@ -114,7 +116,10 @@ pub(super) fn respond(app: &AppState, result: Result<Answer, AppError>, delivery
 fn answer_response(app: &AppState, answer: Answer, delivery: Delivery) -> HttpResponse {
     match answer {
         Answer::Run(shown) if shown.output.denied => AppError::NotAllowed.answer(delivery == Delivery::Fragment),
-        Answer::Run(shown) if shown.output.switch_to.is_some() => switch_response(shown.output.switch_to, delivery),
+        Answer::Run(shown) if shown.output.switch_to.is_some() => {
+            let url = app.base_path.url(shown.output.switch_to.as_deref().unwrap_or("/"));
+            switch_response(url, delivery)
+        }
         Answer::Run(shown) => {
             let view = app.host.view(&shown.script, &shown.csrf);
             let root = view.root(&shown.output, &shown.query);
@@ -122,7 +127,8 @@ fn answer_response(app: &AppState, answer: Answer, delivery: Delivery) -> HttpRe
                 return html_response(view.document(root, &shown.output.page.config));
             }
             let mut response = html_response(root);
-            if let Some(url) = shown.new_url.and_then(|url| HeaderValue::try_from(url).ok()) {
+            let new_url = shown.new_url.map(|url| app.base_path.url(&url));
+            if let Some(url) = new_url.and_then(|url| HeaderValue::try_from(url).ok()) {
                 response.headers_mut().insert(actix_web::http::header::HeaderName::from_static("x-runnel-url"), url);
             }
             response
@@ -130,15 +136,15 @@ fn answer_response(app: &AppState, answer: Answer, delivery: Delivery) -> HttpRe
         Answer::Flash { script, csrf, flash } => {
             html_response(app.host.view(&script, &csrf).document(flash.html, &flash.config))
         }
-        Answer::Redirect(url) => {
-            HttpResponse::SeeOther().insert_header((LOCATION, url)).insert_header((CACHE_CONTROL, "no-store")).finish()
-        }
+        Answer::Redirect(url) => HttpResponse::SeeOther()
+            .insert_header((LOCATION, app.base_path.url(&url)))
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .finish(),
     }
 }
 
 /// `switch_page`: a document request is redirected; the page's script follows a header.
-fn switch_response(url: Option<String>, delivery: Delivery) -> HttpResponse {
-    let url = url.unwrap_or_else(|| "/".to_owned());
+fn switch_response(url: String, delivery: Delivery) -> HttpResponse {
     let mut response = match delivery {
         Delivery::Document => HttpResponse::SeeOther().insert_header((LOCATION, url)).finish(),
         Delivery::Fragment => HttpResponse::Ok().insert_header((SWITCH_HEADER, url)).finish(),

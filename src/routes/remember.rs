@@ -14,7 +14,8 @@ pub async fn given_cookies(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let cookies = req.app_data::<web::Data<AppState>>().map(|app| (app.remember_cookie, app.visitor_cookie));
+    let cookies =
+        req.app_data::<web::Data<AppState>>().map(|app| (app.remember_cookie.clone(), app.visitor_cookie.clone()));
     let mut res = next.call(req).await?;
     let Some((remember, visitor)) = cookies else { return Ok(res) };
     let change = res.request().extensions().get::<RememberChange>().cloned();

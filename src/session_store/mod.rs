@@ -23,7 +23,8 @@ pub use locks::LockTiming;
 pub use memory::MemoryStore;
 pub use redis::RedisStore;
 pub use typed::{
-    LOGIN_TOKEN, RememberCookie, SessionCookie, TypedSession, VisitorCookie, csrf_after_logout_key, session_key_of,
+    CookieScope, LOGIN_TOKEN, RememberCookie, SessionCookie, TypedSession, VisitorCookie, csrf_after_logout_key,
+    session_key_of,
 };
 
 use crate::config::StoreSettings;

@@ -4,56 +4,106 @@
 use actix_session::Session;
 
 use super::random_token;
+use crate::base_path::BasePath;
 
-/// The session cookie, which holds the (encrypted) session key. With `Secure` it carries the
-/// `__Host-` prefix: the browser then keeps it only if it came over HTTPS with `Path=/` and no
-/// `Domain`, so a sibling subdomain or a plain-HTTP page cannot plant or overwrite it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionCookie {
+/// Where the host's cookies live and how they are protected: `Secure` or not, and the path
+/// prefix they are scoped to (`--base-path`), so that two apps under different prefixes on one
+/// host keep apart.
+///
+/// With `Secure` at the root a cookie carries the `__Host-` prefix: the browser then keeps it
+/// only if it came over HTTPS with `Path=/` and no `Domain`, so a sibling subdomain or a
+/// plain-HTTP page cannot plant or overwrite it. `__Host-` demands `Path=/`, so under a base
+/// path the prefix is `__Secure-` (HTTPS only, scoped to the base path).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CookieScope {
     pub secure: bool,
+    pub base: BasePath,
+}
+
+impl CookieScope {
+    pub fn new(secure: bool, base: BasePath) -> Self {
+        Self { secure, base }
+    }
+
+    /// `plain`, or with `Secure` its `__Host-` (root) or `__Secure-` (base path) form.
+    fn name(&self, names: &'static [&'static str; 3]) -> &'static str {
+        match (self.secure, self.base.is_root()) {
+            (false, _) => names[0],
+            (true, true) => names[1],
+            (true, false) => names[2],
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        self.base.cookie_path()
+    }
+}
+
+/// The session cookie, which holds the (encrypted) session key; named and scoped as its
+/// [`CookieScope`] says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionCookie {
+    pub scope: CookieScope,
 }
 
 impl SessionCookie {
-    pub const PLAIN_NAME: &str = "runnel_session";
-    pub const SECURE_NAME: &str = "__Host-runnel_session";
+    const NAMES: [&str; 3] = ["runnel_session", "__Host-runnel_session", "__Secure-runnel_session"];
+    pub const PLAIN_NAME: &str = Self::NAMES[0];
+    pub const SECURE_NAME: &str = Self::NAMES[1];
 
-    pub fn name(self) -> &'static str {
-        if self.secure { Self::SECURE_NAME } else { Self::PLAIN_NAME }
+    pub fn new(scope: CookieScope) -> Self {
+        Self { scope }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.scope.name(&Self::NAMES)
+    }
+
+    pub fn secure(&self) -> bool {
+        self.scope.secure
     }
 
     /// A cookie that clears this one in the browser (the same name, path and `Secure`).
-    pub fn removal(self) -> actix_web::cookie::Cookie<'static> {
-        let mut removal =
-            actix_web::cookie::Cookie::build(self.name(), "").path("/").http_only(true).secure(self.secure).finish();
+    pub fn removal(&self) -> actix_web::cookie::Cookie<'static> {
+        let mut removal = actix_web::cookie::Cookie::build(self.name(), "")
+            .path(self.scope.path().to_owned())
+            .http_only(true)
+            .secure(self.scope.secure)
+            .finish();
         removal.make_removal();
         removal
     }
 }
 
 /// The remember-me cookie (`series:token`, see `crate::auth::remember`), apart from the session
-/// cookie so that the session cookie always ends with the browser session. Named like
-/// [`SessionCookie`]: `__Host-` prefixed with `Secure`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// cookie so that the session cookie always ends with the browser session. Named and scoped
+/// like [`SessionCookie`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RememberCookie {
-    pub secure: bool,
+    pub scope: CookieScope,
 }
 
 impl RememberCookie {
-    pub const PLAIN_NAME: &str = "runnel_remember";
-    pub const SECURE_NAME: &str = "__Host-runnel_remember";
+    const NAMES: [&str; 3] = ["runnel_remember", "__Host-runnel_remember", "__Secure-runnel_remember"];
+    pub const PLAIN_NAME: &str = Self::NAMES[0];
+    pub const SECURE_NAME: &str = Self::NAMES[1];
 
-    pub fn name(self) -> &'static str {
-        if self.secure { Self::SECURE_NAME } else { Self::PLAIN_NAME }
+    pub fn new(scope: CookieScope) -> Self {
+        Self { scope }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.scope.name(&Self::NAMES)
     }
 
     /// The cookie that gives the browser `grant`, or with `None` clears the remember cookie.
-    pub fn cookie(self, grant: Option<&super::RememberGrant>) -> actix_web::cookie::Cookie<'static> {
+    pub fn cookie(&self, grant: Option<&super::RememberGrant>) -> actix_web::cookie::Cookie<'static> {
         use actix_web::cookie::{Cookie, SameSite, time::Duration};
         let value = grant.map(|g| g.value.clone()).unwrap_or_default();
         let mut cookie = Cookie::build(self.name(), value)
-            .path("/")
+            .path(self.scope.path().to_owned())
             .http_only(true)
-            .secure(self.secure)
+            .secure(self.scope.secure)
             .same_site(SameSite::Lax)
             .finish();
         match grant {
@@ -65,28 +115,33 @@ impl RememberCookie {
 }
 
 /// The visitor cookie: the CSRF token of a browser that has no session yet (see
-/// `BrowserSession::visitor`). It ends with the browser session and is named like
-/// [`SessionCookie`]: `__Host-` prefixed with `Secure`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `BrowserSession::visitor`). It ends with the browser session and is named and scoped like
+/// [`SessionCookie`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VisitorCookie {
-    pub secure: bool,
+    pub scope: CookieScope,
 }
 
 impl VisitorCookie {
-    pub const PLAIN_NAME: &str = "runnel_visitor";
-    pub const SECURE_NAME: &str = "__Host-runnel_visitor";
+    const NAMES: [&str; 3] = ["runnel_visitor", "__Host-runnel_visitor", "__Secure-runnel_visitor"];
+    pub const PLAIN_NAME: &str = Self::NAMES[0];
+    pub const SECURE_NAME: &str = Self::NAMES[1];
 
-    pub fn name(self) -> &'static str {
-        if self.secure { Self::SECURE_NAME } else { Self::PLAIN_NAME }
+    pub fn new(scope: CookieScope) -> Self {
+        Self { scope }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.scope.name(&Self::NAMES)
     }
 
     /// The cookie that gives the browser `token`.
-    pub fn cookie(self, token: &str) -> actix_web::cookie::Cookie<'static> {
+    pub fn cookie(&self, token: &str) -> actix_web::cookie::Cookie<'static> {
         use actix_web::cookie::{Cookie, SameSite};
         Cookie::build(self.name(), token.to_owned())
-            .path("/")
+            .path(self.scope.path().to_owned())
             .http_only(true)
-            .secure(self.secure)
+            .secure(self.scope.secure)
             .same_site(SameSite::Lax)
             .finish()
     }
@@ -103,7 +158,7 @@ pub struct TypedSession(Session);
 /// names the session in the store. Handlers need it to end a session the store cannot reach.
 pub fn session_key_of(
     req: &actix_web::HttpRequest,
-    cookie: SessionCookie,
+    cookie: &SessionCookie,
     key: &actix_web::cookie::Key,
 ) -> Option<String> {
     let found = req.cookie(cookie.name())?;

@@ -118,6 +118,14 @@ fn a_taken_port_stops_the_start_in_two_lines_that_say_what_to_do() {
 }
 
 #[test]
+fn a_malformed_base_path_stops_the_start_in_two_lines() {
+    for bad in ["apps/sales", "/apps/sales/", "/apps/../sales", "/apps sales"] {
+        let out = runnel(&["run", "--port", "0", "--no-watch", "--base-path", bad]);
+        assert_clear_failure(&out, &["base_path", "--base-path"]);
+    }
+}
+
+#[test]
 fn a_settings_file_that_cannot_be_read_stops_the_start_in_two_lines() {
     let out = runnel(&["run", "--config", "/nonexistent/runnel.toml", "--no-watch"]);
     assert_clear_failure(&out, &["cannot read the settings file /nonexistent/runnel.toml", "--config"]);

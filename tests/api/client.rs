@@ -52,8 +52,24 @@ impl Session {
         Self::browser(base, std::sync::Arc::default(), user_agent)
     }
 
+    /// A fresh browser whose connections come from `address` (a loopback address other than
+    /// 127.0.0.1: another client than the proxy in front of the host).
+    pub fn from_address(base: &str, address: std::net::IpAddr) -> Self {
+        Self::browser_at(base, std::sync::Arc::default(), "runnel-tests", Some(address))
+    }
+
     fn browser(base: &str, jar: std::sync::Arc<reqwest::cookie::Jar>, user_agent: &str) -> Self {
+        Self::browser_at(base, jar, user_agent, None)
+    }
+
+    fn browser_at(
+        base: &str,
+        jar: std::sync::Arc<reqwest::cookie::Jar>,
+        user_agent: &str,
+        address: Option<std::net::IpAddr>,
+    ) -> Self {
         let client = Client::builder()
+            .local_address(address)
             .user_agent(user_agent)
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())

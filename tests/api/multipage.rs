@@ -23,7 +23,7 @@ both_stores!(
 );
 
 /// The pages of a small multipage app (see each test for what it shows).
-fn app_pages() -> ScriptDir {
+pub fn app_pages() -> ScriptDir {
     let dir = ScriptDir::with(&[
         (
             "01_home.rhai",

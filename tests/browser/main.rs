@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod base_path;
 mod blocks;
 mod inputs;
 mod interaction;

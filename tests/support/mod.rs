@@ -6,6 +6,7 @@
 
 pub mod chromium;
 pub mod databases;
+pub mod nginx;
 pub mod server;
 
 use std::path::PathBuf;

@@ -156,7 +156,7 @@ pub fn free_port() -> u16 {
 
 /// Polls every 10 ms until something listens on `port`; false after `within`, or as soon as
 /// `still_starting` says the process gave up.
-fn wait_for_port(port: u16, within: Duration, mut still_starting: impl FnMut() -> bool) -> bool {
+pub fn wait_for_port(port: u16, within: Duration, mut still_starting: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + within;
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline || !still_starting() {
