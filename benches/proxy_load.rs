@@ -5,8 +5,9 @@
 //! cargo bench --bench proxy_load -- [--sessions 200] [--seconds 60] [--redis-url URL]
 //! ```
 //!
-//! Without `--redis-url` a private `redis-server` is started; with it, the URL is passed to
-//! every instance's `--redis-url` unchanged (a Redis Cluster's URL too). The instances serve the
+//! Without `--redis-url` a private `redis-server` is started, or with `--cluster` a private
+//! Redis Cluster of 3 primaries and 3 replicas; with `--redis-url`, the URL is passed to every
+//! instance's `--redis-url` unchanged. The instances serve the
 //! example scripts under `/apps/sales` and trust nginx's forwarded headers.
 //!
 //! Each session is a browser of its own (its own cookie jar, from its own loopback address, so
@@ -30,6 +31,7 @@ use base64::Engine as _;
 use clap::Parser;
 
 use support::nginx::Nginx;
+use support::redis_deployments::RedisCluster;
 use support::server::{free_port, wait_for_port};
 use support::{RedisServer, csrf_in};
 
@@ -48,8 +50,11 @@ struct Options {
     #[arg(long, default_value_t = 60)]
     seconds: u64,
     /// The instances' Redis (passed through to --redis-url); a private redis-server without it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "cluster")]
     redis_url: Option<String>,
+    /// Start a private Redis Cluster (3 primaries, 3 replicas) for the instances.
+    #[arg(long)]
+    cluster: bool,
     /// Passed by `cargo bench`.
     #[arg(long, hide = true)]
     bench: bool,
@@ -62,8 +67,8 @@ fn main() {
 }
 
 async fn run(options: Options) {
-    let private_redis = options.redis_url.is_none().then(RedisServer::start);
-    let redis_url = options.redis_url.clone().unwrap_or_else(|| private_redis.as_ref().expect("started").url());
+    let private = PrivateRedis::start(&options);
+    let redis_url = options.redis_url.clone().unwrap_or_else(|| private.url());
     let instances: Vec<Instance> = (0..3).map(|n| Instance::start(n, &redis_url)).collect();
     let ports: Vec<u16> = instances.iter().map(|i| i.port).collect();
     let nginx = Nginx::start(&ports).unwrap_or_else(|e| panic!("{e}"));
@@ -73,7 +78,7 @@ async fn run(options: Options) {
         options.sessions,
         options.seconds,
         nginx.port,
-        if private_redis.is_some() { "private redis-server" } else { "given by --redis-url" },
+        private.describe(),
     );
 
     let rss_before: Vec<Option<u64>> = instances.iter().map(Instance::rss_kib).collect();
@@ -287,5 +292,39 @@ impl Drop for Instance {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// The Redis the tool started itself, if any: kept alive until the end of the run.
+enum PrivateRedis {
+    None,
+    Node(RedisServer),
+    Cluster(RedisCluster),
+}
+
+impl PrivateRedis {
+    fn start(options: &Options) -> Self {
+        match (&options.redis_url, options.cluster) {
+            (Some(_), _) => Self::None,
+            (None, true) => Self::Cluster(RedisCluster::start()),
+            (None, false) => Self::Node(RedisServer::start()),
+        }
+    }
+
+    /// The URL of the private Redis (only called without `--redis-url`).
+    fn url(&self) -> String {
+        match self {
+            Self::None => unreachable!("a URL was given"),
+            Self::Node(redis) => redis.url(),
+            Self::Cluster(cluster) => cluster.url(),
+        }
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            Self::None => "given by --redis-url",
+            Self::Node(_) => "private redis-server",
+            Self::Cluster(_) => "private Redis Cluster (3 primaries, 3 replicas)",
+        }
     }
 }

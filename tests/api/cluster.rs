@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use runnel::config::StoreSettings;
 
 use crate::client::{Session, metric_value};
-use crate::cluster_support::{RedisCluster, SentinelSetup};
+use crate::support::redis_deployments::{RedisCluster, SentinelSetup};
 use crate::support::{self, ADMIN, CredentialsFile, ScriptDir, StoreKind, TestApp, VIEWER};
 
 const PAGE: &str = "app";

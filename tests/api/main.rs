@@ -17,7 +17,6 @@ mod blocks;
 mod cli;
 mod client;
 mod cluster;
-mod cluster_support;
 mod connections;
 mod errors;
 mod frames;

@@ -7,6 +7,7 @@
 pub mod chromium;
 pub mod databases;
 pub mod nginx;
+pub mod redis_deployments;
 pub mod server;
 
 use std::path::PathBuf;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::server::free_port;
+use super::server::free_port;
 
 /// How long a deployment may take to form, and a failover to finish.
 const FORM: Duration = Duration::from_secs(30);
