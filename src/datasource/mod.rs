@@ -8,7 +8,7 @@ mod files;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use cache::Cache;
+pub use cache::{Cache, Lookup};
 pub use files::{FileStamp, holds_json_table, read_json, resolve};
 
 /// Default bound on cache entries; the least recently used goes first.
