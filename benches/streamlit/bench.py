@@ -4,9 +4,10 @@ Usage: python bench.py CSV CACHE TABLE WARMUP ITERATIONS
   CACHE: cache_resource (the frame shared, as Runnel shares it) or cache_data (a copy per hit)
   TABLE: head (st.dataframe(rows.head(1000))) or full (st.dataframe(rows))
 
-Prints one JSON line: the first run (load + page), then per rerun the wall time of at.run()
-(script run with the changed widget, elements built and serialised to protobuf, the element
-tree parsed) and the page script's own time, in seconds.
+Prints one JSON line: the first run (load + page) and the growth of the process's resident
+memory over it, the loaded frame's size (pandas memory_usage(deep=True)), then per rerun the
+wall time of at.run() (script run with the changed widget, elements built and serialised to
+protobuf, the element tree parsed) and the page script's own time; times in seconds.
 """
 import json
 import os
@@ -28,9 +29,11 @@ def main():
     warmup, iterations = int(warmup), int(iterations)
     probe.CSV, probe.CACHE, probe.TABLE = csv, cache, table
     at = AppTest.from_file(os.path.join(HERE, "page.py"), default_timeout=600)
+    rss = resident_bytes()
     started = time.perf_counter()
     at.run()
     first = time.perf_counter() - started
+    rss_growth = resident_bytes() - rss
     check(at)
     probe.script_times.clear()
     runs = []
@@ -47,7 +50,14 @@ def main():
         if i >= warmup:
             runs.append(took)
     script = probe.script_times[warmup:]
-    print(json.dumps({"first": first, "runs": runs, "script": script}))
+    result = {"first": first, "runs": runs, "script": script}
+    result.update(frame_bytes=probe.frame_bytes, rss_growth=rss_growth)
+    print(json.dumps(result))
+
+
+def resident_bytes():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def check(at):

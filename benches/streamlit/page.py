@@ -19,6 +19,8 @@ def load(path):
 
 
 sales = load(probe.CSV)
+if probe.frame_bytes is None:
+    probe.frame_bytes = int(sales.memory_usage(deep=True).sum())
 region = st.selectbox("Region", ["North", "South", "East", "West"], key="region")
 product = st.selectbox("Product", ["Widgets", "Gadgets", "Gizmos", "Doohickeys"], key="product")
 rows = sales[(sales["region"] == region) & (sales["product"] == product)]

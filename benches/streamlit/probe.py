@@ -4,3 +4,4 @@ CSV = ""
 CACHE = "cache_resource"
 TABLE = "head"
 script_times = []
+frame_bytes = None
