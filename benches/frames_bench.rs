@@ -166,7 +166,7 @@ fn bench_streamlit(file: &Path) -> Vec<Side> {
             let output = Command::new(&python)
                 .arg("benches/streamlit/bench.py")
                 .arg(file)
-                .args([cache, table, &STREAMLIT_WARMUP.to_string(), &iterations.to_string()])
+                .args([cache.to_string(), table.to_string(), STREAMLIT_WARMUP.to_string(), iterations.to_string()])
                 .output()
                 .expect("the Streamlit side starts");
             let stdout = String::from_utf8_lossy(&output.stdout);

@@ -128,7 +128,7 @@ fn a_cache_load_past_max_load_ms_stops_with_an_error_naming_it_and_keeps_nothing
     let mut app = AppTest::with_runner(SLOW_LOADER, runner.clone());
     let message = error_message(&app);
     assert!(message.contains("cache loader") && message.contains("limit `max_load_ms`"), "{message}");
-    assert_eq!(app.page().error.as_ref().unwrap().line, Some(2), "at the loader's line");
+    assert_eq!(app.page().error.as_ref().unwrap().line, Some(3), "at the cache() call");
     assert!(runner.sources().cache.is_empty(), "a stopped load is not kept");
     app.run();
     assert!(error_message(&app).contains("max_load_ms"), "the next run tries again");
