@@ -52,6 +52,13 @@ line_chart(monthly, #{ x: "month", y: "revenue" });
 const STREAMLIT_VARIANTS: [(&str, &str); 3] =
     [("cache_resource", "head"), ("cache_data", "head"), ("cache_resource", "full")];
 
+/// How many reruns are timed after how many left out.
+#[derive(Clone, Copy)]
+struct Runs {
+    warmup: usize,
+    measured: usize,
+}
+
 /// What one side measured for one page.
 struct Side {
     name: String,
@@ -71,11 +78,15 @@ fn main() {
     runnel::sample::write_sales(&file, ROWS).expect("the dataset is written");
     let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
     println!("dataset: {ROWS} rows, {:.1} MB, written in {}", size as f64 / 1e6, ms(started.elapsed()));
-    let iterations = env_number("FRAMES_BENCH_ITERATIONS", ITERATIONS);
+    // Shorter runs for a check of the bench itself (an unoptimized build is far slower).
+    let runs = Runs {
+        warmup: env_number("FRAMES_BENCH_WARMUP", WARMUP),
+        measured: env_number("FRAMES_BENCH_ITERATIONS", ITERATIONS),
+    };
 
-    let runnel = bench_page(&dir, iterations);
+    let runnel = bench_page(&dir, runs);
     print_side(&runnel);
-    let explorer = bench_explorer(&dir, iterations);
+    let explorer = bench_explorer(&dir, runs);
     print_side(&explorer);
     let streamlit = bench_streamlit(&file);
     for side in &streamlit {
@@ -87,7 +98,7 @@ fn main() {
 
 /// The benchmark page: the first run reads the CSV into the cache, then one selectbox changes
 /// per rerun (alternately, cycling through the values, so every rerun filters differently).
-fn bench_page(dir: &Path, iterations: usize) -> Side {
+fn bench_page(dir: &Path, runs: Runs) -> Side {
     let limits = ScriptLimits { max_run_time: Duration::from_secs(60), ..ScriptLimits::default() };
     let runner = Runner::new(limits).with_data_dir(dir);
     let rss = resident_bytes();
@@ -100,16 +111,15 @@ fn bench_page(dir: &Path, iterations: usize) -> Side {
         runner.sources().cache.bytes() as f64 / 1e6,
         resident_bytes().saturating_sub(rss) as f64 / 1e6
     );
-    let events = (0..WARMUP + iterations).map(|i| {
-        if i % 2 == 0 { ("Region", vec![CHOICES[i % 4]]) } else { ("Product", vec![CHOICES[(i / 4) % 4]]) }
-    });
-    let (reruns, inner) = rerun_all(&mut app, events);
+    let events = (0..runs.warmup + runs.measured)
+        .map(|i| if i % 2 == 0 { ("Region", vec![CHOICES[i % 4]]) } else { ("Product", vec![CHOICES[(i / 4) % 4]]) });
+    let (reruns, inner) = rerun_all(&mut app, events, runs.warmup);
     Side { name: "Runnel, benchmark page".into(), first, memory, reruns, inner }
 }
 
 /// The sales explorer as shipped, with its default limits: the first visitor's run reads the
 /// 1,000,000 orders (under `max_load_ms`), then the sidebar changes one widget per rerun.
-fn bench_explorer(dir: &Path, iterations: usize) -> Side {
+fn bench_explorer(dir: &Path, runs: Runs) -> Side {
     let source = std::fs::read_to_string("scripts/04_explorer.rhai").expect("the explorer script");
     let runner = Runner::new(ScriptLimits::default()).with_data_dir(dir);
     let started = Instant::now();
@@ -118,12 +128,12 @@ fn bench_explorer(dir: &Path, iterations: usize) -> Side {
     assert!(app.page().error.is_none(), "the explorer failed: {:?}", app.page().error);
     let memory = format!("{:.1} MB", runner.sources().cache.bytes() as f64 / 1e6);
     let regions: [&[&str]; 4] = [&["0", "1", "2", "3"], &["0"], &["1", "2"], &["0", "3"]];
-    let events = (0..WARMUP + iterations).map(|i| match i % 3 {
+    let events = (0..runs.warmup + runs.measured).map(|i| match i % 3 {
         0 => ("Channel", vec![CHOICES[(i / 3) % 3]]),
         1 => ("Regions", regions[(i / 3) % 4].to_vec()),
         _ => ("Minimum units per order", vec![["0", "20", "55"][(i / 3) % 3]]),
     });
-    let (reruns, inner) = rerun_all(&mut app, events);
+    let (reruns, inner) = rerun_all(&mut app, events, runs.warmup);
     Side { name: "Runnel, sales explorer".into(), first, memory, reruns, inner }
 }
 
@@ -132,6 +142,7 @@ fn bench_explorer(dir: &Path, iterations: usize) -> Side {
 fn rerun_all<'a>(
     app: &mut AppTest,
     events: impl Iterator<Item = (&'a str, Vec<&'a str>)>,
+    warmup: usize,
 ) -> (Vec<Duration>, Vec<Duration>) {
     let ctx = RenderContext { page: "bench", csrf: "token", action: "/bench/event".into() };
     let (mut reruns, mut runs) = (Vec::new(), Vec::new());
@@ -144,7 +155,7 @@ fn rerun_all<'a>(
         let took = started.elapsed();
         assert!(page.error.is_none(), "the page failed: {:?}", page.error);
         html_bytes = html.len();
-        if i >= WARMUP {
+        if i >= warmup {
             reruns.push(took);
             runs.push(ran);
         }
@@ -223,7 +234,9 @@ fn print_table(runnel: &Side, explorer: &Side, streamlit: &[Side]) {
     if let Some(fastest) = streamlit.iter().map(|s| p50_p99(&s.reruns).0).min() {
         let speedup = fastest.as_secs_f64() / runnel50.as_secs_f64();
         let verdict = if speedup >= TARGET_SPEEDUP { "met" } else { "NOT met" };
-        println!("target Runnel >= {TARGET_SPEEDUP}x faster than the fastest Streamlit variant (p50): {speedup:.1}x, {verdict}");
+        println!(
+            "target Runnel >= {TARGET_SPEEDUP}x faster than the fastest Streamlit variant (p50): {speedup:.1}x, {verdict}"
+        );
     }
 }
 

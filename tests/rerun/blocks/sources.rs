@@ -93,7 +93,11 @@ fn slow_limits() -> ScriptLimits {
 }
 
 fn value_shown(app: &AppTest) -> String {
-    app.page().texts().into_iter().find(|t| t.starts_with("value=")).unwrap_or_else(|| format!("{:?}", app.page().error))
+    app.page()
+        .texts()
+        .into_iter()
+        .find(|t| t.starts_with("value="))
+        .unwrap_or_else(|| format!("{:?}", app.page().error))
 }
 
 #[test]
