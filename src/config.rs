@@ -139,6 +139,10 @@ pub struct RunArgs {
     /// Wall-clock limit of one script run, in milliseconds. [default: 3000]
     #[arg(long, env = "RUNNEL_MAX_RUN_MS")]
     pub max_run_ms: Option<u64>,
+    /// Wall-clock limit of one `cache` loader filling a missing entry, in milliseconds; not
+    /// counted against the run's limit. [default: 60000]
+    #[arg(long, env = "RUNNEL_MAX_LOAD_MS")]
+    pub max_load_ms: Option<u64>,
     /// Most rows one data frame may hold. [default: 10000000]
     #[arg(long, env = "RUNNEL_MAX_FRAME_ROWS")]
     pub max_frame_rows: Option<usize>,
@@ -271,6 +275,7 @@ struct FileSettings {
     secure_cookie: Option<bool>,
     max_operations: Option<u64>,
     max_run_ms: Option<u64>,
+    max_load_ms: Option<u64>,
     max_frame_rows: Option<usize>,
     max_frame_bytes: Option<usize>,
     max_cache_bytes: Option<usize>,
@@ -376,6 +381,8 @@ impl ConnectionSettings {
 pub struct ScriptLimits {
     pub max_operations: u64,
     pub max_run_time: Duration,
+    /// How long one `cache` loader may take to fill a missing entry (on top of the run's time).
+    pub max_load_time: Duration,
     pub max_call_levels: usize,
     pub max_expr_depth: usize,
     pub max_string_size: usize,
@@ -396,6 +403,7 @@ impl Default for ScriptLimits {
         Self {
             max_operations: 5_000_000,
             max_run_time: Duration::from_millis(3000),
+            max_load_time: Duration::from_secs(60),
             max_call_levels: 64,
             max_expr_depth: 64,
             max_string_size: 1 << 20,
@@ -630,6 +638,10 @@ impl Settings {
             limits: ScriptLimits {
                 max_operations: args.max_operations.or(file.max_operations).unwrap_or(defaults.max_operations),
                 max_run_time: max_run_ms.map_or(defaults.max_run_time, Duration::from_millis),
+                max_load_time: args
+                    .max_load_ms
+                    .or(file.max_load_ms)
+                    .map_or(defaults.max_load_time, Duration::from_millis),
                 max_frame_rows: args.max_frame_rows.or(file.max_frame_rows).unwrap_or(defaults.max_frame_rows),
                 max_frame_bytes: args.max_frame_bytes.or(file.max_frame_bytes).unwrap_or(defaults.max_frame_bytes),
                 max_cache_bytes: args.max_cache_bytes.or(file.max_cache_bytes).unwrap_or(defaults.max_cache_bytes),
@@ -1019,11 +1031,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("runnel-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("runnel.toml");
-        std::fs::write(&file, "port = 9000\nmax_run_ms = 500\n").unwrap();
+        std::fs::write(&file, "port = 9000\nmax_run_ms = 500\nmax_load_ms = 90000\n").unwrap();
         let args = RunArgs { config: Some(file.clone()), port: Some(9100), ..RunArgs::default() };
         let settings = Settings::from_run_args(args).unwrap();
         assert_eq!(settings.port, 9100);
         assert_eq!(settings.limits.max_run_time, Duration::from_millis(500));
+        assert_eq!(settings.limits.max_load_time, Duration::from_secs(90));
         assert!(matches!(settings.store, StoreSettings::Memory));
         let args = RunArgs { config: Some(file), ..RunArgs::default() };
         assert_eq!(Settings::from_run_args(args).unwrap().port, 9000);

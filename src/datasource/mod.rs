@@ -10,7 +10,7 @@ pub mod sql;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use cache::Cache;
+pub use cache::{Cache, Lookup};
 pub use files::{FileStamp, holds_json_table, read_json, resolve};
 pub use sql::{Connection, Connections, Param};
 

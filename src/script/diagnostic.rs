@@ -3,7 +3,7 @@
 
 use rhai::{EvalAltResult, ParseError, Position};
 
-use super::engine::TIMEOUT;
+use super::engine::{LOAD_TIMEOUT, TIMEOUT};
 use crate::config::ScriptLimits;
 use crate::page::ScriptError;
 
@@ -21,6 +21,10 @@ pub fn from_eval_error(script: &str, source: &str, err: &EvalAltResult, limits: 
         EvalAltResult::ErrorTerminated(reason, _) if reason.to_string() == TIMEOUT => format!(
             "the script was stopped after running for {} ms (limit `max_run_ms`)",
             limits.max_run_time.as_millis()
+        ),
+        EvalAltResult::ErrorTerminated(reason, _) if reason.to_string() == LOAD_TIMEOUT => format!(
+            "the cache loader was stopped after running for {} ms (limit `max_load_ms`)",
+            limits.max_load_time.as_millis()
         ),
         EvalAltResult::ErrorStackOverflow(_) => format!(
             "the script was stopped: functions called {} levels deep (limit on call depth)",
@@ -43,6 +47,7 @@ pub fn limit_of(err: &EvalAltResult) -> Option<&'static str> {
     match err.unwrap_inner() {
         EvalAltResult::ErrorTooManyOperations(_) => Some("max_operations"),
         EvalAltResult::ErrorTerminated(reason, _) if reason.to_string() == TIMEOUT => Some("max_run_ms"),
+        EvalAltResult::ErrorTerminated(reason, _) if reason.to_string() == LOAD_TIMEOUT => Some("max_load_ms"),
         EvalAltResult::ErrorStackOverflow(_) => Some("call_depth"),
         EvalAltResult::ErrorDataTooLarge(..) => Some("data_size"),
         _ => None,

@@ -1,8 +1,7 @@
 //! The Rhai engine, built once and shared: the sandbox limits, the script API, `state`
-//! resolution, a wall-clock deadline per run and a `sleep` that respects it, and the data
-//! frame API with its caps.
+//! resolution, the wall-clock deadline of a run (and of its cache loads) with a `sleep` that
+//! respects it, and the data frame API with its caps.
 
-use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext, Position};
@@ -12,38 +11,12 @@ use std::sync::Arc;
 use super::library::{LibResolver, Library};
 use crate::config::ScriptLimits;
 use crate::frame;
-use crate::widgets::{self, StateMap};
+use crate::widgets::{self, StateMap, deadline};
+
+pub use crate::widgets::deadline::{Deadline, LOAD_TIMEOUT, TIMEOUT};
 
 /// How many modules one run may import (imports inside modules included).
 const MAX_MODULES: usize = 64;
-
-/// Marks a run stopped by its wall-clock limit.
-pub const TIMEOUT: &str = "runnel:timeout";
-
-thread_local! {
-    /// When the current run on this thread must end.
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
-}
-
-/// Sets the wall-clock deadline of the run on this thread until dropped.
-pub struct Deadline(());
-
-impl Deadline {
-    pub fn start(limit: Duration) -> Self {
-        DEADLINE.with(|d| d.set(Some(Instant::now() + limit)));
-        Self(())
-    }
-}
-
-impl Drop for Deadline {
-    fn drop(&mut self) {
-        DEADLINE.with(|d| d.set(None));
-    }
-}
-
-fn past_deadline() -> bool {
-    DEADLINE.with(|d| d.get().is_some_and(|at| Instant::now() >= at))
-}
 
 /// Builds the sandboxed engine with the whole script API registered, and no modules.
 pub fn build_engine(limits: &ScriptLimits) -> Engine {
@@ -69,7 +42,10 @@ pub fn build_engine_with(limits: &ScriptLimits, library: Arc<Library>) -> Engine
     engine.on_debug(|text, source, pos| tracing::debug!(target: "runnel::script", ?source, %pos, "{text}"));
     engine.on_progress(|ops| {
         // Reading the clock every 256 operations keeps the check cheap.
-        (ops % 256 == 0 && past_deadline()).then(|| Dynamic::from(TIMEOUT.to_owned()))
+        if ops % 256 != 0 {
+            return None;
+        }
+        deadline::passed().map(|marker| Dynamic::from(marker.to_owned()))
     });
     // `state` is a name, not a scope variable, so script functions see it too.
     #[allow(deprecated)] // `on_var` is stable in practice; Rhai flags it as volatile.
@@ -92,8 +68,8 @@ fn register_sleep(engine: &mut Engine) {
     fn sleep(pos: Position, seconds: f64) -> Result<(), Box<EvalAltResult>> {
         let until = Instant::now() + Duration::from_secs_f64(seconds.clamp(0.0, 3600.0));
         while Instant::now() < until {
-            if past_deadline() {
-                return Err(EvalAltResult::ErrorTerminated(Dynamic::from(TIMEOUT.to_owned()), pos).into());
+            if let Some(marker) = deadline::passed() {
+                return Err(EvalAltResult::ErrorTerminated(Dynamic::from(marker.to_owned()), pos).into());
             }
             std::thread::sleep((until - Instant::now()).min(Duration::from_millis(10)));
         }

@@ -186,7 +186,7 @@ impl Runner {
         let mut query = query;
         let mut query_changed = false;
         for attempt in 0..=self.limits.max_reruns {
-            let _deadline = Deadline::start(self.limits.max_run_time);
+            let _deadline = Deadline::start(self.limits.max_run_time, self.limits.max_load_time);
             // The auth keys always come from the verified viewer, whatever the script wrote.
             crate::widgets::write_auth_keys(&mut state, &auth);
             let mut context = RunContext::new(state, previous.clone(), pressed.take(), query);

@@ -9,6 +9,7 @@ mod control;
 mod convert;
 mod data;
 mod dates;
+pub mod deadline;
 mod display;
 mod formats;
 mod input;

@@ -1,6 +1,7 @@
 //! Data for scripts: `read_csv`, `read_parquet`, `read_json` and `read_ndjson` from the data
 //! folder (data frames), and `cache(key, ttl_seconds, Fn("loader"), args)`, shared by all
-//! sessions and reruns. Reads run inside the run, which is already on a blocking thread.
+//! sessions and reruns and loaded once. Reads run inside the run, which is already on a
+//! blocking thread.
 
 use std::path::Path;
 use std::time::Duration;
@@ -8,8 +9,9 @@ use std::time::Duration;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, Map, NativeCallContext, Position};
 
 use super::context;
+use super::deadline::Loading;
 use super::options::{Options, error};
-use crate::datasource::{self, DataSources, FileStamp};
+use crate::datasource::{self, DataSources, FileStamp, Lookup};
 use crate::frame::{self, Caps, Frame, ReadOptions};
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
@@ -155,15 +157,20 @@ fn read_json_value(pos: Position, name: &str, caps: Caps) -> Res<Dynamic> {
 }
 
 /// Returns the cached value of `loader(args)` under `key` and the arguments, running the
-/// loader only on a miss. Entries built from data files go when one of the files changes.
+/// loader only on a miss, once for all runs that miss at the same time (the others wait for
+/// it). Waiting and loading count against `max_load_ms`, not the run's time. Entries built
+/// from data files go when one of the files changes.
 fn cache(ctx: &NativeCallContext, key: &str, ttl: f64, loader: FnPtr, args: Array) -> Res<Dynamic> {
     let pos = ctx.call_position();
     let args_json = super::convert::to_json(&Dynamic::from_array(args.clone()), pos)?;
     let full_key = format!("{key}\u{1f}{loader}\u{1f}{args_json}", loader = loader.fn_name());
     let sources = sources()?;
-    if let Some(value) = sources.cache.get(&full_key) {
-        return Ok(value);
-    }
+    let loading = Loading::start();
+    let wait = loading.remaining().unwrap_or_default();
+    let _claim = match sources.cache.lookup(&full_key, wait) {
+        Lookup::Hit(value) => return Ok(value),
+        Lookup::Miss(claim) => claim,
+    };
     let mark = context::with(|c| c.file_reads.len())?;
     let value: Dynamic = loader.call_within_context(ctx, args)?;
     let bytes = cached_size(&value, pos)?;

@@ -81,6 +81,63 @@ fn a_cached_load_runs_once_for_all_sessions_and_reruns() {
     assert_eq!(runner.sources().cache.len(), 1);
 }
 
+/// A loader slower than the run's own limit (a large file): 150 ms of `sleep` in a run allowed 50 ms.
+const SLOW_LOADER: &str = r#"
+    fn load() { state.loads = state.get("loads", 0) + 1; sleep(0.15); 42 }
+    let value = cache("slow", 0, Fn("load"));
+    text(`value=${value} loads=${state.get("loads", 0)}`);
+"#;
+
+fn slow_limits() -> ScriptLimits {
+    ScriptLimits { max_run_time: std::time::Duration::from_millis(50), ..ScriptLimits::default() }
+}
+
+fn value_shown(app: &AppTest) -> String {
+    app.page()
+        .texts()
+        .into_iter()
+        .find(|t| t.starts_with("value="))
+        .unwrap_or_else(|| format!("{:?}", app.page().error))
+}
+
+#[test]
+fn a_cache_load_longer_than_the_run_limit_fills_the_cache_and_reruns_hit_it() {
+    let mut app = AppTest::with_limits(SLOW_LOADER, slow_limits());
+    assert_eq!(value_shown(&app), "value=42 loads=1", "the load has its own limit (max_load_ms)");
+    app.run();
+    assert_eq!(value_shown(&app), "value=42 loads=1", "the rerun takes the cached value within 50 ms");
+}
+
+#[test]
+fn sessions_that_miss_at_the_same_moment_wait_for_one_load() {
+    let runner = Runner::new(slow_limits());
+    let start = std::sync::Barrier::new(2);
+    let shown: Vec<String> = std::thread::scope(|s| {
+        let open = || {
+            start.wait();
+            value_shown(&AppTest::with_runner(SLOW_LOADER, runner.clone()))
+        };
+        let sessions = [s.spawn(open), s.spawn(open)];
+        sessions.into_iter().map(|session| session.join().unwrap()).collect()
+    });
+    let mut shown = shown;
+    shown.sort();
+    assert_eq!(shown, ["value=42 loads=0", "value=42 loads=1"], "one session loaded, the other waited for it");
+}
+
+#[test]
+fn a_cache_load_past_max_load_ms_stops_with_an_error_naming_it_and_keeps_nothing() {
+    let limits = ScriptLimits { max_load_time: std::time::Duration::from_millis(50), ..ScriptLimits::default() };
+    let runner = Runner::new(limits);
+    let mut app = AppTest::with_runner(SLOW_LOADER, runner.clone());
+    let message = error_message(&app);
+    assert!(message.contains("cache loader") && message.contains("limit `max_load_ms`"), "{message}");
+    assert_eq!(app.page().error.as_ref().unwrap().line, Some(3), "at the cache() call");
+    assert!(runner.sources().cache.is_empty(), "a stopped load is not kept");
+    app.run();
+    assert!(error_message(&app).contains("max_load_ms"), "the next run tries again");
+}
+
 #[test]
 fn a_cache_entry_built_from_a_file_is_dropped_when_the_file_changes() {
     let dir = DataDir::with(&[("cities.csv", CSV)]);
