@@ -29,6 +29,31 @@ pub enum Param {
     Text(String),
 }
 
+/// Binds the parameters to a query's placeholders in order, for either database.
+fn bind<'q, DB>(
+    mut query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    params: &[Param],
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    for<'a> Option<String>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> f64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    for param in params {
+        query = match param {
+            Param::Null => query.bind(None::<String>),
+            Param::Int(i) => query.bind(*i),
+            Param::Float(f) => query.bind(*f),
+            Param::Bool(b) => query.bind(*b),
+            Param::Text(text) => query.bind(text.clone()),
+        };
+    }
+    query
+}
+
 /// The configured databases, by name.
 #[derive(Default)]
 pub struct Connections {

@@ -8,13 +8,12 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use futures_util::TryStreamExt;
 use sqlx::postgres::{
-    PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow, PgSslMode, PgTypeInfo, PgTypeKind, PgValueFormat,
+    PgConnectOptions, PgPool, PgPoolOptions, PgRow, PgSslMode, PgTypeInfo, PgTypeKind, PgValueFormat,
 };
-use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Column, Executor, Postgres, Row, SqlSafeStr, Statement as _, TypeInfo, ValueRef};
 
 use super::table::{Cell, Table};
-use super::{Param, QueryError, Refusal, Statement};
+use super::{QueryError, Refusal, Statement, bind};
 use crate::config::ConnectionSettings;
 use crate::frame::{Caps, Values};
 
@@ -82,19 +81,6 @@ pub async fn execute(pool: PgPool, statement: Statement) -> Result<u64, QueryErr
 /// A writable connection keeps what the statement did; a read-only one has nothing to keep.
 async fn end(tx: sqlx::Transaction<'_, Postgres>, statement: &Statement) -> Result<(), sqlx::Error> {
     if statement.writable { tx.commit().await } else { tx.rollback().await }
-}
-
-fn bind<'q>(mut query: Query<'q, Postgres, PgArguments>, params: &[Param]) -> Query<'q, Postgres, PgArguments> {
-    for param in params {
-        query = match param {
-            Param::Null => query.bind(None::<String>),
-            Param::Int(i) => query.bind(*i),
-            Param::Float(f) => query.bind(*f),
-            Param::Bool(b) => query.bind(*b),
-            Param::Text(text) => query.bind(text.clone()),
-        };
-    }
-    query
 }
 
 /// How a column's values are read.

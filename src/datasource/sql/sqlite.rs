@@ -7,12 +7,11 @@ use std::time::Instant;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use futures_util::TryStreamExt;
-use sqlx::query::Query;
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions, SqliteRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::{AssertSqlSafe, Column, Executor, Row, SqlSafeStr, Sqlite, Statement as _, TypeInfo, ValueRef};
 
 use super::table::{Cell, Table};
-use super::{Param, QueryError, Refusal, Statement};
+use super::{QueryError, Refusal, Statement, bind};
 use crate::config::ConnectionSettings;
 use crate::frame::{Caps, Values};
 
@@ -140,19 +139,6 @@ pub async fn execute(pool: SqlitePool, statement: Statement) -> Result<u64, Quer
     let mut conn = connection(&pool, &statement).await?;
     let query = bind(sqlx::query(AssertSqlSafe(statement.sql.clone())), &statement.params);
     Ok(query.execute(&mut *conn).await?.rows_affected())
-}
-
-fn bind<'q>(mut query: Query<'q, Sqlite, SqliteArguments>, params: &[Param]) -> Query<'q, Sqlite, SqliteArguments> {
-    for param in params {
-        query = match param {
-            Param::Null => query.bind(None::<String>),
-            Param::Int(i) => query.bind(*i),
-            Param::Float(f) => query.bind(*f),
-            Param::Bool(b) => query.bind(*b),
-            Param::Text(text) => query.bind(text.clone()),
-        };
-    }
-    query
 }
 
 /// An empty column of a declared type (`Null` when the values will tell).
