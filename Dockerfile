@@ -42,6 +42,8 @@ COPY --from=builder /build/target/release/runnel /usr/local/bin/runnel
 WORKDIR /app
 COPY scripts scripts
 COPY data data
+# The examples' settings: the SQL connection of scripts/08_shop.rhai (data/shop.sqlite, read-only).
+COPY runnel.toml runnel.toml
 # The demo accounts of the example login page, in the writable state folder (registration and
 # password changes write the file; its revocation record goes beside it). Mount your own.
 COPY --chown=runnel:runnel credentials.yaml /var/lib/runnel/credentials.yaml
