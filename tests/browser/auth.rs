@@ -17,8 +17,8 @@ const LOGIN_FORM: &str = "form[data-widget='auth:login']";
 const USERNAME: &str = "#auth-login-username";
 const PASSWORD: &str = "#auth-login-password";
 const LOGIN_BUTTON: &str = "form[data-widget='auth:login'] button[type='submit']";
-const LOGOUT_BUTTON: &str = "form[data-widget='auth:logout'] button[type='submit']";
-const COUNT_VISIT: &str = "form[data-widget='button:Count a visit'] button";
+pub(crate) const LOGOUT_BUTTON: &str = "form[data-widget='auth:logout'] button[type='submit']";
+pub(crate) const COUNT_VISIT: &str = "form[data-widget='button:Count a visit'] button";
 const HELLO: &str = "Hello, John Smith";
 
 /// One host with the authenticator on, serving `scripts/`, on the chosen store.
@@ -80,7 +80,7 @@ fn toast(page: &Page) -> Option<String> {
 }
 
 /// Polls `js_condition` (bounded by `WAIT`); on timeout, says what the page shows instead.
-fn wait_for(page: &Page, what: &str, js_condition: &str) {
+pub(crate) fn wait_for(page: &Page, what: &str, js_condition: &str) {
     let deadline = Instant::now() + WAIT;
     let js = format!("(() => {{ try {{ return !!({js_condition}); }} catch (e) {{ return false; }} }})()");
     let mut last_toast = None;
@@ -98,7 +98,7 @@ fn wait_for(page: &Page, what: &str, js_condition: &str) {
     }
 }
 
-fn wait_for_login_form(page: &Page) {
+pub(crate) fn wait_for_login_form(page: &Page) {
     let js = format!(
         "!!document.querySelector({}) && !document.getElementById('runnel-root').textContent.includes({})",
         js_string(LOGIN_FORM),
@@ -107,7 +107,7 @@ fn wait_for_login_form(page: &Page) {
     wait_for(page, "the login form", &js);
 }
 
-fn wait_for_hello(page: &Page) {
+pub(crate) fn wait_for_hello(page: &Page) {
     let js = format!(
         "[...document.querySelectorAll('h2.rn-header')].some(h => h.textContent.trim() === {})",
         js_string(HELLO)
@@ -116,13 +116,13 @@ fn wait_for_hello(page: &Page) {
 }
 
 /// Opens `url` (a full page load) and waits for the page's scripts.
-fn open(page: &Page, url: &str) {
+pub(crate) fn open(page: &Page, url: &str) {
     page.navigate(url);
     wait_for_runnel(page);
 }
 
 /// Types the user's name and password into the login form, clicks "Login" and waits for "Hello".
-fn log_in(page: &Page, (username, password): (&str, &str)) {
+pub(crate) fn log_in(page: &Page, (username, password): (&str, &str)) {
     wait_for_login_form(page);
     page.focus(USERNAME);
     page.type_text(username);
