@@ -37,6 +37,12 @@ impl CookieScope {
     pub fn path(&self) -> &str {
         self.base.cookie_path()
     }
+
+    /// A cookie named `name` as every host cookie is: `HttpOnly`, scoped to the base path,
+    /// `Secure` when the scope is.
+    fn build(&self, name: &'static str, value: String) -> actix_web::cookie::CookieBuilder<'static> {
+        actix_web::cookie::Cookie::build(name, value).path(self.path().to_owned()).http_only(true).secure(self.secure)
+    }
 }
 
 /// The session cookie, which holds the (encrypted) session key; named and scoped as its
@@ -65,11 +71,7 @@ impl SessionCookie {
 
     /// A cookie that clears this one in the browser (the same name, path and `Secure`).
     pub fn removal(&self) -> actix_web::cookie::Cookie<'static> {
-        let mut removal = actix_web::cookie::Cookie::build(self.name(), "")
-            .path(self.scope.path().to_owned())
-            .http_only(true)
-            .secure(self.scope.secure)
-            .finish();
+        let mut removal = self.scope.build(self.name(), String::new()).finish();
         removal.make_removal();
         removal
     }
@@ -98,14 +100,9 @@ impl RememberCookie {
 
     /// The cookie that gives the browser `grant`, or with `None` clears the remember cookie.
     pub fn cookie(&self, grant: Option<&super::RememberGrant>) -> actix_web::cookie::Cookie<'static> {
-        use actix_web::cookie::{Cookie, SameSite, time::Duration};
+        use actix_web::cookie::{SameSite, time::Duration};
         let value = grant.map(|g| g.value.clone()).unwrap_or_default();
-        let mut cookie = Cookie::build(self.name(), value)
-            .path(self.scope.path().to_owned())
-            .http_only(true)
-            .secure(self.scope.secure)
-            .same_site(SameSite::Lax)
-            .finish();
+        let mut cookie = self.scope.build(self.name(), value).same_site(SameSite::Lax).finish();
         match grant {
             Some(grant) => cookie.set_max_age(Duration::seconds(grant.max_age.as_secs().max(1) as i64)),
             None => cookie.make_removal(),
@@ -137,13 +134,7 @@ impl VisitorCookie {
 
     /// The cookie that gives the browser `token`.
     pub fn cookie(&self, token: &str) -> actix_web::cookie::Cookie<'static> {
-        use actix_web::cookie::{Cookie, SameSite};
-        Cookie::build(self.name(), token.to_owned())
-            .path(self.scope.path().to_owned())
-            .http_only(true)
-            .secure(self.scope.secure)
-            .same_site(SameSite::Lax)
-            .finish()
+        self.scope.build(self.name(), token.to_owned()).same_site(actix_web::cookie::SameSite::Lax).finish()
     }
 }
 
