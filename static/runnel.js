@@ -1,7 +1,9 @@
 // runnel.js - progressive enhancement for Runnel pages (load with `defer`).
 // Widget forms work without JS (noscript "Apply" buttons). With JS, their
-// submit/change events are sent with fetch, and the returned fragment is
-// morphed into #runnel-root with the global Idiomorph (static/idiomorph.js).
+// submit/change events are sent with fetch. Each request says which elements the page
+// holds (X-Runnel-Have: ids and content hashes); the answer is a patch of the elements that
+// changed, each morphed in with the global Idiomorph (static/idiomorph.js), or a whole
+// fragment for #runnel-root. A patch that does not fit the page asks for a full render.
 (() => {
   "use strict";
 
@@ -11,6 +13,33 @@
   const SUBMIT_SEL = "form.rn-widget, form.rn-form";
   const TEXTY = /^(text|number|search|email|url|tel|password|date|time|datetime-local)$/;
   const root = () => document.getElementById(ROOT_ID);
+  const PATCH_TYPE = "application/vnd.runnel.patch+json";
+  const MAX_HAVE = 16 * 1024; // the server reads no longer X-Runnel-Have
+
+  // What the page holds: "<frame>;<id>:<hash>,…" in document order (the server's listing).
+  function haveOf(r) {
+    const frame = r.querySelector("[data-rn-frame]");
+    if (!frame) return "";
+    const list = [...r.querySelectorAll("[data-rn-id]")].map((e) => `${e.dataset.rnId}:${e.dataset.rnH}`);
+    return `${frame.dataset.rnFrame};${list.join(",")}`;
+  }
+  // FNV-1a, 32 bits, as 8 hex digits: the server's digest of a Have list.
+  function digest(text) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h.toString(16).padStart(8, "0");
+  }
+  // The request headers of a fragment request; `full` leaves the Have out (a whole fragment).
+  function fragmentHeaders(full) {
+    const headers = { "X-Runnel-Fragment": "1" };
+    const r = root();
+    const have = !full && r ? haveOf(r) : "";
+    if (have && have.length <= MAX_HAVE) headers["X-Runnel-Have"] = have;
+    return headers;
+  }
 
   // Per form: the body last sent, or the body matching the last server render.
   // A change/commit producing the same body is skipped (Enter + blur, etc.).
@@ -76,7 +105,7 @@
         const res = await fetch(url, {
           method: "POST",
           body: params,
-          headers: { "X-Runnel-Fragment": "1" },
+          headers: fragmentHeaders(false),
           credentials: "same-origin",
         });
         if (res.status !== 503 || attempt >= RETRIES || !params.has("event_id")) return res;
@@ -87,17 +116,19 @@
     }
   }
 
-  // Successful responses are stashed and only the newest is morphed, once the
+  // Successful responses are stashed and only the newest is applied, once the
   // queue drains: intermediate renders are stale (avoids flicker), and a
-  // failed later request still leaves the last good render applied.
+  // failed later request still leaves the last good render applied. Every request of one
+  // drain carries the Have of the same DOM (nothing is applied meanwhile), so the newest
+  // patch fits it.
   let stash = null;
   function enqueue(doFetch, form) {
     pending++;
     root()?.classList.add("rn-running");
     const run = async () => {
       try {
-        const html = await handle(await doFetch(), form);
-        if (html !== null) stash = [html, form];
+        const answer = await handle(await doFetch(), form);
+        if (answer !== null) stash = [answer, form];
       } catch (err) {
         if (form) lastSent.delete(form); // let the user retry the same value
         toast("Connection lost: the last action may not have reached the server. Reload the page to see its state.");
@@ -107,7 +138,7 @@
           root()?.classList.remove("rn-running");
           const s = stash;
           stash = null;
-          if (s) morph(...s);
+          if (s) apply(...s);
         }
       }
     };
@@ -115,7 +146,7 @@
     return queue;
   }
 
-  // Returns the fragment HTML on success, null otherwise.
+  // Returns the fragment HTML or the patch on success, null otherwise.
   async function handle(res, form) {
     if (res.headers.get("X-Runnel-Reload") === "1") { location.reload(); return null; }
     // switch_page(): the run ended by sending the browser to another page.
@@ -132,24 +163,78 @@
     }
     const url = res.headers.get("X-Runnel-Url");
     if (url) history.replaceState(null, "", url);
-    return text;
+    if ((res.headers.get("Content-Type") || "").startsWith(PATCH_TYPE)) {
+      try { return { patch: JSON.parse(text) }; } catch { return { lost: true }; }
+    }
+    return { html: text };
+  }
+
+  // Applies an answer: a whole fragment, or a patch when it fits what the page holds. A patch
+  // computed against another page (lost or out of order), or one that leaves the page other
+  // than the server's version, is answered by a full render.
+  function apply(answer, form) {
+    if (answer.html !== undefined) { morph(answer.html, form); return; }
+    const r = root();
+    if (!r) return;
+    if (answer.lost || digest(haveOf(r)) !== answer.patch.base) { fullRender(); return; }
+    if (answer.patch.frame != null) morph(answer.patch.frame, form);
+    else update(r, form, (typing) => answer.patch.ops.forEach((op) => applyOp(r, op, typing)));
+    if (digest(haveOf(r)) !== answer.patch.version) fullRender();
+  }
+
+  function applyOp(r, op, typing) {
+    if (op.op === "replace") {
+      const el = r.querySelector(`[data-rn-id="${CSS.escape(op.id)}"]`);
+      if (el) Idiomorph.morph(el, op.html, { morphStyle: "outerHTML", ignoreActiveValue: !!typing });
+    } else if (op.op === "append") {
+      r.querySelector(`[data-rn-slot="${CSS.escape(op.slot)}"]`)?.insertAdjacentHTML("beforeend", op.html);
+    } else if (op.op === "truncate") {
+      const slot = r.querySelector(`[data-rn-slot="${CSS.escape(op.slot)}"]`);
+      const gone = slot ? [...slot.children].filter((c) => c.hasAttribute("data-rn-id")).slice(op.count) : [];
+      for (const el of gone) {
+        // Each element is written on its own line: its line break goes with it.
+        const next = el.nextSibling;
+        if (next && next.nodeType === Node.TEXT_NODE && next.data === "\n") next.remove();
+        el.remove();
+      }
+    }
+  }
+
+  // A full render: the page as the server has it now, without a patch.
+  function fullRender() {
+    return enqueue(() => fetch(location.href, {
+      headers: fragmentHeaders(true),
+      credentials: "same-origin",
+      cache: "no-store",
+    }), null);
+  }
+
+  // Don't clobber text the user is typing in *another* field while a
+  // response arrives; the field that triggered the request is updated.
+  // Returns that field, or null.
+  function typingIn(r, form) {
+    const a = document.activeElement;
+    const typing = !!a && r.contains(a) && !(form && form.contains(a)) &&
+      (a.tagName === "TEXTAREA" || (a.tagName === "INPUT" && TEXTY.test(a.type))) &&
+      a.value !== a.defaultValue;
+    return typing ? a : null;
   }
 
   function morph(html, form) {
     const r = root();
     if (!r) return;
-    // Don't clobber text the user is typing in *another* field while a
-    // response arrives; the field that triggered the request is updated.
-    const a = document.activeElement;
-    const typing = !!a && r.contains(a) && !(form && form.contains(a)) &&
-      (a.tagName === "TEXTAREA" || (a.tagName === "INPUT" && TEXTY.test(a.type))) &&
-      a.value !== a.defaultValue;
+    update(r, form, (typing) => Idiomorph.morph(r, html, { morphStyle: "innerHTML", ignoreActiveValue: !!typing }));
+  }
+
+  // Runs `change(typing)` on the page, keeping the viewer's open tabs and expanders.
+  function update(r, form, change) {
+    const typing = typingIn(r, form);
     const view = viewState(r);
-    Idiomorph.morph(r, html, { morphStyle: "innerHTML", ignoreActiveValue: typing });
+    change(typing);
     restoreViewState(r, view);
     const title = r.querySelector("[data-rn-title]");
     if (title) document.title = title.dataset.rnTitle;
-    snapshot(typing ? a.closest(FORM_SEL) : null);
+    snapshot(typing ? typing.closest(FORM_SEL) : null);
     document.dispatchEvent(new CustomEvent("runnel:update"));
   }
 
@@ -256,10 +341,10 @@
   }
 
   window.Runnel = {
-    // Re-run the page without an event: GET the fragment and morph it in.
+    // Re-run the page without an event: GET a patch (or the fragment) and apply it.
     rerun() {
       return enqueue(() => fetch(location.href, {
-        headers: { "X-Runnel-Fragment": "1" },
+        headers: fragmentHeaders(false),
         credentials: "same-origin",
         cache: "no-store", // never let the fragment replace the cached full page
       }), null);

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::page::PageConfig;
-use crate::render::{self, NavLink, NavSection, RenderContext};
+use crate::render::{self, Have, NavLink, NavSection, Patch, RenderContext};
 use crate::script::{CompiledScript, Gate, Registry, RunOutput};
 use crate::session_state::Viewer;
 
@@ -48,6 +48,11 @@ impl PageView<'_> {
     /// The page's root element: what a fragment answer carries.
     pub fn root(&self, output: &RunOutput, query: &BTreeMap<String, String>) -> String {
         render::fragment(&output.page, &self.nav(output.viewer.as_ref()), &self.context(query))
+    }
+
+    /// The changes that turn what the browser holds (`have`) into this run's root.
+    pub fn patch(&self, output: &RunOutput, query: &BTreeMap<String, String>, have: &Have) -> Patch {
+        Patch::between(have, &output.page, &self.nav(output.viewer.as_ref()), &self.context(query))
     }
 
     /// The whole document around a rendered root.

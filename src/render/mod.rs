@@ -4,6 +4,7 @@
 //! method and the result is inserted with `|safe` (see `ElementHtml::children`).
 
 mod chart;
+pub mod patch;
 
 use askama::Template;
 
@@ -13,6 +14,7 @@ use crate::page::{
 };
 
 pub use chart::svg as chart_svg;
+pub use patch::{Have, Patch};
 
 /// What every widget form needs to post an event back.
 pub struct RenderContext<'a> {
@@ -54,6 +56,8 @@ struct RootHtml<'a> {
     ctx: &'a RenderContext<'a>,
     config: &'a PageConfig,
     nav: &'a [NavSection],
+    /// The hash of everything outside the page's elements (`data-rn-frame`).
+    frame: u64,
     sidebar: String,
     main: String,
     error: &'a Option<ScriptError>,
@@ -68,6 +72,8 @@ struct ElementHtml<'a> {
     ctx: &'a RenderContext<'a>,
     /// Inside a form, widgets are fields of the form rather than forms of their own.
     in_form: bool,
+    /// The element's stable id (`m.3.1`): a nested container names its children after it.
+    path: &'a str,
 }
 
 #[derive(Template)]
@@ -77,6 +83,8 @@ struct ContainerHtml<'a> {
     id: ContainerId,
     page: &'a Page,
     ctx: &'a RenderContext<'a>,
+    /// The container's element id, also the `data-rn-slot` of the tag holding its children.
+    path: &'a str,
 }
 
 #[derive(Template)]
@@ -129,7 +137,7 @@ impl ElementHtml<'_> {
     /// A nested container with what it draws around its children.
     fn children(&self, id: ContainerId) -> String {
         let c = &self.page.containers[id];
-        ContainerHtml { c, id, page: self.page, ctx: self.ctx }.render().unwrap_or_default()
+        ContainerHtml { c, id, page: self.page, ctx: self.ctx, path: self.path }.render().unwrap_or_default()
     }
 
     fn widget(&self, w: &WidgetView) -> String {
@@ -137,7 +145,7 @@ impl ElementHtml<'_> {
     }
 
     fn chart(&self, chart: &Chart) -> String {
-        chart::svg(chart)
+        chart::cached_svg(chart).to_string()
     }
 
     fn auth_form(&self, f: &AuthFormView) -> String {
@@ -147,7 +155,7 @@ impl ElementHtml<'_> {
 
 impl ContainerHtml<'_> {
     fn children(&self, id: &ContainerId) -> String {
-        container(self.page, *id, self.ctx)
+        container(self.page, *id, self.path, self.ctx)
     }
 
     /// A column's share of its row in whole percent (1 to 100), for its `rn-share-N` class: the
@@ -156,10 +164,12 @@ impl ContainerHtml<'_> {
         (share * 100.0).round().clamp(1.0, 100.0) as u32
     }
 
-    /// The children of the `i`-th panel of a tab bar.
+    /// The `i`-th panel of a tab bar, as an element of the tab bar (its `rn-tab-panel`).
     fn tab(&self, i: &usize) -> String {
         match self.c.children.get(*i) {
-            Some(Element::Container(panel)) => container(self.page, *panel, self.ctx),
+            Some(el @ Element::Container(_)) => {
+                element(self.page, el, &format!("{}.{i}", self.path), self.ctx, self.c.form.is_some())
+            }
             _ => String::new(),
         }
     }
@@ -222,15 +232,27 @@ fn day_after(first: &str, days: &str) -> String {
     day.map(|d| d.to_string()).unwrap_or_default()
 }
 
-fn container(page: &Page, id: ContainerId, ctx: &RenderContext) -> String {
+/// The children of a container, each on its own line; `path` is the container's id.
+fn container(page: &Page, id: ContainerId, path: &str, ctx: &RenderContext) -> String {
+    children(page, id, path, 0, ctx)
+}
+
+/// The children of a container from index `from` on, as [`container`] writes them.
+fn children(page: &Page, id: ContainerId, path: &str, from: usize, ctx: &RenderContext) -> String {
     let mut html = String::new();
     let in_form = page.containers[id].form.is_some();
-    for el in &page.containers[id].children {
-        // Rendering into a String cannot fail for these templates (no fallible filters).
-        html.push_str(&ElementHtml { el, page, ctx, in_form }.render().unwrap_or_default());
+    for (i, el) in page.containers[id].children.iter().enumerate().skip(from) {
+        html.push_str(&element(page, el, &format!("{path}.{i}"), ctx, in_form));
         html.push('\n');
     }
     html
+}
+
+/// One element with its id and content hash on its root tag.
+fn element(page: &Page, el: &Element, path: &str, ctx: &RenderContext, in_form: bool) -> String {
+    // Rendering into a String cannot fail for these templates (no fallible filters).
+    let html = ElementHtml { el, page, ctx, in_form, path }.render().unwrap_or_default();
+    patch::mark_root(html, path, patch::element_hash(page, el, ctx, in_form))
 }
 
 /// The inner HTML of `#runnel-root`: what an interaction sends back to be morphed in.
@@ -239,8 +261,9 @@ pub fn fragment(page: &Page, nav: &[NavSection], ctx: &RenderContext) -> String 
         ctx,
         config: &page.config,
         nav,
-        sidebar: container(page, SIDEBAR, ctx),
-        main: container(page, MAIN, ctx),
+        frame: patch::frame_hash(page, nav, ctx),
+        sidebar: container(page, SIDEBAR, patch::SIDEBAR_PATH, ctx),
+        main: container(page, MAIN, patch::MAIN_PATH, ctx),
         error: &page.error,
         notice: &page.notice,
     };

@@ -13,8 +13,14 @@ use super::browser::HttpSession;
 use super::{client, forms};
 use crate::error::AppError;
 use crate::host::{Answer, Delivery, Query, Visit};
+use crate::render::patch::CONTENT_TYPE as PATCH_CONTENT_TYPE;
+use crate::render::{Have, Patch};
 
 pub(super) const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
+/// What the page's script holds (element ids and hashes): the answer is then a patch.
+const HAVE_HEADER: &str = "X-Runnel-Have";
+/// The request headers an answer depends on.
+const VARY: &str = "X-Runnel-Fragment, X-Runnel-Have";
 /// Tells the page's script to open another page (`switch_page`).
 const SWITCH_HEADER: &str = "X-Runnel-Location";
 
@@ -38,12 +44,13 @@ async fn show_page(
     app: web::Data<AppState>,
 ) -> HttpResponse {
     let delivery = delivery_of(&req);
+    let have = have_of(&req, delivery);
     let result = async {
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
         app.host.show_page(visit(&req, &page, &session, query, delivery)).await
     };
-    respond(&app, result.await, delivery)
+    respond_with(&app, result.await, delivery, have.as_ref())
 }
 
 async fn post_event(
@@ -55,6 +62,7 @@ async fn post_event(
     app: web::Data<AppState>,
 ) -> HttpResponse {
     let delivery = delivery_of(&req);
+    let have = have_of(&req, delivery);
     let result = async {
         let post = if is_multipart(&req) {
             let uploads = app.host.uploads;
@@ -74,7 +82,7 @@ async fn post_event(
         let query = forms::parse_query(req.query_string())?;
         app.host.apply_event(visit(&req, &page, &session, query, delivery), post).await
     };
-    respond(&app, result.await, delivery)
+    respond_with(&app, result.await, delivery, have.as_ref())
 }
 
 /// Whether the body is `multipart/form-data` (a file uploader's form).
@@ -105,15 +113,27 @@ pub(super) fn delivery_of(req: &HttpRequest) -> Delivery {
     if fragment { Delivery::Fragment } else { Delivery::Document }
 }
 
+/// What a fragment request says the page holds; `None` (a full fragment answers) when it is
+/// absent, malformed or too long.
+fn have_of(req: &HttpRequest, delivery: Delivery) -> Option<Have> {
+    let header = req.headers().get(HAVE_HEADER)?.to_str().ok()?;
+    (delivery == Delivery::Fragment).then(|| Have::parse(header))?
+}
+
 /// Turns the host's answer into HTTP; a failure is mapped in `crate::error`.
 pub(super) fn respond(app: &AppState, result: Result<Answer, AppError>, delivery: Delivery) -> HttpResponse {
+    respond_with(app, result, delivery, None)
+}
+
+/// [`respond`], answering a run with a patch against `have` when the page sent one.
+fn respond_with(app: &AppState, result: Result<Answer, AppError>, delivery: Delivery, have: Option<&Have>) -> HttpResponse {
     match result {
-        Ok(answer) => answer_response(app, answer, delivery),
+        Ok(answer) => answer_response(app, answer, delivery, have),
         Err(err) => err.answer(delivery == Delivery::Fragment),
     }
 }
 
-fn answer_response(app: &AppState, answer: Answer, delivery: Delivery) -> HttpResponse {
+fn answer_response(app: &AppState, answer: Answer, delivery: Delivery, have: Option<&Have>) -> HttpResponse {
     match answer {
         Answer::Run(shown) if shown.output.denied => AppError::NotAllowed.answer(delivery == Delivery::Fragment),
         Answer::Run(shown) if shown.output.switch_to.is_some() => {
@@ -122,11 +142,14 @@ fn answer_response(app: &AppState, answer: Answer, delivery: Delivery) -> HttpRe
         }
         Answer::Run(shown) => {
             let view = app.host.view(&shown.script, &shown.csrf);
-            let root = view.root(&shown.output, &shown.query);
-            if delivery == Delivery::Document {
-                return html_response(view.document(root, &shown.output.page.config));
-            }
-            let mut response = html_response(root);
+            let mut response = match (delivery, have) {
+                (Delivery::Document, _) => {
+                    let root = view.root(&shown.output, &shown.query);
+                    return html_response(view.document(root, &shown.output.page.config));
+                }
+                (Delivery::Fragment, Some(have)) => patch_response(&view.patch(&shown.output, &shown.query, have)),
+                (Delivery::Fragment, None) => html_response(view.root(&shown.output, &shown.query)),
+            };
             let new_url = shown.new_url.map(|url| app.base_path.url(&url));
             if let Some(url) = new_url.and_then(|url| HeaderValue::try_from(url).ok()) {
                 response.headers_mut().insert(actix_web::http::header::HeaderName::from_static("x-runnel-url"), url);
@@ -153,10 +176,20 @@ fn switch_response(url: String, delivery: Delivery) -> HttpResponse {
     response
 }
 
+/// A patch as JSON. The host compresses no answer itself (and the shipped nginx config does not
+/// gzip the app's answers), so a patch of a few hundred bytes leaves as it is.
+fn patch_response(patch: &Patch) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(PATCH_CONTENT_TYPE)
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .insert_header(("Vary", VARY))
+        .body(serde_json::to_string(patch).unwrap_or_default())
+}
+
 fn html_response(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((CACHE_CONTROL, "no-store"))
-        .insert_header(("Vary", FRAGMENT_HEADER))
+        .insert_header(("Vary", VARY))
         .body(body)
 }

@@ -1,0 +1,289 @@
+//! Element patches: stable ids and content hashes on the rendered elements, and the diff of a
+//! new page against what the browser says it holds, so that an interaction sends only the
+//! elements that changed.
+//!
+//! Every element's root tag carries `data-rn-id` (its path: `m` or `s` for the main area or the
+//! sidebar, then the index in each container, `m.3.1`) and `data-rn-h` (a hash of the data that
+//! determines its HTML, computed before rendering). A container's hash covers its own shell,
+//! not its children; the tag holding the children carries `data-rn-slot`. Everything outside
+//! the elements (navigation, notice, error, page config) has one hash, `data-rn-frame`.
+//!
+//! The browser sends what it holds (`X-Runnel-Have: <frame>;<id>:<h>,…`, see [`Have`]). The
+//! answer is a [`Patch`]: the digest of that `Have` (`base`), the digest of the new page's list
+//! (`version`) and the operations that turn one into the other. The browser applies a patch
+//! only when `base` matches what its DOM holds and checks `version` afterwards; a mismatch
+//! makes it ask for a full render. Nothing is kept on the server between requests.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hasher};
+use std::io;
+
+use serde::Serialize;
+
+use super::{NavSection, RenderContext, children, element, fragment};
+use crate::page::{ContainerId, ContainerKind, Element, MAIN, Page, SIDEBAR};
+
+/// The element id of the main area (its children are `m.0`, `m.1`, …).
+pub const MAIN_PATH: &str = "m";
+/// The element id of the sidebar.
+pub const SIDEBAR_PATH: &str = "s";
+/// The longest `X-Runnel-Have` the host reads; the browser leaves a longer one out.
+pub const MAX_HAVE_BYTES: usize = 16 * 1024;
+/// The content type of a patch answer.
+pub const CONTENT_TYPE: &str = "application/vnd.runnel.patch+json";
+
+/// A hasher that is the same in every process of one build: std's SipHash with fixed keys
+/// (`DefaultHasher::new()`), never the randomly seeded `RandomState`.
+fn hasher() -> DefaultHasher {
+    DefaultHasher::new()
+}
+
+/// Streams serialized data into a hasher without building the text.
+struct HashWriter<'a>(&'a mut DefaultHasher);
+
+impl io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn hash_json<T: Serialize + ?Sized>(h: &mut DefaultHasher, value: &T) {
+    // Writing into a hasher cannot fail, and the page's types always serialize.
+    let _ = serde_json::to_writer(HashWriter(h), value);
+}
+
+fn hash_str(h: &mut DefaultHasher, text: &str) {
+    h.write(text.as_bytes());
+    h.write_u8(0xff);
+}
+
+/// The parts of the render context every element's HTML may use.
+fn hash_context(h: &mut DefaultHasher, ctx: &RenderContext, in_form: bool) {
+    for part in [ctx.page, ctx.csrf, ctx.action.as_str(), ctx.base] {
+        hash_str(h, part);
+    }
+    h.write_u8(u8::from(in_form));
+}
+
+/// The hash of what determines an element's HTML. For a container: its shell (kind, form and,
+/// for the kinds that write it, its number), not its children.
+pub fn element_hash(page: &Page, el: &Element, ctx: &RenderContext, in_form: bool) -> u64 {
+    let mut h = hasher();
+    hash_context(&mut h, ctx, in_form);
+    match el {
+        Element::Container(id) => {
+            let c = &page.containers[*id];
+            hash_str(&mut h, "container");
+            hash_json(&mut h, &(&c.kind, &c.form));
+            if matches!(c.kind, ContainerKind::Tabs { .. } | ContainerKind::Expander { .. }) {
+                h.write_usize(*id);
+            }
+        }
+        other => hash_json(&mut h, other),
+    }
+    h.finish()
+}
+
+/// The hash of everything in `#runnel-root` outside the page's elements.
+pub fn frame_hash(page: &Page, nav: &[NavSection], ctx: &RenderContext) -> u64 {
+    let mut h = hasher();
+    hash_context(&mut h, ctx, false);
+    for section in nav {
+        hash_str(&mut h, section.heading.as_deref().unwrap_or("\u{0}"));
+        for link in &section.links {
+            for part in [link.name.as_str(), link.label.as_str(), link.icon.as_deref().unwrap_or("\u{0}")] {
+                hash_str(&mut h, part);
+            }
+            h.write_u8(u8::from(link.active));
+        }
+        h.write_u8(0xfe);
+    }
+    hash_json(&mut h, &(&page.error, &page.notice, &page.config));
+    h.finish()
+}
+
+/// Puts the element's id and hash on the first tag of its HTML (every element has exactly one
+/// root tag; `tests::every_element_renders_one_root_tag` checks it).
+pub fn mark_root(mut html: String, path: &str, hash: u64) -> String {
+    let Some(open) = html.find('<') else { return html };
+    let name_end = html[open + 1..]
+        .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+        .map_or(html.len(), |i| open + 1 + i);
+    html.insert_str(name_end, &format!(r#" data-rn-id="{path}" data-rn-h="{hash:016x}""#));
+    html
+}
+
+/// A short digest of a `Have` list (FNV-1a, 32 bits, as hex); `static/runnel.js` computes the
+/// same over the list it collects from its DOM.
+pub fn digest(have: &str) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in have.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format!("{h:08x}")
+}
+
+/// What the browser says it shows: the frame hash and each element's hash, by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Have {
+    frame: u64,
+    elements: HashMap<String, u64>,
+    /// The digest of the header as sent: a patch names it as its `base`.
+    digest: String,
+}
+
+impl Have {
+    /// Reads `<frame>;<id>:<hash>,<id>:<hash>…` (hashes as 16 hex digits). `None` for a
+    /// malformed or oversized list: the answer is then a full render.
+    pub fn parse(header: &str) -> Option<Self> {
+        if header.len() > MAX_HAVE_BYTES {
+            return None;
+        }
+        let (frame, list) = header.split_once(';')?;
+        let mut elements = HashMap::new();
+        for entry in list.split(',').filter(|e| !e.is_empty()) {
+            let (id, hash) = entry.split_once(':')?;
+            if !valid_id(id) || elements.insert(id.to_owned(), parse_hash(hash)?).is_some() {
+                return None;
+            }
+        }
+        Some(Self { frame: parse_hash(frame)?, elements, digest: digest(header) })
+    }
+
+    /// How many children of `slot` the browser holds (`slot.0`, `slot.1`, … without a gap).
+    fn children_of(&self, slot: &str) -> usize {
+        (0..).take_while(|i| self.elements.contains_key(&format!("{slot}.{i}"))).count()
+    }
+}
+
+fn parse_hash(text: &str) -> Option<u64> {
+    (text.len() == 16 && text.bytes().all(|b| b.is_ascii_hexdigit())).then(|| u64::from_str_radix(text, 16).ok())?
+}
+
+/// `m` or `s`, then dot-separated indexes.
+fn valid_id(id: &str) -> bool {
+    let mut parts = id.split('.');
+    matches!(parts.next(), Some(MAIN_PATH | SIDEBAR_PATH))
+        && parts.all(|p| !p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// An interaction's answer as changes to what the browser holds.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Patch {
+    /// The digest of the `Have` this patch applies to.
+    pub base: String,
+    /// The digest of the page's id and hash list after the patch.
+    pub version: String,
+    /// The whole `#runnel-root` fragment, when something outside the elements changed (then
+    /// `ops` is empty).
+    pub frame: Option<String>,
+    pub ops: Vec<Op>,
+}
+
+/// One change to the browser's elements.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// The element with this id becomes `html` (one root tag).
+    Replace { id: String, html: String },
+    /// New trailing children of a container.
+    Append { slot: String, html: String },
+    /// A container keeps only its first `count` children.
+    Truncate { slot: String, count: usize },
+}
+
+impl Patch {
+    /// The patch from `have` to `page`. Elements the browser already holds are not rendered.
+    pub fn between(have: &Have, page: &Page, nav: &[NavSection], ctx: &RenderContext) -> Self {
+        let frame = frame_hash(page, nav, ctx);
+        let version = digest(&listing(page, ctx, frame));
+        // A script error is drawn after the main area's elements: appending there would put
+        // new elements after it, so an error is always sent as a whole frame.
+        if frame != have.frame || page.error.is_some() {
+            let frame = Some(fragment(page, nav, ctx));
+            return Self { base: have.digest.clone(), version, frame, ops: Vec::new() };
+        }
+        let mut diff = Diff { page, ctx, have, ops: Vec::new() };
+        diff.slot(SIDEBAR, SIDEBAR_PATH);
+        diff.slot(MAIN, MAIN_PATH);
+        Self { base: have.digest.clone(), version, frame: None, ops: diff.ops }
+    }
+}
+
+/// The `Have` list of a page as the browser collects it from the DOM: the frame hash, then
+/// every element in document order (the sidebar comes first).
+pub fn listing(page: &Page, ctx: &RenderContext, frame: u64) -> String {
+    let mut out = format!("{frame:016x};");
+    for (root, path) in [(SIDEBAR, SIDEBAR_PATH), (MAIN, MAIN_PATH)] {
+        list_into(page, ctx, root, path, &mut out);
+    }
+    if out.ends_with(',') {
+        out.pop();
+    }
+    out
+}
+
+fn list_into(page: &Page, ctx: &RenderContext, id: ContainerId, path: &str, out: &mut String) {
+    let in_form = page.containers[id].form.is_some();
+    for (i, el) in page.containers[id].children.iter().enumerate() {
+        let child = format!("{path}.{i}");
+        out.push_str(&format!("{child}:{:016x},", element_hash(page, el, ctx, in_form)));
+        if let Element::Container(inner) = el {
+            list_into(page, ctx, *inner, &child, out);
+        }
+    }
+}
+
+/// Walks the new page against the browser's list, collecting operations.
+struct Diff<'a> {
+    page: &'a Page,
+    ctx: &'a RenderContext<'a>,
+    have: &'a Have,
+    ops: Vec<Op>,
+}
+
+impl Diff<'_> {
+    /// The children of container `id` (element id `path`) against the browser's children.
+    fn slot(&mut self, id: ContainerId, path: &str) {
+        let container = &self.page.containers[id];
+        let in_form = container.form.is_some();
+        let held = self.have.children_of(path);
+        for (i, el) in container.children.iter().enumerate().take(held) {
+            let child = format!("{path}.{i}");
+            let hash = element_hash(self.page, el, self.ctx, in_form);
+            if self.have.elements.get(&child) != Some(&hash) || self.needs_whole(el, &child) {
+                let html = element(self.page, el, &child, self.ctx, in_form);
+                self.ops.push(Op::Replace { id: child, html });
+            } else if let Element::Container(inner) = el {
+                self.slot(*inner, &child);
+            }
+        }
+        let count = container.children.len();
+        if count > held {
+            let html = children(self.page, id, path, held, self.ctx);
+            self.ops.push(Op::Append { slot: path.to_owned(), html });
+        } else if count < held {
+            self.ops.push(Op::Truncate { slot: path.to_owned(), count });
+        }
+    }
+
+    /// A tab bar has no slot of its own (its panels sit between their labels): when the
+    /// number of its panels changed, it is replaced whole.
+    fn needs_whole(&self, el: &Element, path: &str) -> bool {
+        match el {
+            Element::Container(id) if matches!(self.page.containers[*id].kind, ContainerKind::Tabs { .. }) => {
+                self.have.children_of(path) != self.page.containers[*id].children.len()
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
