@@ -202,14 +202,16 @@ impl Patch {
     /// The patch from `have` to `page`. Elements the browser already holds are not rendered.
     pub fn between(have: &Have, page: &Page, nav: &[NavSection], ctx: &RenderContext) -> Self {
         let frame = frame_hash(page, nav, ctx);
-        let version = digest(&listing(page, ctx, frame));
+        let hashes = element_hashes(page, ctx);
+        let version = digest(&listing_of(frame, &hashes));
         // A script error is drawn after the main area's elements: appending there would put
         // new elements after it, so an error is always sent as a whole frame.
         if frame != have.frame || page.error.is_some() {
             let frame = Some(fragment(page, nav, ctx));
             return Self { base: have.digest.clone(), version, frame, ops: Vec::new() };
         }
-        let mut diff = Diff { page, ctx, have, ops: Vec::new() };
+        let hashes = hashes.into_iter().collect();
+        let mut diff = Diff { page, ctx, have, hashes, ops: Vec::new() };
         diff.slot(SIDEBAR, SIDEBAR_PATH);
         diff.slot(MAIN, MAIN_PATH);
         Self { base: have.digest.clone(), version, frame: None, ops: diff.ops }
@@ -219,23 +221,30 @@ impl Patch {
 /// The `Have` list of a page as the browser collects it from the DOM: the frame hash, then
 /// every element in document order (the sidebar comes first).
 pub fn listing(page: &Page, ctx: &RenderContext, frame: u64) -> String {
-    let mut out = format!("{frame:016x};");
+    listing_of(frame, &element_hashes(page, ctx))
+}
+
+fn listing_of(frame: u64, hashes: &[(String, u64)]) -> String {
+    let list: Vec<String> = hashes.iter().map(|(id, hash)| format!("{id}:{hash:016x}")).collect();
+    format!("{frame:016x};{}", list.join(","))
+}
+
+/// Every element's id and hash, in document order.
+fn element_hashes(page: &Page, ctx: &RenderContext) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
     for (root, path) in [(SIDEBAR, SIDEBAR_PATH), (MAIN, MAIN_PATH)] {
-        list_into(page, ctx, root, path, &mut out);
-    }
-    if out.ends_with(',') {
-        out.pop();
+        hashes_into(page, ctx, root, path, &mut out);
     }
     out
 }
 
-fn list_into(page: &Page, ctx: &RenderContext, id: ContainerId, path: &str, out: &mut String) {
+fn hashes_into(page: &Page, ctx: &RenderContext, id: ContainerId, path: &str, out: &mut Vec<(String, u64)>) {
     let in_form = page.containers[id].form.is_some();
     for (i, el) in page.containers[id].children.iter().enumerate() {
         let child = format!("{path}.{i}");
-        out.push_str(&format!("{child}:{:016x},", element_hash(page, el, ctx, in_form)));
+        out.push((child.clone(), element_hash(page, el, ctx, in_form)));
         if let Element::Container(inner) = el {
-            list_into(page, ctx, *inner, &child, out);
+            hashes_into(page, ctx, *inner, &child, out);
         }
     }
 }
@@ -245,6 +254,8 @@ struct Diff<'a> {
     page: &'a Page,
     ctx: &'a RenderContext<'a>,
     have: &'a Have,
+    /// The new page's hashes by element id.
+    hashes: HashMap<String, u64>,
     ops: Vec<Op>,
 }
 
@@ -256,8 +267,8 @@ impl Diff<'_> {
         let held = self.have.children_of(path);
         for (i, el) in container.children.iter().enumerate().take(held) {
             let child = format!("{path}.{i}");
-            let hash = element_hash(self.page, el, self.ctx, in_form);
-            if self.have.elements.get(&child) != Some(&hash) || self.needs_whole(el, &child) {
+            let hash = self.hashes.get(&child);
+            if self.have.elements.get(&child) != hash || self.needs_whole(el, &child) {
                 let html = element(self.page, el, &child, self.ctx, in_form);
                 self.ops.push(Op::Replace { id: child, html });
             } else if let Element::Container(inner) = el {

@@ -30,6 +30,7 @@ mod metrics;
 mod multipage;
 mod outage;
 mod pages;
+mod patches;
 mod proxy;
 mod recovery;
 mod revocation;

@@ -10,6 +10,7 @@ mod blocks;
 mod inputs;
 mod interaction;
 mod pages;
+mod patches;
 mod proxy;
 mod reload;
 mod second_factor;

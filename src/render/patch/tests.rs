@@ -207,7 +207,7 @@ title("t"); header("h"); subheader("s"); text("x"); markdown("**m**"); caption("
 code("let a = 1;"); divider(); json(#{ a: 1 }); success("ok"); info("i"); warning("w"); error("e");
 metric("m", 1); progress(50, "half"); link_button("Docs", "https://example.com");
 page_link("https://example.com", #{ label: "Out" });
-download_button("Get", "abc", "a.txt");
+download_button("Get", "abc", #{ file_name: "a.txt" });
 let rows = [#{ x: 1, y: 2 }, #{ x: 2, y: 3 }];
 table(rows); dataframe(rows); line_chart(rows, #{ x: "x", y: "y" }); bar_chart(rows, #{ x: "x", y: "y" });
 let cols = columns(2); cols[0].text("left"); cols[1].button("b");
