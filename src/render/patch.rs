@@ -62,19 +62,32 @@ fn hash_str(h: &mut DefaultHasher, text: &str) {
     h.write_u8(0xff);
 }
 
-/// The parts of the render context every element's HTML may use.
-fn hash_context(h: &mut DefaultHasher, ctx: &RenderContext, in_form: bool) {
-    for part in [ctx.page, ctx.csrf, ctx.action.as_str(), ctx.base] {
-        hash_str(h, part);
+/// The parts of the render context that links use (the page and the base path).
+fn hash_context(h: &mut DefaultHasher, ctx: &RenderContext) {
+    hash_str(h, ctx.page);
+    hash_str(h, ctx.base);
+}
+
+/// Whether an element's HTML holds a form that posts: its action URL (which carries the
+/// page's query) and CSRF token are then part of what it shows.
+fn posts(page: &Page, el: &Element) -> bool {
+    match el {
+        Element::Widget(_) | Element::AuthForm(_) => true,
+        Element::Container(id) => matches!(page.containers[*id].kind, ContainerKind::Form { .. }),
+        _ => false,
     }
-    h.write_u8(u8::from(in_form));
 }
 
 /// The hash of what determines an element's HTML. For a container: its shell (kind, form and,
 /// for the kinds that write it, its number), not its children.
 pub fn element_hash(page: &Page, el: &Element, ctx: &RenderContext, in_form: bool) -> u64 {
     let mut h = hasher();
-    hash_context(&mut h, ctx, in_form);
+    hash_context(&mut h, ctx);
+    h.write_u8(u8::from(in_form));
+    if posts(page, el) {
+        hash_str(&mut h, ctx.csrf);
+        hash_str(&mut h, &ctx.action);
+    }
     match el {
         Element::Container(id) => {
             let c = &page.containers[*id];
@@ -92,7 +105,7 @@ pub fn element_hash(page: &Page, el: &Element, ctx: &RenderContext, in_form: boo
 /// The hash of everything in `#runnel-root` outside the page's elements.
 pub fn frame_hash(page: &Page, nav: &[NavSection], ctx: &RenderContext) -> u64 {
     let mut h = hasher();
-    hash_context(&mut h, ctx, false);
+    hash_context(&mut h, ctx);
     for section in nav {
         hash_str(&mut h, section.heading.as_deref().unwrap_or("\u{0}"));
         for link in &section.links {

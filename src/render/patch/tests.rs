@@ -159,7 +159,9 @@ fn a_have_with_a_gap_gets_the_missing_children_appended() {
     let have = Have::parse(&format!("{frame:016x};m.0:{:016x}", element_hash(&page, &page.main()[0], &ctx, false)))
         .expect("well formed");
     let ops = patch(&have, &page).ops;
-    assert!(matches!(ops.as_slice(), [Op::Append { slot, .. }] if slot == "m"), "{ops:?}");
+    let [Op::Append { slot: side, .. }, Op::Append { slot, html }] = ops.as_slice() else { panic!("{ops:?}") };
+    assert_eq!((side.as_str(), slot.as_str()), ("s", "m"));
+    assert!(html.contains(r#"data-rn-id="m.1""#) && !html.contains(r#"data-rn-id="m.0""#), "{html}");
 }
 
 /// Collects `<frame>;<id>:<h>,…` from rendered HTML the way `static/runnel.js` does from the DOM.
@@ -263,4 +265,23 @@ fn an_unchanged_chart_is_drawn_once() {
     let first = super::super::chart::cached_svg(&chart);
     let again = super::super::chart::cached_svg(&chart);
     assert!(std::sync::Arc::ptr_eq(&first, &again), "the second render comes from the cache");
+}
+
+#[test]
+fn a_new_query_resends_the_forms_that_post_it_and_nothing_else() {
+    let mut page = dashboard(1);
+    page.push(MAIN, Element::Widget(crate::page::WidgetView {
+        id: "button:Go".to_owned(),
+        kind: crate::page::WidgetKind::Button,
+        label: "Go".to_owned(),
+        help: None,
+        disabled: false,
+        label_visibility: crate::page::LabelVisibility::Visible,
+        control: crate::page::Control::Button { look: "secondary" },
+    }));
+    let have = have_of(&page);
+    let sorted = RenderContext { action: "/demo/event?t.sort=x".to_owned(), ..ctx() };
+    let patch = Patch::between(&have, &page, &[], &sorted);
+    let ops = patch.ops;
+    assert!(matches!(ops.as_slice(), [Op::Replace { id, html }] if id == "m.4" && html.contains("t.sort=x")), "{ops:?}");
 }
