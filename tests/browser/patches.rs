@@ -107,6 +107,16 @@ fn fresh_root(app: &TestApp, browser: &Browser) -> String {
     root_html(&fresh)
 }
 
+/// Asserts two renders of `#runnel-root` are equal, showing where they first differ.
+fn assert_same_root(patched: &str, fresh: &str) {
+    let at = patched.bytes().zip(fresh.bytes()).take_while(|(a, b)| a == b).count();
+    if at == patched.len() && at == fresh.len() {
+        return;
+    }
+    let around = |s: &str| s.get(at.saturating_sub(100)..(at + 300).min(s.len())).unwrap_or_default().to_owned();
+    panic!("the patched page differs from a fresh load at byte {at}:\npatched: {}\nfresh:   {}", around(patched), around(fresh));
+}
+
 fn log(page: &Page) -> Vec<Value> {
     page.eval("window.__log").as_array().cloned().unwrap_or_default()
 }
@@ -143,7 +153,7 @@ fn after_clicks_a_slider_and_a_select_the_patched_page_equals_a_fresh_load() {
         assert_eq!(answer["type"], "application/vnd.runnel.patch+json", "{answers:?}");
     }
     assert_eq!(full_renders(&page), 0, "every patch fitted");
-    assert_eq!(root_html(&page), fresh_root(&app, &browser), "the patched page differs from a fresh load");
+    assert_same_root(&root_html(&page), &fresh_root(&app, &browser));
 }
 
 #[test]
@@ -159,7 +169,7 @@ fn a_stale_patch_is_detected_and_answered_with_a_full_render() {
     wait_for_count(&page, 2);
     page.wait_until("window.__log.length === 3", WAIT);
     assert_eq!(full_renders(&page), 1, "{:?}", log(&page));
-    assert_eq!(root_html(&page), fresh_root(&app, &browser));
+    assert_same_root(&root_html(&page), &fresh_root(&app, &browser));
 }
 
 #[test]
@@ -176,7 +186,7 @@ fn a_tampered_page_is_detected_and_answered_with_a_full_render() {
     page.wait_until("window.__log.length === 2", WAIT);
     assert_eq!(full_renders(&page), 1, "{:?}", log(&page));
     assert_eq!(page.eval(title_hash), original, "the full render put the real hash back");
-    assert_eq!(root_html(&page), fresh_root(&app, &browser));
+    assert_same_root(&root_html(&page), &fresh_root(&app, &browser));
 }
 
 #[test]
