@@ -16,7 +16,8 @@
   const PATCH_TYPE = "application/vnd.runnel.patch+json";
   const MAX_HAVE = 16 * 1024; // the server reads no longer X-Runnel-Have
 
-  // What the page holds: "<frame>;<id>:<hash>,…" in document order (the server's listing).
+  // What the page holds: "<frame>;<id>:<hash>,…" in document order (the server's listing);
+  // patches name its digest as their base and the digest of the page after them as version.
   function haveOf(r) {
     const frame = r.querySelector("[data-rn-frame]");
     if (!frame) return "";
@@ -37,7 +38,10 @@
     const headers = { "X-Runnel-Fragment": "1" };
     const r = root();
     const have = !full && r ? haveOf(r) : "";
-    if (have && have.length <= MAX_HAVE) headers["X-Runnel-Have"] = have;
+    // The CSRF token the forms hold (as a digest): the server redraws them if it changed.
+    const token = r?.querySelector("input[name=csrf]")?.value;
+    const held = have && `${have};${token ? digest(token) : ""}`;
+    if (held && held.length <= MAX_HAVE) headers["X-Runnel-Have"] = held;
     return headers;
   }
 

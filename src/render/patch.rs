@@ -8,9 +8,9 @@
 //! not its children; the tag holding the children carries `data-rn-slot`. Everything outside
 //! the elements (navigation, notice, error, page config) has one hash, `data-rn-frame`.
 //!
-//! The browser sends what it holds (`X-Runnel-Have: <frame>;<id>:<h>,…`, see [`Have`]). The
-//! answer is a [`Patch`]: the digest of that `Have` (`base`), the digest of the new page's list
-//! (`version`) and the operations that turn one into the other. The browser applies a patch
+//! The browser sends what it holds (`X-Runnel-Have: <frame>;<id>:<h>,…;<csrf>`, see [`Have`]).
+//! The answer is a [`Patch`]: the digest of that list (`base`), the digest of the new page's
+//! list (`version`) and the operations that turn one into the other. The browser applies a patch
 //! only when `base` matches what its DOM holds and checks `version` afterwards; a mismatch
 //! makes it ask for a full render. Nothing is kept on the server between requests.
 
@@ -69,7 +69,8 @@ fn hash_context(h: &mut DefaultHasher, ctx: &RenderContext) {
 }
 
 /// Whether an element's HTML holds a form that posts: its action URL (which carries the
-/// page's query) and CSRF token are then part of what it shows.
+/// page's query) is then part of what it shows. Its CSRF token is not hashed (hashes stay the
+/// same across sessions); the browser says which token its forms hold instead (see [`Have`]).
 fn posts(page: &Page, el: &Element) -> bool {
     match el {
         Element::Widget(_) | Element::AuthForm(_) => true,
@@ -85,7 +86,6 @@ pub fn element_hash(page: &Page, el: &Element, ctx: &RenderContext, in_form: boo
     hash_context(&mut h, ctx);
     h.write_u8(u8::from(in_form));
     if posts(page, el) {
-        hash_str(&mut h, ctx.csrf);
         hash_str(&mut h, &ctx.action);
     }
     match el {
@@ -142,23 +142,34 @@ pub fn digest(have: &str) -> String {
     format!("{h:08x}")
 }
 
-/// What the browser says it shows: the frame hash and each element's hash, by id.
+/// What the browser says it shows: the frame hash and each element's hash, by id, and the
+/// [`digest`] of the CSRF token its forms hold (when it has forms).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Have {
     frame: u64,
     elements: HashMap<String, u64>,
-    /// The digest of the header as sent: a patch names it as its `base`.
+    csrf: Option<String>,
+    /// The digest of the list as sent (frame and elements): a patch names it as its `base`.
     digest: String,
 }
 
 impl Have {
-    /// Reads `<frame>;<id>:<hash>,<id>:<hash>…` (hashes as 16 hex digits). `None` for a
-    /// malformed or oversized list: the answer is then a full render.
+    /// Reads `<frame>;<id>:<hash>,<id>:<hash>…[;<csrf digest>]` (hashes as 16 hex digits, the
+    /// digest as 8, or nothing for a page without forms). `None` for a malformed or oversized
+    /// header: the answer is then a full render.
     pub fn parse(header: &str) -> Option<Self> {
         if header.len() > MAX_HAVE_BYTES {
             return None;
         }
-        let (frame, list) = header.split_once(';')?;
+        let (held, csrf) = match header.rsplit_once(';') {
+            Some((held, csrf)) if held.contains(';') => (held, csrf),
+            _ => (header, ""),
+        };
+        if !(csrf.is_empty() || csrf.len() == 8 && csrf.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))) {
+            return None;
+        }
+        let csrf = (!csrf.is_empty()).then(|| csrf.to_owned());
+        let (frame, list) = held.split_once(';')?;
         let mut elements = HashMap::new();
         for entry in list.split(',').filter(|e| !e.is_empty()) {
             let (id, hash) = entry.split_once(':')?;
@@ -166,7 +177,7 @@ impl Have {
                 return None;
             }
         }
-        Some(Self { frame: parse_hash(frame)?, elements, digest: digest(header) })
+        Some(Self { frame: parse_hash(frame)?, elements, csrf, digest: digest(held) })
     }
 
     /// How many children of `slot` the browser holds (`slot.0`, `slot.1`, … without a gap).
@@ -219,7 +230,9 @@ impl Patch {
         let version = digest(&listing_of(frame, &hashes));
         // A script error is drawn after the main area's elements: appending there would put
         // new elements after it, so an error is always sent as a whole frame.
-        if frame != have.frame || page.error.is_some() {
+        // Forms holding another CSRF token (the session changed) are all drawn again.
+        let stale_token = have.csrf.as_ref().is_some_and(|held| *held != digest(ctx.csrf));
+        if frame != have.frame || page.error.is_some() || stale_token {
             let frame = Some(fragment(page, nav, ctx));
             return Self { base: have.digest.clone(), version, frame, ops: Vec::new() };
         }

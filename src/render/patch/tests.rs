@@ -133,6 +133,8 @@ fn a_malformed_or_oversized_have_is_refused() {
     let good = "00000000000000ff;m.0:0000000000000001,s.0:0000000000000002";
     assert!(Have::parse(good).is_some());
     assert!(Have::parse("00000000000000ff;").is_some(), "an empty page");
+    assert!(Have::parse(&format!("{good};{}", digest("token"))).is_some(), "with the forms' token");
+    assert!(Have::parse(&format!("{good};")).is_some(), "a page without forms");
     for bad in [
         "",
         "garbage",
@@ -144,6 +146,9 @@ fn a_malformed_or_oversized_have_is_refused() {
         "00000000000000ff;m..0:0000000000000001",
         "00000000000000ff;m.0:0000000000000001,m.0:0000000000000001",
         "00000000000000ff;m.0=0000000000000001",
+        "00000000000000ff;m.0:0000000000000001;xyz",
+        "00000000000000ff;m.0:0000000000000001;0123456789",
+        "00000000000000ff;m.0:0000000000000001;abcdef01;00",
     ] {
         assert_eq!(Have::parse(bad), None, "{bad:?}");
     }
@@ -284,4 +289,17 @@ fn a_new_query_resends_the_forms_that_post_it_and_nothing_else() {
     let patch = Patch::between(&have, &page, &[], &sorted);
     let ops = patch.ops;
     assert!(matches!(ops.as_slice(), [Op::Replace { id, html }] if id == "m.4" && html.contains("t.sort=x")), "{ops:?}");
+}
+
+#[test]
+fn forms_holding_another_csrf_token_get_the_whole_fragment() {
+    let page = dashboard(1);
+    let ctx = ctx();
+    let list = listing(&page, &ctx, frame_hash(&page, &[], &ctx));
+    let current = Have::parse(&format!("{list};{}", digest("token"))).expect("well formed");
+    let patch = Patch::between(&current, &page, &[], &ctx);
+    assert_eq!((patch.frame, patch.ops.len()), (None, 0), "the token is the session's");
+    assert_eq!(patch.base, digest(&list), "the base is the digest of the list, without the token");
+    let stale = Have::parse(&format!("{list};{}", digest("old token"))).expect("well formed");
+    assert!(Patch::between(&stale, &page, &[], &ctx).frame.is_some(), "all forms are drawn again");
 }
