@@ -95,8 +95,7 @@ impl SvgCache {
         if svg.len() > CACHE_BYTES / 8 || self.entries.iter().any(|e| e.0 == key) {
             return;
         }
-        while !self.entries.is_empty()
-            && (self.entries.len() >= CACHE_ENTRIES || self.bytes + svg.len() > CACHE_BYTES)
+        while !self.entries.is_empty() && (self.entries.len() >= CACHE_ENTRIES || self.bytes + svg.len() > CACHE_BYTES)
         {
             self.evict_one();
         }

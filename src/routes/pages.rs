@@ -126,7 +126,12 @@ pub(super) fn respond(app: &AppState, result: Result<Answer, AppError>, delivery
 }
 
 /// [`respond`], answering a run with a patch against `have` when the page sent one.
-fn respond_with(app: &AppState, result: Result<Answer, AppError>, delivery: Delivery, have: Option<&Have>) -> HttpResponse {
+fn respond_with(
+    app: &AppState,
+    result: Result<Answer, AppError>,
+    delivery: Delivery,
+    have: Option<&Have>,
+) -> HttpResponse {
     match result {
         Ok(answer) => answer_response(app, answer, delivery, have),
         Err(err) => err.answer(delivery == Delivery::Fragment),

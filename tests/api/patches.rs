@@ -21,8 +21,10 @@ fn have_in(html: &str) -> String {
     let frame = scraper::Selector::parse("[data-rn-frame]").unwrap();
     let elements = scraper::Selector::parse("[data-rn-id]").unwrap();
     let frame = doc.select(&frame).next().and_then(|e| e.attr("data-rn-frame")).expect("a frame hash");
-    let list: Vec<String> =
-        doc.select(&elements).map(|e| format!("{}:{}", e.attr("data-rn-id").unwrap(), e.attr("data-rn-h").unwrap())).collect();
+    let list: Vec<String> = doc
+        .select(&elements)
+        .map(|e| format!("{}:{}", e.attr("data-rn-id").unwrap(), e.attr("data-rn-h").unwrap()))
+        .collect();
     format!("{frame};{}", list.join(","))
 }
 

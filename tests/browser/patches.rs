@@ -114,7 +114,11 @@ fn assert_same_root(patched: &str, fresh: &str) {
         return;
     }
     let around = |s: &str| s.get(at.saturating_sub(100)..(at + 300).min(s.len())).unwrap_or_default().to_owned();
-    panic!("the patched page differs from a fresh load at byte {at}:\npatched: {}\nfresh:   {}", around(patched), around(fresh));
+    panic!(
+        "the patched page differs from a fresh load at byte {at}:\npatched: {}\nfresh:   {}",
+        around(patched),
+        around(fresh)
+    );
 }
 
 fn log(page: &Page) -> Vec<Value> {
@@ -199,7 +203,10 @@ fn focus_and_caret_in_a_text_input_survive_a_patch_of_another_element() {
     page.eval(&format!("document.querySelector({}).setSelectionRange(1, 1)", js_string(NAME)));
 
     // The button's form is submitted without moving the focus, as a keyboard shortcut would.
-    page.eval(&format!("(() => {{ const b = document.querySelector({}); b.form.requestSubmit(b); }})()", js_string(INCREMENT)));
+    page.eval(&format!(
+        "(() => {{ const b = document.querySelector({}); b.form.requestSubmit(b); }})()",
+        js_string(INCREMENT)
+    ));
     wait_for_count(&page, 1);
 
     assert_eq!(log(&page)[0]["type"], "application/vnd.runnel.patch+json");

@@ -73,7 +73,10 @@ fn a_change_deep_inside_containers_replaces_only_that_element() {
     let have = have_of(&page);
     page.containers[3].children[0] = Element::Caption("deeper".to_owned());
     let ops = patch(&have, &page).ops;
-    assert!(matches!(ops.as_slice(), [Op::Replace { id, html }] if id == "m.3.1.0" && html.contains("deeper")), "{ops:?}");
+    assert!(
+        matches!(ops.as_slice(), [Op::Replace { id, html }] if id == "m.3.1.0" && html.contains("deeper")),
+        "{ops:?}"
+    );
 }
 
 #[test]
@@ -275,20 +278,26 @@ fn an_unchanged_chart_is_drawn_once() {
 #[test]
 fn a_new_query_resends_the_forms_that_post_it_and_nothing_else() {
     let mut page = dashboard(1);
-    page.push(MAIN, Element::Widget(crate::page::WidgetView {
-        id: "button:Go".to_owned(),
-        kind: crate::page::WidgetKind::Button,
-        label: "Go".to_owned(),
-        help: None,
-        disabled: false,
-        label_visibility: crate::page::LabelVisibility::Visible,
-        control: crate::page::Control::Button { look: "secondary" },
-    }));
+    page.push(
+        MAIN,
+        Element::Widget(crate::page::WidgetView {
+            id: "button:Go".to_owned(),
+            kind: crate::page::WidgetKind::Button,
+            label: "Go".to_owned(),
+            help: None,
+            disabled: false,
+            label_visibility: crate::page::LabelVisibility::Visible,
+            control: crate::page::Control::Button { look: "secondary" },
+        }),
+    );
     let have = have_of(&page);
     let sorted = RenderContext { action: "/demo/event?t.sort=x".to_owned(), ..ctx() };
     let patch = Patch::between(&have, &page, &[], &sorted);
     let ops = patch.ops;
-    assert!(matches!(ops.as_slice(), [Op::Replace { id, html }] if id == "m.4" && html.contains("t.sort=x")), "{ops:?}");
+    assert!(
+        matches!(ops.as_slice(), [Op::Replace { id, html }] if id == "m.4" && html.contains("t.sort=x")),
+        "{ops:?}"
+    );
 }
 
 #[test]
