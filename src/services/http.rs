@@ -126,9 +126,9 @@ impl Http {
     pub fn send(&self, request: Request) -> Result<Response, HttpError> {
         let timeout = self.timeout(&request);
         let max_bytes = self.settings.max_response_bytes;
-        let (runtime, pending) = self.start(request, timeout)?;
+        let (runtime, call) = self.start(request, timeout)?;
         let work = async move {
-            let mut response = pending.await.map_err(|e| failure(&e, timeout))?;
+            let mut response = call.send().await.map_err(|e| failure(&e, timeout))?;
             let (status, url, headers) = head_of(&response);
             let mut body = Vec::new();
             while let Some(bytes) = response.chunk().await.map_err(|e| failure(&e, timeout))? {
@@ -154,12 +154,12 @@ impl Http {
         let timeout = self.timeout(&request);
         let until = Instant::now() + timeout;
         let max_bytes = self.settings.max_response_bytes;
-        let (runtime, pending) = self.start(request, timeout)?;
+        let (runtime, call) = self.start(request, timeout)?;
         let (head_sender, head) = std::sync::mpsc::sync_channel::<Result<u16, HttpError>>(1);
         // Unbounded, so the task never blocks its runtime; the size cap bounds what it holds.
         let (sender, pieces) = std::sync::mpsc::channel::<Piece>();
         let task = runtime.spawn(async move {
-            let mut response = match pending.await {
+            let mut response = match call.send().await {
                 Ok(response) => response,
                 Err(e) => return drop(head_sender.send(Err(failure(&e, timeout)))),
             };
@@ -217,12 +217,13 @@ impl Http {
         request.timeout.map_or(self.settings.timeout, |asked| asked.min(self.settings.timeout)).max(Duration::from_millis(1))
     }
 
-    /// Checks the request and starts it on the runtime (nothing is sent before the checks pass).
+    /// Checks the request and builds it; the caller sends it inside the runtime, whose timer
+    /// its timeout uses (nothing is sent before the checks pass).
     fn start(
         &self,
         request: Request,
         timeout: Duration,
-    ) -> Result<(&Runtime, impl Future<Output = reqwest12::Result<reqwest12::Response>> + use<>), HttpError> {
+    ) -> Result<(&Runtime, reqwest12::RequestBuilder), HttpError> {
         let mut url = self.checked_url(&request.url)?;
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&request.query);
@@ -237,7 +238,7 @@ impl Http {
             Some(Body::Text(text)) if !has_type => builder.header(CONTENT_TYPE, "text/plain; charset=utf-8").body(text),
             Some(Body::Text(text)) => builder.body(text),
         };
-        Ok((runtime, builder.send()))
+        Ok((runtime, builder))
     }
 
     /// The URL, if its host is allowed and (for an address written in the URL) may be called.
