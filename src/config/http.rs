@@ -41,7 +41,8 @@ impl AllowedHost {
     }
 
     fn parse(entry: &str) -> Result<Self, String> {
-        let bad = |why: &str| format!("`{entry}` in `allow` is not a host: {why} (write host, host:port or https://host)");
+        let bad =
+            |why: &str| format!("`{entry}` in `allow` is not a host: {why} (write host, host:port or https://host)");
         let entry_lower = entry.trim().to_ascii_lowercase();
         let (scheme, rest) = match entry_lower.split_once("://") {
             Some((scheme @ ("http" | "https"), rest)) => (Some(scheme.to_owned()), rest),

@@ -8,9 +8,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+pub use reqwest12::Method;
 use reqwest12::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest12::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-pub use reqwest12::Method;
 use reqwest12::{Url, redirect};
 use tokio::runtime::{Builder, Runtime};
 
@@ -214,16 +214,15 @@ impl Http {
 
     /// The call's timeout: the configured one, or less if the request asks.
     fn timeout(&self, request: &Request) -> Duration {
-        request.timeout.map_or(self.settings.timeout, |asked| asked.min(self.settings.timeout)).max(Duration::from_millis(1))
+        request
+            .timeout
+            .map_or(self.settings.timeout, |asked| asked.min(self.settings.timeout))
+            .max(Duration::from_millis(1))
     }
 
     /// Checks the request and builds it; the caller sends it inside the runtime, whose timer
     /// its timeout uses (nothing is sent before the checks pass).
-    fn start(
-        &self,
-        request: Request,
-        timeout: Duration,
-    ) -> Result<(&Runtime, reqwest12::RequestBuilder), HttpError> {
+    fn start(&self, request: Request, timeout: Duration) -> Result<(&Runtime, reqwest12::RequestBuilder), HttpError> {
         let mut url = self.checked_url(&request.url)?;
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&request.query);
@@ -233,7 +232,9 @@ impl Http {
         let has_type = request.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
         builder = match request.body {
             None => builder,
-            Some(Body::Json(value)) if !has_type => builder.header(CONTENT_TYPE, "application/json").body(value.to_string()),
+            Some(Body::Json(value)) if !has_type => {
+                builder.header(CONTENT_TYPE, "application/json").body(value.to_string())
+            }
             Some(Body::Json(value)) => builder.body(value.to_string()),
             Some(Body::Text(text)) if !has_type => builder.header(CONTENT_TYPE, "text/plain; charset=utf-8").body(text),
             Some(Body::Text(text)) => builder.body(text),
@@ -354,8 +355,9 @@ fn headers(pairs: &[(String, String)]) -> Result<HeaderMap, HttpError> {
         if matches!(header.as_str(), "host" | "content-length" | "transfer-encoding" | "connection") {
             return Err(HttpError::BadRequest(format!("the header `{name}` is set by the host, not by scripts")));
         }
-        let mut value = HeaderValue::from_str(value)
-            .map_err(|_| HttpError::BadRequest(format!("the value of header `{name}` has characters a header cannot hold")))?;
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
+            HttpError::BadRequest(format!("the value of header `{name}` has characters a header cannot hold"))
+        })?;
         value.set_sensitive(true);
         map.append(header, value);
     }

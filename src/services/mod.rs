@@ -62,7 +62,9 @@ impl ServiceRun {
     pub fn secrets(&mut self) -> Result<SecretTable, String> {
         let services = &self.services;
         self.secrets
-            .get_or_insert_with(|| services.secrets.as_ref().map_or_else(|| Ok(SecretTable::default()), Secrets::current))
+            .get_or_insert_with(|| {
+                services.secrets.as_ref().map_or_else(|| Ok(SecretTable::default()), Secrets::current)
+            })
             .clone()
     }
 }

@@ -190,7 +190,8 @@ mod tests {
 
     #[test]
     fn events_end_at_a_blank_line_whatever_the_line_ends_and_the_reads() {
-        let got = events(&[b"data: one\r", b"\n\r\ndata: tw", b"o\ndata: lines\n", b"\nevent: done\nid: 7\ndata:x\n\n"]);
+        let got =
+            events(&[b"data: one\r", b"\n\r\ndata: tw", b"o\ndata: lines\n", b"\nevent: done\nid: 7\ndata:x\n\n"]);
         let data: Vec<&str> = got.iter().map(|c| c.data.as_str()).collect();
         assert_eq!(data, ["one", "two\nlines", "x"]);
         assert_eq!((got[2].event.as_deref(), got[2].id.as_deref()), (Some("done"), Some("7")));

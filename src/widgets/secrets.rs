@@ -50,7 +50,8 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("contains", |ctx: NativeCallContext, s: &mut Secrets, name: ImmutableString| {
         Ok::<_, Box<EvalAltResult>>(s.lookup(&name, ctx.call_position())?.is_some())
     });
-    engine.register_fn("keys", |s: &mut Secrets| s.table.names().map(|n| Dynamic::from(n.to_owned())).collect::<Array>());
+    engine
+        .register_fn("keys", |s: &mut Secrets| s.table.names().map(|n| Dynamic::from(n.to_owned())).collect::<Array>());
     // Names only: a secret shows in a page only when a script writes the value itself.
     engine.register_fn("to_string", |s: &mut Secrets| s.shown());
     engine.register_fn("to_debug", |s: &mut Secrets| s.shown());

@@ -20,7 +20,8 @@ both_stores!(a_script_gets_json_and_posts_json_with_a_header_from_a_secret);
 /// allowed), with `change` applied to its settings.
 fn host(dir: &ScriptDir, service: &HttpService, change: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = dir.settings(false);
-    settings.http = HttpSettings { allow: vec![allowed(&service.host())], allow_private: true, ..HttpSettings::default() };
+    settings.http =
+        HttpSettings { allow: vec![allowed(&service.host())], allow_private: true, ..HttpSettings::default() };
     change(&mut settings);
     TestApp::spawn(settings)
 }
@@ -32,7 +33,12 @@ fn allowed(host_port: &str) -> AllowedHost {
 
 /// The page's text with askama's escapes undone, to compare with what the script wrote.
 fn unescaped(html: &str) -> String {
-    html.replace("&#34;", "\"").replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    html.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 async fn page_of(app: &TestApp, path: &str) -> String {
@@ -77,7 +83,10 @@ async fn a_host_that_is_not_allowed_is_an_error_at_the_script_line() {
         "text(\"before\");\nlet answer = http_get(\"http://localhost:{}/greeting\");\ntext(\"after\");\n",
         service.port
     );
-    let dir = ScriptDir::with(&[("call.rhai", &script), ("nothing.rhai", &format!("http_get(\"{}\");", service.url("/greeting")))]);
+    let dir = ScriptDir::with(&[
+        ("call.rhai", &script),
+        ("nothing.rhai", &format!("http_get(\"{}\");", service.url("/greeting"))),
+    ]);
     let app = host(&dir, &service, |_| {});
     let page = page_of(&app, "/call").await;
     assert!(page.contains("Error in call.rhai, line 2"), "{page}");
@@ -111,7 +120,10 @@ async fn loopback_addresses_are_refused_unless_private_addresses_are_allowed_als
 #[tokio::test]
 async fn a_redirect_on_the_same_host_is_followed_and_one_to_another_host_is_refused() {
     let service = HttpService::start();
-    let here = format!("let a = http_get(\"{}\");\ntext(`${{a.json.greeting}} from ${{a.url}}`);", service.url("/redirect-here"));
+    let here = format!(
+        "let a = http_get(\"{}\");\ntext(`${{a.json.greeting}} from ${{a.url}}`);",
+        service.url("/redirect-here")
+    );
     let away = format!("text(\"start\");\nhttp_get(\"{}\");", service.url("/redirect-away"));
     let dir = ScriptDir::with(&[("here.rhai", &here), ("away.rhai", &away)]);
     // `localhost` is allowed too: the redirect is refused for leaving the host, not for the list.
@@ -177,7 +189,8 @@ async fn streamed_events_and_chunked_text_reach_the_script_chunk_by_chunk() {
 #[test]
 fn the_rust_stream_api_hands_over_the_first_event_before_the_service_sends_the_last() {
     let service = HttpService::start();
-    let settings = HttpSettings { allow: vec![allowed(&service.host())], allow_private: true, ..HttpSettings::default() };
+    let settings =
+        HttpSettings { allow: vec![allowed(&service.host())], allow_private: true, ..HttpSettings::default() };
     let http = Http::new(settings);
     let mut chunks = http.stream(Request::get(service.url("/events"))).expect("the stream starts");
     assert_eq!(chunks.status, 200);
@@ -216,7 +229,10 @@ async fn secrets_are_read_from_the_file_and_a_change_on_disk_is_seen_by_the_next
 
 #[tokio::test]
 async fn a_saved_secrets_file_tells_open_pages_to_rerun() {
-    let dir = ScriptDir::with(&[("secret.rhai", "text(secrets.get(\"motto\", \"none\"));"), ("secrets.toml", "motto = \"a\"\n")]);
+    let dir = ScriptDir::with(&[
+        ("secret.rhai", "text(secrets.get(\"motto\", \"none\"));"),
+        ("secrets.toml", "motto = \"a\"\n"),
+    ]);
     let app = TestApp::spawn(dir.settings(true));
     let session = Session::new(&app);
     let mut live = session.client.get(app.url("/_live/secret")).send().await.unwrap();
@@ -241,7 +257,8 @@ async fn stream_contains(response: &mut reqwest::Response, wanted: &str) -> bool
 
 #[tokio::test]
 async fn the_secrets_file_is_served_by_no_route() {
-    let dir = ScriptDir::with(&[("home.rhai", "title(\"home\");"), ("secrets.toml", "api_key = \"never-served-42\"\n")]);
+    let dir =
+        ScriptDir::with(&[("home.rhai", "title(\"home\");"), ("secrets.toml", "api_key = \"never-served-42\"\n")]);
     let app = TestApp::spawn(dir.settings(false));
     let session = Session::new(&app);
     let paths = [
