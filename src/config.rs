@@ -3,6 +3,7 @@
 //!
 //! Precedence, highest first: flag, environment variable, file, built-in default.
 
+pub mod http;
 pub mod redis_url;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use crate::base_path::BasePath;
 use crate::clock::Clock;
 use crate::failure::{Failure, redacted_url};
+pub use http::{AllowedHost, HttpSettings};
 
 /// Runnel: Rhai dashboards, rerun on every interaction and rendered on the server.
 #[derive(Debug, Parser)]
@@ -108,7 +110,8 @@ pub struct RunArgs {
     /// A folder of `.rhai` scripts, or a single script. [default: scripts]
     pub path: Option<PathBuf>,
     /// Settings file (TOML) with the same names as the flags, in snake_case, and the SQL
-    /// connections (`[connections.NAME]` tables, set only there). A file named here must exist.
+    /// connections (`[connections.NAME]` tables) and HTTP calls (`[http]`), both set only there.
+    /// A file named here must exist.
     /// [default: runnel.toml, when it exists]
     #[arg(long, env = "RUNNEL_CONFIG")]
     pub config: Option<PathBuf>,
@@ -170,6 +173,10 @@ pub struct RunArgs {
     /// Read-only folder that `read_csv`/`read_json` read from. [default: `data` next to the scripts]
     #[arg(long, env = "RUNNEL_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The secrets file scripts read as `secrets` (TOML; never served). [default: secrets.toml
+    /// in the scripts folder]
+    #[arg(long, env = "RUNNEL_SECRETS")]
+    pub secrets: Option<PathBuf>,
     /// Do not watch the scripts for changes (production).
     #[arg(long, env = "RUNNEL_NO_WATCH")]
     pub no_watch: bool,
@@ -296,6 +303,7 @@ struct FileSettings {
     remember_max_days: Option<f64>,
     auth_attempts_per_minute: Option<u32>,
     data_dir: Option<PathBuf>,
+    secrets: Option<PathBuf>,
     frame_ancestors: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
     base_path: Option<String>,
@@ -309,6 +317,9 @@ struct FileSettings {
     /// `[connections.NAME]` tables: the databases scripts open with `connection("NAME")`.
     #[serde(default)]
     connections: BTreeMap<String, ConnectionFile>,
+    /// The `[http]` table: the hosts scripts may call and the bounds of each call.
+    #[serde(default)]
+    http: http::HttpFile,
 }
 
 /// One `[connections.NAME]` table of `runnel.toml`.
@@ -539,6 +550,10 @@ pub struct Settings {
     pub shutdown_drain: Duration,
     /// The databases scripts may query (`[connections.NAME]` in `runnel.toml`).
     pub connections: Vec<ConnectionSettings>,
+    /// The hosts scripts may call over HTTP, and the bounds of each call (`[http]`).
+    pub http: HttpSettings,
+    /// The secrets file scripts read as `secrets` (it need not exist).
+    pub secrets: PathBuf,
 }
 
 /// The settings of the HTTP edge: embedding and reverse proxies.
@@ -571,7 +586,6 @@ impl Settings {
         let scripts = scripts.into();
         Self {
             data_dir: default_data_dir(&scripts),
-            scripts,
             bind: IpAddr::from([127, 0, 0, 1]),
             port: 0,
             store: StoreSettings::Memory,
@@ -593,6 +607,9 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(10),
             shutdown_drain: Duration::from_millis(1000),
             connections: Vec::new(),
+            http: HttpSettings::default(),
+            secrets: default_secrets(&scripts),
+            scripts,
         }
     }
 
@@ -626,6 +643,7 @@ impl Settings {
         };
         Ok(Self {
             data_dir: args.data_dir.or(file.data_dir).unwrap_or_else(|| default_data_dir(&scripts)),
+            secrets: args.secrets.or(file.secrets).unwrap_or_else(|| default_secrets(&scripts)),
             scripts,
             bind: args.bind.or(file.bind).unwrap_or(IpAddr::from([127, 0, 0, 1])),
             port: args.port.or(file.port).unwrap_or(8501),
@@ -690,6 +708,7 @@ impl Settings {
             ),
             shutdown_drain: Duration::from_millis(args.shutdown_drain_ms.or(file.shutdown_drain_ms).unwrap_or(1000)),
             connections: connections(file.connections, &|var| std::env::var(var).ok())?,
+            http: HttpSettings::from_file(file.http)?,
         })
     }
 }
@@ -852,6 +871,12 @@ fn credentials_path(configured: Option<PathBuf>) -> Option<PathBuf> {
 fn default_data_dir(scripts: &Path) -> PathBuf {
     let folder = if scripts.extension().is_some_and(|e| e == "rhai") { scripts.parent() } else { Some(scripts) };
     folder.and_then(Path::parent).unwrap_or(Path::new("")).join("data")
+}
+
+/// `secrets.toml` in the scripts folder (or in the folder of a single script).
+fn default_secrets(scripts: &Path) -> PathBuf {
+    let folder = if scripts.extension().is_some_and(|e| e == "rhai") { scripts.parent() } else { Some(scripts) };
+    folder.unwrap_or(Path::new("")).join("secrets.toml")
 }
 
 /// The settings file: the one named (which must exist), else `runnel.toml` if there is one.

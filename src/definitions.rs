@@ -12,6 +12,7 @@ use crate::config::ScriptLimits;
 use crate::script::build_engine;
 use crate::script::library::Library;
 use crate::widgets::StateMap;
+use crate::widgets::secrets::Secrets;
 
 /// Writes the definition files into `dir` (created if needed), with the modules of `scripts`'s
 /// `lib/` folder; returns the files written.
@@ -22,9 +23,10 @@ pub fn write(dir: &Path, scripts: &Path) -> anyhow::Result<Vec<PathBuf>> {
         let module = library.load(&engine, &name, Position::NONE).map_err(|e| anyhow::anyhow!("module {name}: {e}"))?;
         engine.register_static_module(name.as_str(), module.into());
     }
-    // `state` is resolved by name at run time; declare it so editors know it too.
+    // `state` and `secrets` are resolved by name at run time; declare them so editors know them too.
     let mut scope = Scope::new();
     scope.push_constant("state", StateMap);
+    scope.push_constant("secrets", Secrets::empty());
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let definitions = engine.definitions_with_scope(&scope).with_headers(true).include_standard_packages(true);
     definitions.write_to_dir(dir).with_context(|| format!("writing definitions to {}", dir.display()))?;

@@ -2,7 +2,8 @@
 //! rerun. It never runs a script itself. Watching the folder (not single files) catches every
 //! editor's save style: in-place writes, atomic renames, backups, creates and deletes. A saved
 //! module in `lib/` is forgotten (the next import reads it again) and every page that imports
-//! it, directly or through other modules, is told to rerun.
+//! it, directly or through other modules, is told to rerun. A changed secrets file makes every
+//! page rerun (the run reads the file again), as Streamlit does.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -54,12 +55,19 @@ pub struct Scripts {
     pub registry: Arc<Registry>,
     pub engine: Arc<Engine>,
     pub library: Arc<Library>,
+    /// The secrets file, if it is watched too.
+    pub secrets: Option<PathBuf>,
 }
 
 impl Scripts {
     /// Applies one changed path: a page is recompiled, a module makes its importers rerun.
     fn changed(&self, path: &Path, reloads: &Reloads) {
-        if let Some(module) = self.library.module_of(path) {
+        if self.secrets.as_deref() == Some(path) {
+            tracing::info!("secrets file changed; every page reruns");
+            for page in self.registry.all() {
+                reloads.announce(Change::Updated(page.name.clone()));
+            }
+        } else if let Some(module) = self.library.module_of(path) {
             self.library.forget();
             let affected = self.library.affected_by(&module);
             for page in self.registry.all() {
@@ -83,6 +91,10 @@ impl Watcher {
         let folder = folder.canonicalize().with_context(|| format!("watching {}", folder.display()))?;
         let only = only.and_then(|f| f.canonicalize().ok());
         let lib = watched.library.folder().map(Path::to_owned);
+        let mut watched = watched;
+        watched.secrets = watched.secrets.as_deref().and_then(absolute);
+        let secrets_folder = watched.secrets.as_deref().and_then(Path::parent).map(Path::to_owned);
+        let secrets = watched.secrets.clone();
         let mut debouncer =
             new_debouncer(DEBOUNCE, Some(Duration::from_millis(2)), move |result: DebounceEventResult| {
                 let Ok(events) = result else { return };
@@ -93,7 +105,9 @@ impl Watcher {
                 paths.sort();
                 paths.dedup();
                 let is_module = |p: &PathBuf| watched.library.module_of(p).is_some();
-                for path in paths.iter().filter(|p| is_module(p) || only.as_ref().is_none_or(|o| o == *p)) {
+                let is_secrets = |p: &PathBuf| secrets.as_ref() == Some(p);
+                let wanted = |p: &&PathBuf| is_secrets(p) || is_module(p) || only.as_ref().is_none_or(|o| o == *p);
+                for path in paths.iter().filter(wanted) {
                     watched.changed(path, &reloads);
                 }
             })?;
@@ -101,8 +115,18 @@ impl Watcher {
         if let Some(lib) = lib {
             debouncer.watch(&lib, RecursiveMode::NonRecursive)?;
         }
+        if let Some(other) = secrets_folder.filter(|f| *f != folder) {
+            debouncer.watch(&other, RecursiveMode::NonRecursive)?;
+        }
         Ok(Self { _debouncer: debouncer })
     }
+}
+
+/// The path as the watcher reports it (its folder resolved), whether the file exists yet or not;
+/// `None` when its folder does not exist.
+fn absolute(path: &Path) -> Option<PathBuf> {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    Some(folder.canonicalize().ok()?.join(path.file_name()?))
 }
 
 /// An open, read or close-after-reading of a file: not a change to it.

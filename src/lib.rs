@@ -6,6 +6,7 @@
 //! - [`page`]: the page tree, plain data between widgets and rendering.
 //! - [`frame`]: data frames (Polars underneath): reading, operations, their script API.
 //! - [`datasource`]: the read-only data folder and the cache shared by all runs.
+//! - [`services`]: HTTP calls to allow-listed hosts, and the secrets file.
 //! - [`session_state`]: what survives reruns, and applying a browser event to it.
 //! - [`widgets`]: the script API (`title`, `button`, `slider`, `state`, …).
 //! - [`script`]: page names, the sandboxed engine, the registry of compiled scripts, the runner.
@@ -51,6 +52,7 @@ pub mod request_id;
 pub mod routes;
 pub mod sample;
 pub mod script;
+pub mod services;
 pub mod session_state;
 pub mod session_store;
 pub mod startup;

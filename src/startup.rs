@@ -24,6 +24,7 @@ use crate::hot_reload::{Reloads, Scripts, Watcher};
 use crate::routes::{self, AppState};
 use crate::script::library::Library;
 use crate::script::{Registry, Runner};
+use crate::services::Services;
 use crate::session_store::{CookieScope, Store};
 
 pub use crate::session_store::{RememberCookie, SessionCookie, VisitorCookie};
@@ -59,10 +60,12 @@ impl Application {
         let port = listener.local_addr()?.port();
         let library = Arc::new(Library::for_scripts(&settings.scripts));
         let connections = Arc::new(Connections::open(&settings.connections, &settings.data_dir)?);
+        let services = Services::new(settings.http.clone(), &settings.secrets);
         let runner = Runner::new(settings.limits.clone())
             .with_library(library)
             .with_data_dir(&settings.data_dir)
-            .with_connections(connections);
+            .with_connections(connections)
+            .with_services(services);
         let registry = Arc::new(Registry::load(runner.engine(), &settings.scripts)?);
         let store = Store::from_settings(&settings.store, settings.session_ttl, settings.session_lock)?;
         store.spawn_upkeep();
@@ -73,6 +76,7 @@ impl Application {
                 registry: registry.clone(),
                 engine: runner.shared_engine(),
                 library: runner.library().clone(),
+                secrets: Some(settings.secrets.clone()),
             };
             Some(Watcher::start(&settings.scripts, scripts, reloads.clone())?)
         } else {

@@ -47,9 +47,15 @@ pub fn build_engine_with(limits: &ScriptLimits, library: Arc<Library>) -> Engine
         }
         deadline::passed().map(|marker| Dynamic::from(marker.to_owned()))
     });
-    // `state` is a name, not a scope variable, so script functions see it too.
-    #[allow(deprecated)] // `on_var` is stable in practice; Rhai flags it as volatile.
-    engine.on_var(|name, _, _| Ok((name == "state").then(|| Dynamic::from(StateMap))));
+    // `state` is a name, not a scope variable, so script functions see it too;
+    // `on_var` is stable in practice, Rhai flags it as volatile.
+    // `secrets` likewise: the secrets file, read for the run that first names it.
+    #[allow(deprecated)]
+    engine.on_var(|name, _, _| match name {
+        "state" => Ok(Some(Dynamic::from(StateMap))),
+        "secrets" => widgets::secrets::resolve().map(Some),
+        _ => Ok(None),
+    });
     register_sleep(&mut engine);
     let caps = frame_caps(limits);
     frame::register(&mut engine, caps);

@@ -12,6 +12,7 @@ use super::registry::CompiledScript;
 use crate::config::ScriptLimits;
 use crate::datasource::{Connections, DataSources};
 use crate::page::{Page, PageEntry};
+use crate::services::{ServiceRun, Services};
 use crate::session_state::{
     AppliedEvent, AuthRequest, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, Viewer, apply_event,
 };
@@ -29,6 +30,8 @@ pub struct Runner {
     sources: Arc<DataSources>,
     /// The modules of `lib/` that `import` reads.
     library: Arc<Library>,
+    /// HTTP calls and the secrets file, shared by all runs.
+    services: Arc<Services>,
 }
 
 /// What a run produced.
@@ -78,7 +81,7 @@ impl Runner {
     pub fn new(limits: ScriptLimits) -> Self {
         let engine = Arc::new(super::build_engine(&limits));
         let sources = DataSources::new("data", limits.max_cache_bytes);
-        Self { engine, limits, sources, library: Arc::default() }
+        Self { engine, limits, sources, library: Arc::default(), services: Services::none() }
     }
 
     /// Resolves `import` from `library` (the scripts folder's `lib/`).
@@ -104,6 +107,12 @@ impl Runner {
     pub fn with_connections(mut self, connections: Arc<Connections>) -> Self {
         let dir = self.sources.dir.clone();
         self.sources = DataSources::with_connections(dir, self.limits.max_cache_bytes, connections);
+        self
+    }
+
+    /// Lets scripts call HTTP services and read secrets.
+    pub fn with_services(mut self, services: Arc<Services>) -> Self {
+        self.services = services;
         self
     }
 
@@ -193,6 +202,7 @@ impl Runner {
             // The form's outcome belongs to the first attempt only, as a button press does.
             context.auth = if attempt == 0 { auth.clone() } else { AuthRun { outcome: None, ..auth.clone() } };
             context.sources = Some(self.sources.clone());
+            context.services = Some(ServiceRun::new(self.services.clone()));
             context.pages = pages.clone();
             let scope = RunScope::install(context);
             let ending = self.attempt(ast, callback.take());

@@ -43,6 +43,8 @@ pub struct RunContext {
     pub pages: std::sync::Arc<Vec<PageEntry>>,
     /// Where `switch_page` sends the browser once the run ends.
     pub switch_to: Option<String>,
+    /// HTTP calls and secrets, with this run's call count (none in a run without them).
+    pub services: Option<crate::services::ServiceRun>,
 }
 
 impl RunContext {
@@ -63,6 +65,7 @@ impl RunContext {
             request: None,
             pages: std::sync::Arc::default(),
             switch_to: None,
+            services: None,
         }
     }
 

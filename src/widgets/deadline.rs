@@ -46,6 +46,11 @@ pub fn passed() -> Option<&'static str> {
     LIMIT.with(|l| l.get().filter(|limit| Instant::now() >= limit.until).map(|limit| limit.marker))
 }
 
+/// How long the run on this thread may still take (none: no limit is set on this thread).
+pub fn remaining() -> Option<Duration> {
+    LIMIT.with(|l| l.get()).map(|limit| limit.until.saturating_duration_since(Instant::now()))
+}
+
 /// A cache load going on: the load's own limit replaces the run's until dropped, and then the
 /// run gets back the time it had left when the load began.
 pub struct Loading {

@@ -12,12 +12,14 @@ mod dates;
 pub mod deadline;
 mod display;
 mod formats;
+mod http;
 mod input;
 mod layout;
 mod options;
 mod pages;
 mod picks;
 mod records;
+pub mod secrets;
 mod sessions;
 mod sliders;
 mod sources;
@@ -78,6 +80,8 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     sources::register(engine, caps);
     sql::register(engine, caps);
     pages::register(engine);
+    http::register(engine);
+    secrets::register(engine);
 }
 
 pub use auth::write_auth_keys;

@@ -36,6 +36,7 @@ mod recovery;
 mod revocation;
 mod rotation;
 mod second_factor;
+mod services;
 mod session_reset;
 mod sessions;
 mod shutdown;

@@ -61,7 +61,12 @@ fn runner_for(scripts: &Path) -> Runner {
 }
 
 fn scripts(registry: &Arc<Registry>, runner: &Runner) -> Scripts {
-    Scripts { registry: registry.clone(), engine: runner.shared_engine(), library: runner.library().clone() }
+    Scripts {
+        registry: registry.clone(),
+        engine: runner.shared_engine(),
+        library: runner.library().clone(),
+        secrets: None,
+    }
 }
 
 fn page(name: &str) -> PageName {

@@ -6,6 +6,7 @@
 
 pub mod chromium;
 pub mod databases;
+pub mod http_service;
 pub mod nginx;
 pub mod redis_deployments;
 pub mod server;

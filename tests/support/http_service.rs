@@ -1,0 +1,145 @@
+//! A small HTTP service on a free loopback port, for the tests of scripts' HTTP calls: JSON
+//! answers, an echo of what a call sent, redirects, a slow and a large answer, and a stream of
+//! server-sent events whose later events wait until the test releases them.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use tokio::sync::Semaphore;
+
+/// The running service, stopped on drop.
+pub struct HttpService {
+    pub port: u16,
+    /// Each permit lets the event stream send its next held-back event.
+    release: Arc<Semaphore>,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HttpService {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let release = Arc::new(Semaphore::new(0));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let shared = web::Data::new(Service { port, release: release.clone() });
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = HttpServer::new(move || App::new().app_data(shared.clone()).configure(routes))
+                    .workers(1)
+                    .listen(listener)
+                    .unwrap()
+                    .run();
+                tx.send(server.handle()).unwrap();
+                server.await.unwrap();
+            });
+        });
+        let handle = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        Self { port, release, handle, thread: Some(thread) }
+    }
+
+    /// `http://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// `127.0.0.1:PORT`, as `[http] allow` names it.
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Lets the event stream (`/events`) go on with its held-back events.
+    pub fn release_events(&self) {
+        self.release.add_permits(1);
+    }
+}
+
+impl Drop for HttpService {
+    fn drop(&mut self) {
+        let stop = self.handle.stop(false);
+        std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                runtime.block_on(stop);
+            }
+        });
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Service {
+    port: u16,
+    release: Arc<Semaphore>,
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/greeting", web::get().to(greeting))
+        .route("/echo", web::to(echo))
+        .route("/redirect-here", web::get().to(redirect_here))
+        .route("/redirect-away", web::get().to(redirect_away))
+        .route("/slow", web::get().to(slow))
+        .route("/big", web::get().to(big))
+        .route("/events", web::get().to(events))
+        .route("/text", web::get().to(text_stream));
+}
+
+async fn greeting() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "greeting": "hello", "count": 3, "tags": ["a", "b"] }))
+}
+
+/// What the call sent: method, query, body, its content type and its Authorization header.
+async fn echo(request: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    HttpResponse::Ok().insert_header(("x-service", "echo")).json(serde_json::json!({
+        "method": request.method().as_str(),
+        "query": request.query_string(),
+        "body": String::from_utf8_lossy(&body),
+        "content_type": header("content-type"),
+        "authorization": header("authorization"),
+    }))
+}
+
+async fn redirect_here() -> HttpResponse {
+    HttpResponse::Found().insert_header(("location", "/greeting")).finish()
+}
+
+/// To the same service under another name (`localhost`): another host, so it is refused.
+async fn redirect_away(service: web::Data<Service>) -> HttpResponse {
+    let location = format!("http://localhost:{}/greeting", service.port);
+    HttpResponse::Found().insert_header(("location", location)).finish()
+}
+
+async fn slow() -> HttpResponse {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    HttpResponse::Ok().body("too late")
+}
+
+async fn big() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("x".repeat(64 * 1024))
+}
+
+/// `data: first` at once; `second` and `[DONE]` each wait for a release by the test.
+async fn events(service: web::Data<Service>) -> HttpResponse {
+    let release = service.release.clone();
+    let steps = ["data: first\n\n", "data: second\n\n", "data: [DONE]\n\n"];
+    let stream = futures_util::stream::unfold(0, move |step| {
+        let release = release.clone();
+        async move {
+            let event = *steps.get(step)?;
+            if step > 0 {
+                release.acquire().await.ok()?.forget();
+            }
+            Some((Ok::<_, actix_web::Error>(web::Bytes::from(event)), step + 1))
+        }
+    });
+    HttpResponse::Ok().content_type("text/event-stream").streaming(stream)
+}
+
+/// A chunked text answer in three pieces.
+async fn text_stream() -> HttpResponse {
+    let pieces = ["Hello", ", ", "world"].map(|p| Ok::<_, actix_web::Error>(web::Bytes::from(p)));
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").streaming(futures_util::stream::iter(pieces))
+}
