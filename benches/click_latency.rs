@@ -28,7 +28,10 @@
 //! measured clicks, divided by the clicks. Chromium's CPU is not included.
 //!
 //! Counts: 10 warm-up clicks, then 100 measured (30 for the two big pages); override with
-//! `CLICK_BENCH_CLICKS` / `CLICK_BENCH_BIG_CLICKS`. Every wait is bounded (5 s per click).
+//! `CLICK_BENCH_CLICKS` / `CLICK_BENCH_BIG_CLICKS`; `CLICK_BENCH_TABLE_ROWS` gives the big table
+//! fewer rows (to see how the update grows with the page). Every wait is bounded (5 s per
+//! click in the page, and 30 s per DevTools call: a page whose main thread is busy for longer
+//! fails the run with the DevTools timeout).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -42,6 +45,8 @@ use support::chromium::{Browser, Page};
 const WARMUP: usize = 10;
 const CLICKS: usize = 100;
 const BIG_CLICKS: usize = 30;
+/// Rows of the big table (`table` shows at most 10,000); `CLICK_BENCH_TABLE_ROWS` takes fewer.
+const TABLE_ROWS: usize = 10_000;
 /// Upper bound on one click becoming visible.
 const PER_CLICK: Duration = Duration::from_secs(5);
 const BUTTON: &str = "form[data-widget=\"button:Increment\"] button";
@@ -57,7 +62,7 @@ const TARGET_BYTES: f64 = 2048.0;
 /// One page under test.
 struct Fixture {
     name: &'static str,
-    source: &'static str,
+    source: String,
     clicks: usize,
 }
 
@@ -66,11 +71,13 @@ fn fixtures() -> Vec<Fixture> {
         std::env::var(var).ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(default)
     };
     let (clicks, big) = (count("CLICK_BENCH_CLICKS", CLICKS), count("CLICK_BENCH_BIG_CLICKS", BIG_CLICKS));
+    let rows = count("CLICK_BENCH_TABLE_ROWS", TABLE_ROWS).min(TABLE_ROWS);
+    let table = include_str!("fixtures/big_table.rhai").replace("[10000]", &format!("[{rows}]"));
     vec![
-        Fixture { name: "dashboard", source: include_str!("fixtures/dashboard.rhai"), clicks },
-        Fixture { name: "counter", source: include_str!("../scripts/02_counter.rhai"), clicks },
-        Fixture { name: "big_table", source: include_str!("fixtures/big_table.rhai"), clicks: big },
-        Fixture { name: "big_chart", source: include_str!("fixtures/big_chart.rhai"), clicks: big },
+        Fixture { name: "dashboard", source: include_str!("fixtures/dashboard.rhai").into(), clicks },
+        Fixture { name: "counter", source: include_str!("../scripts/02_counter.rhai").into(), clicks },
+        Fixture { name: "big_table", source: table, clicks: big },
+        Fixture { name: "big_chart", source: include_str!("fixtures/big_chart.rhai").into(), clicks: big },
     ]
 }
 
@@ -133,8 +140,8 @@ fn arm(page: &Page, want: u64) {
 /// Waits (in the page, bounded) for the armed click to show; then reads its details.
 fn collect(page: &Page, timeout: Duration) -> Option<Value> {
     let ms = timeout.as_millis();
-    let shown =
-        page.eval(&format!("Promise.race([window.__cl.finished, new Promise((r) => setTimeout(() => r(false), {ms}))])"));
+    let shown = page
+        .eval(&format!("Promise.race([window.__cl.finished, new Promise((r) => setTimeout(() => r(false), {ms}))])"));
     if shown != Value::Bool(true) {
         return None;
     }
@@ -229,7 +236,11 @@ fn print_row(label: &str, values: impl IntoIterator<Item = f64>) -> Option<Stats
 }
 
 /// Differences `later - earlier` where both are known.
-fn stage(samples: &[Sample], earlier: impl Fn(&Sample) -> Option<f64>, later: impl Fn(&Sample) -> Option<f64>) -> Vec<f64> {
+fn stage(
+    samples: &[Sample],
+    earlier: impl Fn(&Sample) -> Option<f64>,
+    later: impl Fn(&Sample) -> Option<f64>,
+) -> Vec<f64> {
     samples.iter().filter_map(|s| Some(later(s)? - earlier(s)?)).collect()
 }
 
@@ -328,8 +339,10 @@ fn summary(outcomes: &[Outcome]) {
 fn main() {
     // `cargo bench` passes `--bench`; anything not starting with `-` is a filter.
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let chosen: Vec<Fixture> =
-        fixtures().into_iter().filter(|f| filters.is_empty() || filters.iter().any(|w| f.name.contains(w.as_str()))).collect();
+    let chosen: Vec<Fixture> = fixtures()
+        .into_iter()
+        .filter(|f| filters.is_empty() || filters.iter().any(|w| f.name.contains(w.as_str())))
+        .collect();
     if chosen.is_empty() {
         eprintln!("no page matches {filters:?}; pages are dashboard, counter, big_table, big_chart");
         std::process::exit(2);
@@ -359,4 +372,3 @@ fn main() {
     drop(browser);
     drop(app);
 }
-

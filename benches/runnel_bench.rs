@@ -47,6 +47,8 @@ const HTTP_DURATION: Duration = Duration::from_secs(3);
 const HTTP_MAX_REQUESTS_PER_SESSION: u64 = 500_000;
 const HTTP_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const SERVER_WORKERS: usize = 2;
+/// Sessions opened at once before a phase.
+const OPEN_CONCURRENCY: usize = 25;
 const CLIENT_THREADS: usize = 2;
 
 const IDLE_SESSIONS: usize = 10_000;
@@ -497,16 +499,20 @@ fn run_http(
         Interaction::SalesGet => page_url.clone(),
     };
     let ((tally, seconds), cpu) = rt.block_on(async {
-        let mut opening = tokio::task::JoinSet::new();
-        for _ in 0..sessions {
-            opening.spawn(open_session(page_url.clone()));
-        }
+        // A few at a time: 500 connections opened at once would wait past the server's
+        // request-head timeout on a busy machine.
         let mut browsers = Vec::with_capacity(sessions);
-        while let Some(joined) = opening.join_next().await {
-            match joined {
-                Ok(Ok(session)) => browsers.push(session),
-                Ok(Err(e)) => panic!("could not open a session: {e}"),
-                Err(e) => panic!("a client task failed: {e}"),
+        while browsers.len() < sessions {
+            let mut opening = tokio::task::JoinSet::new();
+            for _ in 0..OPEN_CONCURRENCY.min(sessions - browsers.len()) {
+                opening.spawn(open_session(page_url.clone()));
+            }
+            while let Some(joined) = opening.join_next().await {
+                match joined {
+                    Ok(Ok(session)) => browsers.push(session),
+                    Ok(Err(e)) => panic!("could not open a session: {e}"),
+                    Err(e) => panic!("a client task failed: {e}"),
+                }
             }
         }
         let _ = phase(&browsers, interaction, &url, HTTP_WARMUP).await;

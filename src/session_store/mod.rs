@@ -107,7 +107,9 @@ impl Store {
     pub async fn lock_and_load(&self, sid: &str) -> StoreResult<(SessionLock, Option<Arc<SessionData>>)> {
         let started = std::time::Instant::now();
         let locked = match self {
-            Self::Memory(store, locks) => locks.lock(sid).await.map(|lock| (SessionLock::Memory(lock), store.load_data(sid))),
+            Self::Memory(store, locks) => {
+                locks.lock(sid).await.map(|lock| (SessionLock::Memory(lock), store.load_data(sid)))
+            }
             Self::Redis(store) => store.lock_and_load(sid).await.map(|(lock, data)| (SessionLock::Redis(lock), data)),
         };
         crate::metrics::store_operation("session lock", locked.is_ok(), started.elapsed());
