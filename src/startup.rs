@@ -153,6 +153,9 @@ impl Application {
         })
         // Signals are handled by `Shutdown` (live streams first, then a bounded graceful stop).
         .disable_signals()
+        // An answer leaves at once: Nagle's algorithm would hold a short last segment back until
+        // the client's delayed ACK (up to 40 ms on Linux) whenever an answer needs two writes.
+        .tcp_nodelay(true)
         .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1))
         .listen(listener)?;
         if let Some(workers) = settings.workers {

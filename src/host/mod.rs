@@ -131,8 +131,11 @@ impl Host {
             return self.show_to_visitor(script, visit, refreshed.verified).await;
         }
         let (sid, csrf) = visit.session.ensure_ids_with(kept);
-        let lock = self.store.lock(&sid).await?;
-        let stored = self.store.load(moved_from.as_deref().unwrap_or(&sid)).await?.unwrap_or_default();
+        let (lock, stored) = match &moved_from {
+            None => self.store.lock_and_load(&sid).await?,
+            Some(old) => (self.store.lock(&sid).await?, self.store.load(old).await?),
+        };
+        let stored = stored.unwrap_or_default();
         if let Some(old) = &moved_from {
             // Written whole under the new id before the old id's data goes.
             self.store.save(&lock, &sid, stored.clone()).await?;
@@ -152,8 +155,7 @@ impl Host {
         };
         let caller = visit.caller();
         let output = self.run_checked(&caller, &script, stored.clone(), None, visit.query.clone(), auth).await?;
-        self.persist_moved(&lock, &sid, visit.session, &stored, &output.data).await?;
-        lock.release().await;
+        self.persist_moved(lock, &sid, visit.session, &stored, &output.data).await?;
         Ok(Answer::Run(Box::new(Shown { script, output, csrf, query: visit.query, new_url: None })))
     }
 
@@ -167,8 +169,8 @@ impl Host {
             Some(_) => return Err(AppError::Csrf),
             None => (self.start_session(session, &visit.client, &csrf).await?, true),
         };
-        let lock = self.store.lock(&sid).await?;
-        let mut stored = self.store.load(&sid).await?.unwrap_or_default();
+        let (lock, stored) = self.store.lock_and_load(&sid).await?;
+        let mut stored = stored.unwrap_or_default();
         // What the store holds: the data is written if the run differs from it (for a new
         // session, also when the event itself changed nothing: the drawn widgets are new).
         let loaded = stored.clone();
@@ -192,6 +194,12 @@ impl Host {
         let before = if new_sid == sid { &*loaded } else { &unchanged };
         let shown = Shown { script, output, csrf, query: visit.query, new_url: None };
         let target = Target { sid: &new_sid, stored: before, page: visit.page };
+        if visit.delivery == Delivery::Fragment && new_sid == sid {
+            // The usual click: the state is saved and the lock given back in one store call.
+            let shown = fragment_of(target.page, shown);
+            self.finish(lock, target.sid, target.stored, &shown.output.data).await?;
+            return Ok(Answer::Run(Box::new(shown)));
+        }
         let answer = self.deliver(&lock, target, shown, visit.delivery).await?;
         if new_sid != sid {
             self.store.delete(&sid).await?;
@@ -362,21 +370,39 @@ impl Host {
         Ok(self.store.get_value(&csrf_after_logout_key(&key), None).await?)
     }
 
-    /// Writes the session data back: only if the run changed it, or whole under the session's
-    /// new id when the run ended the current session (a logout), deleting the old id's data.
+    /// Writes the session data back and releases the lock: only if the run changed it, or
+    /// whole under the session's new id when the run ended the current session (a logout),
+    /// deleting the old id's data.
     async fn persist_moved(
         &self,
-        lock: &SessionLock,
+        lock: SessionLock,
         sid: &str,
         session: &dyn BrowserSession,
         stored: &SessionData,
         data: &Arc<SessionData>,
     ) -> Result<(), AppError> {
         let Some(new_sid) = session.sid().filter(|new| new != sid) else {
-            return self.persist(lock, sid, stored, data).await;
+            return self.finish(lock, sid, stored, data).await;
         };
-        self.store.save(lock, &new_sid, data.clone()).await?;
+        self.store.save(&lock, &new_sid, data.clone()).await?;
         self.store.delete(sid).await?;
+        lock.release().await;
+        Ok(())
+    }
+
+    /// [`Host::persist`], then the lock's release: one store call when there is a write.
+    async fn finish(
+        &self,
+        lock: SessionLock,
+        sid: &str,
+        stored: &SessionData,
+        data: &Arc<SessionData>,
+    ) -> Result<(), AppError> {
+        if **data != *stored {
+            self.store.save_and_release(lock, sid, data.clone()).await?;
+        } else {
+            lock.release().await;
+        }
         Ok(())
     }
 
@@ -403,6 +429,10 @@ impl Host {
         mut shown: Shown,
         delivery: Delivery,
     ) -> Result<Answer, AppError> {
+        if delivery == Delivery::Fragment {
+            self.persist(lock, target.sid, target.stored, &shown.output.data).await?;
+            return Ok(Answer::Run(Box::new(fragment_of(target.page, shown))));
+        }
         if let Some(query) = shown.output.query.clone() {
             shown.query = query;
         }
@@ -412,11 +442,6 @@ impl Host {
             self.persist(lock, target.sid, target.stored, &shown.output.data).await?;
             return Ok(Answer::Redirect(shown.output.switch_to.unwrap_or(url)));
         }
-        if delivery == Delivery::Fragment {
-            self.persist(lock, target.sid, target.stored, &shown.output.data).await?;
-            shown.new_url = shown.output.query.is_some().then_some(url);
-            return Ok(Answer::Run(Box::new(shown)));
-        }
         let html = self.view(&shown.script, &shown.csrf).root(&shown.output, &shown.query);
         let config = shown.output.page.config.clone();
         let mut data = Arc::unwrap_or_clone(shown.output.data);
@@ -424,6 +449,16 @@ impl Host {
         self.store.save(lock, target.sid, Arc::new(data)).await?;
         Ok(Answer::Redirect(url))
     }
+}
+
+/// A post's run answered as a fragment: with the query the run left, and the page's new URL
+/// when the run changed the query (the address bar follows).
+fn fragment_of(page: &str, mut shown: Shown) -> Shown {
+    if let Some(query) = shown.output.query.clone() {
+        shown.query = query;
+    }
+    shown.new_url = shown.output.query.is_some().then(|| page_url(page, &shown.query));
+    shown
 }
 
 /// The run's view of authentication for a verified viewer (or nobody).

@@ -103,6 +103,33 @@ impl Store {
         lock
     }
 
+    /// [`Store::lock`], then [`Store::load`] of the same session; with Redis one round trip.
+    pub async fn lock_and_load(&self, sid: &str) -> StoreResult<(SessionLock, Option<Arc<SessionData>>)> {
+        let started = std::time::Instant::now();
+        let locked = match self {
+            Self::Memory(store, locks) => {
+                locks.lock(sid).await.map(|lock| (SessionLock::Memory(lock), store.load_data(sid)))
+            }
+            Self::Redis(store) => store.lock_and_load(sid).await.map(|(lock, data)| (SessionLock::Redis(lock), data)),
+        };
+        crate::metrics::store_operation("session lock", locked.is_ok(), started.elapsed());
+        locked
+    }
+
+    /// [`Store::save`] under the lock's own session id, then [`SessionLock::release`]; with
+    /// Redis one round trip. A lost lease writes nothing, as `save` does.
+    pub async fn save_and_release(&self, lock: SessionLock, sid: &str, data: Arc<SessionData>) -> StoreResult<()> {
+        match (self, lock) {
+            (Self::Memory(store, _), lock) => {
+                store.save_data(sid, data);
+                drop(lock);
+                Ok(())
+            }
+            (Self::Redis(store), SessionLock::Redis(lock)) => store.save_and_release(lock, sid, &data).await,
+            (Self::Redis(_), SessionLock::Memory(_)) => Err(StoreError::LeaseLost),
+        }
+    }
+
     /// How many sessions the store holds now (for the metrics; a SCAN in Redis).
     pub async fn session_count(&self) -> StoreResult<u64> {
         match self {

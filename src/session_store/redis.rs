@@ -48,6 +48,22 @@ redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 return 1
 "#;
 
+/// Takes the lock if it is free and, in the same round trip, reads the session's data (and
+/// pushes its expiry out): nil when the lock is held, else `{1, data or nil}`.
+const LOCK_AND_LOAD_LUA: &str = r#"
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+return {1, redis.call('GETEX', KEYS[2], 'EX', ARGV[3])}
+"#;
+
+/// The fenced write and the release in one round trip: saved and unlocked only while the lock
+/// still holds our token (1), else nothing (0).
+const FENCED_SAVE_AND_RELEASE_LUA: &str = r#"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+redis.call('DEL', KEYS[1])
+return 1
+"#;
+
 /// Deletes a key: a script so that, followed by `WAIT`, it still goes to the key's node.
 const DELETE_LUA: &str = "return redis.call('DEL', KEYS[1])";
 
@@ -182,32 +198,60 @@ impl RedisStore {
     /// Takes the session's lock: first in this process, then in Redis, waiting at most the
     /// lock wait in all. A heartbeat renews the lease until the lock is released or dropped.
     pub async fn lock(&self, sid: &str) -> StoreResult<RedisLock> {
+        self.take_lock(sid, false).await.map(|(lock, _)| lock)
+    }
+
+    /// [`RedisStore::lock`] and [`RedisStore::load_data`] in one round trip per attempt: the
+    /// data is read by the same script that takes the lock, so it is what the holder may change.
+    pub async fn lock_and_load(&self, sid: &str) -> StoreResult<(RedisLock, Option<Arc<SessionData>>)> {
+        self.take_lock(sid, true).await
+    }
+
+    async fn take_lock(&self, sid: &str, load: bool) -> StoreResult<(RedisLock, Option<Arc<SessionData>>)> {
         let deadline = Instant::now() + waits::remaining(self.timing.wait);
         let local = self.local.lock(sid).await?;
         let key = lock_key(sid);
         let token = random_token();
         let mut pause = Duration::from_millis(1);
-        while !self.try_lock(&key, &token).await? {
+        let data = loop {
+            if let Some(data) = self.try_lock(sid, &key, &token, load).await? {
+                break data;
+            }
             if Instant::now() >= deadline {
                 return Err(StoreError::Busy);
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_millis(8));
-        }
+        };
         let lost = Arc::new(AtomicBool::new(false));
         let heartbeat = tokio::spawn(heartbeat(self.clone(), key.clone(), token.clone(), lost.clone()));
-        Ok(RedisLock { store: self.clone(), key, token, lost, heartbeat, _local: local, released: false })
+        let lock = RedisLock { store: self.clone(), key, token, lost, heartbeat, _local: local, released: false };
+        // Unreadable data (e.g. from an incompatible version) starts the session afresh.
+        Ok((lock, data.and_then(|text| serde_json::from_str(&text).ok()).map(Arc::new)))
     }
 
-    async fn try_lock(&self, key: &str, token: &str) -> StoreResult<bool> {
+    /// One attempt: `None` while another holder has the lock; once taken, the session's data
+    /// when `load` asked for it.
+    async fn try_lock(&self, sid: &str, key: &str, token: &str, load: bool) -> StoreResult<Option<Option<String>>> {
         let (k, t) = (key.to_owned(), token.to_owned());
         let lease = self.timing.lease.as_millis() as u64;
-        let got: Option<String> = self
-            .run("lock", Op::Bookkeeping, |mut c| async move {
-                redis::cmd("SET").arg(k).arg(t).arg("NX").arg("PX").arg(lease).query_async(&mut c).await
+        if !load {
+            let got: Option<String> = self
+                .run("lock", Op::Bookkeeping, |mut c| async move {
+                    redis::cmd("SET").arg(k).arg(t).arg("NX").arg("PX").arg(lease).query_async(&mut c).await
+                })
+                .await?;
+            return Ok(got.map(|_| None));
+        }
+        let (data_key, ttl) = (format!("{DATA_PREFIX}{sid}"), self.ttl.as_secs().max(1));
+        let got: Option<(i64, Option<String>)> = self
+            .run("lock and load", Op::Bookkeeping, |mut c| async move {
+                let mut script = redis::cmd("EVAL");
+                script.arg(LOCK_AND_LOAD_LUA).arg(2).arg(k).arg(data_key).arg(t).arg(lease).arg(ttl);
+                script.query_async(&mut c).await
             })
             .await?;
-        Ok(got.is_some())
+        Ok(got.map(|(_, data)| data))
     }
 
     /// Extends the lease if we still hold it; `false` when another holder has it now.
@@ -251,6 +295,28 @@ impl RedisStore {
         let mut save = redis::cmd("EVAL");
         save.arg(FENCED_SAVE_LUA).arg(2).arg(lock_key).arg(key).arg(token).arg(text).arg(ttl);
         let saved: i64 = self.write("save", Op::Effect, save).await?;
+        if saved == 1 { Ok(()) } else { Err(StoreError::LeaseLost) }
+    }
+
+    /// Saves session data under the lock's own session id and gives the lock back, in one round
+    /// trip, fenced like [`RedisStore::save_data`]: nothing is written (and the lock is not
+    /// ours to release) once its lease was lost.
+    pub async fn save_and_release(&self, mut lock: RedisLock, sid: &str, data: &SessionData) -> StoreResult<()> {
+        if lock.lost.load(Ordering::Relaxed) || lock.key != self::lock_key(sid) {
+            // Lost, or a save under another id: the two steps, as `save_data` checks them.
+            self.save_data(&lock, sid, data).await?;
+            lock.release().await;
+            return Ok(());
+        }
+        let text = serde_json::to_string(data).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let (key, ttl) = (format!("{DATA_PREFIX}{sid}"), self.ttl.as_secs().max(1));
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        lock.heartbeat.abort();
+        let mut save = redis::cmd("EVAL");
+        save.arg(FENCED_SAVE_AND_RELEASE_LUA).arg(2).arg(&lock.key).arg(key).arg(&lock.token).arg(text).arg(ttl);
+        // Unanswered: the drop releases the lock in the background (a no-op if it was).
+        let saved: i64 = self.write("save and unlock", Op::Effect, save).await?;
+        lock.released = true;
         if saved == 1 { Ok(()) } else { Err(StoreError::LeaseLost) }
     }
 
