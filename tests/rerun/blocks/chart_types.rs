@@ -2,6 +2,9 @@
 //! tooltip, labels that fit, legends where asked, thinned large series with a note, and clear
 //! errors for options a chart cannot use.
 
+use std::time::Duration;
+
+use runnel::config::ScriptLimits;
 use scraper::{ElementRef, Html, Selector};
 
 use super::{error_message, html_of, run_ok};
@@ -16,6 +19,14 @@ const SALES: &str = r#"let sales = [
 /// The rendered page of `script`, parsed.
 fn drawn(script: &str) -> Html {
     Html::parse_fragment(&html_of(run_ok(script).page()))
+}
+
+/// The rendered page of a script that builds a large data set (slow in a debug build).
+fn drawn_large(script: &str) -> Html {
+    let limits = ScriptLimits { max_run_time: Duration::from_secs(120), ..ScriptLimits::default() };
+    let app = AppTest::with_limits(script, limits);
+    assert!(app.page().error.is_none(), "the script failed: {:?}", app.page().error);
+    Html::parse_fragment(&html_of(app.page()))
 }
 
 fn all<'a>(doc: &'a Html, css: &str) -> Vec<ElementRef<'a>> {
@@ -184,11 +195,11 @@ fn pies_and_donuts_show_each_slice_with_its_share() {
            pie_chart(sales, #{{ names: "month", values: "revenue", hole: 0.5, legend: "right" }});"#
     ));
     let pies = all(&doc, "svg.rn-chart-pie");
-    let slices = |svg: &ElementRef<'_>| svg.select(&Selector::parse("path.rn-slice").unwrap()).collect::<Vec<_>>();
-    let pie_tips: Vec<String> = slices(&pies[0]).iter().map(tip).collect();
+    let slice = Selector::parse("path.rn-slice").unwrap();
+    let pie_tips: Vec<String> = pies[0].select(&slice).map(|s| tip(&s)).collect();
     assert_eq!(pie_tips, ["North: 42 (45.7%)", "South: 50 (54.3%)"]);
     let donut = pies[1];
-    let slices = slices(&donut);
+    let slices: Vec<_> = donut.select(&slice).collect();
     assert_eq!(slices.len(), 3);
     assert_eq!(slices[0].value().attr("d").unwrap().matches('A').count(), 2, "a ring: outer and inner arc");
     let names: Vec<String> = donut.select(&Selector::parse(".rn-legend-name").unwrap()).map(|t| t.text().collect()).collect();
@@ -250,7 +261,7 @@ fn the_legend_goes_where_it_is_asked_or_nowhere() {
 
 #[test]
 fn a_long_line_is_drawn_as_the_extremes_of_each_pixel_column_with_a_note() {
-    let doc = drawn(r#"let t = []; let v = []; for i in 0..20000 { t.push(i); v.push((i * 7919) % 1000); } line_chart(#{ t: t, v: v }, #{ x: "t" });"#);
+    let doc = drawn_large(r#"let t = []; let v = []; for i in 0..20000 { t.push(i); v.push((i * 7919) % 1000); } line_chart(#{ t: t, v: v }, #{ x: "t" });"#);
     let points = all(&doc, "polyline.rn-line")[0].value().attr("points").unwrap().split(' ').count();
     assert!(points <= 4 * 560 && points > 500, "{points} points drawn");
     assert!(all(&doc, "circle.rn-point").is_empty(), "no hover points on a long line");
@@ -260,7 +271,7 @@ fn a_long_line_is_drawn_as_the_extremes_of_each_pixel_column_with_a_note() {
 
 #[test]
 fn many_dots_are_binned_with_their_counts_in_the_tooltips() {
-    let doc = drawn(r#"let a = []; let b = []; for i in 0..20000 { a.push(i % 100); b.push(i / 200); } scatter_chart(#{ a: a, b: b }, #{ x: "a", y: "b" });"#);
+    let doc = drawn_large(r#"let a = []; let b = []; for i in 0..20000 { a.push(i % 100); b.push(i / 200); } scatter_chart(#{ a: a, b: b }, #{ x: "a", y: "b" });"#);
     let dots = tips(&doc, "circle.rn-dot");
     assert!(dots.len() < 20_000);
     let counted: u32 = dots.iter().map(|t| t.split("mean of ").nth(1).unwrap().split(' ').next().unwrap().parse::<u32>().unwrap()).sum();
