@@ -343,3 +343,11 @@ fn script_text_in_every_chart_type_stays_escaped() {
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
     assert!(!html.contains("&amp;lt;"), "escaped twice");
 }
+
+#[test]
+fn the_chart_gallery_example_draws_every_chart_type() {
+    let doc = drawn(include_str!("../../../scripts/09_charts.rhai"));
+    for kind in ["bar", "line", "area", "scatter", "histogram", "pie", "heatmap", "box"] {
+        assert!(!all(&doc, &format!("svg.rn-chart-{kind}")).is_empty(), "no {kind} chart");
+    }
+}
