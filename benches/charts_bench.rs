@@ -42,7 +42,9 @@ fn chart(kind: ChartKind, n: usize) -> Chart {
     chart.x_label = "x".into();
     chart.y_label = "y".into();
     match kind {
-        ChartKind::Line => chart.series = series(1, n, |i| (i as f64, (i as f64 / 50.0).sin() * 100.0 + noise(i) * 20.0)),
+        ChartKind::Line => {
+            chart.series = series(1, n, |i| (i as f64, (i as f64 / 50.0).sin() * 100.0 + noise(i) * 20.0))
+        }
         ChartKind::Area => chart.series = series(3, n, |i| ((i / 3) as f64, 10.0 + noise(i) * 5.0)),
         ChartKind::Scatter => {
             chart.series = series(2, n, |i| (noise(i) * 100.0, noise(i + 7) * 50.0 + noise(i) * 50.0));
@@ -84,7 +86,10 @@ fn main() {
         ChartKind::Heatmap,
         ChartKind::Box,
     ];
-    println!("{:<10} {:>8} {:>6} {:>10} {:>10} {:>10} {:>9}", "chart", "points", "runs", "median ms", "p90 ms", "min ms", "SVG KiB");
+    println!(
+        "{:<10} {:>8} {:>6} {:>10} {:>10} {:>10} {:>9}",
+        "chart", "points", "runs", "median ms", "p90 ms", "min ms", "SVG KiB"
+    );
     for kind in kinds {
         for n in SIZES {
             let chart = chart(kind, n);

@@ -49,7 +49,9 @@ fn overlap(a: &[[f64; 2]], b: &[[f64; 2]]) -> bool {
             let (p, q) = (shape[i], shape[(i + 1) % shape.len()]);
             let axis = [q[1] - p[1], p[0] - q[0]];
             let project = |s: &[[f64; 2]]| {
-                s.iter().map(|c| c[0] * axis[0] + c[1] * axis[1]).fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
+                s.iter()
+                    .map(|c| c[0] * axis[0] + c[1] * axis[1])
+                    .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
             };
             let ((a0, a1), (b0, b1)) = (project(a), project(b));
             let slack = 0.5 * (axis[0].hypot(axis[1]));
@@ -68,7 +70,8 @@ fn corners(label: &Value) -> Vec<[f64; 2]> {
 /// sRGB relative luminance of `rgb(r, g, b)`.
 fn luminance(css: &Value) -> f64 {
     let text = css.as_str().unwrap();
-    let parts: Vec<f64> = text.trim_start_matches("rgb(").trim_end_matches(')').split(',').map(|p| p.trim().parse().unwrap()).collect();
+    let parts: Vec<f64> =
+        text.trim_start_matches("rgb(").trim_end_matches(')').split(',').map(|p| p.trim().parse().unwrap()).collect();
     let linear = |c: f64| {
         let c = c / 255.0;
         if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }

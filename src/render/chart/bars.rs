@@ -1,8 +1,8 @@
 //! Rectangles in data space: bars (summed per category and series, then stacked, grouped,
 //! normalized, centred or layered), histogram bins, and the five-number boxes of a box plot.
 
-use super::scale::{exact, span};
 use super::sample::thousands;
+use super::scale::{exact, span};
 use crate::page::{Chart, Series, Stack};
 
 /// A bar or bin from `x0..x1` (category units or x values) and `v0..v1` (values).

@@ -3,11 +3,11 @@
 
 use std::fmt::Write;
 
+use super::HEIGHT;
 use super::draw;
 use super::layout::{self, AXIS_TITLE, Frame};
 use super::legend::{self, Keys};
 use super::scale::{self, Scale, exact, span};
-use super::HEIGHT;
 use crate::page::{AxisFormat, Chart};
 
 const ROW: f64 = 20.0;

@@ -65,7 +65,11 @@ pub fn place(keys: Keys, place: Legend, width: f64) -> Placed {
         x += w;
     }
     let room = y + ROW + 6.0;
-    if place == Legend::Top { placed.top = room } else { placed.bottom = room }
+    if place == Legend::Top {
+        placed.top = room
+    } else {
+        placed.bottom = room
+    }
     placed
 }
 
@@ -91,7 +95,8 @@ impl Placed {
                         r#"<rect class="rn-legend-key rn-s{slot}{dash}" x="{x:.1}" y="{:.1}" width="{KEY}" height="{KEY}" fill="{colour}"/>"#,
                         y + 4.0
                     );
-                    let at = Label { x: x + KEY + 5.0, y: y + 9.0, anchor: "start", rotate: 0.0, class: "rn-legend-name" };
+                    let at =
+                        Label { x: x + KEY + 5.0, y: y + 9.0, anchor: "start", rotate: 0.0, class: "rn-legend-name" };
                     draw::label(out, &at, name, MAX_CHARS);
                 }
             }

@@ -28,7 +28,11 @@ pub fn bands(series: &[Series], stack: Stack) -> Vec<Band> {
         return series
             .iter()
             .enumerate()
-            .map(|(i, s)| Band { series: i, top: s.points.clone(), base: s.points.iter().map(|p| (p.0, 0.0)).collect() })
+            .map(|(i, s)| Band {
+                series: i,
+                top: s.points.clone(),
+                base: s.points.iter().map(|p| (p.0, 0.0)).collect(),
+            })
             .collect();
     }
     let mut xs: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();

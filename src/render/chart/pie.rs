@@ -22,8 +22,7 @@ fn slices(chart: &Chart, notes: &mut Vec<String>) -> Vec<(String, f64)> {
             *sum += v;
         }
     }
-    let mut slices: Vec<(String, f64)> =
-        names.iter().cloned().zip(sums).filter(|(_, v)| *v > 0.0).collect();
+    let mut slices: Vec<(String, f64)> = names.iter().cloned().zip(sums).filter(|(_, v)| *v > 0.0).collect();
     if slices.len() > PALETTE.len() {
         let mut order: Vec<usize> = (0..slices.len()).collect();
         order.sort_by(|a, b| slices[*b].1.total_cmp(&slices[*a].1));

@@ -31,13 +31,20 @@ impl Prepared<'_> {
 pub fn prepare(chart: &Chart, width: f64) -> Prepared<'_> {
     let columns = (width - 80.0).max(40.0) as usize;
     let total: usize = chart.series.iter().map(|s| s.points.len()).sum();
-    let mut prepared = Prepared { series: Cow::Borrowed(&chart.series), counts: vec![None; chart.series.len()], notes: vec![] };
+    let mut prepared =
+        Prepared { series: Cow::Borrowed(&chart.series), counts: vec![None; chart.series.len()], notes: vec![] };
     match chart.kind {
         ChartKind::Line | ChartKind::Area if chart.series.iter().any(|s| s.points.len() > LIMIT) => {
             let series: Vec<Series> = chart
                 .series
                 .iter()
-                .map(|s| if s.points.len() > LIMIT { Series { points: m4(&s.points, columns), ..s.clone() } } else { s.clone() })
+                .map(|s| {
+                    if s.points.len() > LIMIT {
+                        Series { points: m4(&s.points, columns), ..s.clone() }
+                    } else {
+                        s.clone()
+                    }
+                })
                 .collect();
             let drawn: usize = series.iter().map(|s| s.points.len()).sum();
             prepared.notes.push(format!(
@@ -142,7 +149,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);

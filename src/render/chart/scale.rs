@@ -111,7 +111,7 @@ fn grouped(value: f64, decimals: Option<u8>) -> String {
     let mut out = String::with_capacity(text.len() + whole.len() / 3);
     out.push_str(sign);
     for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);

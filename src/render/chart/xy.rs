@@ -5,14 +5,14 @@
 
 use std::fmt::Write;
 
+use super::HEIGHT;
 use super::bars::{self, BoxMark, Rect};
 use super::draw::{self, series_paint};
-use super::layout::{self, AXIS_TITLE, Fit, Frame};
+use super::layout::{self, AXIS_TITLE, Frame};
 use super::legend::{self, Keys};
 use super::lines::{self, Band};
 use super::sample::Prepared;
 use super::scale::{self, Scale, exact, span};
-use super::HEIGHT;
 use crate::page::{Chart, ChartKind, Series, Stack};
 
 /// Most drawing height for horizontal bars.
@@ -86,10 +86,9 @@ fn extent(marks: &Marks, series: &[Series]) -> ((f64, f64), (f64, f64)) {
             let all = || bands.iter().flat_map(|b| b.top.iter().chain(&b.base));
             (span(all().map(|p| p.0)), span(all().map(|p| p.1).chain([0.0])))
         }
-        Marks::Rects(rects) => (
-            span(rects.iter().flat_map(|r| [r.x0, r.x1])),
-            span(rects.iter().flat_map(|r| [r.v0, r.v1]).chain([0.0])),
-        ),
+        Marks::Rects(rects) => {
+            (span(rects.iter().flat_map(|r| [r.x0, r.x1])), span(rects.iter().flat_map(|r| [r.v0, r.v1]).chain([0.0])))
+        }
         Marks::Boxes(boxes) => {
             let values = boxes.iter().flat_map(|b| b.five.iter().chain(&b.outliers).copied());
             ((0.0, 1.0), span(values))
@@ -115,84 +114,123 @@ pub fn draw(chart: &Chart, prepared: &Prepared, out: &mut String, width: f64, no
     let series = &prepared.series[..];
     let marks = marks(chart, series, notes);
     let (x_data, values) = extent(&marks, series);
-    let (value_ticks, value_domain) = scale::axis(values, chart.y_range);
-    let value_ticks: Vec<(f64, String)> =
-        value_ticks.into_iter().map(|t| (t, scale::format(t, chart.y_format))).collect();
-    let categories = chart.categories.as_deref();
-    let horizontal = chart.horizontal && categories.is_some();
+    let (ticks, domain) = scale::axis(values, chart.y_range);
+    let values = Axis { ticks: ticks.into_iter().map(|t| (t, scale::format(t, chart.y_format))).collect(), domain };
+    let horizontal = chart.horizontal && chart.categories.is_some();
     let legend = legend::place(keys(chart, series), chart.legend, width);
-    let count = categories.map_or(0, <[String]>::len);
+    let count = chart.categories.as_ref().map_or(0, Vec::len);
     let height = if horizontal {
         (count as f64 * ROW + 70.0 + legend.top + legend.bottom).clamp(HEIGHT, MAX_HEIGHT)
     } else {
         HEIGHT
     };
-    let top = 10.0 + legend.top;
-    let right = width - 16.0 - legend.right;
-    let titled = |text: &str| if text.is_empty() { 0.0 } else { AXIS_TITLE };
-
+    let room = Room { top: 10.0 + legend.top, right: width - 16.0 - legend.right, bottom: height - legend.bottom };
     out.push_str(r#"<g class="rn-plot">"#);
     let (frame, x) = if horizontal {
-        let names = categories.unwrap_or_default();
-        let left = (layout::left_room(names).min(width * 0.4) + titled(&chart.x_label)).max(40.0);
-        let bottom = height - legend.bottom - titled(&chart.y_label) - 22.0;
-        let frame = Frame { left, top, right, bottom };
-        let x = Scale::new((-0.5, count as f64 - 0.5), (top, bottom));
-        let every = layout::every_left((bottom - top) / count.max(1) as f64);
-        layout::value_ticks(out, frame, &Scale::new(value_domain, (left, right)), &value_ticks, false);
-        layout::left_categories(out, names, every, |i| x.px(i as f64), left);
-        if every > 1 {
-            notes.push(layout::thinned_note(every, &chart.x_label));
-        }
-        layout::axis_title(out, &chart.y_label, frame, true, height - legend.bottom - 8.0);
-        layout::axis_title(out, &chart.x_label, frame, false, 12.0);
-        (frame, x)
+        horizontal_axes(out, chart, &values, room, notes)
     } else {
-        let left = layout::ticks_room(&value_ticks) + titled(&chart.y_label) + 4.0;
-        let (frame, x) = match categories {
-            Some(names) => {
-                let fit = fit(names, left, right);
-                let left = left.max(fit.overhang - (right - left) / count.max(1) as f64 / 2.0 + 6.0);
-                let fit = self::fit(names, left, right);
-                let bottom = height - legend.bottom - titled(&chart.x_label) - fit.room;
-                let frame = Frame { left, top, right, bottom };
-                let x = Scale::new((-0.5, count as f64 - 0.5), (left, right));
-                layout::bottom_categories(out, names, fit, |i| x.px(i as f64), bottom);
-                if fit.every > 1 {
-                    notes.push(layout::thinned_note(fit.every, &chart.x_label));
-                }
-                (frame, x)
-            }
-            None => {
-                let bottom = height - legend.bottom - titled(&chart.x_label) - 22.0;
-                let frame = Frame { left, top, right, bottom };
-                let (ticks, domain) = scale::axis(x_data, chart.x_range);
-                let x = Scale::new(domain, (left, right));
-                let ticks: Vec<(f64, String)> = ticks.into_iter().map(|t| (t, scale::tick_label(t))).collect();
-                layout::value_ticks(out, frame, &x, &ticks, false);
-                (frame, x)
-            }
-        };
-        layout::value_ticks(out, frame, &Scale::new(value_domain, (frame.bottom, frame.top)), &value_ticks, true);
-        layout::axis_title(out, &chart.x_label, frame, true, height - legend.bottom - 8.0);
-        layout::axis_title(out, &chart.y_label, frame, false, 12.0);
-        (frame, x)
+        vertical_axes(out, chart, &values, x_data, room, notes)
     };
     let y = if horizontal {
-        Scale::new(value_domain, (frame.left, frame.right))
+        Scale::new(values.domain, (frame.left, frame.right))
     } else {
-        Scale::new(value_domain, (frame.bottom, frame.top))
+        Scale::new(values.domain, (frame.bottom, frame.top))
     };
     let plot = Plot { x, y, horizontal, chart };
     draw_marks(out, &plot, &marks, prepared, frame);
     layout::axis_lines(out, frame);
     out.push_str("</g>");
-    legend.draw(out, chart.id, top, width, height);
+    legend.draw(out, chart.id, room.top, width, height);
     height
 }
 
-fn fit(names: &[String], left: f64, right: f64) -> Fit {
-    layout::fit_bottom(names, (right - left) / names.len().max(1) as f64)
+/// A number axis: its ticks with their texts, and its domain.
+struct Axis {
+    ticks: Vec<(f64, String)>,
+    domain: (f64, f64),
+}
+
+/// The box the legend leaves for the plot and its axes.
+#[derive(Clone, Copy)]
+struct Room {
+    top: f64,
+    right: f64,
+    bottom: f64,
+}
+
+fn titled(text: &str) -> f64 {
+    if text.is_empty() { 0.0 } else { AXIS_TITLE }
+}
+
+/// The right edge of the plot when number labels are centred under it: the last one must not
+/// reach past the drawing.
+fn right_edge(room: Room, ticks: &[(f64, String)]) -> f64 {
+    let tail = ticks.last().map_or(0.0, |(_, t)| draw::text_width(t) / 2.0);
+    room.right - (tail - 12.0).max(0.0)
+}
+
+/// Categories down the left, values along the bottom (horizontal bars).
+fn horizontal_axes(
+    out: &mut String,
+    chart: &Chart,
+    values: &Axis,
+    room: Room,
+    notes: &mut Vec<String>,
+) -> (Frame, Scale) {
+    let names = chart.categories.as_deref().unwrap_or_default();
+    let left = (layout::left_room(names).min(chart.width * 0.4) + titled(&chart.x_label)).max(40.0);
+    let bottom = room.bottom - titled(&chart.y_label) - 22.0;
+    let frame = Frame { left, top: room.top, right: right_edge(room, &values.ticks), bottom };
+    let x = Scale::new((-0.5, names.len() as f64 - 0.5), (frame.top, bottom));
+    let every = layout::every_left((bottom - frame.top) / names.len().max(1) as f64);
+    layout::value_ticks(out, frame, &Scale::new(values.domain, (left, frame.right)), &values.ticks, false);
+    layout::left_categories(out, names, every, |i| x.px(i as f64), left);
+    if every > 1 {
+        notes.push(layout::thinned_note(every, &chart.x_label));
+    }
+    layout::axis_title(out, &chart.y_label, frame, true, room.bottom - 8.0);
+    layout::axis_title(out, &chart.x_label, frame, false, 12.0);
+    (frame, x)
+}
+
+/// Values up the left, categories or numbers along the bottom.
+fn vertical_axes(
+    out: &mut String,
+    chart: &Chart,
+    values: &Axis,
+    x_data: (f64, f64),
+    room: Room,
+    notes: &mut Vec<String>,
+) -> (Frame, Scale) {
+    let left = layout::ticks_room(&values.ticks) + titled(&chart.y_label) + 4.0;
+    let (frame, x) = match chart.categories.as_deref() {
+        Some(names) => {
+            let band = |left: f64| (room.right - left) / names.len().max(1) as f64;
+            let left = left.max(layout::fit_bottom(names, band(left)).overhang - band(left) / 2.0 + 6.0);
+            let fit = layout::fit_bottom(names, band(left));
+            let bottom = room.bottom - titled(&chart.x_label) - fit.room;
+            let frame = Frame { left, top: room.top, right: room.right, bottom };
+            let x = Scale::new((-0.5, names.len() as f64 - 0.5), (left, room.right));
+            layout::bottom_categories(out, names, fit, |i| x.px(i as f64), bottom);
+            if fit.every > 1 {
+                notes.push(layout::thinned_note(fit.every, &chart.x_label));
+            }
+            (frame, x)
+        }
+        None => {
+            let (ticks, domain) = scale::axis(x_data, chart.x_range);
+            let ticks: Vec<(f64, String)> = ticks.into_iter().map(|t| (t, scale::tick_label(t))).collect();
+            let bottom = room.bottom - titled(&chart.x_label) - 22.0;
+            let frame = Frame { left, top: room.top, right: right_edge(room, &ticks), bottom };
+            let x = Scale::new(domain, (left, frame.right));
+            layout::value_ticks(out, frame, &x, &ticks, false);
+            (frame, x)
+        }
+    };
+    layout::value_ticks(out, frame, &Scale::new(values.domain, (frame.bottom, frame.top)), &values.ticks, true);
+    layout::axis_title(out, &chart.x_label, frame, true, room.bottom - 8.0);
+    layout::axis_title(out, &chart.y_label, frame, false, 12.0);
+    (frame, x)
 }
 
 /// The marks, clipped to the plot box when the script fixed a range.

@@ -27,7 +27,9 @@ fn legend(opts: &Options) -> Res<Legend> {
         Some("right") => Ok(Legend::Right),
         Some("bottom") => Ok(Legend::Bottom),
         Some("none") => Ok(Legend::None),
-        Some(other) => Err(opts.fail(format!("option `legend` is \"top\", \"right\", \"bottom\" or \"none\", not {other:?}"))),
+        Some(other) => {
+            Err(opts.fail(format!("option `legend` is \"top\", \"right\", \"bottom\" or \"none\", not {other:?}")))
+        }
     }
 }
 
@@ -41,9 +43,10 @@ fn stack(opts: &Options) -> Res<Stack> {
         Some("normalize") => Ok(Stack::Normalized),
         Some("center") => Ok(Stack::Centered),
         Some("layered") => Ok(Stack::Layered),
-        _ => Err(opts.fail(format!(
-            "option `stack` is true, false, \"normalize\", \"center\" or \"layered\", not {value}"
-        ))),
+        _ => {
+            Err(opts
+                .fail(format!("option `stack` is true, false, \"normalize\", \"center\" or \"layered\", not {value}")))
+        }
     }
 }
 

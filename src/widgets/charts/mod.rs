@@ -100,7 +100,10 @@ fn categories_fit(chart: &Chart, pos: Position) -> Res {
     let most = [&chart.categories, &chart.y_categories].iter().filter_map(|c| c.as_ref().map(Vec::len)).max();
     if chart.kind != ChartKind::Pie && most.is_some_and(|n| n > MAX_CATEGORIES) {
         let hint = if chart.kind == ChartKind::Bar { "; a histogram bins numbers" } else { "" };
-        return Err(error(format!("a {} chart draws at most {MAX_CATEGORIES} categories{hint}", chart.kind.name()), pos));
+        return Err(error(
+            format!("a {} chart draws at most {MAX_CATEGORIES} categories{hint}", chart.kind.name()),
+            pos,
+        ));
     }
     Ok(())
 }
@@ -155,7 +158,9 @@ fn dashed(opts: &Options, series: &mut [Series]) -> Res {
     for name in opts.strings("dashed")?.unwrap_or_default() {
         let Some(s) = series.iter_mut().find(|s| s.name == name) else {
             let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
-            return Err(opts.fail(format!("option `dashed` names `{name}`, which is not a series ({})", names.join(", "))));
+            return Err(
+                opts.fail(format!("option `dashed` names `{name}`, which is not a series ({})", names.join(", ")))
+            );
         };
         s.dashed = true;
     }
@@ -164,7 +169,9 @@ fn dashed(opts: &Options, series: &mut [Series]) -> Res {
 
 /// `histogram(data, #{ x, bins, color })`: counts of `x` in equal bins.
 fn histogram(opts: &Options, records: &Records, chart: &mut Chart, pos: Position) -> Res {
-    let Some(x) = opts.string("x")? else { return Err(error("a histogram needs option `x`, the field to count".into(), pos)) };
+    let Some(x) = opts.string("x")? else {
+        return Err(error("a histogram needs option `x`, the field to count".into(), pos));
+    };
     let color = opts.string("color")?;
     known(records, [&x].into_iter().chain(color.iter()), pos)?;
     if !records.is_numeric(&x) {
@@ -176,7 +183,8 @@ fn histogram(opts: &Options, records: &Records, chart: &mut Chart, pos: Position
     }
     chart.bins = bins as usize;
     let (values, _) = columns::positions(records, Some(&x), false);
-    let mut series = columns::split(records, &values, &[x.clone()], color.as_deref(), &Extras::default(), pos)?;
+    let mut series =
+        columns::split(records, &values, std::slice::from_ref(&x), color.as_deref(), &Extras::default(), pos)?;
     for s in &mut series {
         for p in &mut s.points {
             *p = (p.0, 1.0);

@@ -70,7 +70,8 @@ fn bars_stack_by_default_and_each_bar_has_a_tooltip_with_its_sum() {
 
 #[test]
 fn grouped_bars_stand_side_by_side_and_normalized_bars_fill_to_one_hundred_percent() {
-    let grouped = drawn(&format!(r#"{SALES} bar_chart(sales, #{{ x: "month", y: "revenue", color: "region", stack: false }});"#));
+    let grouped =
+        drawn(&format!(r#"{SALES} bar_chart(sales, #{{ x: "month", y: "revenue", color: "region", stack: false }});"#));
     let (north, south) = (&all(&grouped, "rect.rn-bar.rn-s0")[0], &all(&grouped, "rect.rn-bar.rn-s1")[0]);
     assert!(attr(south, "x") > attr(north, "x") + attr(north, "width") - 0.2, "side by side");
     assert_eq!(attr(south, "y") + attr(south, "height"), attr(north, "y") + attr(north, "height"), "one base line");
@@ -119,7 +120,9 @@ fn crowded_category_labels_turn_and_long_ones_keep_their_full_text_in_a_tooltip(
 
 #[test]
 fn too_many_categories_to_label_are_labelled_every_nth_with_a_note() {
-    let doc = drawn(r#"let rows = []; for i in 0..400 { rows.push(#{ k: `k${i}`, n: i }); } bar_chart(rows, #{ x: "k", y: "n" });"#);
+    let doc = drawn(
+        r#"let rows = []; for i in 0..400 { rows.push(#{ k: `k${i}`, n: i }); } bar_chart(rows, #{ x: "k", y: "n" });"#,
+    );
     let labels = texts(&doc, ".rn-axis-x text").len();
     assert!(labels < 400 && labels > 20, "{labels} labels");
     let note: String = all(&doc, "figcaption.rn-chart-note")[0].text().collect();
@@ -180,7 +183,9 @@ fn scatter_dots_are_sized_and_shaded_by_columns_with_a_colour_ramp() {
 
 #[test]
 fn a_histogram_counts_every_value_in_its_bins() {
-    let doc = drawn(r#"let v = []; for i in 0..100 { v.push(#{ x: i % 10, g: if i < 30 { "a" } else { "b" } }); } histogram(v, #{ x: "x", bins: 5, color: "g" });"#);
+    let doc = drawn(
+        r#"let v = []; for i in 0..100 { v.push(#{ x: i % 10, g: if i < 30 { "a" } else { "b" } }); } histogram(v, #{ x: "x", bins: 5, color: "g" });"#,
+    );
     let bars = tips(&doc, "rect.rn-bar");
     let total: f64 = bars.iter().map(|t| t.rsplit(": ").next().unwrap().parse::<f64>().unwrap()).sum();
     assert_eq!(total, 100.0, "{bars:?}");
@@ -202,13 +207,16 @@ fn pies_and_donuts_show_each_slice_with_its_share() {
     let slices: Vec<_> = donut.select(&slice).collect();
     assert_eq!(slices.len(), 3);
     assert_eq!(slices[0].value().attr("d").unwrap().matches('A').count(), 2, "a ring: outer and inner arc");
-    let names: Vec<String> = donut.select(&Selector::parse(".rn-legend-name").unwrap()).map(|t| t.text().collect()).collect();
+    let names: Vec<String> =
+        donut.select(&Selector::parse(".rn-legend-name").unwrap()).map(|t| t.text().collect()).collect();
     assert_eq!(names, ["Jan 43%", "Feb 43%", "Mar 13%"]);
 }
 
 #[test]
 fn a_pie_of_many_names_folds_the_smallest_into_other() {
-    let doc = drawn(r#"let r = []; for i in 0..12 { r.push(#{ k: `k${i}`, v: i + 1 }); } pie_chart(r, #{ names: "k", values: "v" });"#);
+    let doc = drawn(
+        r#"let r = []; for i in 0..12 { r.push(#{ k: `k${i}`, v: i + 1 }); } pie_chart(r, #{ names: "k", values: "v" });"#,
+    );
     let slices = tips(&doc, "path.rn-slice");
     assert_eq!(slices.len(), 8);
     assert!(slices[7].starts_with("Other: 15 "), "{slices:?}");
@@ -249,7 +257,9 @@ fn a_box_chart_summarizes_each_group_and_marks_its_outliers() {
 #[test]
 fn the_legend_goes_where_it_is_asked_or_nowhere() {
     let keys = |legend: &str| {
-        let doc = drawn(&format!(r#"{SALES} line_chart(sales, #{{ x: "month", y: "revenue", color: "region", legend: "{legend}" }});"#));
+        let doc = drawn(&format!(
+            r#"{SALES} line_chart(sales, #{{ x: "month", y: "revenue", color: "region", legend: "{legend}" }});"#
+        ));
         all(&doc, "rect.rn-legend-key").iter().map(|k| (attr(k, "x"), attr(k, "y"))).collect::<Vec<_>>()
     };
     assert!(keys("none").is_empty());
@@ -261,7 +271,9 @@ fn the_legend_goes_where_it_is_asked_or_nowhere() {
 
 #[test]
 fn a_long_line_is_drawn_as_the_extremes_of_each_pixel_column_with_a_note() {
-    let doc = drawn_large(r#"let t = []; let v = []; for i in 0..20000 { t.push(i); v.push((i * 7919) % 1000); } line_chart(#{ t: t, v: v }, #{ x: "t" });"#);
+    let doc = drawn_large(
+        r#"let t = []; let v = []; for i in 0..20000 { t.push(i); v.push((i * 7919) % 1000); } line_chart(#{ t: t, v: v }, #{ x: "t" });"#,
+    );
     let points = all(&doc, "polyline.rn-line")[0].value().attr("points").unwrap().split(' ').count();
     assert!(points <= 4 * 560 && points > 500, "{points} points drawn");
     assert!(all(&doc, "circle.rn-point").is_empty(), "no hover points on a long line");
@@ -271,10 +283,15 @@ fn a_long_line_is_drawn_as_the_extremes_of_each_pixel_column_with_a_note() {
 
 #[test]
 fn many_dots_are_binned_with_their_counts_in_the_tooltips() {
-    let doc = drawn_large(r#"let a = []; let b = []; for i in 0..20000 { a.push(i % 100); b.push(i / 200); } scatter_chart(#{ a: a, b: b }, #{ x: "a", y: "b" });"#);
+    let doc = drawn_large(
+        r#"let a = []; let b = []; for i in 0..20000 { a.push(i % 100); b.push(i / 200); } scatter_chart(#{ a: a, b: b }, #{ x: "a", y: "b" });"#,
+    );
     let dots = tips(&doc, "circle.rn-dot");
     assert!(dots.len() < 20_000);
-    let counted: u32 = dots.iter().map(|t| t.split("mean of ").nth(1).unwrap().split(' ').next().unwrap().parse::<u32>().unwrap()).sum();
+    let counted: u32 = dots
+        .iter()
+        .map(|t| t.split("mean of ").nth(1).unwrap().split(' ').next().unwrap().parse::<u32>().unwrap())
+        .sum();
     assert_eq!(counted, 20_000, "every point is in a bin");
     assert!(texts(&doc, "figcaption.rn-chart-note")[0].starts_with("20,000 points are binned into "));
 }
