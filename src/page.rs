@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 mod blocks;
-pub use blocks::{
-    Chart, ChartKind, ContainerKind, DataFrame, DeltaTone, Download, PageConfig, Series, SortLink, SortOrder,
-};
+mod chart;
+pub use blocks::{ContainerKind, DataFrame, DeltaTone, Download, PageConfig, SortLink, SortOrder};
+pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
 
 /// Deepest nesting of containers a script may build (keeps rendering bounded).
 pub const MAX_DEPTH: usize = 16;

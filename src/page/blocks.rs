@@ -1,5 +1,5 @@
 //! The page-tree parts of the dashboard building blocks: container kinds, data frames,
-//! downloads, charts and the page's own settings. Plain data, like the rest of the tree.
+//! downloads and the page's own settings. Plain data, like the rest of the tree.
 
 use serde::{Deserialize, Serialize};
 
@@ -101,48 +101,6 @@ pub struct Download {
     pub file_name: String,
     pub mime: String,
     pub href: String,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-pub enum ChartKind {
-    Line,
-    Bar,
-    Area,
-    Scatter,
-}
-
-impl ChartKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Line => "line",
-            Self::Bar => "bar",
-            Self::Area => "area",
-            Self::Scatter => "scatter",
-        }
-    }
-}
-
-/// A chart as data; the renderer draws it as SVG.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Chart {
-    /// Unique on the page (the n-th chart drawn), for the SVG's element ids.
-    pub id: usize,
-    /// Width of the drawing in SVG units (its height is fixed); it scales to its container.
-    pub width: f64,
-    pub kind: ChartKind,
-    pub title: String,
-    pub x_label: String,
-    pub y_label: String,
-    /// Names of the x positions when x is not numeric (position `i` is `categories[i]`).
-    pub categories: Option<Vec<String>>,
-    pub series: Vec<Series>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Series {
-    pub name: String,
-    /// `(x, y)` in data units, in drawing order.
-    pub points: Vec<(f64, f64)>,
 }
 
 /// `page_config`: what the document shows around the dashboard.

@@ -4,6 +4,7 @@
 //! method and the result is inserted with `|safe` (see `ElementHtml::children`).
 
 mod chart;
+mod chart_cache;
 pub mod patch;
 
 use askama::Template;
@@ -145,7 +146,7 @@ impl ElementHtml<'_> {
     }
 
     fn chart(&self, chart: &Chart) -> String {
-        chart::cached_svg(chart).to_string()
+        chart_cache::cached_svg(chart).to_string()
     }
 
     fn auth_form(&self, f: &AuthFormView) -> String {

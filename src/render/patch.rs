@@ -57,6 +57,13 @@ fn hash_json<T: Serialize + ?Sized>(h: &mut DefaultHasher, value: &T) {
     let _ = serde_json::to_writer(HashWriter(h), value);
 }
 
+/// A fixed-key hash of any serializable value (the chart cache's key).
+pub(super) fn content_hash<T: Serialize + ?Sized>(value: &T) -> u64 {
+    let mut h = hasher();
+    hash_json(&mut h, value);
+    h.finish()
+}
+
 fn hash_str(h: &mut DefaultHasher, text: &str) {
     h.write(text.as_bytes());
     h.write_u8(0xff);

@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod base_path;
 mod blocks;
+mod charts;
 mod inputs;
 mod interaction;
 mod pages;

@@ -1,4 +1,5 @@
 //! Charts: series by colour field or by several y fields, drawn as escaped SVG at the column's width.
+//! The other chart types and options are in `chart_types`.
 
 use runnel::harness::AppTest;
 use runnel::page::{Chart, ChartKind, Element};
@@ -77,9 +78,9 @@ fn several_y_fields_are_several_series_and_each_kind_draws_its_marks() {
     assert_eq!(all[1].categories, None, "numeric x stays numeric");
     assert_eq!(all[2].series[0].name, "v", "without y every numeric field is drawn");
     let html = html_of(app.page());
-    // Bars: one per month, region row and field; both fields' bars share each month's band.
-    assert_eq!(html.matches("class=\"rn-series rn-bar rn-s0\"").count(), 5);
-    assert_eq!(html.matches("class=\"rn-series rn-bar rn-s1\"").count(), 5);
+    // Bars: one per month and field (the rows of a month add up), stacked in the month's band.
+    assert_eq!(html.matches("class=\"rn-series rn-bar rn-s0\"").count(), 3);
+    assert_eq!(html.matches("class=\"rn-series rn-bar rn-s1\"").count(), 3);
     assert_eq!(html.matches("class=\"rn-series rn-dot rn-s0\"").count(), 5, "one dot per row");
     assert_eq!(html.matches("class=\"rn-series rn-area rn-s0\"").count(), 1);
     assert_eq!(points_of(&html, "rn-series rn-line rn-s0", 0).len(), 3, "the area's edge");
@@ -99,9 +100,18 @@ fn chart_labels_are_escaped_in_the_svg() {
     let html = html_of(app.page());
     assert!(!html.contains("<img") && !html.contains("<script"), "{html}");
     assert!(html.contains("<title id=\"rn-chart-0-title\">&lt;img src=x onerror=alert(1)&gt;</title>"));
-    // The category tick and the legend (drawn by plotters) are escaped once, not twice.
-    assert!(html.contains(">&lt;img src=x …<"), "the category label, truncated: {html}");
-    assert!(html.contains(">&lt;/svg&gt;&lt;script&gt;alert…<"), "the legend name, truncated");
+    // The category tick and the legend are shortened, with the full text in their tooltips,
+    // and escaped once, not twice.
+    assert!(
+        html.contains("<title>&lt;img src=x onerror=alert(1)&gt;</title>&lt;img src=x onerror=…</text>"),
+        "the category label: {html}"
+    );
+    assert!(
+        html.contains(
+            "<title>&lt;/svg&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>&lt;/svg&gt;&lt;script&gt;alert(1)&lt;…</text>"
+        ),
+        "the legend name"
+    );
     assert!(!html.contains("&amp;lt;"), "escaped twice: {html}");
     assert!(!html.contains("></text>"), "no empty tick labels between the categories");
 }

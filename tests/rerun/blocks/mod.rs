@@ -1,6 +1,7 @@
 //! The dashboard building blocks through the headless harness: layout containers and forms,
 //! data elements, charts, data files and the cache. No HTTP and no store.
 
+mod chart_types;
 mod charts;
 mod data;
 mod forms;
