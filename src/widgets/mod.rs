@@ -14,9 +14,12 @@ mod display;
 mod formats;
 mod input;
 mod layout;
+mod maps;
+mod media;
 mod options;
 mod pages;
 mod picks;
+mod pixels;
 mod records;
 mod sessions;
 mod sliders;
@@ -25,6 +28,7 @@ mod sql;
 mod state;
 mod totp;
 mod uploads;
+mod vega;
 
 use rhai::Engine;
 
@@ -78,6 +82,9 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     sources::register(engine, caps);
     sql::register(engine, caps);
     pages::register(engine);
+    media::register(engine);
+    maps::register(engine);
+    vega::register(engine);
 }
 
 pub use auth::write_auth_keys;

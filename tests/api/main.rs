@@ -25,6 +25,7 @@ mod inputs;
 mod interaction;
 mod live;
 mod locks;
+mod media;
 mod logs;
 mod metrics;
 mod multipage;

@@ -9,6 +9,7 @@ mod base_path;
 mod blocks;
 mod inputs;
 mod interaction;
+mod media;
 mod pages;
 mod proxy;
 mod reload;
