@@ -94,7 +94,11 @@ mod tests {
         assert!(all.len() > 170, "{} countries", all.len());
         let france = all.iter().find(|c| c.name == "France").expect("France");
         // Mainland France lies within about 5°W..10°E and 41°N..51°N (French Guiana widens it).
-        assert!(france.rings.iter().any(|r| r.iter().all(|&(lon, lat)| (-5.5..10.0).contains(&lon)
-            && (41.0..51.5).contains(&lat))));
+        assert!(
+            france
+                .rings
+                .iter()
+                .any(|r| r.iter().all(|&(lon, lat)| (-5.5..10.0).contains(&lon) && (41.0..51.5).contains(&lat)))
+        );
     }
 }

@@ -139,8 +139,12 @@ fn tiles(out: &mut String, view: &View, url: &str) {
     let shown = size / view.span * WIDTH;
     for ty in rows {
         for tx in columns.clone() {
-            let href = url.replace("{z}", &zoom.to_string()).replace("{x}", &tx.to_string()).replace("{y}", &ty.to_string());
-            let (x, y) = ((f64::from(tx) * size - view.x0) / view.span * WIDTH, (f64::from(ty) * size - view.y0) / view.span * WIDTH);
+            let href =
+                url.replace("{z}", &zoom.to_string()).replace("{x}", &tx.to_string()).replace("{y}", &ty.to_string());
+            let (x, y) = (
+                (f64::from(tx) * size - view.x0) / view.span * WIDTH,
+                (f64::from(ty) * size - view.y0) / view.span * WIDTH,
+            );
             let _ = write!(
                 out,
                 "<image class=\"rn-map-tile\" href=\"{}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{shown:.1}\" height=\"{shown:.1}\"/>",

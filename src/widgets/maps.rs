@@ -54,7 +54,13 @@ fn map(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
 }
 
 /// The column named by `option`, or the first of `guesses` the data has.
-fn column(opts: &Options, records: &Records, option: &str, guesses: &[&str], pos: Position) -> Result<String, Box<EvalAltResult>> {
+fn column(
+    opts: &Options,
+    records: &Records,
+    option: &str,
+    guesses: &[&str],
+    pos: Position,
+) -> Result<String, Box<EvalAltResult>> {
     let name = match opts.string(option)? {
         Some(name) => name,
         None if records.rows.is_empty() => guesses[0].to_owned(),
@@ -80,7 +86,9 @@ impl Channel {
         let text = value.is_string().then(|| convert::display(&value));
         match text {
             Some(name) if records.columns.contains(&name) => Ok(Self::Column(name)),
-            Some(text) if option == "size" => Err(error(format!("size is a number or a column, and {text:?} is neither"), pos)),
+            Some(text) if option == "size" => {
+                Err(error(format!("size is a number or a column, and {text:?} is neither"), pos))
+            }
             _ => Ok(Self::Fixed(Some(value))),
         }
     }
@@ -98,7 +106,13 @@ fn radius(value: Option<&Dynamic>, row: usize, pos: Position) -> Result<f64, Box
     match value.map(number) {
         None => Ok(DEFAULT_RADIUS),
         Some(Some(r)) if (0.0..=200.0).contains(&r) => Ok(r),
-        Some(_) => Err(error(format!("row {row}: size is a radius of 0 to 200, not {}", convert::display(value.unwrap_or(&Dynamic::UNIT))), pos)),
+        Some(_) => Err(error(
+            format!(
+                "row {row}: size is a radius of 0 to 200, not {}",
+                convert::display(value.unwrap_or(&Dynamic::UNIT))
+            ),
+            pos,
+        )),
     }
 }
 
@@ -106,9 +120,14 @@ fn radius(value: Option<&Dynamic>, row: usize, pos: Position) -> Result<f64, Box
 fn colour(value: Option<&Dynamic>, row: usize, pos: Position) -> Result<String, Box<EvalAltResult>> {
     let Some(value) = value else { return Ok(DEFAULT_COLOR.to_owned()) };
     let text = convert::display(value);
-    let hex = text.strip_prefix('#').is_some_and(|h| matches!(h.len(), 3 | 6 | 8) && h.chars().all(|c| c.is_ascii_hexdigit()));
+    let hex = text
+        .strip_prefix('#')
+        .is_some_and(|h| matches!(h.len(), 3 | 6 | 8) && h.chars().all(|c| c.is_ascii_hexdigit()));
     if !hex {
-        return Err(error(format!("row {row}: a colour is #rgb, #rrggbb or #rrggbbaa (or a column of them), not {text:?}"), pos));
+        return Err(error(
+            format!("row {row}: a colour is #rgb, #rrggbb or #rrggbbaa (or a column of them), not {text:?}"),
+            pos,
+        ));
     }
     Ok(text)
 }

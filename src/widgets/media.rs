@@ -24,10 +24,11 @@ pub fn register(engine: &mut Engine) {
     placed!(engine, "audio", |t, p, n: ImmutableString, o: Map| media(MediaKind::Audio, t, p, n, o), (name: ImmutableString, opts: Map));
     placed!(engine, "video", |t, p, n: ImmutableString| media(MediaKind::Video, t, p, n, Map::new()), (name: ImmutableString));
     placed!(engine, "video", |t, p, n: ImmutableString, o: Map| media(MediaKind::Video, t, p, n, o), (name: ImmutableString, opts: Map));
-    rhai::FuncRegistration::new("logo").with_params_info(["source: Dynamic", "?"]).register_into_engine(
-        engine,
-        |ctx: rhai::NativeCallContext, source: Dynamic| logo(ctx.call_position(), source),
-    );
+    rhai::FuncRegistration::new("logo")
+        .with_params_info(["source: Dynamic", "?"])
+        .register_into_engine(engine, |ctx: rhai::NativeCallContext, source: Dynamic| {
+            logo(ctx.call_position(), source)
+        });
 }
 
 fn image(target: ContainerId, pos: Position, source: Dynamic, opts: Map) -> Res {
@@ -95,13 +96,19 @@ fn image_source(source: Dynamic, pos: Position) -> Result<ImageSource, Box<EvalA
         return Err(error(format!("image shows {} files, not {text:?}", extensions(MediaClass::Image)), pos));
     }
     if file.len <= settings.max_inline_bytes as u64 {
-        let bytes = read_range(&file.path, 0, file.len).map_err(|e| error(format!("cannot read {text:?}: {e}"), pos))?;
+        let bytes =
+            read_range(&file.path, 0, file.len).map_err(|e| error(format!("cannot read {text:?}: {e}"), pos))?;
         return inline(file.mime, &bytes, &settings, pos);
     }
     Ok(ImageSource::DataFile(text))
 }
 
-fn inline(mime: &str, bytes: &[u8], settings: &MediaSettings, pos: Position) -> Result<ImageSource, Box<EvalAltResult>> {
+fn inline(
+    mime: &str,
+    bytes: &[u8],
+    settings: &MediaSettings,
+    pos: Position,
+) -> Result<ImageSource, Box<EvalAltResult>> {
     use base64::Engine as _;
     let cap = settings.max_inline_bytes;
     if bytes.len() > cap {

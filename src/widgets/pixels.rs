@@ -39,7 +39,8 @@ pub fn to_png(rows: &Array, pos: Position) -> Result<Vec<u8>, Box<EvalAltResult>
             push_pixel(&mut bytes, pixel, layout, pos).map_err(|m| error(format!("pixel ({x}, {y}): {m}"), pos))?;
         }
     }
-    encode(&bytes, first as u32, height as u32, layout).map_err(|e| error(format!("could not encode the PNG: {e}"), pos))
+    encode(&bytes, first as u32, height as u32, layout)
+        .map_err(|e| error(format!("could not encode the PNG: {e}"), pos))
 }
 
 fn layout_of(row: &Dynamic, pos: Position) -> Result<Layout, Box<EvalAltResult>> {
@@ -107,7 +108,8 @@ mod tests {
 
     #[test]
     fn gray_floats_become_an_eight_bit_gray_png() {
-        let rows = vec![array(vec![0.0.into(), 0.5.into(), 1.0.into()]), array(vec![1.0.into(), 0.0.into(), 0.25.into()])];
+        let rows =
+            vec![array(vec![0.0.into(), 0.5.into(), 1.0.into()]), array(vec![1.0.into(), 0.0.into(), 0.25.into()])];
         let (info, pixels) = decode(&to_png(&rows, Position::NONE).unwrap());
         assert_eq!((info.width, info.height, info.color_type), (3, 2, png::ColorType::Grayscale));
         assert_eq!(pixels, [0, 128, 255, 255, 0, 64]);

@@ -30,7 +30,9 @@ fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map) -
         let values = rows.collect::<Result<Vec<Value>, _>>()?;
         fields.insert("data".into(), serde_json::json!({ "values": values }));
     }
-    if !fields.contains_key("mark") && !["layer", "concat", "hconcat", "vconcat", "facet", "repeat", "spec"].iter().any(|k| fields.contains_key(*k)) {
+    if !fields.contains_key("mark")
+        && !["layer", "concat", "hconcat", "vconcat", "facet", "repeat", "spec"].iter().any(|k| fields.contains_key(*k))
+    {
         return Err(error("a Vega-Lite spec needs a `mark` (or a layer, concat, facet or repeat)".into(), pos));
     }
     // Streamlit's default (`use_container_width`): as wide as the column.
@@ -39,7 +41,10 @@ fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map) -
     let text = spec.to_string();
     let cap = context::with(|c| c.sources.as_ref().map(|s| s.media.max_inline_bytes))?.unwrap_or(512 * 1024);
     if text.len() > cap {
-        return Err(error(format!("the chart's spec and data have {} bytes; a chart carries at most {cap}", text.len()), pos));
+        return Err(error(
+            format!("the chart's spec and data have {} bytes; a chart carries at most {cap}", text.len()),
+            pos,
+        ));
     }
     draw(target, Element::VegaLite(Box::new(VegaLite { spec: text, title })))
 }

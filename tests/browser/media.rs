@@ -43,7 +43,11 @@ fn without_javascript_a_vega_lite_chart_shows_its_title_in_a_placeholder() {
     assert!(placeholder.contains("Values <img src=x onerror=alert(2)>"), "{placeholder}");
     assert!(placeholder.contains("JavaScript"), "{placeholder}");
     assert_eq!(page.eval("document.querySelectorAll('.rn-vega-view *').length"), json!(0));
-    assert_eq!(page.eval("document.querySelectorAll('svg.rn-map circle').length"), json!(5), "the map needs no JavaScript");
+    assert_eq!(
+        page.eval("document.querySelectorAll('svg.rn-map circle').length"),
+        json!(5),
+        "the map needs no JavaScript"
+    );
 }
 
 #[test]
