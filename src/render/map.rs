@@ -70,7 +70,7 @@ pub fn fit(map: &MapView) -> View {
         None => {
             let wide = (x1 - x0) * 1.3;
             let tall = (y1 - y0) * 1.3 * WIDTH / HEIGHT;
-            wide.max(tall).max(MIN_SPAN).min(1.0)
+            wide.max(tall).clamp(MIN_SPAN, 1.0)
         }
     };
     View { x0: cx - span / 2.0, y0: cy - span * HEIGHT / WIDTH / 2.0, span }
