@@ -231,3 +231,22 @@ async fn the_policy_lets_pages_play_media_from_this_host() {
     assert!(policy.contains("media-src 'self'"), "{policy}");
     assert!(policy.contains("script-src 'self';") && !policy.contains("unsafe-eval"), "{policy}");
 }
+
+#[tokio::test]
+async fn the_fractal_and_media_examples_run_inside_the_limits() {
+    let running = crate::client::start(crate::StoreKind::Memory);
+    let mut viewer = Session::new(&running.app);
+    let fractal = viewer.open("/fractal").await;
+    assert!(!fractal.body.contains("rn-script-error"), "{}", fractal.body);
+    let src = attribute_after(&fractal.body, "class=\"rn-image\"", "src");
+    let png = base64::engine::general_purpose::STANDARD.decode(src.strip_prefix("data:image/png;base64,").unwrap());
+    let info = png::Decoder::new(std::io::Cursor::new(png.unwrap())).read_info().unwrap().info().clone();
+    assert_eq!((info.width, info.height, info.color_type), (120, 80, png::ColorType::Rgb));
+    let examples = viewer.open("/media").await;
+    assert!(!examples.body.contains("rn-script-error"), "{}", examples.body);
+    for part in ["rn-logo", "svg class=\"rn-map\"", "data-rn-vega", "<audio"] {
+        assert!(examples.body.contains(part), "the media example shows {part}");
+    }
+    let audio = attribute_after(&examples.body, "<audio", "src");
+    assert_eq!(fetch(&viewer, &audio, Some("bytes=0-3")).await.bytes().await.unwrap().as_ref(), b"RIFF");
+}
