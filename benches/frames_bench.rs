@@ -145,7 +145,13 @@ fn rerun_all<'a>(
     events: impl Iterator<Item = (&'a str, Vec<&'a str>)>,
     warmup: usize,
 ) -> (Vec<Duration>, Vec<Duration>) {
-    let ctx = RenderContext { page: "bench", csrf: "token", action: "/bench/event".into(), base: "" };
+    let ctx = RenderContext {
+        page: "bench",
+        csrf: "token",
+        action: "/bench/event".into(),
+        base: "",
+        media_key: &Default::default(),
+    };
     let (mut reruns, mut runs) = (Vec::new(), Vec::new());
     let mut html_bytes = 0;
     for (i, (label, values)) in events.enumerate() {

@@ -257,7 +257,8 @@ impl Dashboard {
 
     fn context(&self) -> RenderContext<'_> {
         let page = self.script.name.as_str();
-        RenderContext { page, csrf: &self.csrf, action: format!("/{page}/event"), base: "" }
+        static KEY: runnel::page::MediaKey = runnel::page::MediaKey::unkeyed();
+        RenderContext { page, csrf: &self.csrf, action: format!("/{page}/event"), base: "", media_key: &KEY }
     }
 
     fn run(&self, data: &SessionData, event: Option<&Event>) -> (Page, SessionData) {

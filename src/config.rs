@@ -320,6 +320,69 @@ struct FileSettings {
     /// The `[http]` table: the hosts scripts may call and the bounds of each call.
     #[serde(default)]
     http: http::HttpFile,
+    /// The `[media]` table: caps of images, audio and video, image hosts, the map tile server.
+    #[serde(default)]
+    media: MediaFile,
+}
+
+/// The `[media]` table of `runnel.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MediaFile {
+    max_inline_bytes: Option<usize>,
+    max_file_bytes: Option<u64>,
+    image_hosts: Option<Vec<String>>,
+    tile_url: Option<String>,
+}
+
+/// Caps and sources of images, audio, video and maps (`[media]` in `runnel.toml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaSettings {
+    /// Largest image sent inside the page as a `data:` URL: script pixels, and data-folder
+    /// images up to this size (larger ones get a per-session URL).
+    pub max_inline_bytes: usize,
+    /// Largest data-folder file served as an image, audio or video.
+    pub max_file_bytes: u64,
+    /// Hosts whose `https://` images `image(url)` may show; none by default.
+    pub image_hosts: Vec<String>,
+    /// A tile server URL with `{z}`, `{x}` and `{y}` drawn under map points; `None` draws the
+    /// country shapes that ship with Runnel (works offline).
+    pub tile_url: Option<String>,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self { max_inline_bytes: 512 * 1024, max_file_bytes: 64 << 20, image_hosts: Vec::new(), tile_url: None }
+    }
+}
+
+/// The `[media]` table, checked: positive caps, bare host names, an https tile URL template.
+fn media_settings(file: MediaFile) -> anyhow::Result<MediaSettings> {
+    let defaults = MediaSettings::default();
+    let max_inline_bytes = file.max_inline_bytes.unwrap_or(defaults.max_inline_bytes);
+    let max_file_bytes = file.max_file_bytes.unwrap_or(defaults.max_file_bytes);
+    if max_inline_bytes == 0 || max_file_bytes == 0 {
+        anyhow::bail!("[media] max_inline_bytes and max_file_bytes must be positive");
+    }
+    let image_hosts = file.image_hosts.unwrap_or_default();
+    for host in &image_hosts {
+        let bare = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        if !bare {
+            anyhow::bail!("[media] image_hosts takes host names like images.example.com, not {host:?}");
+        }
+    }
+    if let Some(url) = &file.tile_url {
+        let template = ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));
+        if !url.starts_with("https://") || !template || url.contains(['"', '<', '>', ' ']) {
+            anyhow::bail!("[media] tile_url must be an https:// URL with {{z}}, {{x}} and {{y}}, not {url:?}");
+        }
+    }
+    Ok(MediaSettings {
+        max_inline_bytes,
+        max_file_bytes,
+        image_hosts: image_hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
+        tile_url: file.tile_url,
+    })
 }
 
 /// One `[connections.NAME]` table of `runnel.toml`.
@@ -554,6 +617,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// The secrets file scripts read as `secrets` (it need not exist).
     pub secrets: PathBuf,
+    /// Caps of images, audio and video; image hosts; the map tile server.
+    pub media: MediaSettings,
 }
 
 /// The settings of the HTTP edge: embedding and reverse proxies.
@@ -610,6 +675,7 @@ impl Settings {
             http: HttpSettings::default(),
             secrets: default_secrets(&scripts),
             scripts,
+            media: MediaSettings::default(),
         }
     }
 
@@ -709,6 +775,7 @@ impl Settings {
             shutdown_drain: Duration::from_millis(args.shutdown_drain_ms.or(file.shutdown_drain_ms).unwrap_or(1000)),
             connections: connections(file.connections, &|var| std::env::var(var).ok())?,
             http: HttpSettings::from_file(file.http)?,
+            media: media_settings(file.media)?,
         })
     }
 }

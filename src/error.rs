@@ -8,7 +8,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_RANGE, CONTENT_TYPE, WWW_AUTHENTICATE};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 
@@ -24,6 +24,10 @@ pub enum AppError {
     PageNotFound,
     #[error("There is no such file.")]
     FileNotFound,
+    /// A `Range` a media file cannot answer (malformed, several ranges, or past its end); the
+    /// file's length goes into `Content-Range`.
+    #[error("The requested range is not in this file.")]
+    RangeNotSatisfiable(u64),
     #[error("{0}")]
     BadEvent(#[from] EventError),
     /// A logged-in viewer without any of the page's roles (`roles:` in its header).
@@ -96,6 +100,7 @@ impl AppError {
         match self {
             Self::PageNotFound => "Page not found",
             Self::FileNotFound => "File not found",
+            Self::RangeNotSatisfiable(_) => "Range not satisfiable",
             Self::BadEvent(EventError::UnknownWidget(_)) => "Unknown widget",
             Self::BadEvent(EventError::InvalidValue { .. }) => "Invalid value",
             Self::Csrf => "Request refused",
@@ -126,6 +131,9 @@ impl AppError {
         }
         if let Self::TooManySessions(wait) = self {
             response.insert_header(("Retry-After", wait.as_secs().max(1).to_string()));
+        }
+        if let Self::RangeNotSatisfiable(len) = self {
+            response.insert_header((CONTENT_RANGE, format!("bytes */{len}")));
         }
         if let Self::MetricsToken = self {
             response.insert_header((WWW_AUTHENTICATE, "Bearer realm=\"runnel metrics\""));
@@ -174,6 +182,7 @@ impl ResponseError for AppError {
             Self::BadEvent(EventError::InvalidValue { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Csrf | Self::CrossOrigin | Self::NotAllowed => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::PayloadTooLarge(_) | Self::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests(_) | Self::TooManySessions(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(_) | Self::LogoutUnconfirmed(_) | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,

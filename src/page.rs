@@ -5,8 +5,10 @@ use serde::Serialize;
 
 mod blocks;
 mod chart;
+mod media;
 pub use blocks::{ContainerKind, DataFrame, DeltaTone, Download, PageConfig, SortLink, SortOrder};
 pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
+pub use media::{Image, ImageSource, MapPoint, MapView, Media, MediaKey, MediaKind, VegaLite, media_path};
 
 /// Deepest nesting of containers a script may build (keeps rendering bounded).
 pub const MAX_DEPTH: usize = 16;
@@ -190,6 +192,13 @@ pub enum Element {
     /// A link to another page of the app, or to a web address (`page_link`).
     PageLink(Box<PageLink>),
     Chart(Box<Chart>),
+    /// `image`; `logo` is an image at the top of the sidebar.
+    Image(Box<Image>),
+    Logo(Box<Image>),
+    /// `audio` and `video`.
+    Media(Box<Media>),
+    Map(Box<MapView>),
+    VegaLite(Box<VegaLite>),
     Widget(WidgetView),
     /// A link styled as a button (`link_button`).
     LinkButton {

@@ -65,7 +65,8 @@ impl Application {
             .with_library(library)
             .with_data_dir(&settings.data_dir)
             .with_connections(connections)
-            .with_services(services);
+            .with_services(services)
+            .with_media(settings.media.clone());
         let registry = Arc::new(Registry::load(runner.engine(), &settings.scripts)?);
         let store = Store::from_settings(&settings.store, settings.session_ttl, settings.session_lock)?;
         store.spawn_upkeep();
@@ -102,6 +103,7 @@ impl Application {
             admission,
             uploads: settings.uploads,
             base_path: base_path.clone(),
+            media_key: crate::page::MediaKey::derive(key.signing()),
         };
         let cookies = CookieScope::new(settings.secure_cookie, base_path.clone());
         let (draining, draining_seen) = tokio::sync::watch::channel(false);

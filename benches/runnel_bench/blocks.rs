@@ -27,7 +27,13 @@ fn thousand_rows(element: &str) -> String {
 fn measure_block(name: &str, source: &str) {
     let runner = Runner::new(ScriptLimits::default());
     let script = CompiledScript::from_source(runner.engine(), PageName::parse("block").expect("a page name"), source);
-    let ctx = RenderContext { page: "block", csrf: "token", action: "/block/event".into(), base: "" };
+    let ctx = RenderContext {
+        page: "block",
+        csrf: "token",
+        action: "/block/event".into(),
+        base: "",
+        media_key: &Default::default(),
+    };
     let (mut runs, mut renders) = (Vec::new(), Vec::new());
     let mut bytes = 0;
     for i in 0..BLOCK_ITERATIONS + 20 {

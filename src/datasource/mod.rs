@@ -5,13 +5,17 @@
 
 mod cache;
 mod files;
+mod media;
 pub mod sql;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::config::MediaSettings;
+
 pub use cache::{Cache, Lookup};
 pub use files::{FileStamp, holds_json_table, read_json, resolve};
+pub use media::{MediaClass, MediaFile, extensions, media_type, open_media, read_range};
 pub use sql::{Connection, Connections, Param};
 
 /// Default bound on cache entries; the least recently used goes first.
@@ -23,6 +27,8 @@ pub struct DataSources {
     pub dir: PathBuf,
     pub cache: Cache,
     pub connections: Arc<Connections>,
+    /// Caps of images, audio and video, image hosts and the map tile server.
+    pub media: MediaSettings,
 }
 
 impl DataSources {
@@ -34,6 +40,16 @@ impl DataSources {
 
     /// [`DataSources::new`] with the SQL connections scripts may open.
     pub fn with_connections(dir: impl Into<PathBuf>, cache_bytes: usize, connections: Arc<Connections>) -> Arc<Self> {
-        Arc::new(Self { dir: dir.into(), cache: Cache::new(CACHE_ENTRIES, cache_bytes), connections })
+        Self::build(dir, cache_bytes, connections, MediaSettings::default())
+    }
+
+    /// [`DataSources::with_connections`] with the media settings.
+    pub fn build(
+        dir: impl Into<PathBuf>,
+        cache_bytes: usize,
+        connections: Arc<Connections>,
+        media: MediaSettings,
+    ) -> Arc<Self> {
+        Arc::new(Self { dir: dir.into(), cache: Cache::new(CACHE_ENTRIES, cache_bytes), connections, media })
     }
 }

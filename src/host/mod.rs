@@ -11,6 +11,7 @@ mod access;
 mod admission;
 mod auth_form;
 mod login_refresh;
+mod media;
 mod requests;
 pub mod view;
 
@@ -45,6 +46,8 @@ pub struct Host {
     pub uploads: crate::config::UploadLimits,
     /// The path prefix of the URLs the pages link and post to (`--base-path`).
     pub base_path: BasePath,
+    /// Signs the per-session URLs of data-folder media.
+    pub media_key: crate::page::MediaKey,
 }
 
 /// How the browser takes the answer.
@@ -110,7 +113,7 @@ pub struct EventPost {
 impl Host {
     /// The view that renders a script's page for a session.
     pub fn view<'a>(&'a self, script: &'a CompiledScript, csrf: &'a str) -> PageView<'a> {
-        PageView { registry: &self.registry, script, csrf, base: self.base_path.as_str() }
+        PageView { registry: &self.registry, script, csrf, base: self.base_path.as_str(), media_key: &self.media_key }
     }
 
     fn script(&self, page: &str) -> Result<Arc<CompiledScript>, AppError> {

@@ -43,6 +43,7 @@ fn host_with(pages: &[(&str, &str)], auth: Option<Auth>, store: Store) -> Host {
         admission: super::Admission::new(1000),
         uploads: Default::default(),
         base_path: Default::default(),
+        media_key: Default::default(),
     }
 }
 

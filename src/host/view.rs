@@ -16,12 +16,20 @@ pub struct PageView<'a> {
     pub csrf: &'a str,
     /// The base path in front of every URL the page links or posts to (`""` at the root).
     pub base: &'a str,
+    /// Signs the page's media URLs for this session.
+    pub media_key: &'a crate::page::MediaKey,
 }
 
 impl PageView<'_> {
     fn context(&self, query: &BTreeMap<String, String>) -> RenderContext<'_> {
         let action = format!("{}{}", self.base, page_url(&format!("{}/event", self.script.name), query));
-        RenderContext { page: self.script.name.as_str(), csrf: self.csrf, action, base: self.base }
+        RenderContext {
+            page: self.script.name.as_str(),
+            csrf: self.csrf,
+            action,
+            base: self.base,
+            media_key: self.media_key,
+        }
     }
 
     /// The pages `viewer` may open, in navigation order, grouped by section (pages without a

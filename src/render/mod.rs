@@ -3,9 +3,12 @@
 //! Askama cannot include a template recursively, so each node renders its children through a
 //! method and the result is inserted with `|safe` (see `ElementHtml::children`).
 
+mod basemap;
 mod chart;
 mod chart_cache;
 pub mod patch;
+pub mod map;
+mod media;
 
 use askama::Template;
 
@@ -25,6 +28,8 @@ pub struct RenderContext<'a> {
     pub action: String,
     /// The base path in front of every URL of the host (`""` at the root).
     pub base: &'a str,
+    /// Signs the URLs of data-folder media for this session (see [`crate::page::MediaKey`]).
+    pub media_key: &'a crate::page::MediaKey,
 }
 
 /// One entry of the page navigation.

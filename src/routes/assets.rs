@@ -10,6 +10,12 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("runnel.js", "text/javascript; charset=utf-8", include_str!("../../static/runnel.js")),
     ("theme.js", "text/javascript; charset=utf-8", include_str!("../../static/theme.js")),
     ("idiomorph.js", "text/javascript; charset=utf-8", include_str!("../../static/idiomorph.js")),
+    // Vega-Lite charts: the loader runs on every page and fetches the rest only for a chart.
+    ("vega-charts.js", "text/javascript; charset=utf-8", include_str!("../../static/vega-charts.js")),
+    ("vega.min.js", "text/javascript; charset=utf-8", include_str!("../../static/vendor/vega.min.js")),
+    ("vega-lite.min.js", "text/javascript; charset=utf-8", include_str!("../../static/vendor/vega-lite.min.js")),
+    ("vega-embed.min.js", "text/javascript; charset=utf-8", include_str!("../../static/vendor/vega-embed.min.js")),
+    ("vega-interpreter.js", "text/javascript; charset=utf-8", include_str!("../../static/vendor/vega-interpreter.js")),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -22,13 +22,14 @@ const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), display-capture=(
 
 /// The Content-Security-Policy of every HTML answer. Scripts, styles, fetches and form posts
 /// go to this host only; nothing inline runs (the pages have no inline script, style or
-/// handler). Images may also be `data:` (the page icon) or `https:` (markdown images).
+/// handler). Images may also be `data:` (the page icon, script-made images) or `https:`
+/// (markdown images, allowed image hosts, map tiles); audio and video come from this host.
 /// `frame_ancestors` are the origins allowed to embed the pages; none means `'none'`.
 pub fn content_security_policy(frame_ancestors: &[String]) -> Result<HeaderValue, InvalidHeaderValue> {
     let ancestors = if frame_ancestors.is_empty() { "'none'".to_owned() } else { frame_ancestors.join(" ") };
     HeaderValue::try_from(format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
-         connect-src 'self'; font-src 'self'; manifest-src 'self'; form-action 'self'; \
+         media-src 'self'; connect-src 'self'; font-src 'self'; manifest-src 'self'; form-action 'self'; \
          object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}"
     ))
 }

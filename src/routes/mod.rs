@@ -8,6 +8,7 @@ mod forms;
 mod headers;
 mod health;
 mod live;
+mod media;
 mod metrics;
 mod observe;
 mod origin;
@@ -67,6 +68,7 @@ fn configure(cfg: &mut ServiceConfig) {
     metrics::configure(cfg);
     live::configure(cfg);
     assets::configure(cfg);
+    media::configure(cfg);
     auth::configure(cfg);
     pages::configure(cfg);
 }

@@ -98,15 +98,23 @@ impl Runner {
 
     /// Reads data files from `dir` (with a fresh cache).
     pub fn with_data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        let connections = self.sources.connections.clone();
-        self.sources = DataSources::with_connections(dir, self.limits.max_cache_bytes, connections);
+        let (connections, media) = (self.sources.connections.clone(), self.sources.media.clone());
+        self.sources = DataSources::build(dir, self.limits.max_cache_bytes, connections, media);
         self
     }
 
     /// Lets scripts open these SQL connections (with a fresh cache).
     pub fn with_connections(mut self, connections: Arc<Connections>) -> Self {
-        let dir = self.sources.dir.clone();
-        self.sources = DataSources::with_connections(dir, self.limits.max_cache_bytes, connections);
+        let (dir, media) = (self.sources.dir.clone(), self.sources.media.clone());
+        self.sources = DataSources::build(dir, self.limits.max_cache_bytes, connections, media);
+        self
+    }
+
+    /// Caps images, audio and video and names the image hosts and the tile server (with a
+    /// fresh cache).
+    pub fn with_media(mut self, media: crate::config::MediaSettings) -> Self {
+        let (dir, connections) = (self.sources.dir.clone(), self.sources.connections.clone());
+        self.sources = DataSources::build(dir, self.limits.max_cache_bytes, connections, media);
         self
     }
 

@@ -15,9 +15,12 @@ mod formats;
 mod http;
 mod input;
 mod layout;
+mod maps;
+mod media;
 mod options;
 mod pages;
 mod picks;
+mod pixels;
 mod records;
 pub mod secrets;
 mod sessions;
@@ -27,6 +30,7 @@ mod sql;
 mod state;
 mod totp;
 mod uploads;
+mod vega;
 
 use rhai::Engine;
 
@@ -82,6 +86,9 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     pages::register(engine);
     http::register(engine);
     secrets::register(engine);
+    media::register(engine);
+    maps::register(engine);
+    vega::register(engine);
 }
 
 pub use auth::write_auth_keys;

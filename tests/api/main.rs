@@ -26,6 +26,7 @@ mod interaction;
 mod live;
 mod locks;
 mod logs;
+mod media;
 mod metrics;
 mod multipage;
 mod outage;

@@ -109,7 +109,7 @@ fn the_classic_xss_strings_stay_inert_in_every_new_element() {
     page.navigate(&app.url("/xss_blocks"));
     wait_for_runnel(&page);
     assert_eq!(page.eval(INJECTED), json!(0));
-    assert_eq!(page.eval("document.scripts.length"), json!(3), "only the page's own scripts");
+    assert_eq!(page.eval("document.scripts.length"), json!(4), "only the page's own scripts");
     assert_eq!(page.eval("document.querySelectorAll('.rn-chart').length"), json!(8), "every chart type");
     for tab in 1..=5 {
         page.click(&format!("label.rn-tab-label:nth-of-type({tab})"));
@@ -120,7 +120,7 @@ fn the_classic_xss_strings_stay_inert_in_every_new_element() {
     page.click("a.rn-sort");
     page.wait_until("window.__morphs >= 2", WAIT);
     assert_eq!(page.eval(INJECTED), json!(0));
-    assert_eq!(page.eval("document.scripts.length"), json!(3));
+    assert_eq!(page.eval("document.scripts.length"), json!(4));
     assert_eq!(page.on_dialog_count(), 0, "an alert fired");
 }
 

@@ -10,6 +10,7 @@ mod blocks;
 mod charts;
 mod inputs;
 mod interaction;
+mod media;
 mod pages;
 mod patches;
 mod proxy;

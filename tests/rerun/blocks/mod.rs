@@ -45,7 +45,13 @@ pub fn texts_in(page: &Page, id: usize) -> Vec<String> {
 
 /// The page rendered as the host would (a fragment of `#runnel-root`).
 pub fn html_of(page: &Page) -> String {
-    let ctx = runnel::render::RenderContext { page: "test", csrf: "token", action: "/test/event".into(), base: "" };
+    let ctx = runnel::render::RenderContext {
+        page: "test",
+        csrf: "token",
+        action: "/test/event".into(),
+        base: "",
+        media_key: &Default::default(),
+    };
     runnel::render::fragment(page, &[], &ctx)
 }
 
