@@ -4,6 +4,7 @@
 //! Precedence, highest first: flag, environment variable, file, built-in default.
 
 pub mod redis_url;
+pub mod theme;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -309,6 +310,8 @@ struct FileSettings {
     /// `[connections.NAME]` tables: the databases scripts open with `connection("NAME")`.
     #[serde(default)]
     connections: BTreeMap<String, ConnectionFile>,
+    /// `[theme]`: colours and font, as Streamlit's `config.toml` has them.
+    theme: Option<theme::ThemeFile>,
 }
 
 /// One `[connections.NAME]` table of `runnel.toml`.
@@ -539,6 +542,8 @@ pub struct Settings {
     pub shutdown_drain: Duration,
     /// The databases scripts may query (`[connections.NAME]` in `runnel.toml`).
     pub connections: Vec<ConnectionSettings>,
+    /// Colours and font over the built-in themes (`[theme]` in `runnel.toml`).
+    pub theme: theme::Theme,
 }
 
 /// The settings of the HTTP edge: embedding and reverse proxies.
@@ -593,6 +598,7 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(10),
             shutdown_drain: Duration::from_millis(1000),
             connections: Vec::new(),
+            theme: theme::Theme::default(),
         }
     }
 
@@ -690,6 +696,8 @@ impl Settings {
             ),
             shutdown_drain: Duration::from_millis(args.shutdown_drain_ms.or(file.shutdown_drain_ms).unwrap_or(1000)),
             connections: connections(file.connections, &|var| std::env::var(var).ok())?,
+            theme: theme::Theme::from_file(file.theme.unwrap_or_default())
+                .map_err(|problem| Failure::new(problem, "fix the [theme] table in runnel.toml (README \"Theme\")"))?,
         })
     }
 }
@@ -1008,6 +1016,21 @@ mod tests {
         let cli = Cli::try_parse_from(["runnel", "run", "--trusted-proxies", "127.0.0.1,::1"]).unwrap();
         let Command::Run(args) = cli.command else { panic!("not a run") };
         assert_eq!(args.trusted_proxies.as_deref().map(<[String]>::len), Some(2));
+    }
+
+    #[test]
+    fn a_theme_table_is_read_and_a_bad_colour_stops_the_start() {
+        let dir = std::env::temp_dir().join(format!("runnel-cfg-theme-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("runnel.toml");
+        std::fs::write(&file, "[theme]\nprimaryColor = \"#1f77b4\"\nfont = \"monospace\"\n").unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: Some(file.clone()), ..RunArgs::default() }).unwrap();
+        assert_eq!(settings.theme.primary_color.as_deref(), Some("#1f77b4"));
+        assert!(settings.theme.css().contains("--rn-font: ui-monospace"));
+        std::fs::write(&file, "[theme]\nbackgroundColor = \"url(evil)\"\n").unwrap();
+        let message =
+            Settings::from_run_args(RunArgs { config: Some(file), ..RunArgs::default() }).err().unwrap().to_string();
+        assert!(message.contains("backgroundColor"), "{message}");
     }
 
     #[test]

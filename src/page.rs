@@ -5,7 +5,8 @@ use serde::Serialize;
 
 mod blocks;
 pub use blocks::{
-    Chart, ChartKind, ContainerKind, DataFrame, DeltaTone, Download, PageConfig, Series, SortLink, SortOrder,
+    Chart, ChartKind, ContainerKind, DataFrame, DeltaTone, Download, Gap, PageConfig, RowLayout, Series, SortLink,
+    SortOrder, SpaceSize, VerticalAlign,
 };
 
 /// Deepest nesting of containers a script may build (keeps rendering bounded).
@@ -153,14 +154,14 @@ pub enum Element {
     Header(String),
     Subheader(String),
     Text(String),
-    /// Markdown already rendered and sanitized.
+    /// Markdown (or `html(…)`) already rendered and sanitized.
     Markdown(String),
+    /// Small grey markdown, already rendered and sanitized.
     Caption(String),
-    Code {
-        code: String,
-        language: String,
-    },
+    Code(Box<CodeBlock>),
     Divider,
+    /// Blank vertical space (`space`).
+    Space(SpaceSize),
     Json(String),
     Alert {
         kind: AlertKind,
@@ -211,13 +212,26 @@ impl Element {
         match self {
             Self::Title(t) | Self::Header(t) | Self::Subheader(t) | Self::Text(t) => Some(t.clone()),
             Self::Caption(t) | Self::Json(t) | Self::Markdown(t) => Some(t.clone()),
-            Self::Code { code, .. } => Some(code.clone()),
+            Self::Code(block) => Some(block.code.clone()),
             Self::Alert { body, .. } => Some(body.clone()),
             Self::Metric { label, value, .. } => Some(format!("{label}: {value}")),
             Self::Progress { text, .. } => Some(text.clone()),
             _ => None,
         }
     }
+}
+
+/// A block of code drawn by `code`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CodeBlock {
+    /// The code as the script gave it.
+    pub code: String,
+    /// As the script named it; empty for plain text.
+    pub language: String,
+    /// Highlighted and escaped on the server: one `rn-code-line` span per line.
+    pub html: String,
+    pub line_numbers: bool,
+    pub wrap_lines: bool,
 }
 
 /// A link drawn by `page_link`.
@@ -246,7 +260,11 @@ pub struct PageEntry {
 pub struct WidgetView {
     pub id: String,
     pub kind: WidgetKind,
+    /// The label as the script gave it (the widget's identity, screen-reader text).
     pub label: String,
+    /// The label as shown: inline markdown, rendered and sanitized.
+    pub label_html: String,
+    /// The help text as inline markdown, rendered and sanitized.
     pub help: Option<String>,
     pub disabled: bool,
     pub label_visibility: LabelVisibility,

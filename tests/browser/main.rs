@@ -14,6 +14,7 @@ mod proxy;
 mod reload;
 mod second_factor;
 mod sessions;
+mod text_layout;
 mod uploads;
 
 use std::time::Duration;
