@@ -34,7 +34,8 @@ fn code_is_highlighted_with_line_numbers_and_wrapping_on_request() {
     let html = html_of(app.page());
     assert!(html.contains("<pre class=\"rn-code rn-line-numbers rn-wrap-lines\" data-language=\"js\">"), "{html}");
     assert!(html.contains("rn-hl-comment"), "{html}");
-    assert!(html.contains("<pre class=\"rn-code\" data-language=\"\"><code><span class=\"rn-code-line\">plain &lt;b&gt;</span></code></pre>"), "{html}");
+    let plain = "<pre class=\"rn-code\" data-language=\"\"><code><span class=\"rn-code-line\"><span class=\"rn-hl-text rn-hl-plain\">plain &lt;b&gt;</span></span></code></pre>";
+    assert!(html.contains(plain), "{html}");
     let Some(Element::Code(block)) = app.page().main().first() else { panic!("a code block first") };
     assert_eq!(block.code, "let x = 1; // note");
 }
