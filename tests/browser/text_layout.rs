@@ -111,7 +111,7 @@ fn markdown_extras_and_highlighted_code_differ_between_the_themes() {
     let app = support::TestApp::spawn(support::settings("tests/fixtures", StoreKind::Memory, None));
     let browser = support::chromium::Browser::launch();
     let page = browser.new_page();
-    let colours = "['.rn-color-red', '.rn-badge-blue', 'pre.rn-code .rn-hl-keyword', 'pre.rn-code .rn-hl-comment'] \
+    let colours = "['.rn-color-red', '.rn-badge-blue', 'pre.rn-code .rn-hl-storage', 'pre.rn-code .rn-hl-comment'] \
                    .map(s => getComputedStyle(document.querySelector(s)).color)";
     open_layout(&page, &app, "light");
     let markdown = "document.querySelectorAll('.rn-main > .rn-markdown')[0]";
