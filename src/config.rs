@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod redis_url;
+pub mod theme;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -323,6 +324,8 @@ struct FileSettings {
     /// The `[media]` table: caps of images, audio and video, image hosts, the map tile server.
     #[serde(default)]
     media: MediaFile,
+    /// `[theme]`: colours and font, as Streamlit's `config.toml` has them.
+    theme: Option<theme::ThemeFile>,
 }
 
 /// The `[media]` table of `runnel.toml`.
@@ -619,6 +622,8 @@ pub struct Settings {
     pub secrets: PathBuf,
     /// Caps of images, audio and video; image hosts; the map tile server.
     pub media: MediaSettings,
+    /// Colours and font over the built-in themes (`[theme]` in `runnel.toml`).
+    pub theme: theme::Theme,
 }
 
 /// The settings of the HTTP edge: embedding and reverse proxies.
@@ -676,6 +681,7 @@ impl Settings {
             secrets: default_secrets(&scripts),
             scripts,
             media: MediaSettings::default(),
+            theme: theme::Theme::default(),
         }
     }
 
@@ -776,6 +782,8 @@ impl Settings {
             connections: connections(file.connections, &|var| std::env::var(var).ok())?,
             http: HttpSettings::from_file(file.http)?,
             media: media_settings(file.media)?,
+            theme: theme::Theme::from_file(file.theme.unwrap_or_default())
+                .map_err(|problem| Failure::new(problem, "fix the [theme] table in runnel.toml (README \"Theme\")"))?,
         })
     }
 }
@@ -1100,6 +1108,21 @@ mod tests {
         let cli = Cli::try_parse_from(["runnel", "run", "--trusted-proxies", "127.0.0.1,::1"]).unwrap();
         let Command::Run(args) = cli.command else { panic!("not a run") };
         assert_eq!(args.trusted_proxies.as_deref().map(<[String]>::len), Some(2));
+    }
+
+    #[test]
+    fn a_theme_table_is_read_and_a_bad_colour_stops_the_start() {
+        let dir = std::env::temp_dir().join(format!("runnel-cfg-theme-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("runnel.toml");
+        std::fs::write(&file, "[theme]\nprimaryColor = \"#1f77b4\"\nfont = \"monospace\"\n").unwrap();
+        let settings = Settings::from_run_args(RunArgs { config: Some(file.clone()), ..RunArgs::default() }).unwrap();
+        assert_eq!(settings.theme.primary_color.as_deref(), Some("#1f77b4"));
+        assert!(settings.theme.css().contains("--rn-font: ui-monospace"));
+        std::fs::write(&file, "[theme]\nbackgroundColor = \"url(evil)\"\n").unwrap();
+        let message =
+            Settings::from_run_args(RunArgs { config: Some(file), ..RunArgs::default() }).err().unwrap().to_string();
+        assert!(message.contains("backgroundColor"), "{message}");
     }
 
     #[test]

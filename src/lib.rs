@@ -4,6 +4,7 @@
 //! A map of the crate, in the direction of its dependencies:
 //! - [`config`]: settings from flags, environment and `runnel.toml`.
 //! - [`page`]: the page tree, plain data between widgets and rendering.
+//! - [`markup`]: text from scripts to sanitized HTML (markdown, labels, `html`, code).
 //! - [`frame`]: data frames (Polars underneath): reading, operations, their script API.
 //! - [`datasource`]: the read-only data folder and the cache shared by all runs.
 //! - [`services`]: HTTP calls to allow-listed hosts, and the secrets file.
@@ -44,6 +45,7 @@ pub mod frame;
 pub mod harness;
 pub mod host;
 pub mod hot_reload;
+pub mod markup;
 pub mod metrics;
 pub mod page;
 pub mod password_prompt;

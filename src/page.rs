@@ -6,7 +6,10 @@ use serde::Serialize;
 mod blocks;
 mod chart;
 mod media;
-pub use blocks::{ContainerKind, DataFrame, DeltaTone, Download, PageConfig, SortLink, SortOrder};
+pub use blocks::{
+    ContainerKind, DataFrame, DeltaTone, Download, Gap, PageConfig, RowLayout, SortLink, SortOrder, SpaceSize,
+    VerticalAlign,
+};
 pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
 pub use media::{Image, ImageSource, MapPoint, MapView, Media, MediaKey, MediaKind, VegaLite, media_path};
 
@@ -155,14 +158,14 @@ pub enum Element {
     Header(String),
     Subheader(String),
     Text(String),
-    /// Markdown already rendered and sanitized.
+    /// Markdown (or `html(…)`) already rendered and sanitized.
     Markdown(String),
+    /// Small grey markdown, already rendered and sanitized.
     Caption(String),
-    Code {
-        code: String,
-        language: String,
-    },
+    Code(Box<CodeBlock>),
     Divider,
+    /// Blank vertical space (`space`).
+    Space(SpaceSize),
     Json(String),
     Alert {
         kind: AlertKind,
@@ -220,13 +223,26 @@ impl Element {
         match self {
             Self::Title(t) | Self::Header(t) | Self::Subheader(t) | Self::Text(t) => Some(t.clone()),
             Self::Caption(t) | Self::Json(t) | Self::Markdown(t) => Some(t.clone()),
-            Self::Code { code, .. } => Some(code.clone()),
+            Self::Code(block) => Some(block.code.clone()),
             Self::Alert { body, .. } => Some(body.clone()),
             Self::Metric { label, value, .. } => Some(format!("{label}: {value}")),
             Self::Progress { text, .. } => Some(text.clone()),
             _ => None,
         }
     }
+}
+
+/// A block of code drawn by `code`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CodeBlock {
+    /// The code as the script gave it.
+    pub code: String,
+    /// As the script named it; empty for plain text.
+    pub language: String,
+    /// Highlighted and escaped on the server: one `rn-code-line` span per line.
+    pub html: String,
+    pub line_numbers: bool,
+    pub wrap_lines: bool,
 }
 
 /// A link drawn by `page_link`.
@@ -255,7 +271,11 @@ pub struct PageEntry {
 pub struct WidgetView {
     pub id: String,
     pub kind: WidgetKind,
+    /// The label as the script gave it (the widget's identity, screen-reader text).
     pub label: String,
+    /// The label as shown: inline markdown, rendered and sanitized.
+    pub label_html: String,
+    /// The help text as inline markdown, rendered and sanitized.
     pub help: Option<String>,
     pub disabled: bool,
     pub label_visibility: LabelVisibility,

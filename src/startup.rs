@@ -121,6 +121,7 @@ impl Application {
             max_wait: settings.max_wait,
             metrics_token: settings.metrics_token.clone(),
             draining: draining_seen,
+            theme_css: settings.theme.css(),
         });
         let cookie = SessionCookie::new(cookies);
         let session_store = store.clone();

@@ -242,10 +242,13 @@
     document.dispatchEvent(new CustomEvent("runnel:update"));
   }
 
-  // The viewer's choices that the server does not know: the open tab and open expanders.
+  // The viewer's choices that the server does not know: the open tab, and which expanders and
+  // popovers are open.
+  const FOLDS = "details.rn-expander[data-expander], details.rn-popover[data-popover]";
+  const foldKey = (d) => (d.dataset.expander !== undefined ? `e:${d.dataset.expander}` : `p:${d.dataset.popover}`);
   function viewState(r) {
     const tabs = [...r.querySelectorAll("input.rn-tab-radio:checked")].map((i) => i.id);
-    const open = [...r.querySelectorAll("details.rn-expander")].map((d) => [d.dataset.expander, d.open]);
+    const open = [...r.querySelectorAll(FOLDS)].map((d) => [foldKey(d), d.open]);
     return { tabs, open };
   }
   function restoreViewState(r, view) {
@@ -253,9 +256,10 @@
       const tab = document.getElementById(id);
       if (tab && r.contains(tab)) tab.checked = true;
     }
-    for (const [key, open] of view.open) {
-      const d = r.querySelector(`details.rn-expander[data-expander="${CSS.escape(key)}"]`);
-      if (d) d.open = open;
+    const folds = new Map(view.open);
+    for (const d of r.querySelectorAll(FOLDS)) {
+      const open = folds.get(foldKey(d));
+      if (open !== undefined) d.open = open;
     }
   }
 

@@ -9,7 +9,7 @@ pub enum ContainerKind {
     #[default]
     Plain,
     /// A row whose children are [`ContainerKind::Column`]s.
-    Columns,
+    Columns(RowLayout),
     /// One column; its share of the row's width is `weight` over the sum of the weights.
     Column {
         weight: f64,
@@ -30,6 +30,106 @@ pub enum ContainerKind {
     Form {
         key: String,
     },
+    /// A button that opens a floating panel with the children (`popover`).
+    Popover {
+        label: String,
+        help: Option<String>,
+        disabled: bool,
+        full_width: bool,
+    },
+}
+
+/// How a row of columns is spaced and aligned (`columns(…, #{ gap, vertical_alignment })`).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct RowLayout {
+    pub gap: Gap,
+    pub align: VerticalAlign,
+}
+
+impl RowLayout {
+    /// The row's CSS classes.
+    pub fn css(&self) -> String {
+        format!("rn-gap-{} rn-align-{}", self.gap.name(), self.align.name())
+    }
+}
+
+/// Streamlit's column `gap`.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub enum Gap {
+    #[default]
+    Small,
+    Medium,
+    Large,
+}
+
+impl Gap {
+    pub const NAMES: &'static [&'static str] = &["small", "medium", "large"];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Small, Self::Medium, Self::Large].into_iter().find(|g| g.name() == text)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Small => "small",
+            Self::Medium => "medium",
+            Self::Large => "large",
+        }
+    }
+}
+
+/// Streamlit's column `vertical_alignment`.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub enum VerticalAlign {
+    #[default]
+    Top,
+    Center,
+    Bottom,
+}
+
+impl VerticalAlign {
+    pub const NAMES: &'static [&'static str] = &["top", "center", "bottom"];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Top, Self::Center, Self::Bottom].into_iter().find(|a| a.name() == text)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Top => "top",
+            Self::Center => "center",
+            Self::Bottom => "bottom",
+        }
+    }
+}
+
+/// Blank vertical space (`space(size)`): a named size, or pixels.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum SpaceSize {
+    Small,
+    Medium,
+    Large,
+    Pixels(u16),
+}
+
+impl SpaceSize {
+    /// The CSS class of a named size; pixels are drawn by an SVG's height attribute instead
+    /// (the Content-Security-Policy allows no style attributes).
+    pub fn css(self) -> &'static str {
+        match self {
+            Self::Small => "rn-space-small",
+            Self::Medium => "rn-space-medium",
+            Self::Large => "rn-space-large",
+            Self::Pixels(_) => "rn-space-pixels",
+        }
+    }
+
+    pub fn pixels(self) -> Option<u16> {
+        match self {
+            Self::Pixels(px) => Some(px),
+            _ => None,
+        }
+    }
 }
 
 /// How a metric's delta is coloured (Streamlit's `delta_color`).

@@ -6,9 +6,9 @@
 mod basemap;
 mod chart;
 mod chart_cache;
-pub mod patch;
 pub mod map;
 mod media;
+pub mod patch;
 
 use askama::Template;
 

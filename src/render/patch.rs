@@ -100,7 +100,10 @@ pub fn element_hash(page: &Page, el: &Element, ctx: &RenderContext, in_form: boo
             let c = &page.containers[*id];
             hash_str(&mut h, "container");
             hash_json(&mut h, &(&c.kind, &c.form));
-            if matches!(c.kind, ContainerKind::Tabs { .. } | ContainerKind::Expander { .. }) {
+            if matches!(
+                c.kind,
+                ContainerKind::Tabs { .. } | ContainerKind::Expander { .. } | ContainerKind::Popover { .. }
+            ) {
                 h.write_usize(*id);
             }
         }

@@ -1,8 +1,10 @@
-//! The static files of `static/`, built into the binary so it runs from any folder.
+//! The static files of `static/`, built into the binary so it runs from any folder, and the
+//! configured theme's stylesheet.
 
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
 
+use super::AppState;
 use crate::error::AppError;
 
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -19,7 +21,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/theme.css", web::get().to(theme));
     cfg.route("/static/{file}", web::get().to(asset));
+}
+
+/// The `[theme]` of the settings (empty without one), linked after `runnel.css`.
+async fn theme(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((CACHE_CONTROL, "public, max-age=300"))
+        .body(state.theme_css.clone())
 }
 
 async fn asset(file: web::Path<String>) -> Result<HttpResponse, AppError> {

@@ -54,6 +54,8 @@ pub struct AppState {
     /// Becomes `true` when a graceful shutdown begins: answers close their connection and
     /// live streams tell their pages to reconnect (to another instance).
     pub draining: tokio::sync::watch::Receiver<bool>,
+    /// `/static/theme.css`: the `[theme]` of the settings as CSS custom properties.
+    pub theme_css: String,
 }
 
 /// Every route, under the base path (the bare prefix, `/apps/sales`, opens the default page

@@ -1,7 +1,5 @@
-//! Elements that show things: text, markdown, code, JSON, alerts, metrics and tables.
+//! Elements that show things: text, markdown, HTML, code, JSON, alerts, metrics and tables.
 //! Data frames, progress bars and downloads are in `data.rs`.
-
-use std::sync::OnceLock;
 
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 
@@ -9,7 +7,8 @@ use super::options::{Options, error};
 use super::records::Records;
 use super::{context, convert, placed};
 use crate::frame::Frame;
-use crate::page::{AlertKind, ContainerId, DeltaTone, Element};
+use crate::markup;
+use crate::page::{AlertKind, CodeBlock, ContainerId, DeltaTone, Element};
 
 type Res = Result<(), Box<EvalAltResult>>;
 
@@ -21,11 +20,14 @@ pub fn register(engine: &mut Engine) {
     placed!(engine, "header", |t, _p, s: ImmutableString| draw(t, Element::Header(s.into())), (text: ImmutableString));
     placed!(engine, "subheader", |t, _p, s: ImmutableString| draw(t, Element::Subheader(s.into())), (text: ImmutableString));
     placed!(engine, "text", |t, _p, v: Dynamic| draw(t, Element::Text(convert::display(&v))), (value: Dynamic));
-    placed!(engine, "caption", |t, _p, s: ImmutableString| draw(t, Element::Caption(s.into())), (text: ImmutableString));
+    placed!(engine, "caption", |t, _p, s: ImmutableString| draw(t, Element::Caption(markdown(&s))), (text: ImmutableString));
     placed!(engine, "markdown", |t, _p, s: ImmutableString| draw(t, Element::Markdown(markdown(&s))), (text: ImmutableString));
     placed!(engine, "write", write, (value: Dynamic));
-    placed!(engine, "code", |t, _p, s: ImmutableString| code(t, s, "".into()), (text: ImmutableString));
-    placed!(engine, "code", |t, _p, s: ImmutableString, lang: ImmutableString| code(t, s, lang), (text: ImmutableString, language: ImmutableString));
+    placed!(engine, "html", |t, _p, s: ImmutableString| draw(t, Element::Markdown(markup::html(&s))), (text: ImmutableString));
+    placed!(engine, "code", |t, p, s: ImmutableString| code(t, p, s, None, Map::new()), (text: ImmutableString));
+    placed!(engine, "code", |t, p, s: ImmutableString, lang: ImmutableString| code(t, p, s, Some(lang), Map::new()), (text: ImmutableString, language: ImmutableString));
+    placed!(engine, "code", |t, p, s: ImmutableString, o: Map| code(t, p, s, None, o), (text: ImmutableString, opts: Map));
+    placed!(engine, "code", |t, p, s: ImmutableString, lang: ImmutableString, o: Map| code(t, p, s, Some(lang), o), (text: ImmutableString, language: ImmutableString, opts: Map));
     placed!(engine, "divider", |t, _p| draw(t, Element::Divider), ());
     placed!(engine, "json", |t, _p, v: Dynamic| draw(t, Element::Json(convert::pretty(&v))), (value: Dynamic));
     for (name, kind) in [
@@ -70,8 +72,30 @@ pub(super) fn draw(target: ContainerId, element: Element) -> Res {
     context::with(|c| c.page.push(target, element))
 }
 
-fn code(target: ContainerId, code: ImmutableString, language: ImmutableString) -> Res {
-    draw(target, Element::Code { code: code.into(), language: language.into() })
+/// `code(text, language, #{ line_numbers, wrap_lines })`, highlighted on the server. The
+/// language may also be given as the `language` option; without one the code is plain text.
+fn code(
+    target: ContainerId,
+    pos: Position,
+    text: ImmutableString,
+    language: Option<ImmutableString>,
+    opts: Map,
+) -> Res {
+    let opts = Options::new(opts, pos, &["language", "line_numbers", "wrap_lines"])?;
+    let language = match (language, opts.string("language")?) {
+        (Some(_), Some(_)) => return Err(error("give the language once: as an argument or as an option".into(), pos)),
+        (Some(language), None) => language.to_string(),
+        (None, language) => language.unwrap_or_default(),
+    };
+    let highlighted = markup::highlight(&text, &language);
+    let block = CodeBlock {
+        code: text.into(),
+        language,
+        html: highlighted.html,
+        line_numbers: opts.bool("line_numbers", false)?,
+        wrap_lines: opts.bool("wrap_lines", false)?,
+    };
+    draw(target, Element::Code(Box::new(block)))
 }
 
 fn alert(target: ContainerId, kind: AlertKind, body: &str) -> Res {
@@ -97,7 +121,8 @@ fn write(target: ContainerId, pos: Position, value: Dynamic) -> Res {
 fn metric(target: ContainerId, pos: Position, label: ImmutableString, value: Dynamic, opts: Map) -> Res {
     let opts = Options::new(opts, pos, &["delta", "delta_color", "help"])?;
     let (value, frame_delta) = metric_value(value, pos)?;
-    let delta = opts.raw("delta").map(convert::display).or(frame_delta);
+    // An empty or null delta is no delta: no arrow, as in Streamlit.
+    let delta = opts.raw("delta").map(convert::display).or(frame_delta).filter(|d| !d.trim().is_empty());
     let rising = delta.as_deref().is_some_and(|d| !d.trim_start().starts_with('-'));
     // As in Streamlit: "normal" shows a rise as good, "inverse" as bad, "off" in grey.
     let tone = match (opts.string("delta_color")?.as_deref().unwrap_or("normal"), rising) {
@@ -106,7 +131,7 @@ fn metric(target: ContainerId, pos: Position, label: ImmutableString, value: Dyn
         ("off", _) => DeltaTone::Off,
         (other, _) => return Err(error(format!("delta_color must be normal, inverse or off, not {other:?}"), pos)),
     };
-    let help = opts.string("help")?;
+    let help = opts.string("help")?.map(|h| markup::inline(&h));
     draw(target, Element::Metric { label: label.into(), value: convert::display(&value), delta, rising, tone, help })
 }
 
@@ -139,14 +164,7 @@ fn table(target: ContainerId, pos: Position, rows: Dynamic) -> Res {
 
 /// Markdown to HTML, then sanitized: raw HTML in the source cannot run script.
 pub fn markdown(source: &str) -> String {
-    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
-    let mut html = String::with_capacity(source.len() + 16);
-    let parser = pulldown_cmark::Parser::new_ext(
-        source,
-        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH,
-    );
-    pulldown_cmark::html::push_html(&mut html, parser);
-    CLEANER.get_or_init(ammonia::Builder::default).clean(&html).to_string()
+    markup::markdown(source)
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ impl Widget<'_> {
             _ => "on_change",
         };
         let callback = self.opts.callback(callback_option)?;
-        let help = self.opts.string("help")?;
+        let help = self.opts.string("help")?.map(|h| crate::markup::inline(&h));
         let disabled = self.opts.bool("disabled", false)?;
         let label_visibility = label_visibility(self.opts)?;
         let pressable = matches!(self.kind, WidgetKind::Button | WidgetKind::FormSubmit);
@@ -89,6 +89,7 @@ impl Widget<'_> {
                 id,
                 kind: self.kind,
                 label: self.label.to_owned(),
+                label_html: crate::markup::inline(self.label),
                 help,
                 disabled,
                 label_visibility,

@@ -17,6 +17,7 @@ mod proxy;
 mod reload;
 mod second_factor;
 mod sessions;
+mod text_layout;
 mod uploads;
 
 use std::time::Duration;

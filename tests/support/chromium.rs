@@ -519,6 +519,12 @@ impl Page {
         self.send("Emulation.setScriptExecutionDisabled", json!({ "value": !enabled }));
     }
 
+    /// Emulates a screen of `width` x `height` CSS pixels (a laptop, a phone).
+    pub fn set_viewport(&self, width: u32, height: u32) {
+        let metrics = json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false });
+        self.send("Emulation.setDeviceMetricsOverride", metrics);
+    }
+
     /// `textContent` of the first match, or "" if nothing matches.
     pub fn text(&self, css_selector: &str) -> String {
         let v = self.on_element(css_selector, "return e.textContent;");

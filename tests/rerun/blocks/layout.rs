@@ -9,7 +9,7 @@ fn columns_make_one_row_with_a_container_per_column() {
     let app = run_ok(r#"let c = columns(3); c[0].text("a"); c[2].text("c"); text("after");"#);
     let page = app.page();
     let kinds = container_kinds(page);
-    assert_eq!(kinds[0], &ContainerKind::Columns);
+    assert_eq!(kinds[0], &ContainerKind::Columns(Default::default()));
     assert_eq!(kinds.iter().filter(|k| matches!(k, ContainerKind::Column { .. })).count(), 3);
     assert_eq!(texts_in(page, 3), vec!["a"]);
     assert_eq!(texts_in(page, 5), vec!["c"]);
