@@ -35,6 +35,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "auth",
             "base_path",
             "config",
+            "datasource",
             "error",
             "metrics",
             "page",
@@ -50,6 +51,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "host",
             "auth",
+            "datasource",
             "error",
             "hot_reload",
             "script",
@@ -73,6 +75,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "datasource",
             "error",
             "failure",
+            "page",
             "hot_reload",
             "services",
             "script",

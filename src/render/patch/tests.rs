@@ -4,21 +4,18 @@ use super::*;
 use crate::harness::AppTest;
 use crate::page::{AlertKind, Chart, ChartKind, Series};
 
+static NO_MEDIA: crate::page::MediaKey = crate::page::MediaKey::unkeyed();
+
 fn ctx() -> RenderContext<'static> {
-    RenderContext { page: "demo", csrf: "token", action: "/demo/event".to_owned(), base: "" }
+    RenderContext { page: "demo", csrf: "token", action: "/demo/event".to_owned(), base: "", media_key: &NO_MEDIA }
 }
 
 fn chart() -> Element {
-    Element::Chart(Box::new(Chart {
-        id: 0,
-        width: 600.0,
-        kind: ChartKind::Line,
-        title: String::new(),
-        x_label: "x".to_owned(),
-        y_label: "y".to_owned(),
-        categories: None,
-        series: vec![Series { name: "y".to_owned(), points: vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.0)] }],
-    }))
+    let mut chart = Chart::new(0, 600.0, ChartKind::Line);
+    chart.x_label = "x".to_owned();
+    chart.y_label = "y".to_owned();
+    chart.series = vec![Series { points: vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.0)], ..Series::new("y".to_owned()) }];
+    Element::Chart(Box::new(chart))
 }
 
 /// A title, a count, a chart, and an expander holding a text and a plain container with one text.
@@ -270,8 +267,8 @@ fn every_element_renders_one_root_tag() {
 #[test]
 fn an_unchanged_chart_is_drawn_once() {
     let Element::Chart(chart) = chart() else { unreachable!() };
-    let first = super::super::chart::cached_svg(&chart);
-    let again = super::super::chart::cached_svg(&chart);
+    let first = super::super::chart_cache::cached_svg(&chart);
+    let again = super::super::chart_cache::cached_svg(&chart);
     assert!(std::sync::Arc::ptr_eq(&first, &again), "the second render comes from the cache");
 }
 
@@ -284,6 +281,7 @@ fn a_new_query_resends_the_forms_that_post_it_and_nothing_else() {
             id: "button:Go".to_owned(),
             kind: crate::page::WidgetKind::Button,
             label: "Go".to_owned(),
+            label_html: "Go".to_owned(),
             help: None,
             disabled: false,
             label_visibility: crate::page::LabelVisibility::Visible,

@@ -56,6 +56,18 @@ pub fn html_of(page: &Page) -> String {
     runnel::render::fragment(page, &[], &ctx)
 }
 
+/// [`html_of`] without the element ids, hashes and slots that patches address elements by.
+pub fn markup_of(page: &Page) -> String {
+    let mut html = html_of(page);
+    for mark in [" data-rn-id=\"", " data-rn-h=\"", " data-rn-slot=\""] {
+        while let Some(start) = html.find(mark) {
+            let value_end = html[start + mark.len()..].find('"').map_or(html.len(), |i| start + mark.len() + i + 1);
+            html.replace_range(start..value_end, "");
+        }
+    }
+    html
+}
+
 /// A data folder of its own with the given files, removed on drop.
 pub struct DataDir(pub PathBuf);
 

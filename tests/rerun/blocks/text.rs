@@ -3,7 +3,7 @@
 
 use runnel::page::{ContainerKind, Element, Gap, RowLayout, SpaceSize, VerticalAlign};
 
-use super::{container_kinds, error_message, html_of, run_ok};
+use super::{container_kinds, error_message, html_of, markup_of, run_ok};
 
 fn error_of(source: &str) -> String {
     error_message(&runnel::harness::AppTest::from_source(source))
@@ -21,7 +21,7 @@ fn an_indented_markdown_string_is_a_heading_and_a_paragraph() {
 #[test]
 fn captions_and_html_are_sanitized_markup() {
     let app = run_ok(r#"caption("*small* print"); html("<b>ok</b><script>alert(1)</script><p onclick=x()>p</p>");"#);
-    let html = html_of(app.page());
+    let html = markup_of(app.page());
     assert!(html.contains("<div class=\"rn-caption\"><p><em>small</em> print</p>"), "{html}");
     assert!(html.contains("<b>ok</b><p>p</p>"), "{html}");
     assert!(!html.contains("<script") && !html.contains("onclick"), "{html}");
@@ -31,7 +31,7 @@ fn captions_and_html_are_sanitized_markup() {
 fn code_is_highlighted_with_line_numbers_and_wrapping_on_request() {
     let app =
         run_ok(r#"code("let x = 1; // note", "js", #{ line_numbers: true, wrap_lines: true }); code("plain <b>");"#);
-    let html = html_of(app.page());
+    let html = markup_of(app.page());
     assert!(html.contains("<pre class=\"rn-code rn-line-numbers rn-wrap-lines\" data-language=\"js\">"), "{html}");
     assert!(html.contains("rn-hl-comment"), "{html}");
     let plain = "<pre class=\"rn-code\" data-language=\"\"><code><span class=\"rn-code-line\"><span class=\"rn-hl-text rn-hl-plain\">plain &lt;b&gt;</span></span></code></pre>";
@@ -109,7 +109,7 @@ fn columns_take_a_gap_and_a_vertical_alignment() {
 #[test]
 fn a_popover_is_a_container_behind_a_button() {
     let app = run_ok(r#"let p = popover("Filters", #{ help: "More" }); p.text("inside");"#);
-    let html = html_of(app.page());
+    let html = markup_of(app.page());
     assert!(
         html.contains("<details class=\"rn-popover\" data-popover=\"2\"><summary title=\"More\">Filters</summary><div class=\"rn-popover-body\"><div class=\"rn-text\">inside</div>"),
         "{html}"
