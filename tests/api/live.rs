@@ -11,7 +11,7 @@ fn scripts_folder() -> ScriptDir {
 }
 
 /// Reads the event stream until `wanted` shows up or the time runs out.
-async fn stream_contains(response: &mut reqwest::Response, wanted: &str, within: Duration) -> bool {
+pub(crate) async fn stream_contains(response: &mut reqwest::Response, wanted: &str, within: Duration) -> bool {
     let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + within;
     while !seen.contains(wanted) {

@@ -244,15 +244,7 @@ async fn a_saved_secrets_file_tells_open_pages_to_rerun() {
 
 /// Reads an event stream until `wanted` shows up (within 5 s).
 async fn stream_contains(response: &mut reqwest::Response, wanted: &str) -> bool {
-    let mut seen = String::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while !seen.contains(wanted) {
-        match tokio::time::timeout_at(deadline, response.chunk()).await {
-            Ok(Ok(Some(bytes))) => seen.push_str(&String::from_utf8_lossy(&bytes)),
-            _ => return false,
-        }
-    }
-    true
+    crate::live::stream_contains(response, wanted, Duration::from_secs(5)).await
 }
 
 #[tokio::test]

@@ -58,15 +58,7 @@ impl HttpService {
 
 impl Drop for HttpService {
     fn drop(&mut self) {
-        let stop = self.handle.stop(false);
-        std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                runtime.block_on(stop);
-            }
-        });
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        super::server::stop_server(&self.handle, self.thread.take());
     }
 }
 

@@ -50,17 +50,7 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Not graceful: a graceful stop would wait for every kept-alive client connection. On a
-        // thread of its own, because a drop inside a tokio test cannot start another runtime.
-        let stop = self.handle.stop(false);
-        std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                runtime.block_on(stop);
-            }
-        });
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        stop_server(&self.handle, self.thread.take());
     }
 }
 
@@ -165,4 +155,19 @@ pub fn wait_for_port(port: u16, within: Duration, mut still_starting: impl FnMut
         std::thread::sleep(Duration::from_millis(10));
     }
     true
+}
+
+/// Stops a server a test started and waits for its thread. Not graceful: a graceful stop would
+/// wait for every kept-alive client connection. The stop runs on a thread of its own, because a
+/// drop inside a tokio test cannot start another runtime.
+pub fn stop_server(handle: &actix_web::dev::ServerHandle, thread: Option<std::thread::JoinHandle<()>>) {
+    let stop = handle.stop(false);
+    std::thread::spawn(move || {
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            runtime.block_on(stop);
+        }
+    });
+    if let Some(thread) = thread {
+        let _ = thread.join();
+    }
 }
