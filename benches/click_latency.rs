@@ -96,7 +96,7 @@ struct Sample {
 }
 
 /// What the page shows now: the metric `Count` and the last caption (for a failure's message).
-const SHOWN: &str = "[...document.querySelectorAll('.rn-metric-value, p.rn-caption, .rn-error, [role=alert]')].map((e) => e.textContent)";
+const SHOWN: &str = "[...document.querySelectorAll('.rn-metric-value, .rn-caption, .rn-error, [role=alert]')].map((e) => e.textContent)";
 
 /// Arms the observers for count `want`; the click listener takes the in-page t0.
 fn arm(page: &Page, want: u64) {
@@ -111,8 +111,8 @@ fn arm(page: &Page, want: u64) {
     return null;
   }};
   const marker = () => {{
-    const all = document.querySelectorAll('p.rn-caption');
-    return all.length ? all[all.length - 1].textContent : null;
+    const all = document.querySelectorAll('.rn-caption');
+    return all.length ? all[all.length - 1].textContent.trim() : null;
   }};
   if (count() === String(want)) throw new Error('the page already shows ' + want);
   performance.clearResourceTimings();
