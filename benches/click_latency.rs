@@ -35,6 +35,10 @@
 
 #[path = "../tests/support/mod.rs"]
 mod support;
+#[path = "common/timing.rs"]
+mod timing;
+
+use timing::{percentile, stage};
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -203,13 +207,6 @@ fn server_cpu_ns() -> u64 {
 // ---------------------------------------------------------------------------------------------
 // Statistics
 
-/// Percentile with linear interpolation between closest ranks (numpy's default).
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let pos = (p / 100.0) * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
 #[derive(Clone, Copy)]
 struct Stats {
     p50: f64,
@@ -233,15 +230,6 @@ fn print_row(label: &str, values: impl IntoIterator<Item = f64>) -> Option<Stats
         None => println!("  {label:<36} {:>8}", "n/a"),
     }
     s
-}
-
-/// Differences `later - earlier` where both are known.
-fn stage(
-    samples: &[Sample],
-    earlier: impl Fn(&Sample) -> Option<f64>,
-    later: impl Fn(&Sample) -> Option<f64>,
-) -> Vec<f64> {
-    samples.iter().filter_map(|s| Some(later(s)? - earlier(s)?)).collect()
 }
 
 /// What one page's run gives the summary.

@@ -32,6 +32,10 @@
 
 #[path = "../tests/support/mod.rs"]
 mod support;
+#[path = "common/timing.rs"]
+mod timing;
+
+use timing::{percentile, stage};
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -267,13 +271,6 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Percentile with linear interpolation between closest ranks (numpy's default).
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let pos = (p / 100.0) * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
 struct Stats {
     p50: f64,
     p90: f64,
@@ -298,15 +295,6 @@ fn print_row(label: &str, values: impl IntoIterator<Item = f64>) {
         }
         None => println!("  {label:<34} {:>7}", "n/a"),
     }
-}
-
-/// Differences `later - earlier` where both are known.
-fn stage(
-    samples: &[Sample],
-    earlier: impl Fn(&Sample) -> Option<f64>,
-    later: impl Fn(&Sample) -> Option<f64>,
-) -> Vec<f64> {
-    samples.iter().filter_map(|s| Some(later(s)? - earlier(s)?)).collect()
 }
 
 fn report(style: SaveStyle, samples: &[Sample]) -> f64 {
