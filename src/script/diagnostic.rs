@@ -26,6 +26,9 @@ pub fn from_eval_error(script: &str, source: &str, err: &EvalAltResult, limits: 
             "the cache loader was stopped after running for {} ms (limit `max_load_ms`)",
             limits.max_load_time.as_millis()
         ),
+        EvalAltResult::ErrorTerminated(reason, _) if reason.to_string() == crate::widgets::live::LEFT => {
+            "the run was stopped: its viewer left the page".to_owned()
+        }
         EvalAltResult::ErrorStackOverflow(_) => format!(
             "the script was stopped: functions called {} levels deep (limit on call depth)",
             limits.max_call_levels

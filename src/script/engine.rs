@@ -45,7 +45,9 @@ pub fn build_engine_with(limits: &ScriptLimits, library: Arc<Library>) -> Engine
         if ops % 256 != 0 {
             return None;
         }
-        deadline::passed().map(|marker| Dynamic::from(marker.to_owned()))
+        // Every 4,096 operations a watched run shows what it drew so far (see `widgets::live`).
+        let left = (ops % 4096 == 0 && widgets::live::point(Position::NONE).is_err()).then_some(widgets::live::LEFT);
+        deadline::passed().or(left).map(|marker| Dynamic::from(marker.to_owned()))
     });
     // `state` is a name, not a scope variable, so script functions see it too;
     // `on_var` is stable in practice, Rhai flags it as volatile.
@@ -73,7 +75,10 @@ pub fn frame_caps(limits: &ScriptLimits) -> frame::Caps {
 fn register_sleep(engine: &mut Engine) {
     fn sleep(pos: Position, seconds: f64) -> Result<(), Box<EvalAltResult>> {
         let until = Instant::now() + Duration::from_secs_f64(seconds.clamp(0.0, 3600.0));
+        // What was drawn before the pause is shown during it (the animation pattern).
+        widgets::live::flush(pos)?;
         while Instant::now() < until {
+            widgets::live::point(pos)?;
             if let Some(marker) = deadline::passed() {
                 return Err(EvalAltResult::ErrorTerminated(Dynamic::from(marker.to_owned()), pos).into());
             }

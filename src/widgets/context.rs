@@ -115,6 +115,12 @@ pub fn with<R>(f: impl FnOnce(&mut RunContext) -> R) -> Result<R, Box<EvalAltRes
     })
 }
 
+/// Reads the current run's context, if there is one and nothing else holds it right now
+/// (progress snapshots, which may come while a native function is using it).
+pub fn peek<R>(f: impl FnOnce(&RunContext) -> R) -> Option<R> {
+    CURRENT.with(|c| c.try_borrow().ok().and_then(|c| c.as_ref().map(f)))
+}
+
 /// Like [`with`], for closures that can fail with a script error.
 pub fn try_with<R>(f: impl FnOnce(&mut RunContext) -> Result<R, Box<EvalAltResult>>) -> Result<R, Box<EvalAltResult>> {
     with(f)?

@@ -15,6 +15,7 @@ mod formats;
 mod http;
 mod input;
 mod layout;
+pub mod live;
 mod maps;
 mod media;
 mod options;
