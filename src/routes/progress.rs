@@ -29,8 +29,8 @@ use crate::error::AppError;
 use crate::host::{Answer, Query};
 use crate::render::{Have, Patch};
 use crate::request_id::RequestId;
-use crate::session_store::{TypedSession, waits};
 use crate::script::live::{self, Snapshot};
+use crate::session_store::{TypedSession, waits};
 
 /// The content type of a streamed answer: JSON objects, one per line.
 pub const CONTENT_TYPE: &str = "application/vnd.runnel.patch-stream";
