@@ -16,6 +16,7 @@ both_stores!(
     a_viewer_who_leaves_mid_run_frees_the_run_and_keeps_what_it_counted,
     a_long_run_does_not_hold_up_another_session,
     a_streamed_run_still_stops_at_its_time_limit,
+    without_javascript_a_long_run_answers_with_its_final_page,
 );
 
 const STREAM_TYPE: &str = "application/vnd.runnel.patch-stream";
@@ -221,4 +222,19 @@ async fn a_streamed_run_still_stops_at_its_time_limit(kind: StoreKind) {
     assert_eq!(last["done"], true);
     let shown = last["frame"].as_str().unwrap_or_default();
     assert!(shown.contains("max_run_ms"), "the run's own answer names the limit it hit: {last}");
+}
+
+async fn without_javascript_a_long_run_answers_with_its_final_page(kind: StoreKind) {
+    let running = start(kind);
+    let mut session = Session::new(&running.app);
+    session.open("/animation").await;
+
+    // A plain form post (no page script): post/redirect/get, and the page it lands on is whole.
+    let form = [("csrf", session.csrf.as_str()), ("widget", "button:Animate"), ("value", "true")];
+    let posted = session.post_raw("animation", serde_urlencoded::to_string(form).unwrap().into_bytes(), false).await;
+    assert_eq!(posted.status, 303, "a plain post is redirected to the page: {}", posted.body);
+    let page = session.get("/animation").await;
+    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.body.contains("runs: 1") && page.body.contains("done"), "{}", page.body);
+    assert!(!page.body.contains("frame 3 of run 1"), "only the final page is shown");
 }
