@@ -40,6 +40,7 @@ mod second_factor;
 mod services;
 mod session_reset;
 mod sessions;
+mod status;
 mod shutdown;
 mod uploads;
 mod visitors;
