@@ -194,8 +194,11 @@ pub enum Element {
         text: String,
     },
     /// Shown while a function runs (`spinner`): its text as inline markdown, rendered and
-    /// sanitized.
-    Spinner(String),
+    /// sanitized, and whether it counts the seconds since it appeared.
+    Spinner {
+        text: String,
+        show_time: bool,
+    },
     Toast(Box<Toast>),
     Exception(Box<ExceptionView>),
     Download(Box<Download>),
@@ -234,7 +237,7 @@ impl Element {
             Self::Alert { body, .. } => Some(body.clone()),
             Self::Metric { label, value, .. } => Some(format!("{label}: {value}")),
             Self::Progress { text, .. } => Some(text.clone()),
-            Self::Spinner(text) => Some(text.clone()),
+            Self::Spinner { text, .. } => Some(text.clone()),
             Self::Toast(toast) => Some(toast.body.clone()),
             Self::Exception(e) => Some(e.message.clone()),
             _ => None,

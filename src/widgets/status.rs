@@ -57,13 +57,15 @@ pub fn register(engine: &mut Engine) {
     placed!(engine, "exception", |t, _p, e: Dynamic| draw(t, Element::Exception(Box::new(exception(&e)))), (error: Dynamic));
 }
 
-/// `spinner(text, || …)`: shows the spinner while the function runs, then takes it away and
-/// answers what the function returned. Elements the function draws stay; when it fails, the
-/// spinner goes too and the run shows the error.
-fn spinner(ctx: &NativeCallContext, target: ContainerId, text: &str, f: &FnPtr) -> Res<Dynamic> {
+/// `spinner(text, #{ show_time }, || …)`: shows the spinner while the function runs, then
+/// takes it away and answers what the function returned. Elements the function draws stay;
+/// when it fails, the spinner goes too and the run shows the error.
+fn spinner(ctx: &NativeCallContext, target: ContainerId, text: &str, opts: Map, f: &FnPtr) -> Res<Dynamic> {
     let pos = ctx.call_position();
+    let show_time = Options::new(opts, pos, &["show_time"])?.bool("show_time", false)?;
+    let element = Element::Spinner { text: markup::inline(text), show_time };
     let index = context::with(|c| {
-        c.page.push(target, Element::Spinner(markup::inline(text)));
+        c.page.push(target, element);
         c.page.containers[target].children.len() - 1
     })?;
     let result = live::flush(pos).and_then(|()| f.call_within_context::<Dynamic>(ctx, ()));
@@ -75,7 +77,7 @@ fn spinner(ctx: &NativeCallContext, target: ContainerId, text: &str, f: &FnPtr) 
 /// Takes the spinner away, unless something already did (a placeholder drawn over, `clear`).
 fn remove_spinner(page: &mut Page, target: ContainerId, index: usize) {
     let children = &mut page.containers[target].children;
-    if matches!(children.get(index), Some(Element::Spinner(_))) {
+    if matches!(children.get(index), Some(Element::Spinner { .. })) {
         children.remove(index);
     }
 }
@@ -110,7 +112,9 @@ fn update(id: ContainerId, pos: Position, opts: Map) -> Res<()> {
         let ContainerKind::Status { label: shown, state, expanded } = &mut c.page.containers[id].kind else {
             return Err(error("update works only on a container made by status(…)".into(), pos));
         };
-        *shown = label.unwrap_or(std::mem::take(shown));
+        if let Some(label) = label {
+            *shown = label;
+        }
         *state = new_state.unwrap_or(*state);
         *expanded = opts.bool("expanded", *expanded)?;
         Ok(())

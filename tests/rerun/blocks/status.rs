@@ -21,7 +21,7 @@ fn progress_bars(page: &Page) -> Vec<(u8, String)> {
 }
 
 fn spinners(page: &Page) -> usize {
-    page.walk().into_iter().filter(|e| matches!(e, Element::Spinner(_))).count()
+    page.walk().into_iter().filter(|e| matches!(e, Element::Spinner { .. })).count()
 }
 
 fn statuses(page: &Page) -> Vec<(String, StatusState, bool)> {
@@ -57,6 +57,14 @@ fn an_error_inside_a_spinner_shows_and_leaves_no_spinner() {
     assert!(error_message(&app).contains("boom"), "{:?}", app.page().error);
     assert_eq!(spinners(app.page()), 0);
     assert_eq!(app.page().texts(), vec!["before", "inside"]);
+}
+
+#[test]
+fn spinner_options_are_checked() {
+    let (message, line) = error_at("text(1);\nspinner(\"x\", #{ show_tme: true }, || 1);");
+    assert!(message.contains("unknown option `show_tme`"), "{message}");
+    assert_eq!(line, Some(2));
+    assert!(error_at(r#"spinner("x", #{ show_time: "yes" }, || 1);"#).0.contains("true or false"));
 }
 
 #[test]
@@ -216,12 +224,14 @@ fn watched(source: &str) -> (Vec<Arc<Page>>, Page) {
 
 #[test]
 fn a_watched_run_shows_the_spinner_while_its_function_runs_and_not_after() {
-    let (seen, last) = watched(r#"spinner("Working", || { text("inside"); sleep(0.3); }); text("after"); sleep(0.3);"#);
+    let (seen, last) =
+        watched(r#"spinner("Working", #{ show_time: true }, || { text("inside"); sleep(0.3); }); text("after"); sleep(0.3);"#);
     let during = seen.iter().position(|p| spinners(p) == 1 && p.texts().contains(&"inside".to_owned()));
     let during = during.expect("a snapshot with the spinner");
     assert!(seen[during..].iter().any(|p| spinners(p) == 0), "a later snapshot without it");
     let snapshot = html_of(&seen[during]);
     assert!(snapshot.contains(r#"<div data-rn-id="m.0""#) && snapshot.contains("rn-spinner"), "{snapshot}");
+    assert!(snapshot.contains(r#"<span class="rn-spinner-time" aria-hidden="true">"#), "{snapshot}");
     assert_eq!(spinners(&last), 0);
 }
 
