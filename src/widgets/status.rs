@@ -27,11 +27,20 @@ pub struct ProgressBar {
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<ProgressBar>("ProgressBar");
     engine.register_fn("spinner", |ctx: NativeCallContext, text: ImmutableString, f: FnPtr| {
-        spinner(&ctx, MAIN, &text, &f)
+        spinner(&ctx, MAIN, &text, Map::new(), &f)
+    });
+    engine.register_fn("spinner", |ctx: NativeCallContext, text: ImmutableString, opts: Map, f: FnPtr| {
+        spinner(&ctx, MAIN, &text, opts, &f)
     });
     engine.register_fn("spinner", |ctx: NativeCallContext, c: &mut Container, text: ImmutableString, f: FnPtr| {
-        spinner(&ctx, c.id, &text, &f)
+        spinner(&ctx, c.id, &text, Map::new(), &f)
     });
+    engine.register_fn(
+        "spinner",
+        |ctx: NativeCallContext, c: &mut Container, text: ImmutableString, opts: Map, f: FnPtr| {
+            spinner(&ctx, c.id, &text, opts, &f)
+        },
+    );
     placed!(engine, "status", |t, p, l: ImmutableString| status(t, p, &l, Map::new()), (label: ImmutableString));
     placed!(engine, "status", |t, p, l: ImmutableString, o: Map| status(t, p, &l, o), (label: ImmutableString, opts: Map));
     engine.register_fn("update", |ctx: NativeCallContext, c: &mut Container, opts: Map| {
