@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::host::{Answer, Delivery, EventPost, Query, Visit};
 use crate::render::patch::CONTENT_TYPE as PATCH_CONTENT_TYPE;
 use crate::render::{Have, Patch};
-use crate::session_store::{BrowserSession, TypedSession};
+use crate::session_store::BrowserSession;
 
 pub(super) const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
 /// What the page's script holds (element ids and hashes): the answer is then a patch.
@@ -51,8 +51,7 @@ async fn show_page(
         Err(err) => return respond_with(&app, Err(err), delivery, have.as_ref()),
     };
     let page = page.into_inner();
-    let csrf = TypedSession::new(session.clone()).csrf();
-    let (live, watch) = progress::watch(have.as_ref(), csrf, &page, &query);
+    let (live, watch) = progress::watch(have.as_ref(), &session, &page, &query);
     let work = {
         let (req, app) = (req.clone(), app.clone());
         async move {
@@ -83,8 +82,7 @@ async fn post_event(
         Err(err) => return respond_with(&app, Err(err), delivery, have.as_ref()),
     };
     let page = page.into_inner();
-    let csrf = TypedSession::new(session.clone()).csrf();
-    let (live, watch) = progress::watch(have.as_ref(), csrf, &page, &query);
+    let (live, watch) = progress::watch(have.as_ref(), &session, &page, &query);
     let work = {
         let (req, app) = (req.clone(), app.clone());
         async move {

@@ -6,7 +6,8 @@
 //!
 //! The head of a streamed answer goes out before the run ends, so the session cookie cannot
 //! change after it: a run that moved the session (a logout inside it) ends its stream with
-//! `"reload"`, and the page loads again. A viewer who leaves closes the stream; the run sees
+//! `"reload"`, and the page loads again. (The session's values, which actix-session takes out
+//! of the request when the head goes out, are put back for the rest of the interaction.) A viewer who leaves closes the stream; the run sees
 //! that at its next point and stops, and the interaction still finishes (state saved, lock
 //! given back) on its own.
 
@@ -15,6 +16,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_session::Session;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
 use futures_util::stream;
@@ -27,7 +29,7 @@ use crate::error::AppError;
 use crate::host::{Answer, Query};
 use crate::render::{Have, Patch};
 use crate::request_id::RequestId;
-use crate::session_store::waits;
+use crate::session_store::{TypedSession, waits};
 use crate::widgets::live::{self, Snapshot};
 
 /// The content type of a streamed answer: JSON objects, one per line.
@@ -43,6 +45,9 @@ type Work = Pin<Box<dyn Future<Output = Ended>>>;
 /// What rendering the streamed patches needs besides the run's snapshots.
 pub struct Watch {
     pub receiver: live::Receiver,
+    /// The request's session: its values are put back once the answer's head went out (see
+    /// [`Streaming::next_line`]).
+    pub session: Session,
     /// What the browser held when it asked.
     pub have: Have,
     pub page: String,
@@ -54,13 +59,15 @@ pub struct Watch {
 /// page (`have`) and the session exists (its CSRF token is known).
 pub fn watch(
     have: Option<&Have>,
-    csrf: Option<String>,
+    session: &Session,
     page: &str,
     query: &Query,
 ) -> (Option<live::Sender>, Option<Watch>) {
+    let csrf = TypedSession::new(session.clone()).csrf();
     let (Some(have), Some(csrf)) = (have, csrf) else { return (None, None) };
     let (sender, receiver) = live::channel();
-    let watch = Watch { receiver, have: have.clone(), page: page.to_owned(), query: query.clone(), csrf };
+    let session = session.clone();
+    let watch = Watch { receiver, session, have: have.clone(), page: page.to_owned(), query: query.clone(), csrf };
     (Some(sender), Some(watch))
 }
 
@@ -87,6 +94,7 @@ pub async fn race(
         }
     }
     let first = watch.receiver.borrow_and_update().clone();
+    let values = session_values(&watch.session);
     let streaming = Streaming {
         app,
         work: Some(work),
@@ -96,6 +104,7 @@ pub async fn race(
         page: watch.page,
         query: watch.query,
         csrf: watch.csrf,
+        session: Some((watch.session, values)),
     };
     let lines = stream::unfold(streaming, |mut streaming| async move {
         let line = streaming.next_line().await?;
@@ -140,6 +149,8 @@ struct Streaming {
     page: String,
     query: Query,
     csrf: String,
+    /// The session and its values, until they were put back.
+    session: Option<(Session, Vec<(String, serde_json::Value)>)>,
 }
 
 enum Next {
@@ -151,6 +162,13 @@ enum Next {
 impl Streaming {
     /// The next line: a patch of the run's progress, an empty keep-alive line, or the last answer.
     async fn next_line(&mut self) -> Option<String> {
+        if let Some((session, values)) = self.session.take() {
+            // actix-session took the session's values out when the head went out (to write its
+            // cookie); the interaction, which goes on, reads them from here.
+            for (key, value) in values {
+                let _ = session.insert(key, value);
+            }
+        }
         if let Some(first) = self.first.take()
             && let Some(line) = self.progress_line(&first)
         {
@@ -222,6 +240,12 @@ impl Drop for Streaming {
             });
         }
     }
+}
+
+/// The session's values as they stand, to be put back after the head went out.
+fn session_values(session: &Session) -> Vec<(String, serde_json::Value)> {
+    let entries = session.entries();
+    entries.iter().filter_map(|(key, json)| Some((key.clone(), serde_json::from_str(json).ok()?))).collect()
 }
 
 /// The run's next snapshot; `None` once the run ended (never resolves after that).
