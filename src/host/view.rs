@@ -8,7 +8,7 @@ use crate::page::PageConfig;
 use crate::render::{self, Have, NavLink, NavSection, Patch, RenderContext};
 use crate::script::{CompiledScript, Gate, Registry, RunOutput};
 use crate::session_state::Viewer;
-use crate::widgets::live::Snapshot;
+use crate::script::live::Snapshot;
 
 /// Renders one page for one session.
 pub struct PageView<'a> {

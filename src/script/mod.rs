@@ -10,6 +10,8 @@ pub mod registry;
 pub mod runner;
 
 pub use engine::build_engine;
+/// A run's progressive output, for the host that watches a run and the route that streams it.
+pub use crate::widgets::live;
 pub use meta::{Access, Gate, PageMeta};
 pub use name::PageName;
 pub use registry::{CompiledScript, Registry};
