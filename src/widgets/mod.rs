@@ -29,6 +29,7 @@ mod sliders;
 mod sources;
 mod sql;
 mod state;
+mod status;
 mod totp;
 mod uploads;
 mod vega;
@@ -77,6 +78,7 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     picks::register(engine);
     uploads::register(engine);
     layout::register(engine);
+    status::register(engine);
     control::register(engine);
     auth::register(engine);
     sessions::register(engine);

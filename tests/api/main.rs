@@ -42,6 +42,7 @@ mod services;
 mod session_reset;
 mod sessions;
 mod shutdown;
+mod status;
 mod uploads;
 mod visitors;
 mod waits;

@@ -224,6 +224,8 @@ let ph = empty(); ph.text("one"); ph.text("two");
 let f = form("f"); f.text_input("name"); f.form_submit_button("Send");
 let c = container(); c.slider("s", 0, 10);
 sidebar.selectbox("pick", ["a", "b"]);
+let st = status("Job"); st.text("step"); st.update(#{ state: "complete" });
+toast("Saved", #{ icon: "✅" }); exception("bad");
 "#;
 
 fn kind_name(el: &Element) -> String {
@@ -259,7 +261,7 @@ fn every_element_renders_one_root_tag() {
     let every = ["Title", "Header", "Subheader", "Text", "Markdown", "Caption", "Code", "Divider", "Json", "Alert"]
         .into_iter()
         .chain(["Metric", "Table", "DataFrame", "Progress", "Download", "PageLink", "Chart", "Widget"])
-        .chain(["LinkButton", "AuthForm", "Container"]);
+        .chain(["LinkButton", "AuthForm", "Container", "Toast", "Exception"]);
     let missing: Vec<&str> = every.filter(|k| !kinds.contains(*k)).collect();
     assert!(missing.is_empty() || missing == ["AuthForm"], "kinds no script drew: {missing:?}");
 }
