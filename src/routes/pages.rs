@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index));
     cfg.route("/{page}", web::get().to(show_page));
     cfg.route("/{page}/event", web::post().to(post_event));
+    cfg.route("/{page}/fragment/{id}", web::post().to(post_fragment));
 }
 
 pub(super) async fn index(app: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -80,7 +81,32 @@ async fn post_event(
         };
         let session = HttpSession::new(&req, session, identity, &app);
         let query = forms::parse_query(req.query_string())?;
-        app.host.apply_event(visit(&req, &page, &session, query, delivery), post).await
+        let visit = Visit { have: have.as_ref(), ..visit(&req, &page, &session, query, delivery) };
+        app.host.apply_event(visit, post).await
+    };
+    respond_with(&app, result.await, delivery, have.as_ref())
+}
+
+/// `POST /{page}/fragment/{id}` (body `csrf=…`): reruns one fragment alone, as its `run_every`
+/// timer asks.
+async fn post_fragment(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    session: Session,
+    identity: Option<Identity>,
+    app: web::Data<AppState>,
+) -> HttpResponse {
+    let (page, id) = path.into_inner();
+    let delivery = delivery_of(&req);
+    let have = have_of(&req, delivery);
+    let result = async {
+        let body = forms::read_body(payload, declared_length(&req), app.max_body_bytes).await?;
+        let csrf = forms::parse_pairs(&body)?.into_iter().find(|(name, _)| name == "csrf").map(|(_, v)| v);
+        let session = HttpSession::new(&req, session, identity, &app);
+        let query = forms::parse_query(req.query_string())?;
+        let visit = Visit { have: have.as_ref(), ..visit(&req, &page, &session, query, delivery) };
+        app.host.rerun_fragment(visit, csrf, &id).await
     };
     respond_with(&app, result.await, delivery, have.as_ref())
 }
@@ -100,7 +126,7 @@ pub(super) fn visit<'a>(
     delivery: Delivery,
 ) -> Visit<'a> {
     let (client, user_agent) = (client::audit_address(req), client::user_agent(req));
-    Visit { page, session, query, delivery, client, user_agent }
+    Visit { page, session, query, delivery, client, user_agent, have: None }
 }
 
 /// The body length the request declares, if any.
