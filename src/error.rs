@@ -183,9 +183,7 @@ impl ResponseError for AppError {
             Self::PageNotFound
             | Self::FileNotFound
             | Self::UnknownFragment(_)
-            | Self::BadEvent(EventError::UnknownWidget(_)) => {
-                StatusCode::NOT_FOUND
-            }
+            | Self::BadEvent(EventError::UnknownWidget(_)) => StatusCode::NOT_FOUND,
             Self::BadEvent(EventError::InvalidValue { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Csrf | Self::CrossOrigin | Self::NotAllowed => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

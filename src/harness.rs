@@ -133,8 +133,14 @@ impl AppTest {
 
     fn apply_part(&mut self, event: Option<Event>, part: Option<FragmentRecord>) -> Result<&Page, EventError> {
         let Some(part) = part else { return self.apply(event) };
-        let output =
-            self.runner.run_fragment(&self.script, &self.data, event.as_ref(), self.query.clone(), AuthRun::default(), &part)?;
+        let output = self.runner.run_fragment(
+            &self.script,
+            &self.data,
+            event.as_ref(),
+            self.query.clone(),
+            AuthRun::default(),
+            &part,
+        )?;
         self.data = Arc::unwrap_or_clone(output.data);
         if let Some(query) = output.query {
             self.query = query;

@@ -160,8 +160,7 @@ impl Host {
             None => self.auth_run(visit.session).await?,
         };
         let caller = visit.caller();
-        let output =
-            self.run_checked(&caller, &script, stored.clone(), None, visit.query.clone(), auth, None).await?;
+        let output = self.run_checked(&caller, &script, stored.clone(), None, visit.query.clone(), auth, None).await?;
         self.persist_moved(lock, &sid, visit.session, &stored, &output.data).await?;
         Ok(Answer::Run(Box::new(Shown { script, output, csrf, query: visit.query, new_url: None })))
     }
@@ -244,7 +243,8 @@ impl Host {
         let part = Some(part).filter(|p| self.browser_holds(&visit, &script, &csrf, p)).cloned();
         let output = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone(), part).await?;
         let shown = fragment_of(visit.page, Shown { script, output, csrf, query: visit.query, new_url: None });
-        let before = if new_session { &SessionData::default() } else { &*loaded };
+        let unchanged = SessionData::default();
+        let before = if new_session { &unchanged } else { &*loaded };
         self.finish(lock, &sid, before, &shown.output.data).await?;
         Ok(Answer::Run(Box::new(shown)))
     }
@@ -350,8 +350,7 @@ impl Host {
     ) -> Result<RunOutput, AppError> {
         let logged_in = auth.viewer.is_some();
         let (first, again) = (auth.clone(), AuthRun { viewer: None, ..auth });
-        let output =
-            self.rerun_part(caller, script, stored.clone(), event.clone(), query.clone(), first, part).await?;
+        let output = self.rerun_part(caller, script, stored.clone(), event.clone(), query.clone(), first, part).await?;
         let still = match (&self.auth, caller.session.login_token()) {
             (Some(host_auth), Some(token)) if logged_in => host_auth.logins.is_registered(&token).await?,
             _ => true,

@@ -289,12 +289,12 @@ impl Runner {
                 }
                 Ending::Finished | Ending::Host => {}
             }
+            record_fragments(&mut data, &page_name, &page);
             data.pages.insert(page_name, widgets);
             crate::widgets::write_auth_keys(&mut state, &auth);
             data.state = crate::widgets::convert_state_back(&state);
             let query = query_changed.then_some(query);
             let viewer = auth.viewer;
-            record_fragments(&mut data, &page_name, &page);
             return RunOutput {
                 page,
                 data: Arc::new(data),
@@ -385,9 +385,11 @@ impl Runner {
     /// Runs the pending callback (if any), then one script function without the script's
     /// top-level statements.
     fn attempt_fragment(&self, ast: &AST, callback: Option<Callback>, function: &str) -> Ending {
-        let options = rhai::CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let call = || self.engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, function, ());
-        ending_of(self.call_back(ast, callback).and_then(|()| call().map(drop)))
+        let result = self.call_back(ast, callback).and_then(|()| {
+            let options = rhai::CallFnOptions::new().eval_ast(false).rewind_scope(true);
+            self.engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, function, ()).map(drop)
+        });
+        ending_of(result)
     }
 
     /// Runs the pending callback (if any), then the script, inside an installed context.
@@ -407,15 +409,15 @@ impl Runner {
 
 /// How an attempt ended, from its result.
 fn ending_of(result: Result<(), Box<EvalAltResult>>) -> Ending {
-        match result {
-            Ok(()) => Ending::Finished,
-            Err(err) => match ended_on_purpose(&err) {
-                Some(STOP) => Ending::Finished,
-                Some(RERUN) => Ending::Rerun,
-                Some(HOST) => Ending::Host,
-                _ => Ending::Failed(err),
-            },
-        }
+    match result {
+        Ok(()) => Ending::Finished,
+        Err(err) => match ended_on_purpose(&err) {
+            Some(STOP) => Ending::Finished,
+            Some(RERUN) => Ending::Rerun,
+            Some(HOST) => Ending::Host,
+            _ => Ending::Failed(err),
+        },
+    }
 }
 
 /// A fragment's error as alert text: escaped, since an alert's body is HTML.

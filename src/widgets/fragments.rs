@@ -3,7 +3,9 @@
 //! `st.fragment`); `dialog(title, Fn, #{ width })` draws the function's output in a modal, with
 //! fragment semantics, and a close button that makes a full rerun (as `st.dialog`).
 
-use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, Map, NativeCallContext, Position};
+use rhai::{
+    Dynamic, Engine, EvalAltResult, FnPtr, FuncRegistration, ImmutableString, Map, NativeCallContext, Position,
+};
 use serde_json::Value;
 
 use super::options::{Options, error};
@@ -20,24 +22,30 @@ const MIN_EVERY: f64 = 0.5;
 const MAX_EVERY: f64 = 24.0 * 3600.0;
 
 pub fn register(engine: &mut Engine) {
-    engine.register_fn("fragment", |ctx: NativeCallContext, f: FnPtr| {
+    let named = |name: &str, params: &[&str]| FuncRegistration::new(name).with_params_info(params);
+    named("fragment", &["function: FnPtr", "()"]).register_into_engine(engine, |ctx: NativeCallContext, f: FnPtr| {
         fragment(&ctx, context::default_target(), f, Map::new())
     });
-    engine.register_fn("fragment", |ctx: NativeCallContext, f: FnPtr, opts: Map| {
-        fragment(&ctx, context::default_target(), f, opts)
-    });
-    engine.register_fn("fragment", |ctx: NativeCallContext, c: &mut Container, f: FnPtr| {
-        fragment(&ctx, c.id, f, Map::new())
-    });
-    engine.register_fn("fragment", |ctx: NativeCallContext, c: &mut Container, f: FnPtr, opts: Map| {
-        fragment(&ctx, c.id, f, opts)
-    });
-    engine.register_fn("dialog", |ctx: NativeCallContext, title: ImmutableString, f: FnPtr| {
-        dialog(&ctx, title, f, Map::new())
-    });
-    engine.register_fn("dialog", |ctx: NativeCallContext, title: ImmutableString, f: FnPtr, opts: Map| {
-        dialog(&ctx, title, f, opts)
-    });
+    named("fragment", &["function: FnPtr", "opts: map", "()"])
+        .register_into_engine(engine, |ctx: NativeCallContext, f: FnPtr, opts: Map| {
+            fragment(&ctx, context::default_target(), f, opts)
+        });
+    named("fragment", &["container: Container", "function: FnPtr", "()"])
+        .register_into_engine(engine, |ctx: NativeCallContext, c: &mut Container, f: FnPtr| {
+            fragment(&ctx, c.id, f, Map::new())
+        });
+    named("fragment", &["container: Container", "function: FnPtr", "opts: map", "()"])
+        .register_into_engine(engine, |ctx: NativeCallContext, c: &mut Container, f: FnPtr, opts: Map| {
+            fragment(&ctx, c.id, f, opts)
+        });
+    named("dialog", &["title: string", "function: FnPtr", "()"])
+        .register_into_engine(engine, |ctx: NativeCallContext, title: ImmutableString, f: FnPtr| {
+            dialog(&ctx, title, f, Map::new())
+        });
+    named("dialog", &["title: string", "function: FnPtr", "opts: map", "()"])
+        .register_into_engine(engine, |ctx: NativeCallContext, title: ImmutableString, f: FnPtr, opts: Map| {
+            dialog(&ctx, title, f, opts)
+        });
 }
 
 /// `fragment(Fn, #{ run_every })`: opens a fragment in `parent` and runs the function in it.
@@ -66,7 +74,8 @@ fn dialog(ctx: &NativeCallContext, title: ImmutableString, function: FnPtr, opts
     }
     let look = DialogLook { title: title.to_string(), large };
     let parent = context::default_target();
-    let id = open(parent, pos, name, |id, function| FragmentShell { id, function, every_ms: None, dialog: Some(look) })?;
+    let id =
+        open(parent, pos, name, |id, function| FragmentShell { id, function, every_ms: None, dialog: Some(look) })?;
     register_close(id, pos)?;
     run_inside(ctx, id, &function)
 }
@@ -84,8 +93,14 @@ pub fn close_widget(fragment_id: &str) -> String {
 fn register_close(id: ContainerId, pos: Position) -> Res<()> {
     context::try_with(|c| {
         let Some(fragment) = c.page.containers[id].fragment.clone() else { return Ok(()) };
-        let record =
-            WidgetRecord { spec: WidgetSpec::Button, value: Value::Bool(false), key: None, callback: None, form: None, fragment: None };
+        let record = WidgetRecord {
+            spec: WidgetSpec::Button,
+            value: Value::Bool(false),
+            key: None,
+            callback: None,
+            form: None,
+            fragment: None,
+        };
         c.register_widget(&close_widget(&fragment), record, pos)
     })
 }

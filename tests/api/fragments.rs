@@ -22,7 +22,9 @@ const ADD: &str = "button:Add step";
 fn entries(html: &str) -> Vec<String> {
     let doc = scraper::Html::parse_fragment(html);
     let elements = scraper::Selector::parse("[data-rn-id]").unwrap();
-    doc.select(&elements).map(|e| format!("{}:{}", e.attr("data-rn-id").unwrap(), e.attr("data-rn-h").unwrap())).collect()
+    doc.select(&elements)
+        .map(|e| format!("{}:{}", e.attr("data-rn-id").unwrap(), e.attr("data-rn-h").unwrap()))
+        .collect()
 }
 
 /// `<frame>;<id>:<hash>,…` of a page, as the page's script sends it.

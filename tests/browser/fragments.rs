@@ -17,7 +17,8 @@ fn wait_for_text(page: &Page, text: &str) {
 
 fn shows(page: &Page, text: &str) -> bool {
     let text = serde_json::to_string(text).unwrap();
-    page.eval(&format!("document.getElementById('runnel-root').textContent.includes({text})")) == serde_json::json!(true)
+    page.eval(&format!("document.getElementById('runnel-root').textContent.includes({text})"))
+        == serde_json::json!(true)
 }
 
 fn open_fragments(app: &support::TestApp, page: &Page) {
