@@ -88,3 +88,27 @@ fn a_dialog_opens_reruns_alone_and_closes_by_x_escape_and_the_script() {
     page.wait_until(closed, WAIT);
     wait_for_text(&page, "Last feedback: Great: ");
 }
+
+#[test]
+fn without_javascript_a_dialog_is_an_overlay_whose_x_posts_a_full_rerun() {
+    let app = support::TestApp::spawn(support::settings("scripts", StoreKind::Memory, None));
+    let browser = support::chromium::Browser::launch();
+    let page = browser.new_page();
+    page.set_javascript_enabled(false);
+    page.navigate(&app.url("/fragments"));
+    wait_for_text(&page, "Full runs of this page: 1");
+    assert_eq!(page.eval("typeof window.Runnel"), serde_json::json!("undefined"), "scripts ran");
+
+    page.eval("window.__marker = 1");
+    page.click(OPEN_DIALOG);
+    page.wait_until("window.__marker === undefined && document.readyState === 'complete'", WAIT);
+    page.wait_until("document.querySelector('.rn-dialog[role=dialog]') !== null", WAIT);
+    let fixed = page.eval("getComputedStyle(document.querySelector('.rn-dialog-backdrop')).position");
+    assert_eq!(fixed, serde_json::json!("fixed"), "the dialog is an overlay without JavaScript too");
+
+    page.eval("window.__marker = 2");
+    page.click(".rn-dialog-close button");
+    page.wait_until("window.__marker === undefined && document.readyState === 'complete'", WAIT);
+    page.wait_until("document.querySelector('.rn-dialog') === null", WAIT);
+    wait_for_text(&page, "Full runs of this page: 3");
+}
