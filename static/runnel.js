@@ -369,12 +369,22 @@
     if (!el || pending > 0) return;
     const token = el.querySelector("input[name=csrf]")?.value || "";
     const url = `${r.dataset.base || ""}/${encodeURIComponent(r.dataset.page)}/fragment/${encodeURIComponent(id)}${location.search}`;
-    enqueue(() => fetch(url, {
-      method: "POST",
-      body: new URLSearchParams({ csrf: token }),
-      headers: fragmentHeaders(false),
-      credentials: "same-origin",
-    }), null);
+    enqueue(async () => {
+      const res = await fetch(url, {
+        method: "POST",
+        body: new URLSearchParams({ csrf: token }),
+        headers: fragmentHeaders(false),
+        credentials: "same-origin",
+      });
+      // The session no longer knows this fragment (e.g. reset in another tab): this timer
+      // stops and the page is drawn as the server has it now.
+      if (res.status === 404) {
+        clearInterval(timers.get(id)?.handle);
+        timers.delete(id);
+        setTimeout(() => fullRender(), 0);
+      }
+      return res;
+    }, null);
   }
 
   // Dialogs: focus moves into a dialog when it opens and stays inside while it is open;
