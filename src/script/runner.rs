@@ -321,17 +321,8 @@ impl Runner {
     ) -> RunOutput {
         let page_name = script.name.as_str().to_owned();
         let previous = data.pages.remove(&page_name).unwrap_or_default();
-        let mut state = convert_json_map(&data.state);
-        crate::widgets::write_auth_keys(&mut state, &run.auth);
         let _deadline = Deadline::start(self.limits.max_run_time, self.limits.max_load_time);
-        let mut context = RunContext::new(state, previous.clone(), run.applied.pressed.clone(), run.query.clone());
-        context.page = Page::for_fragment(part.shell.clone(), part.depth);
-        context.targets.push(FRAGMENT_ROOT);
-        context.fragment_run = Some(part.shell.id.clone());
-        context.auth = run.auth.clone();
-        context.sources = Some(self.sources.clone());
-        context.services = Some(ServiceRun::new(self.services.clone()));
-        context.pages = run.pages.clone();
+        let context = self.fragment_context(&data, previous.clone(), &run, &part);
         let scope = RunScope::install(context);
         let ending = self.attempt_fragment(ast, run.applied.callback.clone(), &part.shell.function);
         let Some(context) = scope.finish() else {
@@ -345,10 +336,9 @@ impl Runner {
             return output;
         }
         let mut state = context.state;
-        let others = previous.iter().filter(|(_, r)| r.fragment.as_deref() != Some(part.shell.id.as_str()));
-        let kept: PageWidgets = match &ending {
-            Ending::Failed(_) => previous.clone(),
-            _ => others.map(|(id, r)| (id.clone(), r.clone())).collect(),
+        let kept = match &ending {
+            Ending::Failed(_) => previous,
+            _ => outside_fragment(previous, &part.shell.id),
         };
         let widgets: PageWidgets = kept.into_iter().chain(context.drawn).collect();
         forget_undrawn_widget_keys(&mut state, &context.widget_keys, &widgets);
@@ -380,6 +370,27 @@ impl Runner {
             denied: false,
             fragment: Some(part),
         }
+    }
+
+    /// The context of a fragment's rerun: it draws into a page that holds only the fragment.
+    fn fragment_context(
+        &self,
+        data: &SessionData,
+        previous: PageWidgets,
+        run: &Run,
+        part: &FragmentRecord,
+    ) -> RunContext {
+        let mut state = convert_json_map(&data.state);
+        crate::widgets::write_auth_keys(&mut state, &run.auth);
+        let mut context = RunContext::new(state, previous, run.applied.pressed.clone(), run.query.clone());
+        context.page = Page::for_fragment(part.shell.clone(), part.depth);
+        context.targets.push(FRAGMENT_ROOT);
+        context.fragment_run = Some(part.shell.id.clone());
+        context.auth = run.auth.clone();
+        context.sources = Some(self.sources.clone());
+        context.services = Some(ServiceRun::new(self.services.clone()));
+        context.pages = run.pages.clone();
+        context
     }
 
     /// Runs the pending callback (if any), then one script function without the script's
@@ -418,6 +429,11 @@ fn ending_of(result: Result<(), Box<EvalAltResult>>) -> Ending {
             _ => Ending::Failed(err),
         },
     }
+}
+
+/// The widgets of the last run outside the fragment `id` (they keep their records).
+fn outside_fragment(previous: PageWidgets, id: &str) -> PageWidgets {
+    previous.into_iter().filter(|(_, r)| r.fragment.as_deref() != Some(id)).collect()
 }
 
 /// A fragment's error as alert text: escaped, since an alert's body is HTML.
