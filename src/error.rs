@@ -37,6 +37,9 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     BadRequest(String),
+    /// A fragment rerun for a fragment the page's last run did not draw.
+    #[error("There is no fragment {0:?} on this page. Reload the page.")]
+    UnknownFragment(String),
     #[error("{0}")]
     TooManyRequests(String),
     /// A client that started more sessions this minute than it may; retry after the duration.
@@ -106,6 +109,7 @@ impl AppError {
             Self::Csrf => "Request refused",
             Self::NotAllowed => "Not allowed",
             Self::BadRequest(_) => "Bad request",
+            Self::UnknownFragment(_) => "Unknown fragment",
             Self::PayloadTooLarge(_) => "Request too large",
             Self::UploadTooLarge(_) => "Upload too large",
             Self::TooManyRequests(_) => "Too many attempts",
@@ -184,9 +188,10 @@ impl AppError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::PageNotFound | Self::FileNotFound | Self::BadEvent(EventError::UnknownWidget(_)) => {
-                StatusCode::NOT_FOUND
-            }
+            Self::PageNotFound
+            | Self::FileNotFound
+            | Self::UnknownFragment(_)
+            | Self::BadEvent(EventError::UnknownWidget(_)) => StatusCode::NOT_FOUND,
             Self::BadEvent(EventError::InvalidValue { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Csrf | Self::CrossOrigin | Self::NotAllowed => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -7,13 +7,15 @@ use std::sync::Arc;
 use crate::config::ScriptLimits;
 use crate::page::Page;
 use crate::script::{CompiledScript, PageName, Runner};
-use crate::session_state::{Event, EventError, SessionData};
+use crate::session_state::{AuthRun, Event, EventError, FragmentRecord, SessionData};
 
 pub struct AppTest {
     runner: Runner,
     script: CompiledScript,
     data: SessionData,
     page: Page,
+    /// What the last rerun of one fragment alone drew (its page holds only that fragment).
+    part: Option<Page>,
     query: BTreeMap<String, String>,
 }
 
@@ -35,7 +37,8 @@ impl AppTest {
     pub fn with_runner(source: &str, runner: Runner) -> Self {
         let script =
             CompiledScript::from_source(runner.engine(), PageName::parse("test").expect("a valid page name"), source);
-        let mut app = Self { runner, script, data: SessionData::default(), page: Page::new(), query: BTreeMap::new() };
+        let (data, page, query) = (SessionData::default(), Page::new(), BTreeMap::new());
+        let mut app = Self { runner, script, data, page, part: None, query };
         app.run();
         app
     }
@@ -96,13 +99,66 @@ impl AppTest {
     }
 
     fn widget_id(&self, label: &str) -> String {
-        self.page.widget(label).unwrap_or_else(|| panic!("no widget labelled {label:?} on the page")).id.clone()
+        let in_part = self.part.as_ref().and_then(|p| p.widget(label));
+        let widget = in_part.or_else(|| self.page.widget(label));
+        widget.unwrap_or_else(|| panic!("no widget labelled {label:?} on the page")).id.clone()
+    }
+
+    /// Sends raw values for the widget with this label as the page's JavaScript does: a widget
+    /// inside a fragment reruns only that fragment (see [`AppTest::part`]).
+    pub fn set_in_fragment(&mut self, label: &str, values: &[&str]) -> Result<&Page, EventError> {
+        let id = self.widget_id(label);
+        let values = values.iter().map(|v| (*v).to_owned()).collect();
+        let event = Event { widget: id.clone(), values, ..Event::default() };
+        let part = self.data.fragment_of_widget(self.script.name.as_str(), &id).cloned();
+        self.apply_part(Some(event), part)
+    }
+
+    /// Clicks the button with this label as the page's JavaScript does (see [`AppTest::set_in_fragment`]).
+    pub fn click_in_fragment(&mut self, label: &str) -> &Page {
+        self.set_in_fragment(label, &["true"]).expect("the button exists")
+    }
+
+    /// Reruns the fragment `id` alone, as its `run_every` timer does.
+    pub fn rerun_fragment(&mut self, id: &str) -> &Page {
+        let part = self.data.fragment(self.script.name.as_str(), id).cloned();
+        let part = part.unwrap_or_else(|| panic!("no fragment {id:?} on the page"));
+        self.apply_part(None, Some(part)).expect("a run without an event cannot be refused")
+    }
+
+    /// What the last rerun of a fragment alone drew; `None` after a full run.
+    pub fn part(&self) -> Option<&Page> {
+        self.part.as_ref()
+    }
+
+    fn apply_part(&mut self, event: Option<Event>, part: Option<FragmentRecord>) -> Result<&Page, EventError> {
+        let Some(part) = part else { return self.apply(event) };
+        let output = self.runner.run_fragment(
+            &self.script,
+            &self.data,
+            event.as_ref(),
+            self.query.clone(),
+            AuthRun::default(),
+            &part,
+        )?;
+        self.data = Arc::unwrap_or_clone(output.data);
+        if let Some(query) = output.query {
+            self.query = query;
+        }
+        if output.fragment.is_none() {
+            // `rerun()` inside the fragment ran the whole page.
+            self.page = output.page;
+            self.part = None;
+            return Ok(&self.page);
+        }
+        Ok(self.part.insert(output.page))
     }
 
     fn apply(&mut self, event: Option<Event>) -> Result<&Page, EventError> {
         let output = self.runner.run(&self.script, &self.data, event.as_ref(), self.query.clone())?;
         self.data = Arc::unwrap_or_clone(output.data);
         self.page = output.page;
+        self.part = None;
         if let Some(query) = output.query {
             self.query = query;
         }

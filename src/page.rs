@@ -8,8 +8,8 @@ mod chart;
 mod media;
 mod status;
 pub use blocks::{
-    ContainerKind, DataFrame, DeltaTone, Download, Gap, PageConfig, RowLayout, SortLink, SortOrder, SpaceSize,
-    VerticalAlign,
+    ContainerKind, DataFrame, DeltaTone, DialogLook, Download, FragmentShell, Gap, PageConfig, RowLayout, SortLink,
+    SortOrder, SpaceSize, VerticalAlign,
 };
 pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
 pub use media::{Image, ImageSource, MapPoint, MapView, Media, MediaKey, MediaKind, VegaLite, media_path};
@@ -32,10 +32,14 @@ pub struct Page {
     pub notice: Option<ScriptError>,
     /// Set by `page_config`: the document title, icon and layout.
     pub config: PageConfig,
+    /// The page holds only one fragment, at [`FRAGMENT_ROOT`] (a rerun of that fragment alone).
+    pub part: bool,
 }
 
 pub const MAIN: ContainerId = 0;
 pub const SIDEBAR: ContainerId = 1;
+/// The fragment's container in a page made by [`Page::for_fragment`].
+pub const FRAGMENT_ROOT: ContainerId = 2;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Container {
@@ -43,6 +47,8 @@ pub struct Container {
     pub kind: ContainerKind,
     /// The key of the form this container lies in: its widgets wait for the form's submit.
     pub form: Option<String>,
+    /// The id of the fragment this container lies in: its widgets rerun only that fragment.
+    pub fragment: Option<String>,
     pub children: Vec<Element>,
 }
 
@@ -84,10 +90,46 @@ impl Page {
             ContainerKind::Form { key } => Some(key.clone()),
             _ => self.containers[parent].form.clone(),
         };
+        let fragment = match &kind {
+            ContainerKind::Fragment(shell) => Some(shell.id.clone()),
+            _ => self.containers[parent].fragment.clone(),
+        };
         let id = self.containers.len();
-        self.containers.push(Container { depth, kind, form, children: Vec::new() });
+        self.containers.push(Container { depth, kind, form, fragment, children: Vec::new() });
         self.push(parent, Element::Container(id));
         Some(id)
+    }
+
+    /// A page that holds only one fragment, at [`FRAGMENT_ROOT`] and at the depth it has in the
+    /// page: what a rerun of that fragment alone draws into.
+    pub fn for_fragment(shell: FragmentShell, depth: usize) -> Self {
+        let mut page = Self::new();
+        let fragment = Some(shell.id.clone());
+        let kind = ContainerKind::Fragment(Box::new(shell));
+        page.containers.push(Container { depth, kind, form: None, fragment, children: Vec::new() });
+        page.part = true;
+        page
+    }
+
+    /// The fragments of the page with their element ids (`m.2`) and depths, in drawing order.
+    pub fn fragments(&self) -> Vec<(String, usize, &FragmentShell)> {
+        let mut out = Vec::new();
+        for (root, path) in [(MAIN, "m"), (SIDEBAR, "s")] {
+            self.fragments_into(root, path, &mut out);
+        }
+        out
+    }
+
+    fn fragments_into<'a>(&'a self, id: ContainerId, path: &str, out: &mut Vec<(String, usize, &'a FragmentShell)>) {
+        for (i, element) in self.containers[id].children.iter().enumerate() {
+            let Element::Container(child) = element else { continue };
+            let child_path = format!("{path}.{i}");
+            let container = &self.containers[*child];
+            if let ContainerKind::Fragment(shell) = &container.kind {
+                out.push((child_path.clone(), container.depth, shell));
+            }
+            self.fragments_into(*child, &child_path, out);
+        }
     }
 
     /// Removes everything drawn into a container so far (`placeholder.clear()`).
@@ -98,8 +140,9 @@ impl Page {
     /// Every element of the page in drawing order, nested containers included.
     pub fn walk(&self) -> Vec<&Element> {
         let mut out = Vec::new();
-        for root in [MAIN, SIDEBAR] {
-            self.walk_into(root, &mut out);
+        let roots: &[ContainerId] = if self.part { &[FRAGMENT_ROOT] } else { &[MAIN, SIDEBAR] };
+        for root in roots {
+            self.walk_into(*root, &mut out);
         }
         out
     }

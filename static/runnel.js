@@ -404,6 +404,73 @@
     });
   }
 
+  // Fragments with `run_every`: one timer each, asking for a rerun of that fragment alone (a
+  // POST with the page's CSRF token); a timer stops when its fragment leaves the page. A tick
+  // is skipped while another request is on its way.
+  const timers = new Map(); // fragment id -> { ms, handle }
+  function syncTimers() {
+    const r = root();
+    const timed = r ? [...r.querySelectorAll("[data-fragment][data-every]")] : [];
+    const live = new Map(timed.map((e) => [e.dataset.fragment, Number(e.dataset.every)]));
+    for (const [id, t] of timers) {
+      if (live.get(id) !== t.ms) { clearInterval(t.handle); timers.delete(id); }
+    }
+    for (const [id, ms] of live) {
+      if (!timers.has(id) && ms >= 500) timers.set(id, { ms, handle: setInterval(() => tick(id), ms) });
+    }
+  }
+  function tick(id) {
+    const r = root();
+    const el = r && [...r.querySelectorAll("[data-fragment]")].find((e) => e.dataset.fragment === id);
+    if (!el || pending > 0) return;
+    const token = el.querySelector("input[name=csrf]")?.value || "";
+    const url = `${r.dataset.base || ""}/${encodeURIComponent(r.dataset.page)}/fragment/${encodeURIComponent(id)}${location.search}`;
+    enqueue(async () => {
+      const res = await fetch(url, {
+        method: "POST",
+        body: new URLSearchParams({ csrf: token }),
+        headers: fragmentHeaders(false),
+        credentials: "same-origin",
+      });
+      // The session no longer knows this fragment (e.g. reset in another tab): this timer
+      // stops and the page is drawn as the server has it now.
+      if (res.status === 404) {
+        clearInterval(timers.get(id)?.handle);
+        timers.delete(id);
+        setTimeout(() => fullRender(), 0);
+      }
+      return res;
+    }, null);
+  }
+
+  // Dialogs: focus moves into a dialog when it opens and stays inside while it is open;
+  // Escape and its X button close it (the close is an event that reruns the whole page).
+  let shownDialog = null;
+  const dialog = () => root()?.querySelector(".rn-dialog");
+  function focusDialog() {
+    const d = dialog();
+    if (d && d !== shownDialog && !d.contains(document.activeElement)) {
+      const body = d.querySelector(".rn-dialog-body");
+      const first = body?.querySelector("input:not([type=hidden]), select, textarea, button, a[href]");
+      (first || d).focus();
+    }
+    shownDialog = d || null;
+  }
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    const close = dialog()?.querySelector("form.rn-dialog-close");
+    if (!close) return;
+    e.preventDefault();
+    close.requestSubmit(close.querySelector("button"));
+  });
+  document.addEventListener("focusin", (e) => {
+    const d = dialog();
+    if (d && e.target instanceof Node && !d.contains(e.target)) d.focus();
+  });
+  document.addEventListener("runnel:update", () => { syncTimers(); focusDialog(); });
+  syncTimers();
+  focusDialog();
+
   window.Runnel = {
     // Re-run the page without an event: GET a patch (or the fragment) and apply it.
     rerun() {

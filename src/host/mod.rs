@@ -27,7 +27,7 @@ use crate::auth::logins::Device;
 use crate::base_path::BasePath;
 use crate::error::AppError;
 use crate::script::{CompiledScript, Registry, RunOutput, Runner};
-use crate::session_state::{AuthRun, Event, Flash, SessionData};
+use crate::session_state::{AuthRun, Event, Flash, FragmentRecord, SessionData};
 use crate::session_store::{BrowserSession, SessionLock, Store, csrf_after_logout_key, waits};
 use requests::Caller;
 
@@ -94,6 +94,9 @@ pub struct Visit<'a> {
     /// Where a long run sends what it drew so far (the route streams it to the browser); only
     /// runs of a session that exists already are watched (see `script::live`).
     pub live: Option<crate::script::live::Sender>,
+    /// What the page's script says the browser holds (a fragment request with JavaScript): a
+    /// fragment's rerun can then be answered with that fragment alone.
+    pub have: Option<&'a crate::render::Have>,
 }
 
 impl Visit<'_> {
@@ -167,7 +170,7 @@ impl Host {
             None => self.auth_run(visit.session).await?,
         };
         let caller = visit.caller();
-        let output = self.run_checked(&caller, &script, stored.clone(), None, visit.query.clone(), auth).await?;
+        let output = self.run_checked(&caller, &script, stored.clone(), None, visit.query.clone(), auth, None).await?;
         self.persist_moved(lock, &sid, visit.session, &stored, &output.data).await?;
         Ok(Answer::Run(Box::new(Shown { script, output, csrf, query: visit.query, new_url: None })))
     }
@@ -190,15 +193,19 @@ impl Host {
         if new_session || !stored.pages.contains_key(visit.page) {
             // The page was drawn without a session (or its drawing was never saved): draw it
             // once more, as its GET did, so that the widget the event names can be found.
-            stored = self.run_for(&visit.unwatched(), &script, stored, None, visit.query.clone()).await?.data;
+            stored = self.run_for(&visit.unwatched(), &script, stored, None, visit.query.clone(), None).await?.data;
         }
         self.check_upload_cap(&stored, visit.page, &post.event)?;
         let event_id = post.event.id.clone();
         // A retried event that was applied already is not applied again: the page is shown.
         let event = Some(post.event).filter(|e| e.id.as_deref().is_none_or(|id| !stored.has_applied(id)));
-        // A new session's cookie goes out with the answer's head: its run is not streamed.
-        let caller = if new_session { visit.unwatched() } else { visit.caller() };
-        let mut output = self.run_for(&caller, &script, stored.clone(), event, visit.query.clone()).await?;
+        // A widget inside a fragment reruns only that fragment, when the browser holds it.
+        let part = event.as_ref().and_then(|e| stored.fragment_of_widget(visit.page, &e.widget));
+        let part = part.filter(|p| self.browser_holds(&visit, &script, &csrf, p)).cloned();
+        // A new session's cookie goes out with the answer's head, and a fragment's rerun is
+        // patched into the page as a whole: neither is streamed.
+        let caller = if new_session || part.is_some() { visit.unwatched() } else { visit.caller() };
+        let mut output = self.run_for(&caller, &script, stored.clone(), event, visit.query.clone(), part).await?;
         if let Some(id) = event_id {
             Arc::make_mut(&mut output.data).remember_event(id);
         }
@@ -221,6 +228,44 @@ impl Host {
         }
         lock.release().await;
         Ok(answer)
+    }
+
+    /// Reruns one fragment of the page alone (its `run_every` timer): answered with that
+    /// fragment when the browser holds it, else with the whole page. A fragment the page's last
+    /// run did not draw is refused, and nothing changes.
+    pub async fn rerun_fragment(&self, visit: Visit<'_>, csrf: Option<String>, id: &str) -> Result<Answer, AppError> {
+        let script = self.script(visit.page)?;
+        let session = visit.session;
+        let Some(csrf) = csrf else { return Err(AppError::Csrf) };
+        let (sid, new_session) = match session.sid() {
+            Some(sid) if session.csrf_matches(&csrf) => (sid, false),
+            Some(_) => return Err(AppError::Csrf),
+            None => (self.start_session(session, &visit.client, &csrf).await?, true),
+        };
+        let (lock, stored) = self.store.lock_and_load(&sid).await?;
+        let loaded = stored.unwrap_or_default();
+        let mut stored = loaded.clone();
+        if new_session || !stored.pages.contains_key(visit.page) {
+            stored = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone(), None).await?.data;
+        }
+        let Some(part) = stored.fragment(visit.page, id) else {
+            lock.release().await;
+            return Err(AppError::UnknownFragment(id.to_owned()));
+        };
+        let part = Some(part).filter(|p| self.browser_holds(&visit, &script, &csrf, p)).cloned();
+        let output = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone(), part).await?;
+        let shown = fragment_of(visit.page, Shown { script, output, csrf, query: visit.query, new_url: None });
+        let unchanged = SessionData::default();
+        let before = if new_session { &unchanged } else { &*loaded };
+        self.finish(lock, &sid, before, &shown.output.data).await?;
+        Ok(Answer::Run(Box::new(shown)))
+    }
+
+    /// Whether the browser says it holds `part` as drawn (with JavaScript; without, every
+    /// event reruns the whole page).
+    fn browser_holds(&self, visit: &Visit<'_>, script: &CompiledScript, csrf: &str, part: &FragmentRecord) -> bool {
+        let Some(have) = visit.have.filter(|_| visit.delivery == Delivery::Fragment) else { return false };
+        self.view(script, csrf).holds(part, &visit.query, have)
     }
 
     /// Refuses an upload that would take the session past its cap (nothing is applied).
@@ -254,8 +299,9 @@ impl Host {
             Some(verified) => verified,
             None => self.auth_run(session).await?,
         };
-        let output =
-            self.run_checked(&visit.unwatched(), &script, Arc::default(), None, visit.query.clone(), auth).await?;
+        let output = self
+            .run_checked(&visit.unwatched(), &script, Arc::default(), None, visit.query.clone(), auth, None)
+            .await?;
         if !output.data.state.is_empty() {
             // The run wrote state: it is kept, in a session that starts now.
             self.admission.admit(&visit.client)?;
@@ -297,12 +343,14 @@ impl Host {
         stored: Arc<SessionData>,
         event: Option<Event>,
         query: Query,
+        part: Option<FragmentRecord>,
     ) -> Result<RunOutput, AppError> {
         let auth = self.auth_run(caller.session).await?;
-        self.run_checked(caller, script, stored, event, query, auth).await
+        self.run_checked(caller, script, stored, event, query, auth, part).await
     }
 
     /// [`Host::run_for`] for a viewer verified already.
+    #[allow(clippy::too_many_arguments)]
     async fn run_checked(
         &self,
         caller: &Caller<'_>,
@@ -311,9 +359,11 @@ impl Host {
         event: Option<Event>,
         query: Query,
         auth: AuthRun,
+        part: Option<FragmentRecord>,
     ) -> Result<RunOutput, AppError> {
         let logged_in = auth.viewer.is_some();
-        let output = self.rerun(caller, script, stored.clone(), event.clone(), query.clone(), auth.clone()).await?;
+        let (first, again) = (auth.clone(), AuthRun { viewer: None, ..auth });
+        let output = self.rerun_part(caller, script, stored.clone(), event.clone(), query.clone(), first, part).await?;
         let still = match (&self.auth, caller.session.login_token()) {
             (Some(host_auth), Some(token)) if logged_in => host_auth.logins.is_registered(&token).await?,
             _ => true,
@@ -322,7 +372,7 @@ impl Host {
             return Ok(output);
         }
         // The same stored data and event again, so nothing is applied twice.
-        self.rerun(caller, script, stored, event, query, AuthRun { viewer: None, ..auth }).await
+        self.rerun(caller, script, stored, event, query, again).await
     }
 
     /// Runs the script once on a blocking thread, once the page's access admits the viewer (see
@@ -335,6 +385,7 @@ impl Host {
         event: Option<Event>,
         query: Query,
         auth: AuthRun,
+        part: Option<FragmentRecord>,
     ) -> Result<RunOutput, AppError> {
         let auth = self.with_second_factor(auth, &stored);
         let (runner, script) = (self.runner.clone(), script.clone());
@@ -347,8 +398,10 @@ impl Host {
         let run = tokio::task::spawn_blocking(move || {
             let _watching = live.map(crate::script::live::Watching::install);
             span.in_scope(|| match access::admit(runner.engine(), &script, &stored, event, &auth) {
-                access::Admitted::Run(script, event) => {
-                    runner.run_in(&script, &stored, event.as_ref(), query, auth, pages)
+                access::Admitted::Run(admitted, event) => {
+                    // The login form shown in the page's place is a whole page.
+                    let part = part.filter(|_| Arc::ptr_eq(&admitted, &script));
+                    runner.run_part(&admitted, &stored, event.as_ref(), query, auth, pages, part)
                 }
                 access::Admitted::Answer(output) => Ok(*output),
             })

@@ -47,11 +47,27 @@ impl Host {
         query: super::Query,
         auth: AuthRun,
     ) -> Result<RunOutput, AppError> {
+        self.rerun_part(caller, script, stored, event, query, auth, None).await
+    }
+
+    /// [`Host::rerun`] for the whole page, or (`part`) one fragment alone.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn rerun_part(
+        &self,
+        caller: &Caller<'_>,
+        script: &Arc<CompiledScript>,
+        stored: Arc<SessionData>,
+        event: Option<Event>,
+        query: super::Query,
+        auth: AuthRun,
+        part: Option<crate::session_state::FragmentRecord>,
+    ) -> Result<RunOutput, AppError> {
         let mut attempt = Attempt { stored, event, auth };
         let mut asked = 0;
         loop {
             let (stored, event, auth) = (attempt.stored.clone(), attempt.event.clone(), attempt.auth.clone());
-            let mut output = self.run_once(caller.live, script, stored, event, query.clone(), auth).await?;
+            let mut output =
+                self.run_once(caller.live, script, stored, event, query.clone(), auth, part.clone()).await?;
             let Some(request) = output.request.take() else { return Ok(output) };
             if asked == MAX_AUTH_REQUESTS {
                 let message =

@@ -8,7 +8,7 @@ use crate::page::PageConfig;
 use crate::render::{self, Have, NavLink, NavSection, Patch, RenderContext};
 use crate::script::live::Snapshot;
 use crate::script::{CompiledScript, Gate, Registry, RunOutput};
-use crate::session_state::Viewer;
+use crate::session_state::{FragmentRecord, Viewer};
 
 /// Renders one page for one session.
 pub struct PageView<'a> {
@@ -59,8 +59,12 @@ impl PageView<'_> {
         render::fragment(&output.page, &self.nav(output.viewer.as_ref()), &self.context(query))
     }
 
-    /// The changes that turn what the browser holds (`have`) into this run's root.
+    /// The changes that turn what the browser holds (`have`) into this run's root (for a
+    /// fragment rerun, the fragment's element).
     pub fn patch(&self, output: &RunOutput, query: &BTreeMap<String, String>, have: &Have) -> Patch {
+        if let Some(part) = &output.fragment {
+            return Patch::of_fragment(have, &output.page, &part.path, &self.context(query));
+        }
         Patch::between(have, &output.page, &self.nav(output.viewer.as_ref()), &self.context(query))
     }
 
@@ -69,6 +73,13 @@ impl PageView<'_> {
     pub fn progress(&self, snapshot: &Snapshot, query: &BTreeMap<String, String>, have: &Have) -> (Patch, Have) {
         let nav = self.nav(snapshot.viewer.as_ref());
         Patch::with_result(have, &snapshot.page, &nav, &self.context(query))
+    }
+
+    /// Whether the browser holds `part` as its last full run drew it (a rerun of the fragment
+    /// alone can then be sent as a patch).
+    pub fn holds(&self, part: &FragmentRecord, query: &BTreeMap<String, String>, have: &Have) -> bool {
+        let page = crate::page::Page::for_fragment(part.shell.clone(), part.depth);
+        have.holds_fragment(&page, &part.path, &self.context(query))
     }
 
     /// The whole document around a rendered root.

@@ -37,6 +37,8 @@ pub enum ContainerKind {
     Form {
         key: String,
     },
+    /// A part of the page whose own widgets rerun only its function (`fragment`, `dialog`).
+    Fragment(Box<FragmentShell>),
     /// A button that opens a floating panel with the children (`popover`).
     Popover {
         label: String,
@@ -44,6 +46,26 @@ pub enum ContainerKind {
         disabled: bool,
         full_width: bool,
     },
+}
+
+/// A fragment's shell: which function draws it, how often it reruns by itself, and for a
+/// dialog its title and width.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FragmentShell {
+    /// The fragment's id on its page: the function's name, then `#2`, `#3`, … for more calls.
+    pub id: String,
+    /// The script function that draws it.
+    pub function: String,
+    /// `run_every` in milliseconds: the page's JavaScript asks for a rerun this often.
+    pub every_ms: Option<u64>,
+    pub dialog: Option<DialogLook>,
+}
+
+/// A dialog's title and width (`dialog(title, Fn, #{ width })`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DialogLook {
+    pub title: String,
+    pub large: bool,
 }
 
 /// How a row of columns is spaced and aligned (`columns(…, #{ gap, vertical_alignment })`).

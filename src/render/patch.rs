@@ -21,7 +21,7 @@ use std::io;
 use serde::Serialize;
 
 use super::{NavSection, RenderContext, children, element, fragment};
-use crate::page::{ContainerId, ContainerKind, Element, MAIN, Page, SIDEBAR};
+use crate::page::{ContainerId, ContainerKind, Element, FRAGMENT_ROOT, MAIN, Page, SIDEBAR};
 
 /// The element id of the main area (its children are `m.0`, `m.1`, …).
 pub const MAIN_PATH: &str = "m";
@@ -81,7 +81,12 @@ fn hash_context(h: &mut DefaultHasher, ctx: &RenderContext) {
 fn posts(page: &Page, el: &Element) -> bool {
     match el {
         Element::Widget(_) | Element::AuthForm(_) => true,
-        Element::Container(id) => matches!(page.containers[*id].kind, ContainerKind::Form { .. }),
+        Element::Container(id) => match &page.containers[*id].kind {
+            ContainerKind::Form { .. } => true,
+            // A dialog's close button is a form; a timed fragment posts its reruns.
+            ContainerKind::Fragment(shell) => shell.dialog.is_some() || shell.every_ms.is_some(),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -159,6 +164,8 @@ pub struct Have {
     frame: u64,
     elements: HashMap<String, u64>,
     csrf: Option<String>,
+    /// The element ids in the order sent (document order), for the version after a fragment patch.
+    order: Vec<String>,
     /// The digest of the list as sent (frame and elements): a patch names it as its `base`.
     digest: String,
 }
@@ -181,13 +188,39 @@ impl Have {
         let csrf = (!csrf.is_empty()).then(|| csrf.to_owned());
         let (frame, list) = held.split_once(';')?;
         let mut elements = HashMap::new();
+        let mut order = Vec::new();
         for entry in list.split(',').filter(|e| !e.is_empty()) {
             let (id, hash) = entry.split_once(':')?;
             if !valid_id(id) || elements.insert(id.to_owned(), parse_hash(hash)?).is_some() {
                 return None;
             }
+            order.push(id.to_owned());
         }
-        Some(Self { frame: parse_hash(frame)?, elements, csrf, digest: digest(held) })
+        Some(Self { frame: parse_hash(frame)?, elements, csrf, order, digest: digest(held) })
+    }
+
+    /// Whether the browser holds, at `path`, the fragment drawn alone in `page` (its shell as the
+    /// page would draw it, and forms with this session's CSRF token): only then can a rerun of
+    /// that fragment be sent as a patch.
+    pub fn holds_fragment(&self, page: &Page, path: &str, ctx: &RenderContext) -> bool {
+        let hash = element_hash(page, &Element::Container(FRAGMENT_ROOT), ctx, false);
+        let stale_token = self.csrf.as_ref().is_some_and(|held| *held != digest(ctx.csrf));
+        self.elements.get(path) == Some(&hash) && !stale_token
+    }
+
+    /// The list after the subtree at `path` was replaced by `fresh` (ids and hashes, in
+    /// document order), as the browser will collect it.
+    fn listing_with(&self, path: &str, fresh: &[(String, u64)]) -> String {
+        let inside = format!("{path}.");
+        let mut list: Vec<(String, u64)> = Vec::with_capacity(self.order.len() + fresh.len());
+        for id in &self.order {
+            if id == path {
+                list.extend(fresh.iter().cloned());
+            } else if !id.starts_with(&inside) {
+                list.push((id.clone(), self.elements[id]));
+            }
+        }
+        listing_of(self.frame, &list)
     }
 
     /// How many children of `slot` the browser holds (`slot.0`, `slot.1`, … without a gap).
@@ -247,6 +280,7 @@ impl Patch {
         let after = Have {
             frame,
             elements: hashes.iter().cloned().collect(),
+            order: hashes.iter().map(|(id, _)| id.clone()).collect(),
             csrf: Some(digest(ctx.csrf)),
             digest: version.clone(),
         };
@@ -268,6 +302,23 @@ impl Patch {
     /// Whether applying the patch changes nothing.
     pub fn is_empty(&self) -> bool {
         self.frame.is_none() && self.ops.is_empty() && self.base == self.version
+    }
+}
+
+impl Patch {
+    /// A fragment's rerun as one replacement: `page` holds only the fragment (see
+    /// [`Page::for_fragment`]) and `path` is where the browser holds it. The version is the
+    /// browser's list with that subtree's entries swapped; a browser that does not hold the
+    /// fragment gets a version it cannot reach, and asks for a full render.
+    pub fn of_fragment(have: &Have, page: &Page, path: &str, ctx: &RenderContext) -> Self {
+        let root = Element::Container(FRAGMENT_ROOT);
+        let hash = element_hash(page, &root, ctx, false);
+        let mut fresh = vec![(path.to_owned(), hash)];
+        hashes_into(page, ctx, FRAGMENT_ROOT, path, &mut fresh);
+        let version =
+            if have.holds_fragment(page, path, ctx) { digest(&have.listing_with(path, &fresh)) } else { String::new() };
+        let html = element(page, &root, path, ctx, false);
+        Self { base: have.digest.clone(), version, frame: None, ops: vec![Op::Replace { id: path.to_owned(), html }] }
     }
 }
 

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index));
     cfg.route("/{page}", web::get().to(show_page));
     cfg.route("/{page}/event", web::post().to(post_event));
+    cfg.route("/{page}/fragment/{id}", web::post().to(post_fragment));
 }
 
 pub(super) async fn index(app: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -84,16 +85,40 @@ async fn post_event(
     let page = page.into_inner();
     let (live, watch) = progress::watch(have.as_ref(), &session, &page, &query);
     let work = {
-        let (req, app) = (req.clone(), app.clone());
+        let (req, app, held) = (req.clone(), app.clone(), have.clone());
         async move {
             let session = HttpSession::new(&req, session, identity, &app);
             let before = session.sid();
-            let visit = Visit { live, ..visit(&req, &page, &session, query, delivery) };
+            let visit = Visit { live, have: held.as_ref(), ..visit(&req, &page, &session, query, delivery) };
             let answer = app.host.apply_event(visit, post).await;
             (answer, before.is_some() && session.sid() != before)
         }
     };
     finish(app, work, watch, delivery, have).await
+}
+
+/// `POST /{page}/fragment/{id}` (body `csrf=…`): reruns one fragment alone, as its `run_every`
+/// timer asks.
+async fn post_fragment(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    session: Session,
+    identity: Option<Identity>,
+    app: web::Data<AppState>,
+) -> HttpResponse {
+    let (page, id) = path.into_inner();
+    let delivery = delivery_of(&req);
+    let have = have_of(&req, delivery);
+    let result = async {
+        let body = forms::read_body(payload, declared_length(&req), app.max_body_bytes).await?;
+        let csrf = forms::parse_pairs(&body)?.into_iter().find(|(name, _)| name == "csrf").map(|(_, v)| v);
+        let session = HttpSession::new(&req, session, identity, &app);
+        let query = forms::parse_query(req.query_string())?;
+        let visit = Visit { have: have.as_ref(), ..visit(&req, &page, &session, query, delivery) };
+        app.host.rerun_fragment(visit, csrf, &id).await
+    };
+    respond_with(&app, result.await, delivery, have.as_ref())
 }
 
 /// Answers once the interaction ended, or streams a long run's output as it goes.
@@ -142,7 +167,7 @@ pub(super) fn visit<'a>(
     delivery: Delivery,
 ) -> Visit<'a> {
     let (client, user_agent) = (client::audit_address(req), client::user_agent(req));
-    Visit { page, session, query, delivery, client, user_agent, live: None }
+    Visit { page, session, query, delivery, client, user_agent, live: None, have: None }
 }
 
 /// The body length the request declares, if any.

@@ -11,10 +11,11 @@ use super::library::Library;
 use super::registry::CompiledScript;
 use crate::config::ScriptLimits;
 use crate::datasource::{Connections, DataSources};
-use crate::page::{Page, PageEntry};
+use crate::page::{FRAGMENT_ROOT, Page, PageEntry};
 use crate::services::{ServiceRun, Services};
 use crate::session_state::{
-    AppliedEvent, AuthRequest, AuthRun, Callback, Event, EventError, PageWidgets, SessionData, Viewer, apply_event,
+    AppliedEvent, AuthRequest, AuthRun, Callback, Event, EventError, FragmentRecord, PageWidgets, SessionData, Viewer,
+    apply_event,
 };
 use crate::widgets::context::{HOST, RERUN, RunContext, RunScope, STOP};
 use crate::widgets::convert_json_map;
@@ -51,12 +52,14 @@ pub struct RunOutput {
     pub switch_to: Option<String>,
     /// The viewer may not open this page: the script did not run (403).
     pub denied: bool,
+    /// The fragment this run reran alone: `page` then holds only it (see [`Page::for_fragment`]).
+    pub fragment: Option<FragmentRecord>,
 }
 
 impl RunOutput {
     /// An output without a run: `page` as it is, the session data unchanged.
     pub fn unrun(page: Page, data: Arc<SessionData>, viewer: Option<Viewer>) -> Self {
-        Self { page, data, query: None, request: None, viewer, switch_to: None, denied: false }
+        Self { page, data, query: None, request: None, viewer, switch_to: None, denied: false, fragment: None }
     }
 }
 
@@ -66,6 +69,8 @@ struct Run {
     query: BTreeMap<String, String>,
     auth: AuthRun,
     pages: Arc<Vec<PageEntry>>,
+    /// The fragment to rerun alone, or `None` for the whole script.
+    part: Option<FragmentRecord>,
 }
 
 /// How one attempt of the script ended.
@@ -164,6 +169,20 @@ impl Runner {
         self.run_in(script, stored, event, query, auth, Arc::default())
     }
 
+    /// [`Runner::run_as`] for one fragment of the page alone (a fragment rerun): only its
+    /// function runs, every other widget keeps its value. `rerun()` inside it runs the whole page.
+    pub fn run_fragment(
+        &self,
+        script: &CompiledScript,
+        stored: &SessionData,
+        event: Option<&Event>,
+        query: BTreeMap<String, String>,
+        auth: AuthRun,
+        part: &FragmentRecord,
+    ) -> Result<RunOutput, EventError> {
+        self.run_part(script, stored, event, query, auth, Arc::default(), Some(part.clone()))
+    }
+
     /// [`Runner::run_as`] in an app of `pages` (what `page_link` and `switch_page` can name).
     pub fn run_in(
         &self,
@@ -173,6 +192,21 @@ impl Runner {
         query: BTreeMap<String, String>,
         auth: AuthRun,
         pages: Arc<Vec<PageEntry>>,
+    ) -> Result<RunOutput, EventError> {
+        self.run_part(script, stored, event, query, auth, pages, None)
+    }
+
+    /// [`Runner::run_in`], for the whole page or (`part`) one fragment alone.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_part(
+        &self,
+        script: &CompiledScript,
+        stored: &SessionData,
+        event: Option<&Event>,
+        query: BTreeMap<String, String>,
+        auth: AuthRun,
+        pages: Arc<Vec<PageEntry>>,
+        part: Option<FragmentRecord>,
     ) -> Result<RunOutput, EventError> {
         let page_name = script.name.as_str();
         let mut data = stored.clone();
@@ -188,14 +222,17 @@ impl Runner {
                 return Ok(RunOutput::unrun(page, Arc::new(data), auth.viewer));
             }
         };
-        let run = Run { applied, query, auth, pages };
-        let mut output = self.run_program(script, &ast, data, run);
+        let run = Run { applied, query, auth, pages, part };
+        let mut output = match run.part.clone() {
+            Some(part) => self.run_fragment_program(script, &ast, data, run, part),
+            None => self.run_program(script, &ast, data, run),
+        };
         output.page.notice = script.pending_error.clone();
         Ok(output)
     }
 
     fn run_program(&self, script: &CompiledScript, ast: &AST, mut data: SessionData, run: Run) -> RunOutput {
-        let Run { applied, query, auth, pages } = run;
+        let Run { applied, query, auth, pages, .. } = run;
         let page_name = script.name.as_str().to_owned();
         let mut previous = data.pages.remove(&page_name).unwrap_or_default();
         let mut state = convert_json_map(&data.state);
@@ -252,29 +289,125 @@ impl Runner {
                 }
                 Ending::Finished | Ending::Host => {}
             }
+            record_fragments(&mut data, &page_name, &page);
             data.pages.insert(page_name, widgets);
             crate::widgets::write_auth_keys(&mut state, &auth);
             data.state = crate::widgets::convert_state_back(&state);
             let query = query_changed.then_some(query);
             let viewer = auth.viewer;
-            return RunOutput { page, data: Arc::new(data), query, request: None, viewer, switch_to, denied: false };
+            return RunOutput {
+                page,
+                data: Arc::new(data),
+                query,
+                request: None,
+                viewer,
+                switch_to,
+                denied: false,
+                fragment: None,
+            };
         }
         unreachable!("the loop returns on its last attempt")
+    }
+
+    /// One fragment's function alone, drawing into a page that holds only that fragment. The
+    /// widgets outside it keep their records; `rerun()` goes on with a full run.
+    fn run_fragment_program(
+        &self,
+        script: &CompiledScript,
+        ast: &AST,
+        mut data: SessionData,
+        run: Run,
+        part: FragmentRecord,
+    ) -> RunOutput {
+        let page_name = script.name.as_str().to_owned();
+        let previous = data.pages.remove(&page_name).unwrap_or_default();
+        let _deadline = Deadline::start(self.limits.max_run_time, self.limits.max_load_time);
+        let context = self.fragment_context(&data, previous.clone(), &run, &part);
+        let scope = RunScope::install(context);
+        let ending = self.attempt_fragment(ast, run.applied.callback.clone(), &part.shell.function);
+        let Some(context) = scope.finish() else {
+            let mut page = Page::new();
+            page.error = Some(diagnostic::plain(&page_name, "internal error: the run's context was lost".into()));
+            return RunOutput::unrun(page, Arc::new(data), run.auth.viewer);
+        };
+        if let (Ending::Host, Some(request)) = (&ending, &context.request) {
+            let mut output = RunOutput::unrun(context.page, Arc::new(data), run.auth.viewer.clone());
+            output.request = Some(request.clone());
+            return output;
+        }
+        let mut state = context.state;
+        let kept = match &ending {
+            Ending::Failed(_) => previous,
+            _ => outside_fragment(previous, &part.shell.id),
+        };
+        let widgets: PageWidgets = kept.into_iter().chain(context.drawn).collect();
+        forget_undrawn_widget_keys(&mut state, &context.widget_keys, &widgets);
+        crate::widgets::write_auth_keys(&mut state, &run.auth);
+        data.state = crate::widgets::convert_state_back(&state);
+        data.pages.insert(page_name.clone(), widgets);
+        let mut page = context.page;
+        match ending {
+            Ending::Rerun => {
+                // `rerun()` in a fragment reruns the whole page, with no event.
+                let full = Run { applied: AppliedEvent::none(), part: None, ..run };
+                return self.run_program(script, ast, data, full);
+            }
+            Ending::Failed(err) => {
+                let shown = diagnostic::from_eval_error(&page_name, &script.source, &err, &self.limits);
+                let body = escape_text(&shown.to_string());
+                page.push(FRAGMENT_ROOT, crate::page::Element::Alert { kind: crate::page::AlertKind::Error, body });
+            }
+            Ending::Finished | Ending::Host => {}
+        }
+        let query = context.query_changed.then_some(context.query);
+        RunOutput {
+            page,
+            data: Arc::new(data),
+            query,
+            request: None,
+            viewer: run.auth.viewer,
+            switch_to: context.switch_to,
+            denied: false,
+            fragment: Some(part),
+        }
+    }
+
+    /// The context of a fragment's rerun: it draws into a page that holds only the fragment.
+    fn fragment_context(
+        &self,
+        data: &SessionData,
+        previous: PageWidgets,
+        run: &Run,
+        part: &FragmentRecord,
+    ) -> RunContext {
+        let mut state = convert_json_map(&data.state);
+        crate::widgets::write_auth_keys(&mut state, &run.auth);
+        let mut context = RunContext::new(state, previous, run.applied.pressed.clone(), run.query.clone());
+        context.page = Page::for_fragment(part.shell.clone(), part.depth);
+        context.targets.push(FRAGMENT_ROOT);
+        context.fragment_run = Some(part.shell.id.clone());
+        context.auth = run.auth.clone();
+        context.sources = Some(self.sources.clone());
+        context.services = Some(ServiceRun::new(self.services.clone()));
+        context.pages = run.pages.clone();
+        context
+    }
+
+    /// Runs the pending callback (if any), then one script function without the script's
+    /// top-level statements.
+    fn attempt_fragment(&self, ast: &AST, callback: Option<Callback>, function: &str) -> Ending {
+        let result = self.call_back(ast, callback).and_then(|()| {
+            let options = rhai::CallFnOptions::new().eval_ast(false).rewind_scope(true);
+            self.engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, function, ()).map(drop)
+        });
+        ending_of(result)
     }
 
     /// Runs the pending callback (if any), then the script, inside an installed context.
     fn attempt(&self, ast: &AST, callback: Option<Callback>) -> Ending {
         let result =
             self.call_back(ast, callback).and_then(|()| self.engine.run_ast_with_scope(&mut Scope::new(), ast));
-        match result {
-            Ok(()) => Ending::Finished,
-            Err(err) => match ended_on_purpose(&err) {
-                Some(STOP) => Ending::Finished,
-                Some(RERUN) => Ending::Rerun,
-                Some(HOST) => Ending::Host,
-                _ => Ending::Failed(err),
-            },
-        }
+        ending_of(result)
     }
 
     fn call_back(&self, ast: &AST, callback: Option<Callback>) -> Result<(), Box<EvalAltResult>> {
@@ -282,6 +415,43 @@ impl Runner {
         let args: Vec<Dynamic> = callback.args.iter().map(crate::widgets::json_to_dynamic).collect();
         let options = rhai::CallFnOptions::new().eval_ast(false).rewind_scope(true);
         self.engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), ast, &callback.function, args).map(drop)
+    }
+}
+
+/// How an attempt ended, from its result.
+fn ending_of(result: Result<(), Box<EvalAltResult>>) -> Ending {
+    match result {
+        Ok(()) => Ending::Finished,
+        Err(err) => match ended_on_purpose(&err) {
+            Some(STOP) => Ending::Finished,
+            Some(RERUN) => Ending::Rerun,
+            Some(HOST) => Ending::Host,
+            _ => Ending::Failed(err),
+        },
+    }
+}
+
+/// The widgets of the last run outside the fragment `id` (they keep their records).
+fn outside_fragment(previous: PageWidgets, id: &str) -> PageWidgets {
+    previous.into_iter().filter(|(_, r)| r.fragment.as_deref() != Some(id)).collect()
+}
+
+/// A fragment's error as alert text: escaped, since an alert's body is HTML.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Keeps what a full run drew of fragments, for their reruns alone.
+fn record_fragments(data: &mut SessionData, page_name: &str, page: &Page) {
+    let fragments: crate::session_state::PageFragments = page
+        .fragments()
+        .into_iter()
+        .map(|(path, depth, shell)| (shell.id.clone(), FragmentRecord { shell: shell.clone(), path, depth }))
+        .collect();
+    if fragments.is_empty() {
+        data.fragments.remove(page_name);
+    } else {
+        data.fragments.insert(page_name.to_owned(), fragments);
     }
 }
 

@@ -96,6 +96,7 @@ mod tests {
             key: Some("speed".into()),
             callback: None,
             form: None,
+            fragment: None,
         };
         data.pages.entry("p".into()).or_default().insert("slider:key:speed".into(), record);
         data

@@ -50,7 +50,14 @@ mod tests {
     use crate::session_state::{WidgetRecord, apply_event};
 
     fn record(spec: WidgetSpec, value: Value, key: Option<&str>) -> WidgetRecord {
-        WidgetRecord { spec, value, key: key.map(str::to_owned), callback: None, form: Some("f".into()) }
+        WidgetRecord {
+            spec,
+            value,
+            key: key.map(str::to_owned),
+            callback: None,
+            form: Some("f".into()),
+            fragment: None,
+        }
     }
 
     fn data_with_form() -> SessionData {

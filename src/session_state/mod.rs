@@ -45,6 +45,34 @@ pub struct SessionData {
     /// A TOTP enrolment that waits for its first code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_enrolment: Option<PendingEnrolment>,
+    /// Per page: the fragments its last full run drew, by fragment id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fragments: BTreeMap<String, PageFragments>,
+}
+
+/// The fragments one page drew in its last full run.
+pub type PageFragments = BTreeMap<String, FragmentRecord>;
+
+/// What a rerun of one fragment needs: its shell (function, id, timer, dialog look), its
+/// element id in the page the browser holds, and its nesting depth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FragmentRecord {
+    pub shell: crate::page::FragmentShell,
+    pub path: String,
+    pub depth: usize,
+}
+
+impl SessionData {
+    /// The fragment `id` of `page`, as its last full run drew it.
+    pub fn fragment(&self, page: &str, id: &str) -> Option<&FragmentRecord> {
+        self.fragments.get(page)?.get(id)
+    }
+
+    /// The fragment whose rerun an event on `widget` of `page` asks for, if the widget lies in one.
+    pub fn fragment_of_widget(&self, page: &str, widget: &str) -> Option<&FragmentRecord> {
+        let id = self.pages.get(page)?.get(widget)?.fragment.as_deref()?;
+        self.fragment(page, id)
+    }
 }
 
 /// How many event ids a session remembers; a retry comes within a few events.
@@ -121,6 +149,9 @@ pub struct WidgetRecord {
     /// The key of the form the widget lies in: it changes only when that form is submitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<String>,
+    /// The id of the fragment the widget lies in: an event on it reruns only that fragment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fragment: Option<String>,
 }
 
 /// A callback to run before the next rerun: a script function and its arguments.

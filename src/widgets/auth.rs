@@ -212,6 +212,7 @@ impl FormCall {
             key: None,
             callback: None,
             form: None,
+            fragment: None,
         };
         context::try_with(|c| {
             c.register_widget(&self.action.widget_id(self.key.as_deref()), record, self.pos)?;

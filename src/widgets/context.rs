@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhai::{Dynamic, EvalAltResult, Map, Position};
 
 use crate::datasource::{DataSources, FileStamp};
-use crate::page::{Page, PageEntry};
+use crate::page::{ContainerId, MAIN, Page, PageEntry};
 use crate::session_state::{AuthRequest, AuthRun, PageWidgets, WidgetRecord};
 
 /// Why a run ended early on purpose.
@@ -45,6 +45,11 @@ pub struct RunContext {
     pub switch_to: Option<String>,
     /// HTTP calls and secrets, with this run's call count (none in a run without them).
     pub services: Option<crate::services::ServiceRun>,
+    /// Where free calls draw (`button(…)` rather than `c.button(…)`): the innermost fragment
+    /// whose function is running, else the main area.
+    pub targets: Vec<ContainerId>,
+    /// The fragment this run reruns alone, if it is a fragment rerun.
+    pub fragment_run: Option<String>,
 }
 
 impl RunContext {
@@ -66,12 +71,15 @@ impl RunContext {
             pages: std::sync::Arc::default(),
             switch_to: None,
             services: None,
+            targets: Vec::new(),
+            fragment_run: None,
         }
     }
 
     /// Records a widget drawn in this run; a second widget with the same id is an error.
     pub fn register_widget(&mut self, id: &str, record: WidgetRecord, pos: Position) -> Result<(), Box<EvalAltResult>> {
-        if self.drawn.contains_key(id) {
+        let outside = |r: &WidgetRecord| self.fragment_run.is_some() && r.fragment != self.fragment_run;
+        if self.drawn.contains_key(id) || self.previous.get(id).is_some_and(outside) {
             let (kind, name) = id.split_once(':').unwrap_or(("widget", id));
             let message = format!("two {kind} widgets share the id {name:?}: give one of them a unique `key` option");
             return Err(EvalAltResult::ErrorRuntime(message.into(), pos).into());
@@ -119,6 +127,12 @@ pub fn with<R>(f: impl FnOnce(&mut RunContext) -> R) -> Result<R, Box<EvalAltRes
 /// (progress snapshots, which may come while a native function is using it).
 pub fn peek<R>(f: impl FnOnce(&RunContext) -> R) -> Option<R> {
     CURRENT.with(|c| c.try_borrow().ok().and_then(|c| c.as_ref().map(f)))
+}
+
+/// Where a free call draws: the container of the fragment whose function runs now, or the main
+/// area. Called on every free element call, so it only peeks at the context.
+pub fn default_target() -> ContainerId {
+    CURRENT.with(|c| c.try_borrow().ok().and_then(|c| c.as_ref()?.targets.last().copied()).unwrap_or(MAIN))
 }
 
 /// Like [`with`], for closures that can fail with a script error.

@@ -80,7 +80,8 @@ impl Widget<'_> {
                 current_value(c, &id, key.as_deref(), &self.spec, self.default, self.pos)?
             };
             let stored = if pressable { Value::Bool(false) } else { value.clone() };
-            let record = WidgetRecord { spec: self.spec, value: stored, key: key.clone(), callback, form };
+            let fragment = c.page.containers[self.target].fragment.clone();
+            let record = WidgetRecord { spec: self.spec, value: stored, key: key.clone(), callback, form, fragment };
             c.register_widget(&id, record, self.pos)?;
             if let Some(key) = &key {
                 c.state.insert(key.as_str().into(), convert::to_dynamic(&value));

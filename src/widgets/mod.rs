@@ -1,6 +1,7 @@
 //! The Rhai-facing script API, one file per family. Every element and widget function can be
 //! called on its own (it draws into the main area) or as a method of a container
-//! (`sidebar().button("Go")`), so each is registered in both forms by [`placed!`].
+//! (`sidebar().button("Go")`), so each is registered in both forms by [`placed!`]. Inside a
+//! fragment's function the free form draws into the fragment ([`context::default_target`]).
 
 mod auth;
 mod charts;
@@ -12,6 +13,7 @@ mod dates;
 pub mod deadline;
 mod display;
 mod formats;
+mod fragments;
 mod http;
 mod input;
 mod layout;
@@ -54,7 +56,7 @@ macro_rules! placed {
         let method_params = ["container: Container", $(concat!(stringify!($arg), ": ", stringify!($ty)),)* "?"];
         rhai::FuncRegistration::new($name).with_params_info(params).register_into_engine(
             $engine,
-            move |ctx: rhai::NativeCallContext, $($arg: $ty),*| f(crate::page::MAIN, ctx.call_position(), $($arg),*),
+            move |ctx: rhai::NativeCallContext, $($arg: $ty),*| f(crate::widgets::context::default_target(), ctx.call_position(), $($arg),*),
         );
         rhai::FuncRegistration::new($name).with_params_info(method_params).register_into_engine(
             $engine,
@@ -79,6 +81,7 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     uploads::register(engine);
     layout::register(engine);
     status::register(engine);
+    fragments::register(engine);
     control::register(engine);
     auth::register(engine);
     sessions::register(engine);

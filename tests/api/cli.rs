@@ -63,6 +63,8 @@ fn definitions_describe_the_whole_script_api_for_editors() {
         "fn page_link(container: Container, page: string)",
         "fn switch_page(page: string)",
         "fn file_uploader(label: string, opts: map)",
+        "fn fragment(function: Fn, opts: map)",
+        "fn dialog(title: string, function: Fn)",
     ] {
         assert!(all.contains(expected), "definitions lack {expected}");
     }

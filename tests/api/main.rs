@@ -19,6 +19,7 @@ mod client;
 mod cluster;
 mod connections;
 mod errors;
+mod fragments;
 mod frames;
 mod headers;
 mod inputs;

@@ -514,6 +514,16 @@ impl Page {
         self.send("Input.dispatchKeyEvent", up);
     }
 
+    /// Presses and releases Escape (closes a dialog).
+    pub fn press_escape(&self) {
+        let key = json!({ "key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27 });
+        let (mut down, mut up) = (key.clone(), key);
+        down["type"] = json!("keyDown");
+        up["type"] = json!("keyUp");
+        self.send("Input.dispatchKeyEvent", down);
+        self.send("Input.dispatchKeyEvent", up);
+    }
+
     /// Enables/disables page scripts (`eval` keeps working either way).
     pub fn set_javascript_enabled(&self, enabled: bool) {
         self.send("Emulation.setScriptExecutionDisabled", json!({ "value": !enabled }));

@@ -5,6 +5,7 @@ mod chart_types;
 mod charts;
 mod data;
 mod forms;
+mod fragments;
 mod frames;
 mod layout;
 mod sources;
