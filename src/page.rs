@@ -6,12 +6,14 @@ use serde::Serialize;
 mod blocks;
 mod chart;
 mod media;
+mod width;
 pub use blocks::{
     ContainerKind, DataFrame, DeltaTone, Download, Gap, PageConfig, RowLayout, SortLink, SortOrder, SpaceSize,
     VerticalAlign,
 };
 pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
 pub use media::{Image, ImageSource, MapPoint, MapView, Media, MediaKey, MediaKind, VegaLite, media_path};
+pub use width::{MAX_PIXELS, Width};
 
 /// Deepest nesting of containers a script may build (keeps rendering bounded).
 pub const MAX_DEPTH: usize = 16;
@@ -184,6 +186,7 @@ pub enum Element {
     Table {
         columns: Vec<String>,
         rows: Vec<Vec<String>>,
+        width: Width,
     },
     DataFrame(Box<DataFrame>),
     Progress {

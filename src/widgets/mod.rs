@@ -32,6 +32,7 @@ mod state;
 mod totp;
 mod uploads;
 mod vega;
+mod width;
 
 use rhai::Engine;
 

@@ -19,6 +19,7 @@ mod second_factor;
 mod sessions;
 mod text_layout;
 mod uploads;
+mod widths;
 
 use std::time::Duration;
 

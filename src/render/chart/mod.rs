@@ -25,7 +25,7 @@ use std::fmt::Write;
 
 use scale::tick_label;
 
-use crate::page::{Chart, ChartKind};
+use crate::page::{Chart, ChartKind, Width};
 
 /// Height of a chart's drawing unless its rows need more (horizontal bars, heatmaps).
 const HEIGHT: f64 = 300.0;
@@ -49,9 +49,15 @@ pub fn svg(chart: &Chart) -> String {
     let mut out = String::with_capacity(body.len() + 1024);
     let id = format!("rn-chart-{}", chart.id);
     let kind = chart.kind.name();
+    // Stretched, it fills its container; otherwise it keeps its drawing's width (the pixels
+    // asked for, or its own), up to the container's.
+    let (shown, shown_css) = match chart.shown_width {
+        Width::Stretch => ("100%".to_owned(), Width::Stretch.css()),
+        other => (width.to_string(), other.css()),
+    };
     let _ = write!(
         out,
-        r#"<figure class="rn-chart-wrap"><svg class="rn-chart rn-chart-{kind}" viewBox="0 0 {width} {height}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        r#"<figure class="rn-chart-wrap {shown_css}"><svg class="rn-chart rn-chart-{kind}" viewBox="0 0 {width} {height}" width="{shown}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
         escape(&title(chart)),
         escape(&describe(chart))
     );

@@ -10,6 +10,7 @@ mod layout;
 mod sources;
 mod sql;
 mod text;
+mod widths;
 
 use std::path::PathBuf;
 
