@@ -127,6 +127,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_scatter_of_100000_points_stays_a_small_svg_with_a_note() {
+        // Spread evenly (golden-ratio steps), so every cell of the grid is taken: the worst case.
+        let points: Vec<(f64, f64)> = (0..100_000)
+            .map(|i| (f64::from(i) * 0.618_034 % 1.0 * 100.0, f64::from(i) * 0.414_214 % 1.0 * 50.0))
+            .collect();
+        let mut chart = Chart::new(0, 640.0, ChartKind::Scatter);
+        chart.series = vec![crate::page::Series { points, ..crate::page::Series::new("dots".into()) }];
+        let svg = svg(&chart);
+        assert!(svg.len() < 300_000, "{} bytes", svg.len());
+        let dots = svg.matches("<circle").count();
+        assert!((200..=2_000).contains(&dots), "{dots} dots");
+        assert!(svg.contains("100,000 points are binned into"), "the chart says so");
+    }
+
+    #[test]
     fn markup_in_labels_is_escaped() {
         assert_eq!(escape(r#"<img src=x onerror="a">&'"#), "&lt;img src=x onerror=&quot;a&quot;&gt;&amp;&#39;");
     }
