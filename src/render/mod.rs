@@ -155,8 +155,8 @@ impl ElementHtml<'_> {
     }
 
     /// The sizer of an element of fixed width (see [`media::sizer`]).
-    fn sizer(&self, width: &crate::page::Width) -> String {
-        media::sizer(*width)
+    fn sizer(&self, width: impl std::borrow::Borrow<crate::page::Width>) -> String {
+        media::sizer(*width.borrow())
     }
 
     fn auth_form(&self, f: &AuthFormView) -> String {

@@ -128,15 +128,19 @@ mod tests {
 
     #[test]
     fn a_scatter_of_100000_points_stays_a_small_svg_with_a_note() {
-        // Spread evenly (golden-ratio steps), so every cell of the grid is taken: the worst case.
-        let points: Vec<(f64, f64)> = (0..100_000)
-            .map(|i| (f64::from(i) * 0.618_034 % 1.0 * 100.0, f64::from(i) * 0.414_214 % 1.0 * 50.0))
-            .collect();
+        // Two sized series spread evenly (golden-ratio steps), so every cell of the grid is
+        // taken by both: the worst case.
+        let spread = |i: i32, a: f64| (f64::from(i) * a % 1.0 * 100.0, f64::from(i) * (a / 1.5) % 1.0 * 50.0);
+        let series = |name: &str, a: f64| crate::page::Series {
+            points: (0..50_000).map(|i| spread(i, a)).collect(),
+            sizes: Some((0..50_000).map(|i| f64::from(i % 40)).collect()),
+            ..crate::page::Series::new(name.into())
+        };
         let mut chart = Chart::new(0, 640.0, ChartKind::Scatter);
-        chart.series = vec![crate::page::Series { points, ..crate::page::Series::new("dots".into()) }];
+        chart.series = vec![series("first", 0.618_034), series("second", 0.414_214)];
         let svg = svg(&chart);
         assert!(svg.len() < 300_000, "{} bytes", svg.len());
-        let dots = svg.matches("<circle").count();
+        let dots = svg.matches(" rn-dot ").count();
         assert!((200..=2_000).contains(&dots), "{dots} dots");
         assert!(svg.contains("100,000 points are binned into"), "the chart says so");
     }

@@ -5,7 +5,7 @@
 use runnel::harness::AppTest;
 use scraper::{ElementRef, Html, Selector};
 
-use super::{error_message, html_of, run_ok};
+use super::{DataDir, error_message, html_of};
 
 const ROWS: &str = r#"let rows = [#{ city: "Oslo", lat: 59.9, lon: 10.7, people: 7 },
                          #{ city: "Rome", lat: 41.9, lon: 12.5, people: 28 }];"#;
@@ -22,8 +22,16 @@ const CHARTS: [(&str, &str); 8] = [
     ("pie_chart", r#"names: "city", values: "people""#),
 ];
 
+/// Runs the rows and `script` over an empty data folder (images need one) and parses the page.
+fn run(script: &str) -> AppTest {
+    let dir = DataDir::with(&[]);
+    AppTest::with_data_dir(&format!("{ROWS}\n{script}"), dir.path())
+}
+
 fn drawn(script: &str) -> Html {
-    Html::parse_fragment(&html_of(run_ok(&format!("{ROWS}\n{script}")).page()))
+    let app = run(script);
+    assert!(app.page().error.is_none(), "{script} failed: {:?}", app.page().error);
+    Html::parse_fragment(&html_of(app.page()))
 }
 
 fn one<'a>(doc: &'a Html, css: &str) -> ElementRef<'a> {
@@ -38,7 +46,7 @@ fn class_of(el: ElementRef) -> String {
 
 /// The message and line of the error a script stops with.
 fn failure(script: &str) -> (String, Option<usize>) {
-    let app = AppTest::from_source(&format!("{ROWS}\n{script}"));
+    let app = run(script);
     let line = app.page().error.as_ref().and_then(|e| e.line);
     (error_message(&app), line)
 }
