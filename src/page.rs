@@ -7,6 +7,7 @@ mod blocks;
 mod chart;
 mod media;
 mod status;
+mod width;
 pub use blocks::{
     ContainerKind, DataFrame, DeltaTone, DialogLook, Download, FragmentShell, Gap, PageConfig, RowLayout, SortLink,
     SortOrder, SpaceSize, VerticalAlign,
@@ -14,6 +15,7 @@ pub use blocks::{
 pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
 pub use media::{Image, ImageSource, MapPoint, MapView, Media, MediaKey, MediaKind, VegaLite, media_path};
 pub use status::{ExceptionView, StatusState, Toast};
+pub use width::{MAX_PIXELS, Width};
 
 /// Deepest nesting of containers a script may build (keeps rendering bounded).
 pub const MAX_DEPTH: usize = 16;
@@ -229,6 +231,7 @@ pub enum Element {
     Table {
         columns: Vec<String>,
         rows: Vec<Vec<String>>,
+        width: Width,
     },
     DataFrame(Box<DataFrame>),
     Progress {

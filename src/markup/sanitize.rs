@@ -97,8 +97,31 @@ fn extended(mut builder: Builder<'static>) -> Builder<'static> {
     for (tag, attributes) in MATH_ATTRIBUTES {
         builder.add_tag_attributes(*tag, *attributes);
     }
+    for tag in MATH_TAGS {
+        // Colours of `\color` and `\colorbox` (see `math::restyled`): a colour, never a URL.
+        builder.add_tag_attributes(*tag, ["mathcolor", "mathbackground"]);
+    }
     builder.add_allowed_classes("span", directive_classes());
+    builder.add_allowed_classes("mspace", math_space_classes());
+    builder.attribute_filter(|_, attribute, value| match attribute {
+        "mathcolor" | "mathbackground" if !is_colour(value) => None,
+        _ => Some(value.into()),
+    });
     builder
+}
+
+/// `#rgb`, `#rrggbb` (with alpha too) or a colour name: nothing a browser would fetch or run.
+fn is_colour(value: &str) -> bool {
+    match value.strip_prefix('#') {
+        Some(hex) => matches!(hex.len(), 3 | 4 | 6 | 8) && hex.chars().all(|c| c.is_ascii_hexdigit()),
+        None => !value.is_empty() && value.len() <= 20 && value.chars().all(|c| c.is_ascii_alphabetic()),
+    }
+}
+
+/// `rn-math-back-1` … `rn-math-back-18`: a negative space of that many math units.
+fn math_space_classes() -> &'static [String] {
+    static CLASSES: OnceLock<Vec<String>> = OnceLock::new();
+    CLASSES.get_or_init(|| (1..=18).map(|n| format!("rn-math-back-{n}")).collect())
 }
 
 /// The directive classes, made once and kept for the sanitizers' `'static` lists.

@@ -93,6 +93,29 @@ fn math_with_markup_inside_stays_inert() {
 }
 
 #[test]
+fn math_spacing_and_colours_survive_without_style() {
+    let html = markdown("$a\\!b \\quad \\color{blue} c$");
+    assert!(html.contains("<mspace width=\"1em\""), "{html}");
+    assert!(html.contains("class=\"rn-math-back-3\""), "{html}");
+    assert!(html.contains("mathcolor=\"#0000ff\""), "{html}");
+    assert_inert(&html);
+}
+
+#[test]
+fn raw_math_attributes_stay_inert() {
+    let raw = concat!(
+        "<math><mspace width=\"1em\" style=\"background:url(javascript:alert(1))\" class=\"rn-math-back-3 evil\" ",
+        "onclick=\"alert(1)\"/><mi mathcolor=\"url(javascript:alert(1))\" mathbackground=\"#ff0\">x</mi></math>"
+    );
+    for out in [html(raw), markdown(raw), inline(raw)] {
+        assert_inert(&out);
+        assert!(!out.contains("onclick") && !out.contains("evil") && !out.contains("mathcolor"), "{out}");
+        assert!(out.contains("mathbackground=\"#ff0\""), "a colour stays: {out}");
+    }
+    assert!(html(raw).contains("class=\"rn-math-back-3\""), "the known class stays");
+}
+
+#[test]
 fn labels_keep_inline_markdown_only() {
     assert_eq!(inline("**Bold** :red[hot] :star:"), "<strong>Bold</strong> <span class=\"rn-color-red\">hot</span> ⭐");
     assert_eq!(inline("# Heading"), "Heading");

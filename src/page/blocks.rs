@@ -221,6 +221,7 @@ pub struct DataFrame {
     pub total_rows: usize,
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
+    pub width: super::Width,
 }
 
 /// A file made from script data, offered as a `data:` link.

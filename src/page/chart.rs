@@ -82,6 +82,8 @@ pub struct Chart {
     pub id: usize,
     /// Width of the drawing in SVG units; it scales to its container.
     pub width: f64,
+    /// How wide it is shown (`use_container_width`, `width`).
+    pub shown_width: super::Width,
     pub kind: ChartKind,
     pub title: String,
     pub x_label: String,
@@ -115,6 +117,7 @@ impl Chart {
         Self {
             id,
             width,
+            shown_width: super::Width::Stretch,
             kind,
             title: String::new(),
             x_label: String::new(),

@@ -5,6 +5,8 @@ use hmac::{KeyInit, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
+use super::Width;
+
 /// Where an image's bytes come from.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub enum ImageSource {
@@ -21,8 +23,8 @@ pub enum ImageSource {
 pub struct Image {
     pub source: ImageSource,
     pub caption: Option<String>,
-    /// Width in CSS pixels; `None` fits the container.
-    pub width: Option<u32>,
+    /// Its own size up to the container's width by default; or pixels, or the container's width.
+    pub width: Width,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -60,6 +62,7 @@ pub struct MapView {
     pub zoom: Option<f64>,
     /// A tile server URL with `{z}`, `{x}` and `{y}`; `None` draws the shipped country shapes.
     pub tile_url: Option<String>,
+    pub width: Width,
 }
 
 /// A Vega-Lite chart: the spec with its data inlined, drawn by vega-embed in the browser.
@@ -69,6 +72,7 @@ pub struct VegaLite {
     pub spec: String,
     /// The spec's title (or a generic name), shown when JavaScript is off.
     pub title: String,
+    pub width: Width,
 }
 
 /// Signs media URLs: the token names one data-folder file for one session (its CSRF token), so

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::basemap::{Country, countries};
 use super::chart::escape;
-use crate::page::MapView;
+use crate::page::{MapView, Width};
 
 pub const WIDTH: f64 = 720.0;
 pub const HEIGHT: f64 = 420.0;
@@ -84,9 +84,15 @@ pub fn svg(map: &MapView) -> String {
         1 => "Map of 1 point".to_owned(),
         n => format!("Map of {n} points"),
     };
+    // Stretched, the stylesheet sizes it; otherwise its `width` does, up to its container.
+    let shown = match map.width {
+        Width::Stretch => String::new(),
+        Width::Content => format!(" width=\"{WIDTH}\""),
+        Width::Pixels(px) => format!(" width=\"{px}\""),
+    };
     let _ = write!(
         out,
-        "<svg class=\"rn-map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
+        "<svg class=\"rn-map\"{shown} xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
          aria-label=\"{label}\"><rect class=\"rn-map-sea\" width=\"{WIDTH}\" height=\"{HEIGHT}\"/>"
     );
     match &map.tile_url {
@@ -170,7 +176,7 @@ mod tests {
             point("Madrid", 40.4168, -3.7038),
             point("Rome", 41.9028, 12.4964),
         ];
-        MapView { points, zoom: None, tile_url: None }
+        MapView { points, zoom: None, tile_url: None, width: crate::page::Width::Stretch }
     }
 
     /// The value of `attribute` in an SVG tag.

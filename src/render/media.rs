@@ -5,12 +5,12 @@
 use askama::Template;
 
 use super::{ElementHtml, RenderContext};
-use crate::page::{Image, ImageSource, MapView, Media, MediaKind, VegaLite, media_path};
+use crate::page::{Image, ImageSource, MapView, Media, MediaKind, VegaLite, Width, media_path};
 
 #[derive(Template)]
 #[template(
     ext = "html",
-    source = r#"<figure class="rn-image{% if logo %} rn-logo{% endif %}"><img src="{{ src }}" alt="{{ alt }}"{% if let Some(width) = image.width %} width="{{ width }}"{% endif %} referrerpolicy="no-referrer">
+    source = r#"<figure class="rn-image {{ image.width.css() }}{% if logo %} rn-logo{% endif %}"><img src="{{ src }}" alt="{{ alt }}"{% if let Some(width) = image.width.pixels() %} width="{{ width }}"{% endif %} referrerpolicy="no-referrer">
 {%- if let Some(caption) = image.caption %}<figcaption class="rn-caption">{{ caption }}</figcaption>{% endif %}</figure>"#
 )]
 struct ImageHtml<'a> {
@@ -36,10 +36,11 @@ struct MediaHtml<'a> {
 #[derive(Template)]
 #[template(
     ext = "html",
-    source = r#"<figure class="rn-vega" data-rn-vega data-spec="{{ chart.spec }}"><div class="rn-vega-view"></div><p class="rn-vega-placeholder">Chart “{{ chart.title }}”: it is drawn by JavaScript, which is off or still loading.</p></figure>"#
+    source = r#"<figure class="rn-vega {{ chart.width.css() }}" data-rn-vega data-spec="{{ chart.spec }}">{{ sizer|safe }}<div class="rn-vega-view"></div><p class="rn-vega-placeholder">Chart “{{ chart.title }}”: it is drawn by JavaScript, which is off or still loading.</p></figure>"#
 )]
 struct VegaHtml<'a> {
     chart: &'a VegaLite,
+    sizer: String,
 }
 
 impl ElementHtml<'_> {
@@ -54,11 +55,11 @@ impl ElementHtml<'_> {
     }
 
     pub(super) fn map(&self, map: &MapView) -> String {
-        format!("<figure class=\"rn-map-wrap\">{}</figure>", super::map::svg(map))
+        format!("<figure class=\"rn-map-wrap {}\">{}</figure>", map.width.css(), super::map::svg(map))
     }
 
     pub(super) fn vega_lite(&self, chart: &VegaLite) -> String {
-        VegaHtml { chart }.render().unwrap_or_default()
+        VegaHtml { chart, sizer: sizer(chart.width) }.render().unwrap_or_default()
     }
 }
 
@@ -66,5 +67,15 @@ fn source_url(source: &ImageSource, ctx: &RenderContext) -> String {
     match source {
         ImageSource::Inline(url) | ImageSource::Remote(url) => url.clone(),
         ImageSource::DataFile(name) => format!("{}{}", ctx.base, media_path(ctx.media_key, ctx.csrf, name)),
+    }
+}
+
+/// The first child of an element of fixed width that is not an image or an SVG itself: an empty
+/// SVG whose `width` attribute gives the element its width (see `.rn-w-fixed` in the
+/// stylesheet), since the Content-Security-Policy allows no `style` attributes.
+pub(super) fn sizer(width: Width) -> String {
+    match width.pixels() {
+        Some(px) => format!(r#"<svg class="rn-sizer" width="{px}" height="0" aria-hidden="true"></svg>"#),
+        None => String::new(),
     }
 }

@@ -154,6 +154,11 @@ impl ElementHtml<'_> {
         chart_cache::cached_svg(chart).to_string()
     }
 
+    /// The sizer of an element of fixed width (see [`media::sizer`]).
+    fn sizer(&self, width: impl std::borrow::Borrow<crate::page::Width>) -> String {
+        media::sizer(*width.borrow())
+    }
+
     fn auth_form(&self, f: &AuthFormView) -> String {
         AuthFormHtml { f, ctx: self.ctx }.render().unwrap_or_default()
     }

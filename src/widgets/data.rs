@@ -12,9 +12,9 @@ use super::display::draw;
 use super::formats::Formats;
 use super::options::{Options, error};
 use super::records::{Records, number};
-use super::{context, convert, placed};
+use super::{context, convert, placed, width};
 use crate::frame::{self, Frame, Page, PageCell};
-use crate::page::{ContainerId, DataFrame, Download, Element, SortLink, SortOrder};
+use crate::page::{ContainerId, DataFrame, Download, Element, SortLink, SortOrder, Width};
 
 type Res = Result<(), Box<EvalAltResult>>;
 
@@ -152,7 +152,9 @@ impl Source {
 }
 
 fn dataframe(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
-    let opts = Options::new(opts, pos, &["key", "page_size", "columns", "format", "labels"])?;
+    let opts =
+        Options::new(opts, pos, &["key", "page_size", "columns", "format", "labels", "width", "use_container_width"])?;
+    let width = width::read(&opts, Width::Stretch, 1)?;
     let page_size = opts.int("page_size")?.unwrap_or(20);
     if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
         return Err(error(format!("page_size must be between 1 and {MAX_PAGE_SIZE}"), pos));
@@ -195,6 +197,7 @@ fn dataframe(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Re
         total_rows,
         prev_href: (page > 1).then(|| view.href(sort, page - 1)),
         next_href: (page < pages).then(|| view.href(sort, page + 1)),
+        width,
     };
     draw(target, Element::DataFrame(Box::new(frame)))
 }

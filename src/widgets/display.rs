@@ -6,10 +6,10 @@ use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 
 use super::options::{Options, error};
 use super::records::Records;
-use super::{context, convert, placed};
+use super::{context, convert, placed, width};
 use crate::frame::Frame;
 use crate::markup;
-use crate::page::{AlertKind, CodeBlock, ContainerId, DeltaTone, Element};
+use crate::page::{AlertKind, CodeBlock, ContainerId, DeltaTone, Element, Width};
 
 type Res = Result<(), Box<EvalAltResult>>;
 
@@ -41,7 +41,8 @@ pub fn register(engine: &mut Engine) {
     }
     placed!(engine, "metric", |t, p, l: ImmutableString, v: Dynamic| metric(t, p, l, v, Map::new()), (label: ImmutableString, value: Dynamic));
     placed!(engine, "metric", metric, (label: ImmutableString, value: Dynamic, opts: Map));
-    placed!(engine, "table", table, (rows: Dynamic));
+    placed!(engine, "table", |t, p, r: Dynamic| table(t, p, r, Map::new()), (rows: Dynamic));
+    placed!(engine, "table", table, (rows: Dynamic, opts: Map));
     placed!(engine, "link_button", |t, p, l: ImmutableString, u: ImmutableString| link_button(t, p, l, u, Map::new()), (label: ImmutableString, url: ImmutableString));
     placed!(engine, "link_button", link_button, (label: ImmutableString, url: ImmutableString, opts: Map));
 }
@@ -152,15 +153,17 @@ fn metric_value(value: Dynamic, pos: Position) -> Result<(Dynamic, Option<String
     Ok((value, delta))
 }
 
-/// `table(rows)`: a data frame, an array of maps (or a map of columns), all rows at once.
-fn table(target: ContainerId, pos: Position, rows: Dynamic) -> Res {
+/// `table(rows, #{ width, use_container_width })`: a data frame, an array of maps (or a map of
+/// columns), all rows at once.
+fn table(target: ContainerId, pos: Position, rows: Dynamic, opts: Map) -> Res {
+    let width = width::read(&Options::new(opts, pos, &width::OPTIONS)?, Width::Stretch, 1)?;
     let records = Records::from_dynamic(rows, MAX_TABLE_ROWS, pos)?;
     let cells = records
         .rows
         .iter()
         .map(|m| records.columns.iter().map(|c| m.get(c.as_str()).map(convert::display).unwrap_or_default()).collect())
         .collect();
-    draw(target, Element::Table { columns: records.columns, rows: cells })
+    draw(target, Element::Table { columns: records.columns, rows: cells, width })
 }
 
 /// Markdown to HTML, then sanitized: raw HTML in the source cannot run script.

@@ -1,4 +1,4 @@
-//! `map(data, #{ lat, lon, size, color, zoom })`: points on the basemap that ships with Runnel
+//! `map(data, #{ lat, lon, size, color, zoom, width, use_container_width })`: points on the basemap that ships with Runnel
 //! (or on tiles, when `[media] tile_url` is set). `size` and `color` are a value for every point
 //! or the name of a column; every point's tooltip lists its row.
 
@@ -7,8 +7,8 @@ use rhai::{Dynamic, Engine, EvalAltResult, Map, Position};
 use super::display::draw;
 use super::options::{Options, error};
 use super::records::{Records, number};
-use super::{context, convert, placed};
-use crate::page::{ContainerId, Element, MapPoint, MapView};
+use super::{context, convert, placed, width};
+use crate::page::{ContainerId, Element, MapPoint, MapView, Width};
 
 type Res = Result<(), Box<EvalAltResult>>;
 
@@ -16,6 +16,8 @@ type Res = Result<(), Box<EvalAltResult>>;
 const MAX_POINTS: usize = 10_000;
 const DEFAULT_RADIUS: f64 = 5.0;
 const DEFAULT_COLOR: &str = "#ff4b4b";
+/// The narrowest map, in pixels.
+const MIN_WIDTH: u32 = 120;
 
 pub fn register(engine: &mut Engine) {
     placed!(engine, "map", |t, p, d: Dynamic| map(t, p, d, Map::new()), (data: Dynamic));
@@ -23,7 +25,8 @@ pub fn register(engine: &mut Engine) {
 }
 
 fn map(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
-    let opts = Options::new(opts, pos, &["lat", "lon", "size", "color", "zoom"])?;
+    let opts = Options::new(opts, pos, &["lat", "lon", "size", "color", "zoom", "width", "use_container_width"])?;
+    let width = width::read(&opts, Width::Stretch, MIN_WIDTH)?;
     let records = Records::from_dynamic(data, MAX_POINTS, pos)?;
     let lat = column(&opts, &records, "lat", &["lat", "latitude", "LAT", "LATITUDE"], pos)?;
     let lon = column(&opts, &records, "lon", &["lon", "longitude", "lng", "LON", "LONGITUDE"], pos)?;
@@ -50,7 +53,7 @@ fn map(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
         points.push(point);
     }
     let tile_url = context::with(|c| c.sources.as_ref().and_then(|s| s.media.tile_url.clone()))?;
-    draw(target, Element::Map(Box::new(MapView { points, zoom, tile_url })))
+    draw(target, Element::Map(Box::new(MapView { points, zoom, tile_url, width })))
 }
 
 /// The column named by `option`, or the first of `guesses` the data has.

@@ -1,4 +1,4 @@
-//! Media: `image(source, #{ caption, width })`, `logo(source)`, `audio(name)` and `video(name)`.
+//! Media: `image(source, #{ caption, width, use_container_width })`, `logo(source)`, `audio(name)` and `video(name)`.
 //! An image is a file of the data folder (inline when small, else under a per-session URL), an
 //! `https://` URL of a host in `[media] image_hosts`, or pixels made by the script (encoded to
 //! PNG here). Audio and video are data-folder files, served with range requests.
@@ -7,15 +7,12 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position
 
 use super::display::draw;
 use super::options::{Options, error};
-use super::{context, pixels, placed};
+use super::{context, pixels, placed, width};
 use crate::config::MediaSettings;
 use crate::datasource::{DataSources, MediaClass, extensions, open_media, read_range};
-use crate::page::{ContainerId, Element, Image, ImageSource, Media, MediaKind, SIDEBAR};
+use crate::page::{ContainerId, Element, Image, ImageSource, Media, MediaKind, SIDEBAR, Width};
 
 type Res = Result<(), Box<EvalAltResult>>;
-
-/// Widest image a script may ask for, in CSS pixels.
-const MAX_WIDTH: i64 = 4096;
 
 pub fn register(engine: &mut Engine) {
     placed!(engine, "image", |t, p, s: Dynamic| image(t, p, s, Map::new()), (source: Dynamic));
@@ -32,12 +29,9 @@ pub fn register(engine: &mut Engine) {
 }
 
 fn image(target: ContainerId, pos: Position, source: Dynamic, opts: Map) -> Res {
-    let opts = Options::new(opts, pos, &["caption", "width"])?;
-    let width = match opts.int("width")? {
-        Some(w) if (1..=MAX_WIDTH).contains(&w) => Some(w as u32),
-        Some(w) => return Err(error(format!("width must be 1..={MAX_WIDTH} pixels, not {w}"), pos)),
-        None => None,
-    };
+    let opts = Options::new(opts, pos, &["caption", "width", "use_container_width"])?;
+    // Streamlit's default: the image's own size, never wider than its container.
+    let width = width::read(&opts, Width::Content, 1)?;
     let source = image_source(source, pos)?;
     draw(target, Element::Image(Box::new(Image { source, caption: opts.string("caption")?, width })))
 }
@@ -45,7 +39,7 @@ fn image(target: ContainerId, pos: Position, source: Dynamic, opts: Map) -> Res 
 /// `logo(source)`: an image at the top of the sidebar; a second call replaces the first.
 fn logo(pos: Position, source: Dynamic) -> Res {
     let source = image_source(source, pos)?;
-    let logo = Element::Logo(Box::new(Image { source, caption: None, width: None }));
+    let logo = Element::Logo(Box::new(Image { source, caption: None, width: Width::Content }));
     context::with(|c| {
         let sidebar = &mut c.page.containers[SIDEBAR].children;
         sidebar.retain(|e| !matches!(e, Element::Logo(_)));

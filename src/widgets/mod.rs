@@ -35,6 +35,7 @@ mod status;
 mod totp;
 mod uploads;
 mod vega;
+mod width;
 
 use rhai::Engine;
 

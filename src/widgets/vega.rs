@@ -1,27 +1,35 @@
 //! `vega_lite_chart(data, spec)` and `vega_lite_chart(spec)`: any Vega-Lite spec, drawn in the
 //! browser by the vendored vega-embed (`static/vendor/`). The data (a frame, an array of maps or
-//! a map of columns) goes into the spec as `data.values`, so Streamlit's specs copy over.
+//! a map of columns) goes into the spec as `data.values`, so Streamlit's specs copy over. A third
+//! argument takes `width` and `use_container_width`.
 
 use rhai::{Dynamic, Engine, EvalAltResult, Map, Position};
 use serde_json::Value;
 
 use super::display::draw;
-use super::options::error;
+use super::options::{Options, error};
 use super::records::Records;
-use super::{context, convert, placed};
-use crate::page::{ContainerId, Element, VegaLite};
+use super::{context, convert, placed, width};
+use crate::page::{ContainerId, Element, VegaLite, Width};
 
 type Res = Result<(), Box<EvalAltResult>>;
 
 /// Most rows one chart carries into the page.
 const MAX_ROWS: usize = 20_000;
+/// The narrowest chart, in pixels.
+const LEAST_WIDTH: u32 = 120;
 
 pub fn register(engine: &mut Engine) {
-    placed!(engine, "vega_lite_chart", |t, p, s: Map| chart(t, p, None, s), (spec: Map));
-    placed!(engine, "vega_lite_chart", |t, p, d: Dynamic, s: Map| chart(t, p, Some(d), s), (data: Dynamic, spec: Map));
+    placed!(engine, "vega_lite_chart", |t, p, s: Map| chart(t, p, None, s, Map::new()), (spec: Map));
+    placed!(engine, "vega_lite_chart", |t, p, d: Dynamic, s: Map| chart(t, p, Some(d), s, Map::new()), (data: Dynamic, spec: Map));
+    placed!(engine, "vega_lite_chart", |t, p, d: Dynamic, s: Map, o: Map| chart(t, p, Some(d), s, o), (data: Dynamic, spec: Map, opts: Map));
 }
 
-fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map) -> Res {
+fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map, opts: Map) -> Res {
+    let opts = Options::new(opts, pos, &width::OPTIONS)?;
+    let width = width::read(&opts, Width::Stretch, LEAST_WIDTH)?;
+    // `()` as data: the data is in the spec (`vega_lite_chart((), spec, opts)`).
+    let data = data.filter(|d| !d.is_unit());
     let mut spec = convert::to_json(&Dynamic::from_map(spec), pos)?;
     let Value::Object(fields) = &mut spec else { return Err(error("a Vega-Lite spec is a map".into(), pos)) };
     if let Some(data) = data {
@@ -35,8 +43,11 @@ fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map) -
     {
         return Err(error("a Vega-Lite spec needs a `mark` (or a layer, concat, facet or repeat)".into(), pos));
     }
-    // Streamlit's default (`use_container_width`): as wide as the column.
-    fields.entry("width").or_insert_with(|| "container".into());
+    // Streamlit's default (`use_container_width`): as wide as the column; a width in pixels
+    // sizes the figure, which the chart then fills.
+    if width != Width::Content {
+        fields.entry("width").or_insert_with(|| "container".into());
+    }
     let title = title_of(fields.get("title"));
     let text = spec.to_string();
     let cap = context::with(|c| c.sources.as_ref().map(|s| s.media.max_inline_bytes))?.unwrap_or(512 * 1024);
@@ -46,7 +57,7 @@ fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map) -
             pos,
         ));
     }
-    draw(target, Element::VegaLite(Box::new(VegaLite { spec: text, title })))
+    draw(target, Element::VegaLite(Box::new(VegaLite { spec: text, title, width })))
 }
 
 /// The spec's title (a string, or `{ text }` with a string or lines), else a generic name.

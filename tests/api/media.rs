@@ -156,7 +156,7 @@ async fn an_image_over_the_inline_cap_is_served_by_url_and_a_small_one_is_inline
     let media = spawn(&[]);
     let mut viewer = Session::new(&media.app);
     let page = viewer.open("/page").await;
-    let photo = attribute_after(&page.body, "class=\"rn-image\"", "src");
+    let photo = attribute_after(&page.body, "class=\"rn-image rn-w-content\"", "src");
     assert!(photo.starts_with("/media/"), "{photo}");
     let served = fetch(&viewer, &photo, None).await;
     assert_eq!(served.headers()[CONTENT_TYPE], "image/png");
@@ -238,7 +238,7 @@ async fn the_fractal_and_media_examples_run_inside_the_limits() {
     let mut viewer = Session::new(&running.app);
     let fractal = viewer.open("/fractal").await;
     assert!(!fractal.body.contains("rn-script-error"), "{}", fractal.body);
-    let src = attribute_after(&fractal.body, "class=\"rn-image\"", "src");
+    let src = attribute_after(&fractal.body, "class=\"rn-image rn-w-fixed\"", "src");
     let png = base64::engine::general_purpose::STANDARD.decode(src.strip_prefix("data:image/png;base64,").unwrap());
     let info = png::Decoder::new(std::io::Cursor::new(png.unwrap())).read_info().unwrap().info().clone();
     assert_eq!((info.width, info.height, info.color_type), (120, 80, png::ColorType::Rgb));

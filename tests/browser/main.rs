@@ -22,6 +22,7 @@ mod sessions;
 mod status;
 mod text_layout;
 mod uploads;
+mod widths;
 
 use std::time::Duration;
 

@@ -25,7 +25,7 @@ use std::fmt::Write;
 
 use scale::tick_label;
 
-use crate::page::{Chart, ChartKind};
+use crate::page::{Chart, ChartKind, Width};
 
 /// Height of a chart's drawing unless its rows need more (horizontal bars, heatmaps).
 const HEIGHT: f64 = 300.0;
@@ -49,9 +49,15 @@ pub fn svg(chart: &Chart) -> String {
     let mut out = String::with_capacity(body.len() + 1024);
     let id = format!("rn-chart-{}", chart.id);
     let kind = chart.kind.name();
+    // Stretched, it fills its container; otherwise it keeps its drawing's width (the pixels
+    // asked for, or its own), up to the container's.
+    let (shown, shown_css) = match chart.shown_width {
+        Width::Stretch => ("100%".to_owned(), Width::Stretch.css()),
+        other => (width.to_string(), other.css()),
+    };
     let _ = write!(
         out,
-        r#"<figure class="rn-chart-wrap"><svg class="rn-chart rn-chart-{kind}" viewBox="0 0 {width} {height}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        r#"<figure class="rn-chart-wrap {shown_css}"><svg class="rn-chart rn-chart-{kind}" viewBox="0 0 {width} {height}" width="{shown}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
         escape(&title(chart)),
         escape(&describe(chart))
     );
@@ -119,6 +125,25 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scatter_of_100000_points_stays_a_small_svg_with_a_note() {
+        // Two sized series spread evenly (golden-ratio steps), so every cell of the grid is
+        // taken by both: the worst case.
+        let spread = |i: i32, a: f64| (f64::from(i) * a % 1.0 * 100.0, f64::from(i) * (a / 1.5) % 1.0 * 50.0);
+        let series = |name: &str, a: f64| crate::page::Series {
+            points: (0..50_000).map(|i| spread(i, a)).collect(),
+            sizes: Some((0..50_000).map(|i| f64::from(i % 40)).collect()),
+            ..crate::page::Series::new(name.into())
+        };
+        let mut chart = Chart::new(0, 640.0, ChartKind::Scatter);
+        chart.series = vec![series("first", 0.618_034), series("second", 0.414_214)];
+        let svg = svg(&chart);
+        assert!(svg.len() < 300_000, "{} bytes", svg.len());
+        let dots = svg.matches(" rn-dot ").count();
+        assert!((200..=2_000).contains(&dots), "{dots} dots");
+        assert!(svg.contains("100,000 points are binned into"), "the chart says so");
+    }
 
     #[test]
     fn markup_in_labels_is_escaped() {

@@ -1,8 +1,8 @@
 //! Large series thinned before drawing, so that a chart of 100,000 points stays a small SVG:
 //! a line or area keeps the first, lowest, highest and last point of each pixel column (M4,
-//! which draws the same picture as all points), scattered dots are binned into 3-pixel cells
-//! (one dot per occupied cell, at the cell's mean, with its count in the tooltip). Each thinning
-//! adds a note under the chart.
+//! which draws the same picture as all points), scattered dots are binned into 3-pixel cells,
+//! larger while there would be more than 2,000 dots (one dot per occupied cell, at the cell's
+//! mean, with its count in the tooltip). Each thinning adds a note under the chart.
 
 use std::borrow::Cow;
 
@@ -11,8 +11,13 @@ use crate::page::{Chart, ChartKind, Series};
 
 /// Above this many points a series is thinned.
 pub const LIMIT: usize = 5_000;
-/// Pixels of a scatter bin's side.
+/// Pixels of a scatter bin's side, at first; doubled while the dots would be more than
+/// [`MAX_DOTS`].
 const CELL: f64 = 3.0;
+const MAX_CELL: f64 = 24.0;
+/// Most dots a binned scatter draws: each is about 130 bytes of SVG with its tooltip, so a
+/// scatter of any size stays under about 300 KB.
+const MAX_DOTS: usize = 2_000;
 
 /// The series as drawn, with the number of points behind each drawn dot of a binned scatter.
 pub struct Prepared<'a> {
@@ -55,20 +60,17 @@ pub fn prepare(chart: &Chart, width: f64) -> Prepared<'_> {
             prepared.series = Cow::Owned(series);
         }
         ChartKind::Scatter if total > LIMIT => {
-            let rows = 260.0 / CELL;
-            let grid = (columns as f64 / CELL, rows);
             let xs = span(chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
             let ys = span(chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
-            let (series, counts): (Vec<Series>, Vec<Option<Vec<u32>>>) =
-                chart.series.iter().map(|s| binned(s, xs, ys, grid)).map(|(s, c)| (s, Some(c))).unzip();
+            let (series, counts, cell) = binned_to_fit(&chart.series, xs, ys, columns as f64);
             let drawn: usize = series.iter().map(|s| s.points.len()).sum();
             prepared.notes.push(format!(
-                "{} points are binned into {} dots, one per {CELL} px cell at the mean of its points.",
+                "{} points are binned into {} dots, one per {cell} px cell at the mean of its points.",
                 thousands(total),
                 thousands(drawn)
             ));
             prepared.series = Cow::Owned(series);
-            prepared.counts = counts;
+            prepared.counts = counts.into_iter().map(Some).collect();
         }
         _ => {}
     }
@@ -117,6 +119,21 @@ struct Bin {
     y: f64,
     size: f64,
     shade: f64,
+}
+
+/// The series binned into cells as small as keep them to [`MAX_DOTS`] dots in all, with the
+/// count behind each dot and the cell's side in pixels.
+fn binned_to_fit(series: &[Series], xs: (f64, f64), ys: (f64, f64), columns: f64) -> (Vec<Series>, Vec<Vec<u32>>, f64) {
+    let mut cell = CELL;
+    loop {
+        let grid = (columns / cell, 260.0 / cell);
+        let (out, counts): (Vec<Series>, Vec<Vec<u32>>) = series.iter().map(|s| binned(s, xs, ys, grid)).unzip();
+        let drawn: usize = out.iter().map(|s| s.points.len()).sum();
+        if drawn <= MAX_DOTS || cell >= MAX_CELL {
+            return (out, counts, cell);
+        }
+        cell *= 2.0;
+    }
 }
 
 /// One dot per occupied cell of a `grid` (columns, rows) over the ranges `xs` and `ys`.

@@ -312,3 +312,18 @@ fn forms_holding_another_csrf_token_get_the_whole_fragment() {
     let stale = Have::parse(&format!("{list};{}", digest("old token"))).expect("well formed");
     assert!(Patch::between(&stale, &page, &[], &ctx).frame.is_some(), "all forms are drawn again");
 }
+
+#[test]
+fn a_changed_width_changes_the_element_hash_and_its_html() {
+    let stretched = chart();
+    let Element::Chart(mut fixed) = chart() else { unreachable!() };
+    fixed.shown_width = crate::page::Width::Pixels(300);
+    let fixed = Element::Chart(fixed);
+    let (page, ctx) = (Page::new(), ctx());
+    let hash = |el: &Element| element_hash(&page, el, &ctx, false);
+    assert_ne!(hash(&stretched), hash(&fixed), "a width change is a replace, not a skipped element");
+    let table = |width| Element::Table { columns: vec!["a".into()], rows: vec![vec!["1".into()]], width };
+    let (wide, narrow) = (table(crate::page::Width::Stretch), table(crate::page::Width::Pixels(300)));
+    assert_ne!(hash(&wide), hash(&narrow));
+    assert_ne!(element(&page, &wide, "m.0", &ctx, false), element(&page, &narrow, "m.0", &ctx, false));
+}

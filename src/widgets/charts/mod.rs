@@ -12,8 +12,8 @@ use rhai::{Dynamic, Engine, EvalAltResult, Map, Position};
 use super::display::draw;
 use super::options::{Options, error};
 use super::records::{Records, number};
-use super::{context, convert, placed};
-use crate::page::{Chart, ChartKind, ContainerId, ContainerKind, Element, Series};
+use super::{context, convert, placed, width};
+use crate::page::{Chart, ChartKind, ContainerId, ContainerKind, Element, Series, Width};
 use columns::{Extras, MAX_SERIES, known};
 
 type Res = Result<(), Box<EvalAltResult>>;
@@ -23,6 +23,8 @@ const MAX_ROWS: usize = 200_000;
 /// Most categories on one axis of bars, boxes and heatmaps.
 const MAX_CATEGORIES: usize = 1_000;
 const MAX_BINS: i64 = 500;
+/// The narrowest chart, in pixels, whose labels still fit.
+const LEAST_WIDTH: u32 = 120;
 
 /// The options of every chart with axes.
 const SHARED: [&str; 5] = ["title", "x_label", "y_label", "legend", "y_format"];
@@ -60,14 +62,18 @@ pub fn register(engine: &mut Engine) {
 
 fn chart(kind: ChartKind, target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
     let shared: &[&str] = if kind == ChartKind::Pie { &[] } else { &SHARED };
-    let names: Vec<&str> = shared.iter().chain(allowed(kind)).copied().collect();
+    let names: Vec<&str> = shared.iter().chain(allowed(kind)).chain(&width::OPTIONS).copied().collect();
     let opts = Options::new(opts, pos, &names)?;
+    let shown_width = width::read(&opts, Width::Stretch, LEAST_WIDTH)?;
     let records = Records::from_dynamic(data, MAX_ROWS, pos)?;
     let (id, width) = context::with(|c| {
         let id = c.page.walk().iter().filter(|e| matches!(e, Element::Chart(_))).count();
         (id, width_in(&c.page.containers[target].kind))
     })?;
+    // A chart of fixed width is drawn at that width, so its text keeps its size.
+    let width = shown_width.pixels().map_or(width, f64::from);
     let mut chart = Chart::new(id, width, kind);
+    chart.shown_width = shown_width;
     look::read(&opts, &mut chart)?;
     match kind {
         ChartKind::Histogram => histogram(&opts, &records, &mut chart, pos)?,

@@ -362,9 +362,10 @@ fn script_text_in_every_chart_type_stays_escaped() {
 }
 
 #[test]
-fn the_chart_gallery_example_draws_every_chart_type() {
+fn the_chart_gallery_example_draws_every_chart_type_and_a_map() {
     let doc = drawn(include_str!("../../../scripts/09_charts.rhai"));
     for kind in ["bar", "line", "area", "scatter", "histogram", "pie", "heatmap", "box"] {
         assert!(!all(&doc, &format!("svg.rn-chart-{kind}")).is_empty(), "no {kind} chart");
     }
+    assert_eq!(all(&doc, "svg.rn-map circle.rn-map-point").len(), 9, "a map with a point per store");
 }

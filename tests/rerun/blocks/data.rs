@@ -27,10 +27,10 @@ fn a_table_shows_every_row_and_a_map_of_columns_works_too() {
     let app =
         run_ok(r#"table([#{ a: 1, b: "x" }, #{ a: 2, c: true }]); table(#{ k: [1, 2, 3], v: ["a", "b", "c"] });"#);
     let tables: Vec<_> = app.page().walk().into_iter().filter(|e| matches!(e, Element::Table { .. })).collect();
-    let Element::Table { columns, rows } = tables[0] else { unreachable!() };
+    let Element::Table { columns, rows, .. } = tables[0] else { unreachable!() };
     assert_eq!(columns, &["a", "b", "c"]);
     assert_eq!(rows[1], vec!["2", "", "true"]);
-    let Element::Table { columns, rows } = tables[1] else { unreachable!() };
+    let Element::Table { columns, rows, .. } = tables[1] else { unreachable!() };
     assert_eq!((columns.len(), rows.len()), (2, 3));
 }
 

@@ -12,6 +12,7 @@ mod sources;
 mod sql;
 mod status;
 mod text;
+mod widths;
 
 use std::path::PathBuf;
 
