@@ -7,7 +7,7 @@ mod blocks;
 mod chart;
 mod media;
 pub use blocks::{
-    ContainerKind, DataFrame, DeltaTone, Download, Gap, PageConfig, RowLayout, SortLink, SortOrder, SpaceSize,
+    ChatLook, ContainerKind, DataFrame, DeltaTone, Download, Gap, PageConfig, RowLayout, SortLink, SortOrder, SpaceSize,
     VerticalAlign,
 };
 pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
@@ -335,6 +335,8 @@ pub enum WidgetKind {
     SegmentedControl,
     Feedback,
     FileUploader,
+    /// The message field of a chat, with its send button (`chat_input`).
+    ChatInput,
 }
 
 impl WidgetKind {
@@ -360,6 +362,7 @@ impl WidgetKind {
             Self::SegmentedControl => "segmented_control",
             Self::Feedback => "feedback",
             Self::FileUploader => "file_uploader",
+            Self::ChatInput => "chat_input",
         }
     }
 }
@@ -431,6 +434,13 @@ pub enum Control {
         accept: String,
         multiple: bool,
         files: Vec<FileShown>,
+    },
+    /// A chat's message field and send button; always drawn empty (a message is sent once).
+    Chat {
+        placeholder: String,
+        max_chars: usize,
+        /// Drawn into the main area: pinned to the bottom of the page.
+        pinned: bool,
     },
     Number {
         min: Option<String>,

@@ -4,6 +4,7 @@
 
 mod auth;
 mod charts;
+mod chat;
 pub mod context;
 mod control;
 mod convert;
@@ -29,6 +30,7 @@ mod sliders;
 mod sources;
 mod sql;
 mod state;
+mod streams;
 mod totp;
 mod uploads;
 mod vega;
@@ -86,6 +88,8 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     sql::register(engine, caps);
     pages::register(engine);
     http::register(engine);
+    chat::register(engine);
+    streams::register(engine);
     secrets::register(engine);
     media::register(engine);
     maps::register(engine);

@@ -13,6 +13,7 @@ mod auth_forms;
 mod auth_support;
 mod base_path;
 mod binary;
+mod chat;
 mod blocks;
 mod cli;
 mod client;
