@@ -7,8 +7,8 @@ mod blocks;
 mod chart;
 mod media;
 pub use blocks::{
-    ChatLook, ContainerKind, DataFrame, DeltaTone, Download, Gap, PageConfig, RowLayout, SortLink, SortOrder, SpaceSize,
-    VerticalAlign,
+    ChatLook, ContainerKind, DataFrame, DeltaTone, Download, Gap, PageConfig, RowLayout, SortLink, SortOrder,
+    SpaceSize, VerticalAlign,
 };
 pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
 pub use media::{Image, ImageSource, MapPoint, MapView, Media, MediaKey, MediaKind, VegaLite, media_path};

@@ -70,7 +70,9 @@ impl ChatLook {
         match self {
             Self::User => "🧑".to_owned(),
             Self::Assistant => "🤖".to_owned(),
-            Self::Other => role.chars().find(|c| !c.is_whitespace()).map_or("?".to_owned(), |c| c.to_uppercase().collect()),
+            Self::Other => {
+                role.chars().find(|c| !c.is_whitespace()).map_or("?".to_owned(), |c| c.to_uppercase().collect())
+            }
         }
     }
 

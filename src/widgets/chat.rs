@@ -63,7 +63,9 @@ fn chat_message(parent: ContainerId, pos: Position, role: ImmutableString, opts:
     let look = ChatLook::of_role(&role);
     let avatar = match opts.string("avatar")? {
         Some(a) if a.trim().is_empty() || a.chars().count() > MAX_AVATAR_CHARS => {
-            return Err(opts.fail(format!("option `avatar` must be an emoji or 1 to {MAX_AVATAR_CHARS} characters, not {a:?}")));
+            return Err(
+                opts.fail(format!("option `avatar` must be an emoji or 1 to {MAX_AVATAR_CHARS} characters, not {a:?}"))
+            );
         }
         Some(a) => a,
         None => look.default_avatar(&role),

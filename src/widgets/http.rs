@@ -123,7 +123,9 @@ fn open(pos: Position, url: &str, opts: Map) -> Res<TokenStream> {
     let opts = Options::new(opts, pos, OPEN_OPTIONS)?;
     let field = match opts.string("field")? {
         Some(path) if path.split('.').any(str::is_empty) => {
-            return Err(opts.fail(format!("option `field` is a path such as \"choices.0.delta.content\", not {path:?}")));
+            return Err(
+                opts.fail(format!("option `field` is a path such as \"choices.0.delta.content\", not {path:?}"))
+            );
         }
         Some(path) => Some(path.split('.').map(str::to_owned).collect()),
         None => None,

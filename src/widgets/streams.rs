@@ -17,10 +17,9 @@ type Res<T> = Result<T, Box<EvalAltResult>>;
 const MAX_CHUNKS: usize = 100_000;
 
 pub fn register(engine: &mut Engine) {
-    rhai::FuncRegistration::new("write_stream").with_params_info(["source: Dynamic", "String"]).register_into_engine(
-        engine,
-        |ctx: NativeCallContext, source: Dynamic| write_stream(&ctx, MAIN, source),
-    );
+    rhai::FuncRegistration::new("write_stream")
+        .with_params_info(["source: Dynamic", "String"])
+        .register_into_engine(engine, |ctx: NativeCallContext, source: Dynamic| write_stream(&ctx, MAIN, source));
     rhai::FuncRegistration::new("write_stream")
         .with_params_info(["container: Container", "source: Dynamic", "String"])
         .register_into_engine(engine, |ctx: NativeCallContext, target: &mut Container, source: Dynamic| {

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use runnel::config::{AllowedHost, HttpSettings, StoreSettings};
 
+use crate::both_stores;
 use crate::client::Session;
 use crate::support::http_service::HttpService;
 use crate::support::{RedisServer, ScriptDir, StoreKind, TestApp};
-use crate::both_stores;
 
 both_stores!(
     a_chat_round_trip_keeps_the_history_and_delivers_each_message_once,
@@ -37,7 +37,11 @@ text(`messages: ${state.messages.len()}`);
 const INPUT: &str = "chat_input:Say something";
 
 /// A host serving `files`, on the given store, that may call `service` (if any).
-fn host(files: &[(&str, &str)], kind: StoreKind, service: Option<&HttpService>) -> (TestApp, ScriptDir, Option<RedisServer>) {
+fn host(
+    files: &[(&str, &str)],
+    kind: StoreKind,
+    service: Option<&HttpService>,
+) -> (TestApp, ScriptDir, Option<RedisServer>) {
     let dir = ScriptDir::with(files);
     let redis = (kind == StoreKind::Redis).then(RedisServer::start);
     let mut settings = dir.settings(false);

@@ -142,8 +142,10 @@ async fn text_stream() -> HttpResponse {
 /// `[DONE]`. The first token comes at once; each later one waits for a release by the test.
 async fn chat_events(service: web::Data<Service>) -> HttpResponse {
     let release = service.release.clone();
-    let token = |text: &str| format!("data: {}\n\n", serde_json::json!({ "choices": [{ "delta": { "content": text } }] }));
-    let mut steps = vec![format!("data: {}\n\n", serde_json::json!({ "choices": [{ "delta": { "role": "assistant" } }] }))];
+    let token =
+        |text: &str| format!("data: {}\n\n", serde_json::json!({ "choices": [{ "delta": { "content": text } }] }));
+    let mut steps =
+        vec![format!("data: {}\n\n", serde_json::json!({ "choices": [{ "delta": { "role": "assistant" } }] }))];
     steps.extend(["Streamed ", "tokens ", "arrive."].map(token));
     steps.push("data: [DONE]\n\n".to_owned());
     let stream = futures_util::stream::unfold(0, move |step| {

@@ -102,7 +102,9 @@ fn chat_messages_have_the_usual_looks_and_avatars_and_hold_markdown() {
     ];
     assert_eq!(looks, expected.map(|(l, a)| (l, a.to_owned())));
     let Some(Element::Container(first)) = app.page().main().first() else { panic!("a container first") };
-    assert!(matches!(app.page().containers[*first].children.first(), Some(Element::Markdown(h)) if h.contains("<strong>hi</strong>")));
+    assert!(
+        matches!(app.page().containers[*first].children.first(), Some(Element::Markdown(h)) if h.contains("<strong>hi</strong>"))
+    );
     let html = html_of(app.page());
     assert!(html.contains("rn-chat-message rn-chat-user"), "{html}");
     assert!(html.contains("role=\"img\" aria-label=\"bob\">B</div>"), "{html}");
@@ -115,8 +117,11 @@ fn chat_messages_have_the_usual_looks_and_avatars_and_hold_markdown() {
 fn write_stream_shows_an_array_of_chunks_in_one_element_and_returns_the_whole_text() {
     let app = run_ok(r#"let t = write_stream(["Hel", "lo ", "**you** ", 42]); text(`whole: ${t}`);"#);
     assert_eq!(app.page().main().len(), 2, "one markdown element, then the text");
-    assert!(matches!(&app.page().main()[0], Element::Markdown(h) if h == "<p>Hello <strong>you</strong> 42</p>\n"),
-        "{:?}", app.page().main()[0]);
+    assert!(
+        matches!(&app.page().main()[0], Element::Markdown(h) if h == "<p>Hello <strong>you</strong> 42</p>\n"),
+        "{:?}",
+        app.page().main()[0]
+    );
     assert!(shows(&app, "whole: Hello **you** 42"));
 }
 
