@@ -120,6 +120,14 @@ impl AppError {
         }
     }
 
+    /// The last line of a streamed answer that failed after it began (its head went out
+    /// already): the message the page's script shows, with the request id.
+    pub fn streamed_message(&self) -> String {
+        self.log();
+        let suffix = RequestId::current().map(|id| format!(" (request id {id})")).unwrap_or_default();
+        format!("{self}{suffix}")
+    }
+
     /// The answer to a request: for the page's script (`fragment`) the message as plain text,
     /// else an error page.
     pub fn answer(&self, fragment: bool) -> HttpResponse {

@@ -16,6 +16,9 @@
   const TEXTY = /^(text|number|search|email|url|tel|password|date|time|datetime-local)$/;
   const root = () => document.getElementById(ROOT_ID);
   const PATCH_TYPE = "application/vnd.runnel.patch+json";
+  // A long run's answer: one JSON object per line, patches of what it drew so far, then its
+  // own answer marked "done" (see src/routes/progress.rs).
+  const STREAM_TYPE = "application/vnd.runnel.patch-stream";
   const MAX_HAVE = 16 * 1024; // the server reads no longer X-Runnel-Have
 
   // What the page holds: "<frame>;<id>:<hash>,…" in document order (the server's listing);
@@ -160,6 +163,7 @@
     // switch_page(): the run ended by sending the browser to another page.
     const next = res.headers.get("X-Runnel-Location");
     if (next && next.startsWith("/")) { location.assign(next); return null; }
+    if (res.ok && (res.headers.get("Content-Type") || "").startsWith(STREAM_TYPE)) return streamed(res, form);
     const text = await res.text();
     if (!res.ok) {
       if (form) lastSent.delete(form);
@@ -175,6 +179,38 @@
       try { return { patch: JSON.parse(text) }; } catch { return { lost: true }; }
     }
     return { html: text };
+  }
+
+  // Reads a streamed answer: each patch of the run's progress is applied as it arrives, while
+  // no newer request waits behind this one (its answer will show the newer state); the last
+  // line is the run's own answer, applied as any other.
+  async function streamed(res, form) {
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("the streamed answer ended early");
+      buffered += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffered.indexOf("\n")) >= 0) {
+        const text = buffered.slice(0, end).trim();
+        buffered = buffered.slice(end + 1);
+        if (!text) continue; // keep-alive
+        const line = JSON.parse(text);
+        if (line.done) { reader.cancel().catch(() => {}); return last(line); }
+        if (pending === 1) apply({ patch: line }, form);
+      }
+    }
+  }
+
+  // The last line of a streamed answer, as `handle` returns answers.
+  function last(line) {
+    if (line.reload) { location.reload(); return null; }
+    if (line.location && line.location.startsWith("/")) { location.assign(line.location); return null; }
+    if (line.error) { toast(line.error); return null; }
+    if (line.url) history.replaceState(null, "", line.url);
+    return { patch: line };
   }
 
   // Applies an answer: a whole fragment, or a patch when it fits what the page holds. A patch

@@ -106,7 +106,7 @@ impl FormPost<'_> {
         let script = host.script(visit.page)?;
         let client = self.client.to_string();
         let logout = Logout { auth: self.auth, store: &host.store, session: self.session, client: &client };
-        let caller = Caller { session: self.session, client: &client };
+        let caller = Caller { session: self.session, client: &client, live: None };
         // A plain logout revokes first of all, so that a reload sent right after the click
         // finds it revoked; "everywhere" must first be sure who is logged in.
         if self.action == AuthAction::Logout {

@@ -91,6 +91,9 @@ pub struct Visit<'a> {
     pub client: String,
     /// The request's User-Agent, for the list of sessions.
     pub user_agent: String,
+    /// Where a long run sends what it drew so far (the route streams it to the browser); only
+    /// runs of a session that exists already are watched (see `widgets::live`).
+    pub live: Option<crate::widgets::live::Sender>,
 }
 
 impl Visit<'_> {
@@ -99,8 +102,15 @@ impl Visit<'_> {
         Device::new(&self.client, &self.user_agent)
     }
 
+    /// Who the run is for; its progress goes to the visit's watcher.
     fn caller(&self) -> Caller<'_> {
-        Caller { session: self.session, client: &self.client }
+        Caller { session: self.session, client: &self.client, live: self.live.as_ref() }
+    }
+
+    /// [`Visit::caller`] for a run whose progress is not shown (a page drawn again to find
+    /// the event's widget, a visitor's run).
+    fn unwatched(&self) -> Caller<'_> {
+        Caller { live: None, ..self.caller() }
     }
 }
 
@@ -180,13 +190,15 @@ impl Host {
         if new_session || !stored.pages.contains_key(visit.page) {
             // The page was drawn without a session (or its drawing was never saved): draw it
             // once more, as its GET did, so that the widget the event names can be found.
-            stored = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone()).await?.data;
+            stored = self.run_for(&visit.unwatched(), &script, stored, None, visit.query.clone()).await?.data;
         }
         self.check_upload_cap(&stored, visit.page, &post.event)?;
         let event_id = post.event.id.clone();
         // A retried event that was applied already is not applied again: the page is shown.
         let event = Some(post.event).filter(|e| e.id.as_deref().is_none_or(|id| !stored.has_applied(id)));
-        let mut output = self.run_for(&visit.caller(), &script, stored.clone(), event, visit.query.clone()).await?;
+        // A new session's cookie goes out with the answer's head: its run is not streamed.
+        let caller = if new_session { visit.unwatched() } else { visit.caller() };
+        let mut output = self.run_for(&caller, &script, stored.clone(), event, visit.query.clone()).await?;
         if let Some(id) = event_id {
             Arc::make_mut(&mut output.data).remember_event(id);
         }
@@ -243,7 +255,7 @@ impl Host {
             None => self.auth_run(session).await?,
         };
         let output =
-            self.run_checked(&visit.caller(), &script, Arc::default(), None, visit.query.clone(), auth).await?;
+            self.run_checked(&visit.unwatched(), &script, Arc::default(), None, visit.query.clone(), auth).await?;
         if !output.data.state.is_empty() {
             // The run wrote state: it is kept, in a session that starts now.
             self.admission.admit(&visit.client)?;
@@ -317,6 +329,7 @@ impl Host {
     /// [`access`]). The caller holds the session lock.
     async fn run_once(
         &self,
+        live: Option<&crate::widgets::live::Sender>,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
         event: Option<Event>,
@@ -330,7 +343,9 @@ impl Host {
         let page = script.name.as_str().to_owned();
         let started = std::time::Instant::now();
         let pages = access::page_entries(&self.registry);
+        let live = live.cloned();
         let run = tokio::task::spawn_blocking(move || {
+            let _watching = live.map(crate::widgets::live::Watching::install);
             span.in_scope(|| match access::admit(runner.engine(), &script, &stored, event, &auth) {
                 access::Admitted::Run(script, event) => {
                     runner.run_in(&script, &stored, event.as_ref(), query, auth, pages)

@@ -24,6 +24,8 @@ pub(super) struct Caller<'a> {
     pub session: &'a dyn BrowserSession,
     /// The client's address, for the audit log.
     pub client: &'a str,
+    /// Where the run shows what it drew so far, if anyone watches it.
+    pub live: Option<&'a crate::widgets::live::Sender>,
 }
 
 /// A run's state between its attempts: what the next attempt runs on.
@@ -49,7 +51,7 @@ impl Host {
         let mut asked = 0;
         loop {
             let (stored, event, auth) = (attempt.stored.clone(), attempt.event.clone(), attempt.auth.clone());
-            let mut output = self.run_once(script, stored, event, query.clone(), auth).await?;
+            let mut output = self.run_once(caller.live, script, stored, event, query.clone(), auth).await?;
             let Some(request) = output.request.take() else { return Ok(output) };
             if asked == MAX_AUTH_REQUESTS {
                 let message =

@@ -72,7 +72,7 @@ fn members_host() -> (Host, PathBuf) {
 
 fn visit<'a>(page: &'a str, session: &'a PlainSession) -> Visit<'a> {
     let (client, user_agent) = ("127.0.0.1".to_owned(), "host-tests".to_owned());
-    Visit { page, session, query: Query::new(), delivery: Delivery::Fragment, client, user_agent }
+    Visit { page, session, query: Query::new(), delivery: Delivery::Fragment, client, user_agent, live: None }
 }
 
 fn click(session: &PlainSession, id: Option<&str>) -> EventPost {

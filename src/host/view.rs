@@ -8,6 +8,7 @@ use crate::page::PageConfig;
 use crate::render::{self, Have, NavLink, NavSection, Patch, RenderContext};
 use crate::script::{CompiledScript, Gate, Registry, RunOutput};
 use crate::session_state::Viewer;
+use crate::widgets::live::Snapshot;
 
 /// Renders one page for one session.
 pub struct PageView<'a> {
@@ -61,6 +62,13 @@ impl PageView<'_> {
     /// The changes that turn what the browser holds (`have`) into this run's root.
     pub fn patch(&self, output: &RunOutput, query: &BTreeMap<String, String>, have: &Have) -> Patch {
         Patch::between(have, &output.page, &self.nav(output.viewer.as_ref()), &self.context(query))
+    }
+
+    /// The changes from `have` to a page drawn so far by a run that goes on, and what the
+    /// browser holds after them.
+    pub fn progress(&self, snapshot: &Snapshot, query: &BTreeMap<String, String>, have: &Have) -> (Patch, Have) {
+        let nav = self.nav(snapshot.viewer.as_ref());
+        Patch::with_result(have, &snapshot.page, &nav, &self.context(query))
     }
 
     /// The whole document around a rendered root.

@@ -235,22 +235,39 @@ pub enum Op {
 impl Patch {
     /// The patch from `have` to `page`. Elements the browser already holds are not rendered.
     pub fn between(have: &Have, page: &Page, nav: &[NavSection], ctx: &RenderContext) -> Self {
+        Self::with_result(have, page, nav, ctx).0
+    }
+
+    /// [`Patch::between`], and what the browser holds once it applied the patch (the base of
+    /// the next patch of a streamed answer).
+    pub fn with_result(have: &Have, page: &Page, nav: &[NavSection], ctx: &RenderContext) -> (Self, Have) {
         let frame = frame_hash(page, nav, ctx);
         let hashes = element_hashes(page, ctx);
         let version = digest(&listing_of(frame, &hashes));
+        let after = Have {
+            frame,
+            elements: hashes.iter().cloned().collect(),
+            csrf: Some(digest(ctx.csrf)),
+            digest: version.clone(),
+        };
         // A script error is drawn after the main area's elements: appending there would put
         // new elements after it, so an error is always sent as a whole frame.
         // Forms holding another CSRF token (the session changed) are all drawn again.
         let stale_token = have.csrf.as_ref().is_some_and(|held| *held != digest(ctx.csrf));
         if frame != have.frame || page.error.is_some() || stale_token {
             let frame = Some(fragment(page, nav, ctx));
-            return Self { base: have.digest.clone(), version, frame, ops: Vec::new() };
+            return (Self { base: have.digest.clone(), version, frame, ops: Vec::new() }, after);
         }
         let hashes = hashes.into_iter().collect();
         let mut diff = Diff { page, ctx, have, hashes, ops: Vec::new() };
         diff.slot(SIDEBAR, SIDEBAR_PATH);
         diff.slot(MAIN, MAIN_PATH);
-        Self { base: have.digest.clone(), version, frame: None, ops: diff.ops }
+        (Self { base: have.digest.clone(), version, frame: None, ops: diff.ops }, after)
+    }
+
+    /// Whether applying the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.frame.is_none() && self.ops.is_empty() && self.base == self.version
     }
 }
 

@@ -13,6 +13,7 @@ mod metrics;
 mod observe;
 mod origin;
 mod pages;
+mod progress;
 mod remember;
 
 use actix_web::web::{self, ServiceConfig};

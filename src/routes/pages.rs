@@ -10,11 +10,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::browser::HttpSession;
-use super::{client, forms};
+use super::{client, forms, progress};
 use crate::error::AppError;
-use crate::host::{Answer, Delivery, Query, Visit};
+use crate::host::{Answer, Delivery, EventPost, Query, Visit};
 use crate::render::patch::CONTENT_TYPE as PATCH_CONTENT_TYPE;
 use crate::render::{Have, Patch};
+use crate::session_store::BrowserSession;
 
 pub(super) const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
 /// What the page's script holds (element ids and hashes): the answer is then a patch.
@@ -45,12 +46,23 @@ async fn show_page(
 ) -> HttpResponse {
     let delivery = delivery_of(&req);
     let have = have_of(&req, delivery);
-    let result = async {
-        let session = HttpSession::new(&req, session, identity, &app);
-        let query = forms::parse_query(req.query_string())?;
-        app.host.show_page(visit(&req, &page, &session, query, delivery)).await
+    let query = match forms::parse_query(req.query_string()) {
+        Ok(query) => query,
+        Err(err) => return respond_with(&app, Err(err), delivery, have.as_ref()),
     };
-    respond_with(&app, result.await, delivery, have.as_ref())
+    let page = page.into_inner();
+    let (live, watch) = progress::watch(have.as_ref(), &session, &page, &query);
+    let work = {
+        let (req, app) = (req.clone(), app.clone());
+        async move {
+            let session = HttpSession::new(&req, session, identity, &app);
+            let before = session.sid();
+            let visit = Visit { live, ..visit(&req, &page, &session, query, delivery) };
+            let answer = app.host.show_page(visit).await;
+            (answer, before.is_some() && session.sid() != before)
+        }
+    };
+    finish(app, work, watch, delivery, have).await
 }
 
 async fn post_event(
@@ -63,26 +75,56 @@ async fn post_event(
 ) -> HttpResponse {
     let delivery = delivery_of(&req);
     let have = have_of(&req, delivery);
-    let result = async {
-        let post = if is_multipart(&req) {
-            let uploads = app.host.uploads;
-            // One file at its cap plus the form's fields; each file is also capped as it is read.
-            let limit = uploads.max_session_bytes.max(uploads.max_file_bytes).saturating_add(app.max_body_bytes);
-            if declared_length(&req).is_some_and(|len| len > limit) {
-                return Err(AppError::UploadTooLarge(format!(
-                    "The upload is larger than the {limit} bytes this server accepts in one request."
-                )));
-            }
-            forms::read_multipart(req.headers(), payload, uploads, app.max_body_bytes).await?
-        } else {
-            let body = forms::read_body(payload, declared_length(&req), app.max_body_bytes).await?;
-            forms::parse_event(&body)?
-        };
-        let session = HttpSession::new(&req, session, identity, &app);
-        let query = forms::parse_query(req.query_string())?;
-        app.host.apply_event(visit(&req, &page, &session, query, delivery), post).await
+    let read =
+        async { Ok::<_, AppError>((read_post(&req, payload, &app).await?, forms::parse_query(req.query_string())?)) };
+    let (post, query) = match read.await {
+        Ok(read) => read,
+        Err(err) => return respond_with(&app, Err(err), delivery, have.as_ref()),
     };
-    respond_with(&app, result.await, delivery, have.as_ref())
+    let page = page.into_inner();
+    let (live, watch) = progress::watch(have.as_ref(), &session, &page, &query);
+    let work = {
+        let (req, app) = (req.clone(), app.clone());
+        async move {
+            let session = HttpSession::new(&req, session, identity, &app);
+            let before = session.sid();
+            let visit = Visit { live, ..visit(&req, &page, &session, query, delivery) };
+            let answer = app.host.apply_event(visit, post).await;
+            (answer, before.is_some() && session.sid() != before)
+        }
+    };
+    finish(app, work, watch, delivery, have).await
+}
+
+/// Answers once the interaction ended, or streams a long run's output as it goes.
+async fn finish(
+    app: web::Data<AppState>,
+    work: impl std::future::Future<Output = progress::Ended> + 'static,
+    watch: Option<progress::Watch>,
+    delivery: Delivery,
+    have: Option<Have>,
+) -> HttpResponse {
+    match progress::race(app.clone(), work, watch).await {
+        Ok((result, _)) => respond_with(&app, result, delivery, have.as_ref()),
+        Err(streaming) => streaming,
+    }
+}
+
+/// An event's body: a form post, or a file uploader's multipart form.
+async fn read_post(req: &HttpRequest, payload: web::Payload, app: &AppState) -> Result<EventPost, AppError> {
+    if !is_multipart(req) {
+        let body = forms::read_body(payload, declared_length(req), app.max_body_bytes).await?;
+        return forms::parse_event(&body);
+    }
+    let uploads = app.host.uploads;
+    // One file at its cap plus the form's fields; each file is also capped as it is read.
+    let limit = uploads.max_session_bytes.max(uploads.max_file_bytes).saturating_add(app.max_body_bytes);
+    if declared_length(req).is_some_and(|len| len > limit) {
+        return Err(AppError::UploadTooLarge(format!(
+            "The upload is larger than the {limit} bytes this server accepts in one request."
+        )));
+    }
+    forms::read_multipart(req.headers(), payload, uploads, app.max_body_bytes).await
 }
 
 /// Whether the body is `multipart/form-data` (a file uploader's form).
@@ -100,7 +142,7 @@ pub(super) fn visit<'a>(
     delivery: Delivery,
 ) -> Visit<'a> {
     let (client, user_agent) = (client::audit_address(req), client::user_agent(req));
-    Visit { page, session, query, delivery, client, user_agent }
+    Visit { page, session, query, delivery, client, user_agent, live: None }
 }
 
 /// The body length the request declares, if any.

@@ -77,8 +77,8 @@ fn collect(pos: Position, url: &str, opts: Map) -> Res<Array> {
     chunks.map(|chunk| chunk.map(|c| Dynamic::from(c.data)).map_err(|e| failed("http_stream", &e, pos))).collect()
 }
 
-/// `http_stream(url, opts, |chunk| …)`: calls the function with each chunk as it arrives;
-/// answers how many chunks there were.
+/// `http_stream(url, opts, |chunk| …)`: calls the function with each chunk as it arrives (what
+/// it draws shows at once in a watched run); answers how many chunks there were.
 fn each_chunk(ctx: &NativeCallContext, url: &str, opts: Map, each: &FnPtr) -> Res<i64> {
     let pos = ctx.call_position();
     let request = stream_request(pos, url, opts)?;
@@ -87,6 +87,8 @@ fn each_chunk(ctx: &NativeCallContext, url: &str, opts: Map, each: &FnPtr) -> Re
     for chunk in chunks {
         let chunk = chunk.map_err(|e| failed("http_stream", &e, pos))?;
         let _ = each.call_within_context::<Dynamic>(ctx, (chunk.data,))?;
+        // What the function drew with this chunk is shown while the next one is awaited.
+        super::live::flush(pos)?;
         count += 1;
     }
     Ok(count)

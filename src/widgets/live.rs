@@ -1,12 +1,12 @@
 //! Progressive output: while a run goes on, snapshots of the page drawn so far go to whoever
-//! watches the run (the route that streams its answer as patches). Quick runs send nothing:
-//! the first snapshot is taken once the run has lasted [`THRESHOLD`].
+//! watches the run (the route that streams its answer as patches once the run has lasted
+//! [`THRESHOLD`]; a quicker run answers whole and its snapshots are dropped).
 //!
-//! Snapshots are taken at *points*: every few thousand script operations, every 10 ms of a
-//! `sleep`, and wherever a widget calls [`flush`] after changing what is on the page in place
-//! (a progress bar's handle, a status update, a streamed chunk). A point sends only when the
-//! page changed since the last snapshot and [`GAP`] has passed. When the watcher is gone (the
-//! viewer left), the next point ends the run.
+//! Snapshots are taken at *points*. Where a widget says the page changed ([`flush`]: a
+//! `sleep` begins, a progress bar moves, a streamed chunk arrives) a snapshot is taken at once.
+//! Periodic points (every few thousand script operations, every 10 ms of a `sleep`) take one
+//! only past [`THRESHOLD`], at most every [`GAP`], and only when elements were added. When the
+//! watcher is gone (the viewer left), the next point ends the run.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -17,18 +17,26 @@ use tokio::sync::watch;
 
 use super::context;
 use crate::page::Page;
+use crate::session_state::Viewer;
 
-/// How long a run goes before the viewer sees what it drew so far.
+/// How long a run goes before its answer streams what it drew so far.
 pub const THRESHOLD: Duration = Duration::from_millis(100);
 /// The shortest time between two snapshots.
 pub const GAP: Duration = Duration::from_millis(25);
 /// Ends a run whose viewer left (its answer is no longer read).
 pub const LEFT: &str = "runnel:viewer-left";
 
+/// The page as a run has drawn it so far, and who it is drawn for (the navigation depends on it).
+#[derive(Debug)]
+pub struct Snapshot {
+    pub page: Page,
+    pub viewer: Option<Viewer>,
+}
+
 /// The sending end: the host hands it to the run, the route keeps the receiver.
-pub type Sender = watch::Sender<Option<Arc<Page>>>;
+pub type Sender = watch::Sender<Option<Arc<Snapshot>>>;
 /// The receiving end: the newest snapshot (older ones are skipped when the reader is slow).
-pub type Receiver = watch::Receiver<Option<Arc<Page>>>;
+pub type Receiver = watch::Receiver<Option<Arc<Snapshot>>>;
 
 /// A new channel for one run's snapshots.
 pub fn channel() -> (Sender, Receiver) {
@@ -41,8 +49,6 @@ struct Watched {
     last: Option<Instant>,
     /// A cheap fingerprint of the page last sent (see [`fingerprint`]).
     sent: Option<(usize, usize)>,
-    /// A widget changed the page in place since the last snapshot.
-    dirty: bool,
 }
 
 thread_local! {
@@ -54,7 +60,7 @@ pub struct Watching(());
 
 impl Watching {
     pub fn install(sender: Sender) -> Self {
-        let watched = Watched { sender, started: Instant::now(), last: None, sent: None, dirty: false };
+        let watched = Watched { sender, started: Instant::now(), last: None, sent: None };
         WATCHED.with(|w| *w.borrow_mut() = Some(watched));
         Self(())
     }
@@ -76,19 +82,18 @@ pub fn left() -> Option<&'static str> {
     WATCHED.with(|w| w.borrow().as_ref().filter(|w| w.sender.is_closed()).map(|_| LEFT))
 }
 
-/// A widget changed the page in place: the next point sends it, and this one does if due.
+/// The page changed (in place, or before a pause): a snapshot now.
 pub fn flush(pos: Position) -> Result<(), Box<EvalAltResult>> {
-    WATCHED.with(|w| {
-        if let Some(w) = w.borrow_mut().as_mut() {
-            w.dirty = true;
-        }
-    });
-    point(pos)
+    take(pos, true)
 }
 
-/// A snapshot when one is due and the page changed; an error that ends the run when the
-/// viewer left.
+/// A periodic point: a snapshot when one is due and elements were added; an error that ends
+/// the run when the viewer left.
 pub fn point(pos: Position) -> Result<(), Box<EvalAltResult>> {
+    take(pos, false)
+}
+
+fn take(pos: Position, changed: bool) -> Result<(), Box<EvalAltResult>> {
     if let Some(marker) = left() {
         return Err(context::end_run(marker, pos));
     }
@@ -97,18 +102,19 @@ pub fn point(pos: Position) -> Result<(), Box<EvalAltResult>> {
         let Some(w) = w.as_mut() else { return };
         let now = Instant::now();
         let due = now.duration_since(w.started) >= THRESHOLD && w.last.is_none_or(|last| now - last >= GAP);
-        if !due {
+        if !changed && !due {
             return;
         }
         // The run's context may be in use when a widget calls back into the script: skip then.
-        let unchanged = |page: &Page| !w.dirty && w.sent == Some(fingerprint(page));
-        let Some(Some(page)) = context::peek(|c| (!unchanged(&c.page)).then(|| c.page.clone())) else {
-            return;
-        };
-        w.sent = Some(fingerprint(&page));
+        let sent = w.sent;
+        let taken = context::peek(|c| {
+            (changed || sent != Some(fingerprint(&c.page)))
+                .then(|| Snapshot { page: c.page.clone(), viewer: c.auth.viewer.clone() })
+        });
+        let Some(Some(snapshot)) = taken else { return };
+        w.sent = Some(fingerprint(&snapshot.page));
         w.last = Some(now);
-        w.dirty = false;
-        w.sender.send_replace(Some(Arc::new(page)));
+        w.sender.send_replace(Some(Arc::new(snapshot)));
     });
     Ok(())
 }

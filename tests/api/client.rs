@@ -202,6 +202,15 @@ impl Session {
         Answer::read(response).await
     }
 
+    /// A GET with extra request headers.
+    pub async fn get_with_headers(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Answer::read(request.send().await.unwrap()).await
+    }
+
     /// Loads a page the way the page's script reruns it (fragment answer).
     pub async fn get_fragment(&self, path: &str) -> Answer {
         let request = self.client.get(format!("{}{path}", self.base)).header("X-Runnel-Fragment", "1");

@@ -33,6 +33,7 @@ mod multipage;
 mod outage;
 mod pages;
 mod patches;
+mod progress;
 mod proxy;
 mod recovery;
 mod revocation;

@@ -14,6 +14,7 @@ mod interaction;
 mod media;
 mod pages;
 mod patches;
+mod progress;
 mod proxy;
 mod reload;
 mod second_factor;

@@ -1,7 +1,7 @@
 //! A small HTTP service on a free loopback port, for the tests of scripts' HTTP calls: JSON
-//! answers, an echo of what a call sent, redirects, a slow and a large answer, and a stream of
+//! answers, an echo of what a call sent, redirects, a slow and a large answer, a stream of
 //! server-sent events whose later events wait until the test releases them (also as a language
-//! model's answer: `/chat`).
+//! model's answer: `/chat`), and a stream of time-stamped ticks (for the streaming benchmark).
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -77,7 +77,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/big", web::get().to(big))
         .route("/events", web::get().to(events))
         .route("/text", web::get().to(text_stream))
-        .route("/chat", web::to(chat_events));
+        .route("/chat", web::to(chat_events))
+        .route("/ticks", web::get().to(ticks));
 }
 
 async fn greeting() -> HttpResponse {
@@ -160,4 +161,23 @@ async fn chat_events(service: web::Data<Service>) -> HttpResponse {
         }
     });
     HttpResponse::Ok().content_type("text/event-stream").streaming(stream)
+}
+
+/// `tick 0 at <ms> ` … `tick N-1 at <ms> `: `n` chunks (default 40, at most 1,000), `every`
+/// milliseconds apart (default 50), each stamped with the Unix time it was sent in ms.
+async fn ticks(query: web::Query<std::collections::HashMap<String, u64>>) -> HttpResponse {
+    let n = query.get("n").copied().unwrap_or(40).min(1_000);
+    let every = Duration::from_millis(query.get("every").copied().unwrap_or(50).min(1_000));
+    let stream = futures_util::stream::unfold(0, move |i| async move {
+        if i == n {
+            return None;
+        }
+        if i > 0 {
+            tokio::time::sleep(every).await;
+        }
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let chunk = format!("tick {i} at {} ", now.as_millis());
+        Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), i + 1))
+    });
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").streaming(stream)
 }

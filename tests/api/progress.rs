@@ -1,0 +1,149 @@
+//! Progressive output (issue 12): a run that lasts past a short threshold answers the page's
+//! script with what it drew so far, one patch per line, before it ends; a quick run answers one
+//! patch as before; a viewer who leaves mid-run frees the run, and the session goes on.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::client::{Running, Session};
+use crate::support::{self, RedisServer, TestApp};
+use crate::{StoreKind, both_stores};
+
+both_stores!(
+    a_long_run_streams_its_frames_before_it_ends_and_ends_with_its_own_answer,
+    a_quick_run_answers_one_patch_without_streaming,
+    a_viewer_who_leaves_mid_run_frees_the_run_and_keeps_what_it_counted,
+);
+
+const STREAM_TYPE: &str = "application/vnd.runnel.patch-stream";
+
+fn start(kind: StoreKind) -> Running {
+    let redis = (kind == StoreKind::Redis).then(RedisServer::start);
+    let app = TestApp::spawn(support::settings("tests/fixtures/live", kind, redis.as_ref()));
+    Running { app, redis }
+}
+
+/// `<frame>;<id>:<hash>,…` as the page's script collects it from its DOM.
+fn have_in(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let frame = scraper::Selector::parse("[data-rn-frame]").unwrap();
+    let elements = scraper::Selector::parse("[data-rn-id]").unwrap();
+    let frame = doc.select(&frame).next().and_then(|e| e.attr("data-rn-frame")).expect("a frame hash");
+    let list: Vec<String> = doc
+        .select(&elements)
+        .map(|e| format!("{}:{}", e.attr("data-rn-id").unwrap(), e.attr("data-rn-h").unwrap()))
+        .collect();
+    format!("{frame};{}", list.join(","))
+}
+
+/// A streamed answer's lines, each with the time it arrived after the request was sent.
+struct Lines {
+    content_type: String,
+    lines: Vec<(Duration, Value)>,
+}
+
+/// Clicks `widget` as the page's script does, holding `have`, and reads the answer line by line.
+async fn click_and_read(session: &Session, page: &str, widget: &str, have: &str) -> Lines {
+    let form = [("csrf", session.csrf.as_str()), ("widget", widget), ("value", "true")];
+    let sent = Instant::now();
+    let response = session
+        .client
+        .post(format!("{}/{page}/event", session.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("X-Runnel-Fragment", "1")
+        .header("X-Runnel-Have", have)
+        .body(serde_urlencoded::to_string(form).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let mut response = response;
+    let (mut buffered, mut lines) = (String::new(), Vec::new());
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        buffered.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = buffered.find('\n') {
+            let line: String = buffered.drain(..=end).collect();
+            if !line.trim().is_empty() {
+                let value = serde_json::from_str(line.trim()).unwrap_or(Value::String(line));
+                lines.push((sent.elapsed(), value));
+            }
+        }
+    }
+    Lines { content_type, lines }
+}
+
+/// The markdown frames a line's operations draw (`frame 3`, …).
+fn frames_in(line: &Value) -> Vec<String> {
+    let html: String = line["ops"].as_array().into_iter().flatten().filter_map(|op| op["html"].as_str()).collect();
+    let frame = line["frame"].as_str().unwrap_or_default();
+    (0..8).map(|i| format!("frame {i}")).filter(|f| html.contains(f.as_str()) || frame.contains(f.as_str())).collect()
+}
+
+async fn a_long_run_streams_its_frames_before_it_ends_and_ends_with_its_own_answer(kind: StoreKind) {
+    let running = start(kind);
+    let mut session = Session::new(&running.app);
+    let have = have_in(&session.open("/animation").await.body);
+
+    let answer = click_and_read(&session, "animation", "button:Animate", &have).await;
+    assert_eq!(answer.content_type, STREAM_TYPE);
+    let (last_at, last) = answer.lines.last().cloned().expect("a last line");
+    assert_eq!(last["done"], true, "the stream ends with the run's own answer: {last}");
+    let shown: Vec<(Duration, Vec<String>)> =
+        answer.lines.iter().map(|(at, line)| (*at, frames_in(line))).filter(|(_, f)| !f.is_empty()).collect();
+    assert!(shown.len() >= 3, "several frames are shown while the run goes: {:?}", answer.lines);
+    let (first_at, _) = shown[0];
+    assert!(
+        last_at - first_at >= Duration::from_millis(500),
+        "the first frame arrived {first_at:?}, long before the run ended at {last_at:?}"
+    );
+    // Each line is a patch against the one before it.
+    for pair in answer.lines.windows(2) {
+        assert_eq!(pair[1].1["base"], pair[0].1["version"], "patches chain: {:?}", pair);
+    }
+    let now = session.get_fragment("/animation").await.body;
+    assert!(now.contains("runs: 1"), "the click was applied once and saved");
+}
+
+async fn a_quick_run_answers_one_patch_without_streaming(kind: StoreKind) {
+    let running = start(kind);
+    let mut session = Session::new(&running.app);
+    let have = have_in(&session.open("/endless").await.body);
+
+    // The page without a click draws its metric at once: one patch, as before.
+    let answer = session.get_with_headers("/endless", &[("X-Runnel-Fragment", "1"), ("X-Runnel-Have", &have)]).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.headers["content-type"], "application/vnd.runnel.patch+json", "{}", answer.body);
+}
+
+async fn a_viewer_who_leaves_mid_run_frees_the_run_and_keeps_what_it_counted(kind: StoreKind) {
+    let running = start(kind);
+    let mut session = Session::new(&running.app);
+    let have = have_in(&session.open("/endless").await.body);
+
+    let form = [("csrf", session.csrf.as_str()), ("widget", "button:Start"), ("value", "true")];
+    let response = session
+        .client
+        .post(format!("{}/endless/event", session.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("X-Runnel-Fragment", "1")
+        .header("X-Runnel-Have", have.as_str())
+        .body(serde_urlencoded::to_string(form).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], STREAM_TYPE);
+    let mut response = response;
+    let first = response.chunk().await.unwrap().expect("a first line");
+    assert!(String::from_utf8_lossy(&first).contains("step"), "the run shows its steps");
+    let left = Instant::now();
+    drop(response);
+
+    // The session's lock is given back once the run noticed: well before its 3 s limit.
+    let after = session.get_fragment("/endless").await;
+    assert_eq!(after.status, 200);
+    assert!(left.elapsed() < Duration::from_millis(1500), "the run was freed after {:?}", left.elapsed());
+    let steps: u32 = crate::client::metric_value(&after.body).parse().unwrap();
+    assert!(steps >= 1, "the steps it counted before the viewer left are kept: {steps}");
+}
