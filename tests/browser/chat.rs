@@ -75,11 +75,14 @@ fn a_viewer_sends_messages_and_the_field_is_empty_again_at_the_bottom_of_the_pag
 fn a_streamed_answer_shows_its_tokens_before_it_is_complete() {
     let service = HttpService::start();
     let script = format!(
-        r#"let prompt = chat_input("Ask");
+        r#"// A chat keeps its history from the first look on (a session that stored nothing yet
+// answers its first event whole; one with state streams).
+if !("answers" in state) {{ state.answers = []; }}
+let prompt = chat_input("Ask");
 if prompt != () {{
     chat_message("user").markdown(prompt);
     let stream = http_stream_open("{url}", #{{ field: "choices.0.delta.content" }});
-    chat_message("assistant").write_stream(stream);
+    state.answers = state.answers + [chat_message("assistant").write_stream(stream)];
 }}"#,
         url = service.url("/chat")
     );
