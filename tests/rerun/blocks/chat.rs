@@ -45,6 +45,20 @@ fn a_message_reaches_exactly_one_run_and_the_field_is_drawn_empty() {
 }
 
 #[test]
+fn a_message_whose_run_failed_before_the_chat_input_is_not_delivered_later() {
+    let mut app = run_ok(
+        r#"if checkbox("Fail") { throw "boom"; }
+           let m = chat_input("Say");
+           text(if m == () { "no message" } else { `got ${m}` });"#,
+    );
+    app.set("Fail", &["true"]).unwrap();
+    app.send("chat_input:Say", &["lost"]).unwrap();
+    assert!(app.page().error.is_some(), "the run failed before the chat input");
+    app.send("checkbox:Fail", &["false"]).unwrap();
+    assert!(shows(&app, "no message"), "{:?}", app.page().texts());
+}
+
+#[test]
 fn a_message_over_the_limit_is_refused_and_a_blank_one_is_no_message() {
     let mut app = run_ok(ECHO);
     app.set("Say", &["hello"]).unwrap();
