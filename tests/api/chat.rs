@@ -1,7 +1,8 @@
 //! Chat apps over HTTP on both stores: a message sent (with and without JavaScript) reaches one
 //! run and joins the history kept in `state`; a message over the limit is refused with a 4xx
 //! and changes nothing; an answer streamed from a local service (server-sent events with JSON
-//! tokens) is shown whole; a service on a host that is not allowed is a clear error in the page.
+//! tokens) is shown whole; a service on a host that is not allowed is a clear error in the page;
+//! the chat example (`scripts/12_chat.rhai`) answers and keeps its history.
 
 use std::time::Duration;
 
@@ -134,4 +135,19 @@ async fn a_stream_from_a_host_that_is_not_allowed_is_a_clear_error_in_the_page()
     let message = format!("http_stream_open: `localhost:{}` is not an allowed host", service.port);
     assert!(page.contains(&message), "{page}");
     assert!(page.contains("rn-chat-user"), "what was drawn before the error stays");
+}
+
+#[tokio::test]
+async fn the_chat_example_answers_a_message_and_keeps_the_history() {
+    let running = crate::client::start(StoreKind::Memory);
+    let mut session = Session::new(&running.app);
+    let page = session.open("/chat").await;
+    assert!(!page.body.contains("rn-script-error"), "{}", page.body);
+    assert!(page.body.contains("Type a message below"), "{}", page.body);
+    let answer = session.send("chat", "chat_input:Say something", &["hello there"]).await;
+    assert_eq!(answer.status, 200);
+    assert!(!answer.body.contains("rn-script-error"), "{}", answer.body);
+    assert!(answer.body.contains("You said: <em>hello there</em>."), "{}", answer.body);
+    let again = session.get("/chat").await;
+    assert_eq!(again.body.matches("rn-chat-message").count(), 2, "the history, once: {}", again.body);
 }
