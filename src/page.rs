@@ -6,12 +6,14 @@ use serde::Serialize;
 mod blocks;
 mod chart;
 mod media;
+mod status;
 pub use blocks::{
     ChatLook, ContainerKind, DataFrame, DeltaTone, Download, Gap, PageConfig, RowLayout, SortLink, SortOrder,
     SpaceSize, VerticalAlign,
 };
 pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
 pub use media::{Image, ImageSource, MapPoint, MapView, Media, MediaKey, MediaKind, VegaLite, media_path};
+pub use status::{ExceptionView, StatusState, Toast};
 
 /// Deepest nesting of containers a script may build (keeps rendering bounded).
 pub const MAX_DEPTH: usize = 16;
@@ -191,6 +193,14 @@ pub enum Element {
         percent: u8,
         text: String,
     },
+    /// Shown while a function runs (`spinner`): its text as inline markdown, rendered and
+    /// sanitized, and whether it counts the seconds since it appeared.
+    Spinner {
+        text: String,
+        show_time: bool,
+    },
+    Toast(Box<Toast>),
+    Exception(Box<ExceptionView>),
     Download(Box<Download>),
     /// A link to another page of the app, or to a web address (`page_link`).
     PageLink(Box<PageLink>),
@@ -227,6 +237,9 @@ impl Element {
             Self::Alert { body, .. } => Some(body.clone()),
             Self::Metric { label, value, .. } => Some(format!("{label}: {value}")),
             Self::Progress { text, .. } => Some(text.clone()),
+            Self::Spinner { text, .. } => Some(text.clone()),
+            Self::Toast(toast) => Some(toast.body.clone()),
+            Self::Exception(e) => Some(e.message.clone()),
             _ => None,
         }
     }

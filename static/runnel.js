@@ -127,6 +127,23 @@
     }
   }
 
+  // While requests are in flight: `rn-running` on the root (no style hangs on it), a bar at the
+  // top and the main area dimmed after a while (runnel.css).
+  function busy(on) {
+    const r = root();
+    if (!r) return;
+    r.classList.toggle("rn-running", on);
+    r.querySelector(".rn-main")?.classList.toggle("rn-dim", on);
+    let bar = document.getElementById("rn-busy");
+    if (!bar && on) {
+      bar = document.createElement("div");
+      bar.id = "rn-busy";
+      bar.setAttribute("aria-hidden", "true");
+      document.body.appendChild(bar);
+    }
+    bar?.classList.toggle("rn-on", on);
+  }
+
   // Successful responses are stashed and only the newest is applied, once the
   // queue drains: intermediate renders are stale (avoids flicker), and a
   // failed later request still leaves the last good render applied. Every request of one
@@ -135,7 +152,7 @@
   let stash = null;
   function enqueue(doFetch, form) {
     pending++;
-    root()?.classList.add("rn-running");
+    busy(true);
     const run = async () => {
       try {
         const answer = await handle(await doFetch(), form);
@@ -146,7 +163,7 @@
         console.error("runnel:", err);
       } finally {
         if (--pending === 0) {
-          root()?.classList.remove("rn-running");
+          busy(false);
           const s = stash;
           stash = null;
           if (s) apply(...s);
@@ -286,9 +303,12 @@
   // popovers are open.
   const FOLDS = "details.rn-expander[data-expander], details.rn-popover[data-popover]";
   const foldKey = (d) => (d.dataset.expander !== undefined ? `e:${d.dataset.expander}` : `p:${d.dataset.popover}`);
+  // The page's folds, found through the tag index (a compound selector would visit every node
+  // of a big table, twice per update).
+  const folds = (r) => [...r.getElementsByTagName("details")].filter((d) => d.matches(FOLDS));
   function viewState(r) {
     const tabs = [...r.querySelectorAll("input.rn-tab-radio:checked")].map((i) => i.id);
-    const open = [...r.querySelectorAll(FOLDS)].map((d) => [foldKey(d), d.open]);
+    const open = folds(r).map((d) => [foldKey(d), d.open]);
     return { tabs, open };
   }
   function restoreViewState(r, view) {
@@ -296,9 +316,9 @@
       const tab = document.getElementById(id);
       if (tab && r.contains(tab)) tab.checked = true;
     }
-    const folds = new Map(view.open);
-    for (const d of r.querySelectorAll(FOLDS)) {
-      const open = folds.get(foldKey(d));
+    const held = new Map(view.open);
+    for (const d of folds(r)) {
+      const open = held.get(foldKey(d));
       if (open !== undefined) d.open = open;
     }
   }

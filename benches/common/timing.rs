@@ -9,6 +9,7 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Differences `later - earlier` where both are known.
+#[allow(dead_code)] // not every bench that includes this file records stages
 pub fn stage<S>(samples: &[S], earlier: impl Fn(&S) -> Option<f64>, later: impl Fn(&S) -> Option<f64>) -> Vec<f64> {
     samples.iter().filter_map(|s| Some(later(s)? - earlier(s)?)).collect()
 }

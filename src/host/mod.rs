@@ -92,8 +92,8 @@ pub struct Visit<'a> {
     /// The request's User-Agent, for the list of sessions.
     pub user_agent: String,
     /// Where a long run sends what it drew so far (the route streams it to the browser); only
-    /// runs of a session that exists already are watched (see `widgets::live`).
-    pub live: Option<crate::widgets::live::Sender>,
+    /// runs of a session that exists already are watched (see `script::live`).
+    pub live: Option<crate::script::live::Sender>,
 }
 
 impl Visit<'_> {
@@ -329,7 +329,7 @@ impl Host {
     /// [`access`]). The caller holds the session lock.
     async fn run_once(
         &self,
-        live: Option<&crate::widgets::live::Sender>,
+        live: Option<&crate::script::live::Sender>,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
         event: Option<Event>,
@@ -345,7 +345,7 @@ impl Host {
         let pages = access::page_entries(&self.registry);
         let live = live.cloned();
         let run = tokio::task::spawn_blocking(move || {
-            let _watching = live.map(crate::widgets::live::Watching::install);
+            let _watching = live.map(crate::script::live::Watching::install);
             span.in_scope(|| match access::admit(runner.engine(), &script, &stored, event, &auth) {
                 access::Admitted::Run(script, event) => {
                     runner.run_in(&script, &stored, event.as_ref(), query, auth, pages)

@@ -25,7 +25,7 @@ pub(super) struct Caller<'a> {
     /// The client's address, for the audit log.
     pub client: &'a str,
     /// Where the run shows what it drew so far, if anyone watches it.
-    pub live: Option<&'a crate::widgets::live::Sender>,
+    pub live: Option<&'a crate::script::live::Sender>,
 }
 
 /// A run's state between its attempts: what the next attempt runs on.

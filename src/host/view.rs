@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::page::PageConfig;
 use crate::render::{self, Have, NavLink, NavSection, Patch, RenderContext};
+use crate::script::live::Snapshot;
 use crate::script::{CompiledScript, Gate, Registry, RunOutput};
 use crate::session_state::Viewer;
-use crate::widgets::live::Snapshot;
 
 /// Renders one page for one session.
 pub struct PageView<'a> {

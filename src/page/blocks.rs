@@ -24,6 +24,13 @@ pub enum ContainerKind {
         label: String,
         expanded: bool,
     },
+    /// A `status` box: an expander with a state icon, changed in place by `update`. The label
+    /// is inline markdown, rendered and sanitized.
+    Status {
+        label: String,
+        state: super::StatusState,
+        expanded: bool,
+    },
     /// A placeholder: each element drawn into it replaces the one before.
     Empty,
     /// A form: its widgets are sent together, by its submit button.

@@ -1,6 +1,6 @@
 //! Answers that stream while a run goes on. A page's script that holds the page (it sent
 //! `X-Runnel-Have`) is answered as usual when the run ends quickly; a run that is still going
-//! after `widgets::live::THRESHOLD` and has drawn something is answered with what it drew so far
+//! after `script::live::THRESHOLD` and has drawn something is answered with what it drew so far
 //! instead, one patch per line (each against the one before it), and then with its own last
 //! answer marked `"done"`.
 //!
@@ -29,8 +29,8 @@ use crate::error::AppError;
 use crate::host::{Answer, Query};
 use crate::render::{Have, Patch};
 use crate::request_id::RequestId;
+use crate::script::live::{self, Snapshot};
 use crate::session_store::{TypedSession, waits};
-use crate::widgets::live::{self, Snapshot};
 
 /// The content type of a streamed answer: JSON objects, one per line.
 pub const CONTENT_TYPE: &str = "application/vnd.runnel.patch-stream";

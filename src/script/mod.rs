@@ -9,6 +9,8 @@ pub mod name;
 pub mod registry;
 pub mod runner;
 
+/// A run's progressive output, for the host that watches a run and the route that streams it.
+pub use crate::widgets::live;
 pub use engine::build_engine;
 pub use meta::{Access, Gate, PageMeta};
 pub use name::PageName;

@@ -1,6 +1,6 @@
 //! Data elements: `dataframe` (sorted and paged on the server through query parameters, so
 //! its links work without JavaScript; a data frame is sorted and sliced by Polars, so only the
-//! shown page becomes text), `progress` and `download_button` (frames as CSV, JSON or Parquet).
+//! shown page becomes text) and `download_button` (frames as CSV, JSON or Parquet).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -30,8 +30,6 @@ const PARQUET: &str = "application/vnd.apache.parquet";
 pub fn register(engine: &mut Engine) {
     placed!(engine, "dataframe", |t, p, d: Dynamic| dataframe(t, p, d, Map::new()), (data: Dynamic));
     placed!(engine, "dataframe", dataframe, (data: Dynamic, opts: Map));
-    placed!(engine, "progress", |t, p, v: Dynamic| progress(t, p, v, "".into()), (value: Dynamic));
-    placed!(engine, "progress", progress, (value: Dynamic, text: ImmutableString));
     placed!(engine, "download_button", download, (label: ImmutableString, data: Dynamic, opts: Map));
     placed!(engine, "download_button", |t, p, l: ImmutableString, d: Dynamic| download(t, p, l, d, Map::new()), (label: ImmutableString, data: Dynamic));
 }
@@ -221,16 +219,6 @@ fn sort_rows(records: &mut Records, column: &str, order: SortOrder) {
         };
         if order == SortOrder::Descending { ordering.reverse() } else { ordering }
     });
-}
-
-/// `progress(value, text)`: an integer 0..=100 or a float 0.0..=1.0, as in Streamlit.
-fn progress(target: ContainerId, pos: Position, value: Dynamic, text: ImmutableString) -> Res {
-    let percent = match (value.as_int(), value.as_float()) {
-        (Ok(i), _) if (0..=100).contains(&i) => i as u8,
-        (_, Ok(f)) if (0.0..=1.0).contains(&f) => (f * 100.0).round() as u8,
-        _ => return Err(error(format!("progress takes 0..=100 or 0.0..=1.0, not {value}"), pos)),
-    };
-    draw(target, Element::Progress { percent, text: text.into() })
 }
 
 /// `download_button(label, data, #{ file_name, mime })`: a link that saves script data as a

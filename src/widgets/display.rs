@@ -1,5 +1,6 @@
 //! Elements that show things: text, markdown, HTML, code, JSON, alerts, metrics and tables.
-//! Data frames, progress bars and downloads are in `data.rs`.
+//! Data frames and downloads are in `data.rs`; progress bars and other status elements in
+//! `status.rs`.
 
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 

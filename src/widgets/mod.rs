@@ -30,6 +30,7 @@ mod sliders;
 mod sources;
 mod sql;
 mod state;
+mod status;
 mod streams;
 mod totp;
 mod uploads;
@@ -79,6 +80,7 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     picks::register(engine);
     uploads::register(engine);
     layout::register(engine);
+    status::register(engine);
     control::register(engine);
     auth::register(engine);
     sessions::register(engine);

@@ -43,6 +43,7 @@ mod services;
 mod session_reset;
 mod sessions;
 mod shutdown;
+mod status;
 mod uploads;
 mod visitors;
 mod waits;

@@ -19,6 +19,7 @@ mod proxy;
 mod reload;
 mod second_factor;
 mod sessions;
+mod status;
 mod text_layout;
 mod uploads;
 

@@ -226,6 +226,8 @@ let c = container(); c.slider("s", 0, 10);
 sidebar.selectbox("pick", ["a", "b"]);
 let said = chat_message("user"); said.markdown("hi"); chat_message("bob").write_stream(["a", "b"]);
 chat_input("Say"); c.chat_input("Inside");
+let st = status("Job"); st.text("step"); st.update(#{ state: "complete" });
+toast("Saved", #{ icon: "✅" }); exception("bad");
 "#;
 
 fn kind_name(el: &Element) -> String {
@@ -261,7 +263,7 @@ fn every_element_renders_one_root_tag() {
     let every = ["Title", "Header", "Subheader", "Text", "Markdown", "Caption", "Code", "Divider", "Json", "Alert"]
         .into_iter()
         .chain(["Metric", "Table", "DataFrame", "Progress", "Download", "PageLink", "Chart", "Widget"])
-        .chain(["LinkButton", "AuthForm", "Container"]);
+        .chain(["LinkButton", "AuthForm", "Container", "Toast", "Exception"]);
     let missing: Vec<&str> = every.filter(|k| !kinds.contains(*k)).collect();
     assert!(missing.is_empty() || missing == ["AuthForm"], "kinds no script drew: {missing:?}");
 }

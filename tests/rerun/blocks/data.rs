@@ -115,7 +115,9 @@ fn progress_takes_a_percentage_or_a_fraction() {
         })
         .collect();
     assert_eq!(values, vec![40, 75]);
-    assert!(html_of(app.page()).contains("<progress max=\"100\" value=\"40\" aria-label=\"Loading\">"));
+    assert!(
+        html_of(app.page()).contains("<progress max=\"100\" value=\"40\" aria-label=\"Loading\" role=\"progressbar\"")
+    );
     assert!(error_message(&AppTest::from_source("progress(101);")).contains("0..=100"));
 }
 

@@ -10,6 +10,7 @@ mod frames;
 mod layout;
 mod sources;
 mod sql;
+mod status;
 mod text;
 
 use std::path::PathBuf;
