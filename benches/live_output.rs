@@ -11,6 +11,10 @@
 //!    (`http_stream` with a function). A MutationObserver in the page notes `Date.now()` when
 //!    each chunk appears; the delay is that minus the stamp (same machine, same clock).
 //!
+//! 3. **The same through `write_stream`**: the run shows the chunks with
+//!    `chat_message("assistant").write_stream(http_stream_open(url))`, the chat apps' way: one
+//!    markdown element that grows, flushed after each chunk.
+//!
 //! The host runs in this process (memory store, two workers); one Chromium tab. Every wait is
 //! bounded. Counts: `LIVE_BENCH_RUNS` runs of each (default 10).
 
@@ -50,6 +54,15 @@ if button("Go") {
     let ph = empty();
     let text = "";
     http_stream(URL, #{}, |chunk| { text += chunk; ph.text(text); });
+}
+caption(`run ${state.n} done`);
+"#;
+
+const WRITE_STREAM: &str = r#"
+if !("n" in state) { state.n = 0; }
+if button("Go") {
+    state.n += 1;
+    chat_message("assistant").write_stream(http_stream_open(URL));
 }
 caption(`run ${state.n} done`);
 "#;
@@ -115,6 +128,12 @@ fn row(label: &str, mut values: Vec<f64>) {
     );
 }
 
+/// Each tick's delay from its stamp to the DOM, over all runs.
+fn tick_delays(results: &[Value]) -> Vec<f64> {
+    let ticks = results.iter().flat_map(|r| r["ticks"].as_array().cloned().unwrap_or_default());
+    ticks.filter_map(|d| d.as_f64()).collect()
+}
+
 fn open(browser: &Browser, app: &support::TestApp, name: &str) -> Page {
     let page = browser.new_page_in(&browser.new_context());
     page.navigate(&app.url(&format!("/{name}")));
@@ -125,7 +144,12 @@ fn open(browser: &Browser, app: &support::TestApp, name: &str) -> Page {
 fn main() {
     let service = HttpService::start();
     let streaming = STREAMING.replace("URL", &format!("{:?}", service.url("/ticks?n=40&every=50")));
-    let dir = support::ScriptDir::with(&[("two_seconds.rhai", TWO_SECONDS), ("streaming.rhai", &streaming)]);
+    let write_stream = WRITE_STREAM.replace("URL", &format!("{:?}", service.url("/ticks?n=40&every=50")));
+    let dir = support::ScriptDir::with(&[
+        ("two_seconds.rhai", TWO_SECONDS),
+        ("streaming.rhai", &streaming),
+        ("write_stream.rhai", &write_stream),
+    ]);
     let mut settings = dir.settings(false);
     settings.workers = Some(2);
     let (host, port) = service.host().rsplit_once(':').map(|(h, p)| (h.to_owned(), p.parse().ok())).unwrap();
@@ -149,13 +173,14 @@ fn main() {
 
     let page = open(&browser, &app, "streaming");
     let results: Vec<Value> = (1..=n).map(|i| one_run(&page, i)).collect();
-    let delays: Vec<f64> = results
-        .iter()
-        .flat_map(|r| r["ticks"].as_array().cloned().unwrap_or_default())
-        .filter_map(|d| d.as_f64())
-        .collect();
     println!("[streaming: 40 upstream chunks, 50 ms apart]");
-    row("upstream chunk sent -> visible in the DOM", delays);
+    row("upstream chunk sent -> visible in the DOM", tick_delays(&results));
+    row("click -> end of the stream visible", results.iter().filter_map(|r| r["done"].as_f64()).collect());
+
+    let page = open(&browser, &app, "write_stream");
+    let results: Vec<Value> = (1..=n).map(|i| one_run(&page, i)).collect();
+    println!("[write_stream(http_stream_open(…)) into a chat message: 40 upstream chunks, 50 ms apart]");
+    row("upstream chunk sent -> visible in the DOM", tick_delays(&results));
     row("click -> end of the stream visible", results.iter().filter_map(|r| r["done"].as_f64()).collect());
     drop(browser);
     drop(app);

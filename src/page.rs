@@ -9,8 +9,8 @@ mod media;
 mod status;
 mod width;
 pub use blocks::{
-    ContainerKind, DataFrame, DeltaTone, DialogLook, Download, FragmentShell, Gap, PageConfig, RowLayout, SortLink,
-    SortOrder, SpaceSize, VerticalAlign,
+    ChatLook, ContainerKind, DataFrame, DeltaTone, DialogLook, Download, FragmentShell, Gap, PageConfig, RowLayout,
+    SortLink, SortOrder, SpaceSize, VerticalAlign,
 };
 pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
 pub use media::{Image, ImageSource, MapPoint, MapView, Media, MediaKey, MediaKind, VegaLite, media_path};
@@ -394,6 +394,8 @@ pub enum WidgetKind {
     SegmentedControl,
     Feedback,
     FileUploader,
+    /// The message field of a chat, with its send button (`chat_input`).
+    ChatInput,
 }
 
 impl WidgetKind {
@@ -419,6 +421,7 @@ impl WidgetKind {
             Self::SegmentedControl => "segmented_control",
             Self::Feedback => "feedback",
             Self::FileUploader => "file_uploader",
+            Self::ChatInput => "chat_input",
         }
     }
 }
@@ -490,6 +493,13 @@ pub enum Control {
         accept: String,
         multiple: bool,
         files: Vec<FileShown>,
+    },
+    /// A chat's message field and send button; always drawn empty (a message is sent once).
+    Chat {
+        placeholder: String,
+        max_chars: usize,
+        /// Drawn into the main area: pinned to the bottom of the page.
+        pinned: bool,
     },
     Number {
         min: Option<String>,

@@ -9,6 +9,8 @@
 
   const ROOT_ID = "runnel-root";
   const FORM_SEL = "form.rn-widget";
+  // A chat input sends its message with its button or Enter only, never on a change.
+  const CHAT_SEL = "form.rn-chat_input";
   // A form(key) container: its widgets are sent together, only by its submit button.
   const SUBMIT_SEL = "form.rn-widget, form.rn-form";
   const TEXTY = /^(text|number|search|email|url|tel|password|date|time|datetime-local)$/;
@@ -91,6 +93,8 @@
       return;
     }
     const body = bodyOf(form, submitter);
+    // A chat input is empty again once its message is on its way.
+    if (form.matches(CHAT_SEL)) form.querySelector("input[name=value]").value = "";
     if (!force && lastSent.get(form) === body) return;
     lastSent.set(form, body);
     const params = new URLSearchParams(body);
@@ -351,7 +355,7 @@
     const el = e.target;
     const form = widgetForm(el);
     // Auth forms (login, registration, …) are sent only by their submit button.
-    if (!form || form.matches(".rn-auth") || !el.matches("input, select, textarea")) return;
+    if (!form || form.matches(".rn-auth") || form.matches(CHAT_SEL) || !el.matches("input, select, textarea")) return;
     if (el.type === "hidden" || el.type === "submit" || el.type === "button") return;
     send(form, null, false);
   });

@@ -39,6 +39,14 @@ pub enum ContainerKind {
     },
     /// A part of the page whose own widgets rerun only its function (`fragment`, `dialog`).
     Fragment(Box<FragmentShell>),
+    /// One message of a chat (`chat_message`): an avatar beside its children.
+    ChatMessage {
+        /// The role as the script named it (`user`, `assistant`, or any name).
+        role: String,
+        /// An emoji or a few characters.
+        avatar: String,
+        look: ChatLook,
+    },
     /// A button that opens a floating panel with the children (`popover`).
     Popover {
         label: String,
@@ -66,6 +74,44 @@ pub struct FragmentShell {
 pub struct DialogLook {
     pub title: String,
     pub large: bool,
+}
+
+/// How a chat message looks: the viewer's, the assistant's, or anyone else's.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum ChatLook {
+    User,
+    Assistant,
+    Other,
+}
+
+impl ChatLook {
+    /// `user` and `human` are the viewer, `assistant` and `ai` the assistant (as in Streamlit).
+    pub fn of_role(role: &str) -> Self {
+        match role.to_lowercase().as_str() {
+            "user" | "human" => Self::User,
+            "assistant" | "ai" => Self::Assistant,
+            _ => Self::Other,
+        }
+    }
+
+    /// The avatar shown when the script gives none: an icon, or the role's initial.
+    pub fn default_avatar(self, role: &str) -> String {
+        match self {
+            Self::User => "🧑".to_owned(),
+            Self::Assistant => "🤖".to_owned(),
+            Self::Other => {
+                role.chars().find(|c| !c.is_whitespace()).map_or("?".to_owned(), |c| c.to_uppercase().collect())
+            }
+        }
+    }
+
+    pub fn css(self) -> &'static str {
+        match self {
+            Self::User => "rn-chat-user",
+            Self::Assistant => "rn-chat-assistant",
+            Self::Other => "rn-chat-other",
+        }
+    }
 }
 
 /// How a row of columns is spaced and aligned (`columns(…, #{ gap, vertical_alignment })`).

@@ -193,9 +193,15 @@ impl WidgetHtml<'_> {
         format!("w-{safe}")
     }
 
-    /// Forms without JavaScript need an Apply button, except buttons themselves.
+    /// Forms without JavaScript need an Apply button, except buttons themselves (and a chat
+    /// input, which has its send button).
     fn needs_apply(&self) -> bool {
-        !matches!(self.w.control, Control::Button { .. } | Control::Files { .. })
+        !matches!(self.w.control, Control::Button { .. } | Control::Files { .. } | Control::Chat { .. })
+    }
+
+    /// A chat input drawn into the main area, pinned to the bottom of the page.
+    fn pinned(&self) -> bool {
+        matches!(self.w.control, Control::Chat { pinned: true, .. })
     }
 
     /// A file uploader's form is sent as `multipart/form-data`.

@@ -267,7 +267,8 @@ impl Runner {
             let mut page = context.page;
             let widgets = match &ending {
                 // A run that failed keeps the values of the widgets it did not reach.
-                Ending::Failed(_) => previous.into_iter().chain(context.drawn).collect(),
+                // A chat message is for one run only, as a button press is, even a run that failed.
+                Ending::Failed(_) => previous.into_iter().map(|(id, r)| (id, r.kept())).chain(context.drawn).collect(),
                 _ => context.drawn,
             };
             forget_undrawn_widget_keys(&mut state, &context.widget_keys, &widgets);

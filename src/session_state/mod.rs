@@ -154,6 +154,17 @@ pub struct WidgetRecord {
     pub fragment: Option<String>,
 }
 
+impl WidgetRecord {
+    /// The record as a run that failed before drawing the widget keeps it: its value, except a
+    /// chat message, which was for that run only.
+    pub fn kept(mut self) -> Self {
+        if matches!(self.spec, WidgetSpec::Message { .. }) {
+            self.value = Value::Null;
+        }
+        self
+    }
+}
+
 /// A callback to run before the next rerun: a script function and its arguments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Callback {

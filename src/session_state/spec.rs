@@ -42,6 +42,11 @@ pub enum WidgetSpec {
     Text {
         max_chars: Option<usize>,
     },
+    /// A chat message (`chat_input`): text of at most `max_chars` characters, delivered to one
+    /// run; a blank one is no message (`null`).
+    Message {
+        max_chars: usize,
+    },
     /// An ISO date (`YYYY-MM-DD`) within `min..=max`.
     Date {
         min: String,
@@ -139,6 +144,13 @@ impl WidgetSpec {
                 }
                 Ok(Value::String(text.to_owned()))
             }
+            Self::Message { max_chars } => {
+                let text = last(raw)?;
+                if text.chars().count() > *max_chars {
+                    return Err(format!("the message is longer than {max_chars} characters"));
+                }
+                Ok(if text.trim().is_empty() { Value::Null } else { Value::String(text.to_owned()) })
+            }
             Self::Date { min, max } => {
                 let date = calendar::parse_date(last(raw)?)?.format(calendar::DATE).to_string();
                 within(date, min, max)
@@ -220,6 +232,8 @@ impl WidgetSpec {
             (Self::IntRange { min, max }, v) => v.as_i64().is_some_and(|i| *min <= i && i <= *max),
             (Self::FloatRange { min, max }, v) => v.as_f64().is_some_and(|f| *min <= f && f <= *max),
             (Self::Text { max_chars }, Value::String(s)) => max_chars.is_none_or(|m| s.chars().count() <= m),
+            (Self::Message { .. }, Value::Null) => true,
+            (Self::Message { max_chars }, Value::String(s)) => s.chars().count() <= *max_chars,
             (Self::DayOffset { start, days, step }, Value::String(s)) => {
                 let offset =
                     calendar::parse_date(s).ok().zip(calendar::parse_date(start).ok()).map(|(d, s)| (d - s).num_days());

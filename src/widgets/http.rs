@@ -4,8 +4,11 @@
 //! streamed answer (server-sent events or chunked text) into an array of chunks, or calls a
 //! function with each chunk as it arrives. Every call counts against the run's budget and the
 //! run's remaining time; a refused or failed call is an error at the script line.
+//! `http_stream_open(url, #{ …, field })` opens a streamed answer as a [`TokenStream`] for
+//! `write_stream`: one token per event (or text piece), `data: [DONE]` ends it, and `field`
+//! picks the token out of JSON events (`"choices.0.delta.content"`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, Map, NativeCallContext, Position};
@@ -13,12 +16,13 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, Map, N
 use super::context;
 use super::options::{Options, error};
 use super::{convert, deadline};
-use crate::services::{Body, HttpError, Method, Request, Response, Services};
+use crate::services::{Body, ChunkStream, HttpError, Method, Request, Response, Services};
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
 const CALL_OPTIONS: &[&str] = &["headers", "query", "timeout_ms"];
 const STREAM_OPTIONS: &[&str] = &["method", "body", "headers", "query", "timeout_ms"];
+const OPEN_OPTIONS: &[&str] = &["method", "body", "headers", "query", "timeout_ms", "field"];
 
 pub fn register(engine: &mut Engine) {
     engine.register_fn("http_get", |ctx: NativeCallContext, url: ImmutableString| {
@@ -41,6 +45,13 @@ pub fn register(engine: &mut Engine) {
     });
     engine.register_fn("http_stream", |ctx: NativeCallContext, url: ImmutableString, opts: Map, each: FnPtr| {
         each_chunk(&ctx, &url, opts, &each)
+    });
+    engine.register_type_with_name::<TokenStream>("TokenStream");
+    engine.register_fn("http_stream_open", |ctx: NativeCallContext, url: ImmutableString| {
+        open(ctx.call_position(), &url, Map::new())
+    });
+    engine.register_fn("http_stream_open", |ctx: NativeCallContext, url: ImmutableString, opts: Map| {
+        open(ctx.call_position(), &url, opts)
     });
 }
 
@@ -84,7 +95,10 @@ fn each_chunk(ctx: &NativeCallContext, url: &str, opts: Map, each: &FnPtr) -> Re
 }
 
 fn stream_request(pos: Position, url: &str, opts: Map) -> Res<Request> {
-    let opts = Options::new(opts, pos, STREAM_OPTIONS)?;
+    stream_request_of(&Options::new(opts, pos, STREAM_OPTIONS)?, pos, url)
+}
+
+fn stream_request_of(opts: &Options, pos: Position, url: &str) -> Res<Request> {
     let method = match opts.string("method")?.map(|m| m.to_ascii_uppercase()).as_deref() {
         None | Some("GET") => Method::GET,
         Some("POST") => Method::POST,
@@ -94,7 +108,79 @@ fn stream_request(pos: Position, url: &str, opts: Map) -> Res<Request> {
     if body.is_some() && method == Method::GET {
         return Err(opts.fail("a `body` is sent with method: \"POST\"".into()));
     }
-    request(&opts, method, url, body)
+    request(opts, method, url, body)
+}
+
+/// A streamed answer being read, token by token, by `write_stream`. Cloning shares it.
+#[derive(Clone)]
+pub struct TokenStream {
+    chunks: Arc<Mutex<Option<ChunkStream>>>,
+    /// The path of the token inside JSON events (`["choices", "0", "delta", "content"]`).
+    field: Option<Arc<[String]>>,
+}
+
+/// `http_stream_open(url, opts)`: makes the call (from the run's budget) and checks its status;
+/// the body is read by whoever takes the tokens.
+fn open(pos: Position, url: &str, opts: Map) -> Res<TokenStream> {
+    let opts = Options::new(opts, pos, OPEN_OPTIONS)?;
+    let field = match opts.string("field")? {
+        Some(path) if path.split('.').any(str::is_empty) => {
+            return Err(
+                opts.fail(format!("option `field` is a path such as \"choices.0.delta.content\", not {path:?}"))
+            );
+        }
+        Some(path) => Some(path.split('.').map(str::to_owned).collect()),
+        None => None,
+    };
+    let request = stream_request_of(&opts, pos, url)?;
+    let chunks = call(pos, "http_stream_open", |services| services.http.stream(request))?;
+    if !(200..300).contains(&chunks.status) {
+        return Err(error(format!("http_stream_open: the service answered with status {}", chunks.status), pos));
+    }
+    Ok(TokenStream { chunks: Arc::new(Mutex::new(Some(chunks))), field })
+}
+
+impl TokenStream {
+    /// The next token, waiting for it; `None` once the answer ended (or sent `[DONE]`).
+    /// Events without the `field` (a role, a finish reason) give no token and are passed over.
+    pub(super) fn next_token(&self, pos: Position) -> Res<Option<String>> {
+        let mut chunks = self.chunks.lock().map_err(|_| error("write_stream: the stream broke".into(), pos))?;
+        while let Some(stream) = chunks.as_mut() {
+            let data = match stream.next() {
+                Some(Ok(chunk)) => chunk.data,
+                Some(Err(e)) => return Err(failed("write_stream", &e, pos)),
+                None => break,
+            };
+            if data.trim() == "[DONE]" {
+                break;
+            }
+            match self.pick(&data, pos)? {
+                Some(token) if !token.is_empty() => return Ok(Some(token)),
+                _ => {}
+            }
+        }
+        // Dropping the stream ends the download.
+        *chunks = None;
+        Ok(None)
+    }
+
+    /// The token of one event: the whole data, or the `field` of its JSON.
+    fn pick(&self, data: &str, pos: Position) -> Res<Option<String>> {
+        let Some(path) = &self.field else { return Ok(Some(data.to_owned())) };
+        let json: serde_json::Value = serde_json::from_str(data).map_err(|_| {
+            let start: String = data.chars().take(40).collect();
+            error(format!("write_stream: an event is not JSON, so it has no `{}`: {start:?}", path.join(".")), pos)
+        })?;
+        let found = path.iter().try_fold(&json, |value, step| match value {
+            serde_json::Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
+            other => other.get(step.as_str()),
+        });
+        Ok(match found {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(text)) => Some(text.clone()),
+            Some(other) => Some(other.to_string()),
+        })
+    }
 }
 
 /// Takes a call from the run's budget, then makes it without holding the run's context (a

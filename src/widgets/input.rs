@@ -57,13 +57,13 @@ impl Widget<'_> {
         let id = widget_id(self.kind, key.as_deref(), self.label);
         let callback_option = match self.kind {
             WidgetKind::Button | WidgetKind::FormSubmit => "on_click",
+            WidgetKind::ChatInput => "on_submit",
             _ => "on_change",
         };
         let callback = self.opts.callback(callback_option)?;
         let help = self.opts.string("help")?.map(|h| crate::markup::inline(&h));
         let disabled = self.opts.bool("disabled", false)?;
         let label_visibility = label_visibility(self.opts)?;
-        let pressable = matches!(self.kind, WidgetKind::Button | WidgetKind::FormSubmit);
         context::try_with(|c| {
             if let Some(reserved) =
                 key.as_deref().filter(|k| c.auth.enabled && crate::session_state::AUTH_KEYS.contains(k))
@@ -74,12 +74,21 @@ impl Widget<'_> {
             }
             let form = c.page.containers[self.target].form.clone();
             check_form_rules(self.kind, form.as_deref(), callback.is_some(), self.pos)?;
-            let value = if pressable {
-                Value::Bool(c.pressed.as_deref() == Some(id.as_str()))
-            } else {
-                current_value(c, &id, key.as_deref(), &self.spec, self.default, self.pos)?
+            let (value, stored) = match self.kind {
+                // True for exactly the run after the press.
+                WidgetKind::Button | WidgetKind::FormSubmit => {
+                    (Value::Bool(c.pressed.as_deref() == Some(id.as_str())), Value::Bool(false))
+                }
+                // The message sent for exactly the run after it was sent.
+                WidgetKind::ChatInput => {
+                    let sent = c.previous.get(&id).map(|r| &r.value).filter(|v| self.spec.accepts(v));
+                    (sent.cloned().unwrap_or(Value::Null), Value::Null)
+                }
+                _ => {
+                    let value = current_value(c, &id, key.as_deref(), &self.spec, self.default, self.pos)?;
+                    (value.clone(), value)
+                }
             };
-            let stored = if pressable { Value::Bool(false) } else { value.clone() };
             let fragment = c.page.containers[self.target].fragment.clone();
             let record = WidgetRecord { spec: self.spec, value: stored, key: key.clone(), callback, form, fragment };
             c.register_widget(&id, record, self.pos)?;
@@ -183,6 +192,9 @@ fn check_form_rules(kind: WidgetKind, form: Option<&str>, has_callback: bool, po
         (WidgetKind::FormSubmit, Some(_)) => return Ok(()),
         (WidgetKind::FileUploader, Some(f)) => {
             format!("file_uploader() cannot be used inside the form {f:?}: its files are sent on their own")
+        }
+        (WidgetKind::ChatInput, Some(f)) => {
+            format!("chat_input() cannot be used inside the form {f:?}: it sends its message on its own")
         }
         (WidgetKind::Button, Some(f)) => {
             format!("button() cannot be used inside the form {f:?}: use form_submit_button()")

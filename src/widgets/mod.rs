@@ -5,6 +5,7 @@
 
 mod auth;
 mod charts;
+mod chat;
 pub mod context;
 mod control;
 mod convert;
@@ -32,6 +33,7 @@ mod sources;
 mod sql;
 mod state;
 mod status;
+mod streams;
 mod totp;
 mod uploads;
 mod vega;
@@ -92,6 +94,8 @@ pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {
     sql::register(engine, caps);
     pages::register(engine);
     http::register(engine);
+    chat::register(engine);
+    streams::register(engine);
     secrets::register(engine);
     media::register(engine);
     maps::register(engine);

@@ -14,6 +14,7 @@ mod auth_support;
 mod base_path;
 mod binary;
 mod blocks;
+mod chat;
 mod cli;
 mod client;
 mod cluster;

@@ -8,6 +8,7 @@ mod auth;
 mod base_path;
 mod blocks;
 mod charts;
+mod chat;
 mod fragments;
 mod inputs;
 mod interaction;

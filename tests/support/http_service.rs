@@ -1,7 +1,7 @@
 //! A small HTTP service on a free loopback port, for the tests of scripts' HTTP calls: JSON
 //! answers, an echo of what a call sent, redirects, a slow and a large answer, a stream of
-//! server-sent events whose later events wait until the test releases them, and a stream of
-//! time-stamped ticks (for the streaming benchmark).
+//! server-sent events whose later events wait until the test releases them (also as a language
+//! model's answer: `/chat`), and a stream of time-stamped ticks (for the streaming benchmark).
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -77,6 +77,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/big", web::get().to(big))
         .route("/events", web::get().to(events))
         .route("/text", web::get().to(text_stream))
+        .route("/chat", web::to(chat_events))
         .route("/ticks", web::get().to(ticks));
 }
 
@@ -136,6 +137,30 @@ async fn events(service: web::Data<Service>) -> HttpResponse {
 async fn text_stream() -> HttpResponse {
     let pieces = ["Hello", ", ", "world"].map(|p| Ok::<_, actix_web::Error>(web::Bytes::from(p)));
     HttpResponse::Ok().content_type("text/plain; charset=utf-8").streaming(futures_util::stream::iter(pieces))
+}
+
+/// A chat answer as OpenAI's API streams it: a role, then tokens in JSON events, then
+/// `[DONE]`. The first token comes at once; each later one waits for a release by the test.
+async fn chat_events(service: web::Data<Service>) -> HttpResponse {
+    let release = service.release.clone();
+    let token =
+        |text: &str| format!("data: {}\n\n", serde_json::json!({ "choices": [{ "delta": { "content": text } }] }));
+    let mut steps =
+        vec![format!("data: {}\n\n", serde_json::json!({ "choices": [{ "delta": { "role": "assistant" } }] }))];
+    steps.extend(["Streamed ", "tokens ", "arrive."].map(token));
+    steps.push("data: [DONE]\n\n".to_owned());
+    let stream = futures_util::stream::unfold(0, move |step| {
+        let (release, steps) = (release.clone(), steps.clone());
+        async move {
+            let event = steps.get(step)?.clone();
+            // The role and the first token at once, every later token when released.
+            if (2..steps.len() - 1).contains(&step) {
+                release.acquire().await.ok()?.forget();
+            }
+            Some((Ok::<_, actix_web::Error>(web::Bytes::from(event)), step + 1))
+        }
+    });
+    HttpResponse::Ok().content_type("text/event-stream").streaming(stream)
 }
 
 /// `tick 0 at <ms> ` … `tick N-1 at <ms> `: `n` chunks (default 40, at most 1,000), `every`

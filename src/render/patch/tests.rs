@@ -224,6 +224,8 @@ let ph = empty(); ph.text("one"); ph.text("two");
 let f = form("f"); f.text_input("name"); f.form_submit_button("Send");
 let c = container(); c.slider("s", 0, 10);
 sidebar.selectbox("pick", ["a", "b"]);
+let said = chat_message("user"); said.markdown("hi"); chat_message("bob").write_stream(["a", "b"]);
+chat_input("Say"); c.chat_input("Inside");
 let st = status("Job"); st.text("step"); st.update(#{ state: "complete" });
 toast("Saved", #{ icon: "✅" }); exception("bad");
 "#;

@@ -3,6 +3,7 @@
 
 mod chart_types;
 mod charts;
+mod chat;
 mod data;
 mod forms;
 mod fragments;
