@@ -376,17 +376,17 @@ impl Host {
     }
 
     /// Runs the script once on a blocking thread, once the page's access admits the viewer (see
-    /// [`access`]). The caller holds the session lock.
+    /// [`access`]). The caller holds the session lock; the run shows its progress to the
+    /// caller's watcher, if any.
     async fn run_once(
         &self,
-        live: Option<&crate::script::live::Sender>,
+        caller: &Caller<'_>,
         script: &Arc<CompiledScript>,
-        stored: Arc<SessionData>,
-        event: Option<Event>,
+        attempt: requests::Attempt,
         query: Query,
-        auth: AuthRun,
         part: Option<FragmentRecord>,
     ) -> Result<RunOutput, AppError> {
+        let requests::Attempt { stored, event, auth } = attempt;
         let auth = self.with_second_factor(auth, &stored);
         let (runner, script) = (self.runner.clone(), script.clone());
         // The request's span goes along, so the script's `print` lines carry its id.
@@ -394,7 +394,7 @@ impl Host {
         let page = script.name.as_str().to_owned();
         let started = std::time::Instant::now();
         let pages = access::page_entries(&self.registry);
-        let live = live.cloned();
+        let live = caller.live.cloned();
         let run = tokio::task::spawn_blocking(move || {
             let _watching = live.map(crate::script::live::Watching::install);
             span.in_scope(|| match access::admit(runner.engine(), &script, &stored, event, &auth) {

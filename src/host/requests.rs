@@ -29,10 +29,11 @@ pub(super) struct Caller<'a> {
 }
 
 /// A run's state between its attempts: what the next attempt runs on.
-struct Attempt {
-    stored: Arc<SessionData>,
-    event: Option<Event>,
-    auth: AuthRun,
+#[derive(Clone)]
+pub(super) struct Attempt {
+    pub stored: Arc<SessionData>,
+    pub event: Option<Event>,
+    pub auth: AuthRun,
 }
 
 impl Host {
@@ -65,9 +66,7 @@ impl Host {
         let mut attempt = Attempt { stored, event, auth };
         let mut asked = 0;
         loop {
-            let (stored, event, auth) = (attempt.stored.clone(), attempt.event.clone(), attempt.auth.clone());
-            let mut output =
-                self.run_once(caller.live, script, stored, event, query.clone(), auth, part.clone()).await?;
+            let mut output = self.run_once(caller, script, attempt.clone(), query.clone(), part.clone()).await?;
             let Some(request) = output.request.take() else { return Ok(output) };
             if asked == MAX_AUTH_REQUESTS {
                 let message =

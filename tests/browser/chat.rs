@@ -109,3 +109,33 @@ if prompt != () {{
     service.release_events();
     wait_for_answer(&page, "Streamed tokens arrive.");
 }
+
+/// A chat whose answer comes from a host the configuration does not allow.
+const NOT_ALLOWED: &str = r#"
+if !("asked" in state) { state.asked = 0; }
+let prompt = chat_input("Ask");
+if prompt != () {
+    state.asked += 1;
+    chat_message("user").markdown(prompt);
+    chat_message("assistant").write_stream(http_stream_open("http://127.0.0.1:9/answer"));
+}
+"#;
+
+#[test]
+fn a_call_to_a_host_that_is_not_allowed_shows_a_clear_error_in_the_page() {
+    let dir = ScriptDir::with(&[("ask.rhai", NOT_ALLOWED)]);
+    let app = TestApp::spawn(dir.settings(false));
+    let browser = Browser::launch();
+    let page = browser.new_page();
+    page.navigate(&app.url("/ask"));
+    wait_for_runnel(&page);
+
+    page.focus(FIELD);
+    page.type_text("hello");
+    page.press_enter();
+    page.wait_until("!!document.querySelector('.rn-script-error')", WAIT);
+
+    let error = page.text(".rn-script-error");
+    assert!(error.contains("is not an allowed host"), "the page names the refusal: {error}");
+    assert!(error.contains("[http]"), "and where to allow it: {error}");
+}
