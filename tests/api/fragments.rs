@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::client::{Answer, Session, metric_value, start};
+use crate::client::{Answer, Session, digest, have_in, metric_value, start};
 use crate::{StoreKind, both_stores};
 
 both_stores!(
@@ -25,19 +25,6 @@ fn entries(html: &str) -> Vec<String> {
     doc.select(&elements)
         .map(|e| format!("{}:{}", e.attr("data-rn-id").unwrap(), e.attr("data-rn-h").unwrap()))
         .collect()
-}
-
-/// `<frame>;<id>:<hash>,…` of a page, as the page's script sends it.
-fn have_in(html: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let frame = scraper::Selector::parse("[data-rn-frame]").unwrap();
-    let frame = doc.select(&frame).next().and_then(|e| e.attr("data-rn-frame")).expect("a frame hash");
-    format!("{frame};{}", entries(html).join(","))
-}
-
-fn digest(have: &str) -> String {
-    let hash = have.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-    format!("{hash:08x}")
 }
 
 /// The list the browser holds after replacing the element `id` (and what it held inside) by `html`.

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::client::{Answer, Session, metric_value, start};
+use crate::client::{Answer, Session, digest, have_in, metric_value, start};
 use crate::{StoreKind, both_stores};
 
 both_stores!(
@@ -14,25 +14,6 @@ both_stores!(
 );
 
 const PATCH_TYPE: &str = "application/vnd.runnel.patch+json";
-
-/// `<frame>;<id>:<hash>,…` collected from HTML in document order, as the page's script does.
-fn have_in(html: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let frame = scraper::Selector::parse("[data-rn-frame]").unwrap();
-    let elements = scraper::Selector::parse("[data-rn-id]").unwrap();
-    let frame = doc.select(&frame).next().and_then(|e| e.attr("data-rn-frame")).expect("a frame hash");
-    let list: Vec<String> = doc
-        .select(&elements)
-        .map(|e| format!("{}:{}", e.attr("data-rn-id").unwrap(), e.attr("data-rn-h").unwrap()))
-        .collect();
-    format!("{frame};{}", list.join(","))
-}
-
-/// FNV-1a over the list, 32 bits as hex: the digest `static/runnel.js` compares with.
-fn digest(have: &str) -> String {
-    let hash = have.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-    format!("{hash:08x}")
-}
 
 fn patch_of(answer: &Answer) -> Value {
     assert_eq!(answer.status, 200, "{}", answer.body);

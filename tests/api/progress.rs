@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::client::{Running, Session};
+use crate::client::{Running, Session, have_in};
 use crate::support::{self, RedisServer, TestApp};
 use crate::{StoreKind, both_stores};
 
@@ -62,42 +62,16 @@ async fn rest_of(mut response: reqwest::Response) -> String {
     text
 }
 
-/// `<frame>;<id>:<hash>,…` as the page's script collects it from its DOM.
-fn have_in(html: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let frame = scraper::Selector::parse("[data-rn-frame]").unwrap();
-    let elements = scraper::Selector::parse("[data-rn-id]").unwrap();
-    let frame = doc.select(&frame).next().and_then(|e| e.attr("data-rn-frame")).expect("a frame hash");
-    let list: Vec<String> = doc
-        .select(&elements)
-        .map(|e| format!("{}:{}", e.attr("data-rn-id").unwrap(), e.attr("data-rn-h").unwrap()))
-        .collect();
-    format!("{frame};{}", list.join(","))
-}
-
 /// A streamed answer's lines, each with the time it arrived after the request was sent.
 struct Lines {
-    content_type: String,
     lines: Vec<(Duration, Value)>,
 }
 
-/// Clicks `widget` as the page's script does, holding `have`, and reads the answer line by line.
+/// Clicks `widget` as the page's script does, holding `have`, and reads the streamed answer line
+/// by line.
 async fn click_and_read(session: &Session, page: &str, widget: &str, have: &str) -> Lines {
-    let form = [("csrf", session.csrf.as_str()), ("widget", widget), ("value", "true")];
     let sent = Instant::now();
-    let response = session
-        .client
-        .post(format!("{}/{page}/event", session.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("X-Runnel-Fragment", "1")
-        .header("X-Runnel-Have", have)
-        .body(serde_urlencoded::to_string(form).unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
-    let mut response = response;
+    let mut response = click_streaming(session, page, widget, have).await;
     let (mut buffered, mut lines) = (String::new(), Vec::new());
     while let Some(chunk) = response.chunk().await.unwrap() {
         buffered.push_str(std::str::from_utf8(&chunk).unwrap());
@@ -109,7 +83,7 @@ async fn click_and_read(session: &Session, page: &str, widget: &str, have: &str)
             }
         }
     }
-    Lines { content_type, lines }
+    Lines { lines }
 }
 
 /// The markdown frames a line's operations draw (`frame 3`, …).
@@ -125,7 +99,6 @@ async fn a_long_run_streams_its_frames_before_it_ends_and_ends_with_its_own_answ
     let have = have_in(&session.open("/animation").await.body);
 
     let answer = click_and_read(&session, "animation", "button:Animate", &have).await;
-    assert_eq!(answer.content_type, STREAM_TYPE);
     let (last_at, last) = answer.lines.last().cloned().expect("a last line");
     assert_eq!(last["done"], true, "the stream ends with the run's own answer: {last}");
     let shown: Vec<(Duration, Vec<String>)> =
@@ -160,19 +133,7 @@ async fn a_viewer_who_leaves_mid_run_frees_the_run_and_keeps_what_it_counted(kin
     let mut session = Session::new(&running.app);
     let have = have_in(&session.open("/endless").await.body);
 
-    let form = [("csrf", session.csrf.as_str()), ("widget", "button:Start"), ("value", "true")];
-    let response = session
-        .client
-        .post(format!("{}/endless/event", session.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("X-Runnel-Fragment", "1")
-        .header("X-Runnel-Have", have.as_str())
-        .body(serde_urlencoded::to_string(form).unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.headers()["content-type"], STREAM_TYPE);
-    let mut response = response;
+    let mut response = click_streaming(&session, "endless", "button:Start", &have).await;
     let first = response.chunk().await.unwrap().expect("a first line");
     assert!(String::from_utf8_lossy(&first).contains("step"), "the run shows its steps");
     let left = Instant::now();
