@@ -128,8 +128,17 @@
   }
 
   // While requests are in flight: `rn-running` on the root (no style hangs on it), a bar at the
-  // top and the main area dimmed after a while (runnel.css).
+  // top and the main area dimmed after a while (runnel.css). Shown only once a request has taken
+  // BUSY_AFTER ms: a quick click changes nothing on the page before its answer, so the answer is
+  // not queued behind a rendering frame that the change would have asked for.
+  const BUSY_AFTER = 100;
+  let busyTimer = 0;
   function busy(on) {
+    clearTimeout(busyTimer);
+    if (on) { busyTimer = setTimeout(() => show(true), BUSY_AFTER); return; }
+    show(false);
+  }
+  function show(on) {
     const r = root();
     if (!r) return;
     r.classList.toggle("rn-running", on);
