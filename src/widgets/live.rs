@@ -72,11 +72,6 @@ impl Drop for Watching {
     }
 }
 
-/// Whether a run on this thread is watched (its output can be shown while it goes).
-pub fn watched() -> bool {
-    WATCHED.with(|w| w.borrow().is_some())
-}
-
 /// The marker that ends the run when its viewer left (for the engine's progress hook).
 pub fn left() -> Option<&'static str> {
     WATCHED.with(|w| w.borrow().as_ref().filter(|w| w.sender.is_closed()).map(|_| LEFT))

@@ -48,16 +48,14 @@ pub fn texts_in(page: &Page, id: usize) -> Vec<String> {
     page.containers[id].children.iter().filter_map(Element::text).collect()
 }
 
+/// What the host renders a test page with: page `test`, CSRF token `token`, at the root.
+pub fn render_context(media_key: &runnel::page::MediaKey) -> runnel::render::RenderContext<'_> {
+    runnel::render::RenderContext { page: "test", csrf: "token", action: "/test/event".into(), base: "", media_key }
+}
+
 /// The page rendered as the host would (a fragment of `#runnel-root`).
 pub fn html_of(page: &Page) -> String {
-    let ctx = runnel::render::RenderContext {
-        page: "test",
-        csrf: "token",
-        action: "/test/event".into(),
-        base: "",
-        media_key: &Default::default(),
-    };
-    runnel::render::fragment(page, &[], &ctx)
+    runnel::render::fragment(page, &[], &render_context(&Default::default()))
 }
 
 /// [`html_of`] without the element ids, hashes and slots that patches address elements by.

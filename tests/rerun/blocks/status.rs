@@ -2,15 +2,14 @@
 //! handles, toasts and exceptions: their structure, in-place changes, errors, escaping, and
 //! what a watched run shows while it goes (the snapshots of progressive output).
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use runnel::harness::AppTest;
 use runnel::page::{ContainerKind, Element, MAIN, Page, StatusState};
 use runnel::render::patch::{Op, Patch};
 use runnel::widgets::live;
 
-use super::{container_kinds, error_message, html_of, markup_of, run_ok};
+use super::{container_kinds, error_message, html_of, markup_of, render_context, run_ok};
 
 fn progress_bars(page: &Page) -> Vec<(u8, String)> {
     let bars = page.walk().into_iter().filter_map(|e| match e {
@@ -204,25 +203,20 @@ fn script_text_in_status_elements_stays_inert() {
 /// Runs `source` as a watched run and answers every snapshot sent while it ran, with the final page.
 fn watched(source: &str) -> (Vec<Page>, Page) {
     let (sender, mut receiver) = live::channel();
-    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let collector = {
-        let done = done.clone();
-        std::thread::spawn(move || {
+    // Every snapshot, awaited as it comes, until the run's end drops the sender.
+    let collector = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
+        runtime.block_on(async move {
             let mut seen = Vec::new();
-            let until = Instant::now() + Duration::from_secs(20);
-            while !done.load(std::sync::atomic::Ordering::Acquire) && Instant::now() < until {
-                if receiver.has_changed().unwrap_or(false) {
-                    seen.extend(receiver.borrow_and_update().as_ref().map(|s| s.page.clone()));
-                }
-                std::thread::sleep(Duration::from_millis(1));
+            while let Ok(Ok(())) = tokio::time::timeout(Duration::from_secs(20), receiver.changed()).await {
+                seen.extend(receiver.borrow_and_update().as_ref().map(|s| s.page.clone()));
             }
             seen
         })
-    };
+    });
     let watching = live::Watching::install(sender);
     let app = run_ok(source);
     drop(watching);
-    done.store(true, std::sync::atomic::Ordering::Release);
     (collector.join().expect("the collector"), app.page().clone())
 }
 
@@ -246,13 +240,8 @@ fn a_watched_run_shows_a_bar_between_its_start_and_its_end_and_patches_only_the_
         watched(r#"title("Job"); let bar = progress(0); for i in 1..=4 { sleep(0.15); bar.progress(i * 25); }"#);
     let between = seen.iter().find(|p| progress_bars(p).first().is_some_and(|(v, _)| (1..100).contains(v)));
     let between = between.expect("a snapshot with an intermediate value");
-    let ctx = runnel::render::RenderContext {
-        page: "test",
-        csrf: "token",
-        action: "/test/event".into(),
-        base: "",
-        media_key: &Default::default(),
-    };
+    let media_key = Default::default();
+    let ctx = render_context(&media_key);
     let frame = runnel::render::patch::frame_hash(between, &[], &ctx);
     let have = runnel::render::Have::parse(&runnel::render::patch::listing(between, &ctx, frame)).unwrap();
     let patch = Patch::between(&have, &last, &[], &ctx);
