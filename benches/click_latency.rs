@@ -1,8 +1,16 @@
 //! Click latency in real headless Chromium: from a click on a button to its result on the
 //! screen, for the dashboard of issue 11 and for the plain counter, and for a page with a
-//! 10,000-row table and one with a 10,000-point chart. Run with
-//! `cargo bench --bench click_latency [-- FILTER...]` (a filter picks pages by name:
+//! 10,000-row table and one with a 10,000-point chart; and, as a reference, the `floor`: a page
+//! without Runnel whose button fetches the next count (a few bytes) and writes it. Run with
+//! `cargo bench --bench click_latency [-- FILTER...]` (a filter picks pages by name: `floor`,
 //! `dashboard`, `counter`, `big_table`, `big_chart`).
+//!
+//! Every page is measured in two browsers: Chromium as it ships, and Chromium started with
+//! `--disable-features=DeferRendererTasksAfterInput`. As shipped, Chromium holds a page's
+//! network answers (and timers and messages) that arrive after a click until it has drawn the
+//! next frame, so no page that waits for a fetch can show a click's result sooner than that frame
+//! (the floor page shows how soon that is); the second browser shows the time the page itself
+//! takes. `CLICK_BENCH_BROWSER=shipped` or `=no-deferral` measures in one of them only.
 //!
 //! Setup: a temp scripts folder with the pages (benches/fixtures/, and scripts/02_counter.rhai),
 //! each with one line appended that the run writes last: a caption `rerun N` (N is the count).
@@ -45,6 +53,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::chromium::{Browser, Page};
+use support::http_service::HttpService;
 
 const WARMUP: usize = 10;
 const CLICKS: usize = 100;
@@ -66,9 +75,13 @@ const TARGET_BYTES: f64 = 2048.0;
 /// One page under test.
 struct Fixture {
     name: &'static str,
-    source: String,
+    /// The Runnel script; none for the floor page (served by the local HTTP service).
+    source: Option<String>,
     clicks: usize,
 }
+
+/// The reference page: no Runnel, a button whose click fetches the next count and writes it.
+const FLOOR: &str = "floor";
 
 fn fixtures() -> Vec<Fixture> {
     let count = |var: &str, default: usize| {
@@ -77,13 +90,22 @@ fn fixtures() -> Vec<Fixture> {
     let (clicks, big) = (count("CLICK_BENCH_CLICKS", CLICKS), count("CLICK_BENCH_BIG_CLICKS", BIG_CLICKS));
     let rows = count("CLICK_BENCH_TABLE_ROWS", TABLE_ROWS).min(TABLE_ROWS);
     let table = include_str!("fixtures/big_table.rhai").replace("[10000]", &format!("[{rows}]"));
+    let script = |text: &str| Some(text.to_owned());
     vec![
-        Fixture { name: "dashboard", source: include_str!("fixtures/dashboard.rhai").into(), clicks },
-        Fixture { name: "counter", source: include_str!("../scripts/02_counter.rhai").into(), clicks },
-        Fixture { name: "big_table", source: table, clicks: big },
-        Fixture { name: "big_chart", source: include_str!("fixtures/big_chart.rhai").into(), clicks: big },
+        Fixture { name: FLOOR, source: None, clicks },
+        Fixture { name: "dashboard", source: script(include_str!("fixtures/dashboard.rhai")), clicks },
+        Fixture { name: "counter", source: script(include_str!("../scripts/02_counter.rhai")), clicks },
+        Fixture { name: "big_table", source: Some(table), clicks: big },
+        Fixture { name: "big_chart", source: script(include_str!("fixtures/big_chart.rhai")), clicks: big },
     ]
 }
+
+/// The browsers the pages are measured in: Chromium as it ships, and Chromium without its
+/// deferral of tasks after input (a fetch's answer that arrives after a click waits for the
+/// next frame; `DeferRendererTasksAfterInput`, on by default). `CLICK_BENCH_BROWSER=shipped`
+/// or `=no-deferral` measures in one of them only.
+const BROWSERS: [(&str, &[&str]); 2] =
+    [("shipped", &[]), ("no-deferral", &["--disable-features=DeferRendererTasksAfterInput"])];
 
 /// One measured click; times in ms after the click event, None where the page had no entry.
 struct Sample {
@@ -235,14 +257,15 @@ fn print_row(label: &str, values: impl IntoIterator<Item = f64>) -> Option<Stats
 /// What one page's run gives the summary.
 struct Outcome {
     name: &'static str,
+    browser: &'static str,
     count: Stats,
     done: Stats,
     body_p50: Option<f64>,
     server_cpu_ms: f64,
 }
 
-fn report(name: &'static str, samples: &[Sample], server_cpu_ms: f64) -> Outcome {
-    println!("\n[{name}] {} clicks (ms after the click event)", samples.len());
+fn report(name: &'static str, browser: &'static str, samples: &[Sample], server_cpu_ms: f64) -> Outcome {
+    println!("\n[{name}, Chromium {browser}] {} clicks (ms after the click event)", samples.len());
     println!("  {:<36} {:>8} {:>8} {:>8}", "", "p50", "p90", "max");
     let count = print_row("click -> count visible", samples.iter().map(|s| s.count_ms)).expect("samples");
     let done = print_row("click -> whole rerun visible", samples.iter().map(|s| s.done_ms)).expect("samples");
@@ -257,8 +280,12 @@ fn report(name: &'static str, samples: &[Sample], server_cpu_ms: f64) -> Outcome
     let new_connections = samples.iter().filter(|s| s.new_connection).count();
     let odd = samples.iter().filter(|s| s.fetches != 1).count();
     println!("  clicks on a new connection: {new_connections}; clicks with != 1 POST: {odd}");
-    println!("  server CPU per click: {server_cpu_ms:.2} ms (actix workers + script pool, schedstat)");
-    Outcome { name, count, done, body_p50: body.map(|b| b.p50), server_cpu_ms }
+    if name == FLOOR {
+        println!("  server CPU per click: not Runnel's (the floor page's answer comes from the local HTTP service)");
+    } else {
+        println!("  server CPU per click: {server_cpu_ms:.2} ms (actix workers + script pool, schedstat)");
+    }
+    Outcome { name, browser, count, done, body_p50: body.map(|b| b.p50), server_cpu_ms }
 }
 
 fn load_average() -> String {
@@ -266,11 +293,12 @@ fn load_average() -> String {
     text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
-/// Opens the page, clicks through the warm-up and the measured clicks; panics if one does not show.
-fn measure(browser: &Browser, app: &support::TestApp, fixture: &Fixture) -> Outcome {
+/// Opens the page at `url`, clicks through the warm-up and the measured clicks; panics if one
+/// does not show.
+fn measure(browser: &Browser, label: &'static str, url: &str, fixture: &Fixture) -> Outcome {
     // A browser context of its own: its own session, so its count starts at 0.
     let page = browser.new_page_in(&browser.new_context());
-    page.navigate(&app.url(&format!("/{}", fixture.name)));
+    page.navigate(url);
     page.wait_until(&format!("!!document.querySelector({})", serde_json::to_string(BUTTON).unwrap()), PER_CLICK);
     page.wait_until("typeof window.Runnel === 'object'", PER_CLICK);
     let mut samples = Vec::with_capacity(fixture.clicks);
@@ -289,7 +317,7 @@ fn measure(browser: &Browser, app: &support::TestApp, fixture: &Fixture) -> Outc
         }
     }
     let server_cpu_ms = server_cpu_ns().saturating_sub(cpu_before) as f64 / 1e6 / fixture.clicks as f64;
-    report(fixture.name, &samples, server_cpu_ms)
+    report(fixture.name, label, &samples, server_cpu_ms)
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -297,10 +325,11 @@ fn verdict(met: bool) -> &'static str {
 }
 
 fn summary(outcomes: &[Outcome]) {
-    println!("\nsummary (targets of issue 11):");
+    println!("\nsummary (targets of issue 11; `floor` is the reference page without Runnel):");
     for o in outcomes {
         let (c, d) = (o.count, o.done);
         let target = match o.name {
+            FLOOR => "reference".to_owned(),
             "dashboard" => {
                 let met = [c, d].iter().all(|s| s.p50 < TARGET_DASHBOARD_P50_MS && s.p90 < TARGET_DASHBOARD_P90_MS);
                 format!("p50 < {TARGET_DASHBOARD_P50_MS} and p90 < {TARGET_DASHBOARD_P90_MS} ms: {}", verdict(met))
@@ -309,19 +338,32 @@ fn summary(outcomes: &[Outcome]) {
             _ => format!("update < {TARGET_BIG_MS} ms (p50): {}", verdict(d.p50 < TARGET_BIG_MS)),
         };
         let bytes = o.body_p50.map_or("n/a".into(), |b| format!("{b:.0} B"));
+        let cpu = if o.name == FLOOR { "n/a".to_owned() } else { format!("{:.2} ms", o.server_cpu_ms) };
         println!(
-            "  {:<10} count p50 {:.2} / p90 {:.2} ms, rerun p50 {:.2} / p90 {:.2} / max {:.2} ms, body {bytes}, \
-             server CPU {:.2} ms; {target}",
-            o.name, c.p50, c.p90, d.p50, d.p90, d.max, o.server_cpu_ms
+            "  {:<10} {:<12} count p50 {:.2} / p90 {:.2} ms, rerun p50 {:.2} / p90 {:.2} / max {:.2} ms, body {bytes}, \
+             server CPU {cpu}; {target}",
+            o.name, o.browser, c.p50, c.p90, d.p50, d.p90, d.max
         );
     }
-    if let Some(counter) = outcomes.iter().find(|o| o.name == "counter") {
+    for counter in outcomes.iter().filter(|o| o.name == "counter") {
         let bytes = counter.body_p50.unwrap_or(f64::INFINITY);
         println!(
-            "  a click that changes one number (counter): {bytes:.0} bytes; target < {TARGET_BYTES} B: {}",
+            "  a click that changes one number (counter, {}): {bytes:.0} bytes; target < {TARGET_BYTES} B: {}",
+            counter.browser,
             verdict(bytes < TARGET_BYTES)
         );
     }
+}
+
+/// The browsers `CLICK_BENCH_BROWSER` picks (both when unset).
+fn browsers() -> Vec<(&'static str, &'static [&'static str])> {
+    let wanted = std::env::var("CLICK_BENCH_BROWSER").unwrap_or_default();
+    let chosen: Vec<_> = BROWSERS.into_iter().filter(|(label, _)| wanted.is_empty() || wanted == *label).collect();
+    if chosen.is_empty() {
+        eprintln!("CLICK_BENCH_BROWSER={wanted:?} names no browser; they are shipped, no-deferral");
+        std::process::exit(2);
+    }
+    chosen
 }
 
 fn main() {
@@ -332,17 +374,24 @@ fn main() {
         .filter(|f| filters.is_empty() || filters.iter().any(|w| f.name.contains(w.as_str())))
         .collect();
     if chosen.is_empty() {
-        eprintln!("no page matches {filters:?}; pages are dashboard, counter, big_table, big_chart");
+        eprintln!("no page matches {filters:?}; pages are floor, dashboard, counter, big_table, big_chart");
         std::process::exit(2);
     }
-    let files: BTreeMap<String, String> =
-        chosen.iter().map(|f| (format!("{}.rhai", f.name), format!("{}{MARKER}", f.source))).collect();
+    let browsers = browsers();
+    let files: BTreeMap<String, String> = chosen
+        .iter()
+        .filter_map(|f| Some((format!("{}.rhai", f.name), format!("{}{MARKER}", f.source.as_ref()?))))
+        .collect();
     let named: Vec<(&str, &str)> = files.iter().map(|(n, s)| (n.as_str(), s.as_str())).collect();
     let dir = support::ScriptDir::with(&named);
     let mut settings = dir.settings(false);
     settings.workers = Some(2);
     let app = support::TestApp::spawn(settings);
-    let browser = Browser::launch();
+    let service = HttpService::start();
+    let url = |f: &Fixture| match f.source {
+        Some(_) => app.url(&format!("/{}", f.name)),
+        None => service.url("/floor"),
+    };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let load_before = load_average();
     println!(
@@ -350,13 +399,17 @@ fn main() {
          {WARMUP} warm-up clicks per page"
     );
     let started = Instant::now();
-    let outcomes: Vec<Outcome> = chosen.iter().map(|f| measure(&browser, &app, f)).collect();
+    let mut outcomes = Vec::new();
+    for (label, flags) in browsers {
+        let browser = Browser::launch_with(flags);
+        outcomes.extend(chosen.iter().map(|f| measure(&browser, label, &url(f), f)));
+    }
     println!(
         "\nload average (1, 5, 15 min): {load_before} before, {} after; {:.1} s",
         load_average(),
         started.elapsed().as_secs_f64()
     );
     summary(&outcomes);
-    drop(browser);
+    drop(service);
     drop(app);
 }

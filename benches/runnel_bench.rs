@@ -33,7 +33,7 @@ mod blocks;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use support::{RedisServer, TestApp, csrf_in, repo_path};
+use support::{RedisServer, TestApp, csrf_in, digest, have_in, repo_path};
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -61,6 +61,8 @@ const TARGET_RPS_50_MEMORY: f64 = 5_000.0;
 /// Client threads are named so that their CPU time can be told apart from the server's.
 const CLIENT_THREAD_NAME: &str = "bench-client";
 const FRAGMENT_HEADER: &str = "X-Runnel-Fragment";
+const HAVE_HEADER: &str = "X-Runnel-Have";
+const PATCH_TYPE: &str = "application/vnd.runnel.patch+json";
 const CLICK_WIDGET: &str = "button%3AIncrement";
 const SECTIONS: [&str; 9] = [
     "idle-sessions",
@@ -365,16 +367,22 @@ impl Interaction {
     }
 }
 
-/// One simulated browser: its own client (own cookie jar and connection) and CSRF token.
+/// One simulated browser: its own client (own cookie jar and connection), CSRF token, and what
+/// its page holds (`X-Runnel-Have`, as `static/runnel.js` sends it: the answer is a patch of the
+/// elements that changed since that page).
 #[derive(Clone)]
 struct BrowserSession {
     client: reqwest::Client,
     csrf: String,
+    have: String,
 }
 
 #[derive(Default)]
 struct Tally {
     ok: u64,
+    /// Answers that were patches (`application/vnd.runnel.patch+json`), and all answers' bytes.
+    patches: u64,
+    bytes: u64,
     errors: u64,
     first_error: Option<String>,
     latencies: Vec<Duration>,
@@ -388,6 +396,8 @@ impl Tally {
 
     fn merge(&mut self, other: Tally) {
         self.ok += other.ok;
+        self.patches += other.patches;
+        self.bytes += other.bytes;
         self.errors += other.errors;
         if self.first_error.is_none() {
             self.first_error = other.first_error;
@@ -401,6 +411,8 @@ struct HttpResult {
     interaction: Interaction,
     sessions: usize,
     ok: u64,
+    patches: u64,
+    bytes: u64,
     errors: u64,
     first_error: Option<String>,
     seconds: f64,
@@ -425,7 +437,8 @@ async fn open_session(url: String) -> Result<BrowserSession, String> {
         return Err(format!("GET {url}: {status}"));
     }
     let csrf = csrf_in(&html).ok_or_else(|| format!("GET {url}: no CSRF token in the page"))?;
-    Ok(BrowserSession { client, csrf })
+    let have = format!("{};{}", have_in(&html), digest(&csrf));
+    Ok(BrowserSession { client, csrf, have })
 }
 
 /// One session's loop: requests one after another until `until` or the request cap.
@@ -444,12 +457,15 @@ async fn drive(session: BrowserSession, interaction: Interaction, url: String, u
                 .body(body.clone()),
             Interaction::SalesGet => session.client.get(&url),
         };
-        match request.header(FRAGMENT_HEADER, "1").send().await {
+        match request.header(FRAGMENT_HEADER, "1").header(HAVE_HEADER, &session.have).send().await {
             Ok(response) => {
                 let status = response.status();
+                let content_type = response.headers().get(reqwest::header::CONTENT_TYPE);
+                let patch = content_type.is_some_and(|t| t.as_bytes().starts_with(PATCH_TYPE.as_bytes()));
                 match response.bytes().await {
                     Ok(bytes) if status == reqwest::StatusCode::OK => {
-                        black_box(bytes);
+                        tally.bytes += black_box(bytes).len() as u64;
+                        tally.patches += u64::from(patch);
                         tally.ok += 1;
                         tally.latencies.push(start.elapsed());
                     }
@@ -525,12 +541,14 @@ fn run_http(
         (measured, CpuSample::take(redis_pid).since(&before))
     });
     let redis_commands = redis.map(|r| redis_command_stats(r.port)).unwrap_or_default();
-    let Tally { ok, errors, first_error, mut latencies } = tally;
+    let Tally { ok, patches, bytes, errors, first_error, mut latencies } = tally;
     let result = HttpResult {
         store,
         interaction,
         sessions,
         ok,
+        patches,
+        bytes,
         errors,
         first_error,
         seconds,
@@ -565,6 +583,8 @@ fn print_http(r: &HttpResult) {
     if let Some(error) = &r.first_error {
         println!("  first error: {error}");
     }
+    let mean_bytes = if r.ok == 0 { 0.0 } else { r.bytes as f64 / r.ok as f64 };
+    println!("  answers: {} of {} were patches; {mean_bytes:.0} bytes each on average", r.patches, r.ok);
     let per_request = |seconds: f64| if r.ok == 0 { 0.0 } else { seconds * 1e6 / r.ok as f64 };
     let c = &r.cpu;
     println!(

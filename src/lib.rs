@@ -29,6 +29,11 @@
 //! - [`base_path`]: the path prefix the host is served under (`--base-path`).
 //! - [`sync`]: the one policy for poisoned locks; [`clock`]: the time login deadlines read.
 
+/// Every binary that links the crate (the host, the tests, the benchmarks) allocates through
+/// mimalloc: a rerun allocates and frees many small values, which glibc's malloc serves slowly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod admin;
 #[cfg(test)]
 mod architecture;

@@ -6,6 +6,7 @@ mod dedent;
 mod directives;
 mod highlight;
 mod math;
+mod memo;
 mod sanitize;
 
 use pulldown_cmark::{Options, Parser, TextMergeStream};
@@ -16,13 +17,13 @@ pub use highlight::{Highlighted, highlight};
 /// A markdown body (`markdown`, `write`, `caption`, alerts) as sanitized HTML. The source is
 /// dedented first, as Streamlit does, so an indented multi-line string is text, not code.
 pub fn markdown(source: &str) -> String {
-    sanitize::block(&to_html(&dedent(source)))
+    memo::remembered(memo::Kind::Block, source, |source| sanitize::block(&to_html(&dedent(source))))
 }
 
 /// A label or a help text: inline markdown only (bold, italics, code, links, colours, emoji,
 /// math); block elements such as headings and lists keep their text and lose their tags.
 pub fn inline(source: &str) -> String {
-    sanitize::inline(&to_html(source.trim())).trim().to_owned()
+    memo::remembered(memo::Kind::Inline, source, |source| sanitize::inline(&to_html(source.trim())).trim().to_owned())
 }
 
 /// `html(…)`: raw HTML from the script, through the same sanitizer as markdown.

@@ -53,15 +53,17 @@ async fn show_page(
     };
     let page = page.into_inner();
     let (live, watch) = progress::watch(have.as_ref(), &session, &page, &query);
+    // Boxed where it is made: the interaction's future is large, and moving it by value through
+    // `finish` and `progress::race` copied it several times per request.
     let work = {
         let (req, app) = (req.clone(), app.clone());
-        async move {
+        Box::pin(async move {
             let session = HttpSession::new(&req, session, identity, &app);
             let before = session.sid();
             let visit = Visit { live, ..visit(&req, &page, &session, query, delivery) };
             let answer = app.host.show_page(visit).await;
             (answer, before.is_some() && session.sid() != before)
-        }
+        })
     };
     finish(app, work, watch, delivery, have).await
 }
@@ -84,15 +86,16 @@ async fn post_event(
     };
     let page = page.into_inner();
     let (live, watch) = progress::watch(have.as_ref(), &session, &page, &query);
+    // Boxed where it is made, as in `show_page`.
     let work = {
         let (req, app, held) = (req.clone(), app.clone(), have.clone());
-        async move {
+        Box::pin(async move {
             let session = HttpSession::new(&req, session, identity, &app);
             let before = session.sid();
             let visit = Visit { live, have: held.as_ref(), ..visit(&req, &page, &session, query, delivery) };
             let answer = app.host.apply_event(visit, post).await;
             (answer, before.is_some() && session.sid() != before)
-        }
+        })
     };
     finish(app, work, watch, delivery, have).await
 }

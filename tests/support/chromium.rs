@@ -172,6 +172,11 @@ pub struct Browser {
 impl Browser {
     /// Launches `$RUNNEL_CHROMIUM` (default `/usr/bin/chromium`) with a fresh profile.
     pub fn launch() -> Browser {
+        Self::launch_with(&[])
+    }
+
+    /// Like `launch`, with more command-line flags (a benchmark that compares browser settings).
+    pub fn launch_with(extra_flags: &[&str]) -> Browser {
         let exe = std::env::var("RUNNEL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         if !std::path::Path::new(&exe).exists() {
             panic!("chromium not found at {exe}: run `apt-get install chromium` (or set RUNNEL_CHROMIUM)");
@@ -186,6 +191,7 @@ impl Browser {
         let log = std::fs::File::create(&log_path).expect("create chromium log file");
         let mut child = Command::new(&exe)
             .args(FLAGS.split_whitespace())
+            .args(extra_flags)
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg("about:blank")
             .stdin(Stdio::null())

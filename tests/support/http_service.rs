@@ -1,7 +1,8 @@
 //! A small HTTP service on a free loopback port, for the tests of scripts' HTTP calls: JSON
 //! answers, an echo of what a call sent, redirects, a slow and a large answer, a stream of
 //! server-sent events whose later events wait until the test releases them (also as a language
-//! model's answer: `/chat`), and a stream of time-stamped ticks (for the streaming benchmark).
+//! model's answer: `/chat`), a stream of time-stamped ticks (for the streaming benchmark), and
+//! the click benchmark's floor: a page whose button only fetches the next count (`/floor`).
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -78,7 +79,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/events", web::get().to(events))
         .route("/text", web::get().to(text_stream))
         .route("/chat", web::to(chat_events))
-        .route("/ticks", web::get().to(ticks));
+        .route("/ticks", web::get().to(ticks))
+        .route("/floor", web::get().to(floor_page))
+        .route("/floor/event", web::post().to(floor_event));
 }
 
 async fn greeting() -> HttpResponse {
@@ -181,3 +184,35 @@ async fn ticks(query: web::Query<std::collections::HashMap<String, u64>>) -> Htt
     });
     HttpResponse::Ok().content_type("text/plain; charset=utf-8").streaming(stream)
 }
+
+/// The least a page can do to answer a click over HTTP: its button POSTs the count it shows,
+/// and the answer (the next count, a few bytes) is written into the page. Same classes and
+/// button as a Runnel page (`Count` metric, `rerun N` caption), so the click benchmark measures
+/// it unchanged: what any page that waits for a fetch gets from the browser.
+async fn floor_page() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(FLOOR_PAGE)
+}
+
+/// The count after the one the page sent (`count=N`).
+async fn floor_event(body: String) -> HttpResponse {
+    let shown: u64 = body.strip_prefix("count=").and_then(|n| n.parse().ok()).unwrap_or(0);
+    HttpResponse::Ok().content_type("text/plain").body((shown + 1).to_string())
+}
+
+const FLOOR_PAGE: &str = r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>floor</title></head><body>
+<form data-widget="button:Increment" onsubmit="return false"><button type="button">Increment</button></form>
+<div class="rn-metric"><div class="rn-metric-label">Count</div><div class="rn-metric-value">0</div></div>
+<p class="rn-caption">rerun 0</p>
+<script>
+  window.Runnel = {};
+  const value = document.querySelector(".rn-metric-value");
+  document.querySelector("button").addEventListener("click", async () => {
+    const res = await fetch("/floor/event", { method: "POST", body: "count=" + value.textContent });
+    const next = await res.text();
+    value.textContent = next;
+    document.querySelector(".rn-caption").textContent = "rerun " + next;
+  });
+</script>
+</body></html>
+"#;

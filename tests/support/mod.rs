@@ -162,3 +162,23 @@ pub fn csrf_in(html: &str) -> Option<String> {
     let start = html.find(marker)? + marker.len();
     Some(html[start..].split('"').next()?.to_owned())
 }
+
+/// `<frame>;<id>:<hash>,…` collected from HTML in document order, as the page's script sends it
+/// in `X-Runnel-Have`.
+pub fn have_in(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let frame = scraper::Selector::parse("[data-rn-frame]").unwrap();
+    let elements = scraper::Selector::parse("[data-rn-id]").unwrap();
+    let frame = doc.select(&frame).next().and_then(|e| e.attr("data-rn-frame")).expect("a frame hash");
+    let list: Vec<String> = doc
+        .select(&elements)
+        .map(|e| format!("{}:{}", e.attr("data-rn-id").unwrap(), e.attr("data-rn-h").unwrap()))
+        .collect();
+    format!("{frame};{}", list.join(","))
+}
+
+/// FNV-1a over a Have list, 32 bits as hex: the digest `static/runnel.js` compares with.
+pub fn digest(have: &str) -> String {
+    let hash = have.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    format!("{hash:08x}")
+}
