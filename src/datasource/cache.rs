@@ -4,7 +4,7 @@
 //! files changes, and a missing entry is loaded once: runs that ask for it meanwhile wait.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use rhai::Dynamic;
@@ -34,7 +34,8 @@ struct Entries {
 
 #[derive(Debug)]
 struct Entry {
-    value: Dynamic,
+    /// Shared, so that a hit copies the value for its run after the lock is released.
+    value: Arc<Dynamic>,
     expires: Option<Instant>,
     files: Vec<FileStamp>,
     last_used: u64,
@@ -50,7 +51,7 @@ impl Entries {
     }
 
     /// The value under `key` if it is fresh; a stale entry is dropped.
-    fn fresh(&mut self, key: &str) -> Option<Dynamic> {
+    fn fresh(&mut self, key: &str) -> Option<Arc<Dynamic>> {
         self.clock += 1;
         let clock = self.clock;
         let entry = self.map.get_mut(key)?;
@@ -96,7 +97,7 @@ impl Cache {
     pub fn get(&self, key: &str) -> Option<Dynamic> {
         let value = crate::sync::lock(&self.entries).fresh(key);
         crate::metrics::cache_lookup(value.is_some());
-        value
+        value.map(|shared| Dynamic::clone(&shared))
     }
 
     /// The value under `key`, or the claim to load it. While another run loads the key, this
@@ -106,8 +107,10 @@ impl Cache {
         let mut entries = crate::sync::lock(&self.entries);
         loop {
             if let Some(value) = entries.fresh(key) {
+                // The copy (a whole table of rows, say) is made outside the lock.
+                drop(entries);
                 crate::metrics::cache_lookup(true);
-                return Lookup::Hit(value);
+                return Lookup::Hit(Dynamic::clone(&value));
             }
             let now = Instant::now();
             if !entries.loading.contains(key) || now >= until {
@@ -138,7 +141,13 @@ impl Cache {
                 None => break,
             }
         }
-        let entry = Entry { value, expires: ttl.map(|t| Instant::now() + t), files, last_used: entries.clock, bytes };
+        let entry = Entry {
+            value: Arc::new(value),
+            expires: ttl.map(|t| Instant::now() + t),
+            files,
+            last_used: entries.clock,
+            bytes,
+        };
         entries.bytes += bytes;
         entries.map.insert(key, entry);
         crate::metrics::cache_entries_changed(entries.map.len() as i64 - before as i64);

@@ -87,7 +87,7 @@ impl View {
 /// What a `dataframe` shows: a frame (sorted and paged by Polars) or script rows.
 enum Source {
     Frame(Frame),
-    Records(Records),
+    Records(Records<'static>),
 }
 
 impl Source {

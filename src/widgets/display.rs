@@ -2,11 +2,11 @@
 //! Data frames and downloads are in `data.rs`; progress bars and other status elements in
 //! `status.rs`.
 
-use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 
 use super::options::{Options, error};
 use super::records::Records;
-use super::{context, convert, placed, width};
+use super::{context, convert, placed, placed_data, width};
 use crate::frame::Frame;
 use crate::markup;
 use crate::page::{AlertKind, CodeBlock, ContainerId, DeltaTone, Element, Width};
@@ -41,8 +41,8 @@ pub fn register(engine: &mut Engine) {
     }
     placed!(engine, "metric", |t, p, l: ImmutableString, v: Dynamic| metric(t, p, l, v, Map::new()), (label: ImmutableString, value: Dynamic));
     placed!(engine, "metric", metric, (label: ImmutableString, value: Dynamic, opts: Map));
-    placed!(engine, "table", |t, p, r: Dynamic| table(t, p, r, Map::new()), (rows: Dynamic));
-    placed!(engine, "table", table, (rows: Dynamic, opts: Map));
+    placed_data!(engine, "table", |t, p, r: &Dynamic| table(t, p, r, Map::new()), (rows));
+    placed_data!(engine, "table", table, (rows, opts: Map));
     placed!(engine, "link_button", |t, p, l: ImmutableString, u: ImmutableString| link_button(t, p, l, u, Map::new()), (label: ImmutableString, url: ImmutableString));
     placed!(engine, "link_button", link_button, (label: ImmutableString, url: ImmutableString, opts: Map));
 }
@@ -155,9 +155,10 @@ fn metric_value(value: Dynamic, pos: Position) -> Result<(Dynamic, Option<String
 
 /// `table(rows, #{ width, use_container_width })`: a data frame, an array of maps (or a map of
 /// columns), all rows at once.
-fn table(target: ContainerId, pos: Position, rows: Dynamic, opts: Map) -> Res {
+fn table(target: ContainerId, pos: Position, rows: &Dynamic, opts: Map) -> Res {
     let width = width::read(&Options::new(opts, pos, &width::OPTIONS)?, Width::Stretch, 1)?;
-    let records = Records::from_dynamic(rows, MAX_TABLE_ROWS, pos)?;
+    let held = rows.read_lock::<Array>();
+    let records = Records::in_place(rows, held.as_deref(), MAX_TABLE_ROWS, pos)?;
     let cells = records
         .rows
         .iter()

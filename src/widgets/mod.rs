@@ -71,6 +71,31 @@ macro_rules! placed {
 }
 pub(crate) use placed;
 
+/// [`placed!`] for a function whose first script argument is data it only reads (rows for a
+/// table or a chart). Called as `f(rows, …)`, Rhai hands the script's variable over by
+/// reference instead of copying it; `f` gets `&Dynamic` in both forms.
+macro_rules! placed_data {
+    ($engine:expr, $name:expr, $f:expr, ($data:ident $(, $arg:ident : $ty:ty)*)) => {{
+        let f = $f;
+        let params = [concat!(stringify!($data), ": Dynamic"), $(concat!(stringify!($arg), ": ", stringify!($ty)),)* "?"];
+        let method_params =
+            ["container: Container", concat!(stringify!($data), ": Dynamic"), $(concat!(stringify!($arg), ": ", stringify!($ty)),)* "?"];
+        rhai::FuncRegistration::new($name).with_params_info(params).register_into_engine(
+            $engine,
+            move |ctx: rhai::NativeCallContext, $data: &mut rhai::Dynamic, $($arg: $ty),*| {
+                f(crate::widgets::context::default_target(), ctx.call_position(), &*$data, $($arg),*)
+            },
+        );
+        rhai::FuncRegistration::new($name).with_params_info(method_params).register_into_engine(
+            $engine,
+            move |ctx: rhai::NativeCallContext, target: &mut crate::widgets::Container, $data: rhai::Dynamic, $($arg: $ty),*| {
+                f(target.id, ctx.call_position(), &$data, $($arg),*)
+            },
+        );
+    }};
+}
+pub(crate) use placed_data;
+
 /// Registers the whole script API on an engine (frames themselves are registered by
 /// [`crate::frame::register`]; `caps` bound the frames the readers make).
 pub fn register(engine: &mut Engine, caps: crate::frame::Caps) {

@@ -1,19 +1,84 @@
 //! Tabular script data, as the data elements and charts take it: a data frame, an array of
 //! maps (one per row) or a map of columns (name -> array). A frame keeps its column order;
-//! otherwise columns keep the order in which they first appear.
+//! otherwise columns keep the order in which they first appear. A script's rows can be read in
+//! place (see [`Records::in_place`]) instead of copied.
 
-use rhai::{Array, Dynamic, EvalAltResult, Map, Position};
+use std::ops::Deref;
+
+use rhai::{Array, Dynamic, DynamicReadLock, EvalAltResult, Map, Position};
 
 use super::options::error;
 use crate::frame::Frame;
 
 /// Rows of named cells.
-pub struct Records {
+pub struct Records<'a> {
     pub columns: Vec<String>,
-    pub rows: Vec<Map>,
+    pub rows: Vec<Row<'a>>,
 }
 
-impl Records {
+/// One row: a script's map read in place, or a map of its own.
+pub enum Row<'a> {
+    Held(DynamicReadLock<'a, Map>),
+    Made(Map),
+}
+
+impl Deref for Row<'_> {
+    type Target = Map;
+
+    fn deref(&self) -> &Map {
+        match self {
+            Row::Held(map) => map,
+            Row::Made(map) => map,
+        }
+    }
+}
+
+impl Row<'_> {
+    /// The row as a map of its own (a copy of a map read in place).
+    pub fn into_map(self) -> Map {
+        match self {
+            Row::Held(map) => map.clone(),
+            Row::Made(map) => map,
+        }
+    }
+}
+
+impl<'a> Records<'a> {
+    /// Reads `data` where it is, when it is an array of maps that the caller holds (`rows`):
+    /// the maps are not copied. Anything else is read as [`Records::from_dynamic`] reads it.
+    pub fn in_place(
+        data: &Dynamic,
+        rows: Option<&'a Array>,
+        max_rows: usize,
+        pos: Position,
+    ) -> Result<Self, Box<EvalAltResult>> {
+        let Some(rows) = rows else { return Records::from_dynamic(data.clone(), max_rows, pos) };
+        if rows.len() > max_rows {
+            return Err(error(format!("this element takes at most {max_rows} rows"), pos));
+        }
+        let mut columns: Vec<String> = Vec::new();
+        let mut held = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(map) = row.read_lock::<Map>() else {
+                return Err(error("expected an array of maps, one map per row".into(), pos));
+            };
+            add_columns(&mut columns, &map);
+            held.push(Row::Held(map));
+        }
+        Ok(Self { columns, rows: held })
+    }
+}
+
+/// Adds the keys of `map` that `columns` does not have yet, in order.
+fn add_columns(columns: &mut Vec<String>, map: &Map) {
+    for key in map.keys() {
+        if !columns.iter().any(|c| c == key.as_str()) {
+            columns.push(key.to_string());
+        }
+    }
+}
+
+impl Records<'static> {
     /// Reads an array of maps or a map of equally long arrays; at most `max_rows` rows.
     pub fn from_dynamic(data: Dynamic, max_rows: usize, pos: Position) -> Result<Self, Box<EvalAltResult>> {
         if let Some(frame) = data.read_lock::<Frame>() {
@@ -23,7 +88,7 @@ impl Records {
                 return Err(error(message, pos));
             }
             let (columns, rows) = crate::frame::to_records(&frame, max_rows);
-            return Ok(Self { columns, rows });
+            return Ok(Self { columns, rows: rows.into_iter().map(Row::Made).collect() });
         }
         let records = if data.is_map() {
             Self::from_columns(data.cast::<Map>(), pos)?
@@ -47,12 +112,8 @@ impl Records {
             let Some(map) = row.try_cast::<Map>() else {
                 return Err(error("expected an array of maps, one map per row".into(), pos));
             };
-            for key in map.keys() {
-                if !columns.iter().any(|c| c == key.as_str()) {
-                    columns.push(key.to_string());
-                }
-            }
-            maps.push(map);
+            add_columns(&mut columns, &map);
+            maps.push(Row::Made(map));
         }
         Ok(Self { columns, rows: maps })
     }
@@ -70,9 +131,11 @@ impl Records {
             }
             columns.push(name.to_string());
         }
-        Ok(Self { columns, rows })
+        Ok(Self { columns, rows: rows.into_iter().map(Row::Made).collect() })
     }
+}
 
+impl Records<'_> {
     pub fn cell<'a>(&self, row: &'a Map, column: &str) -> Option<&'a Dynamic> {
         row.get(column).filter(|v| !v.is_unit())
     }

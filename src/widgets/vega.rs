@@ -34,7 +34,7 @@ fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map, o
     let Value::Object(fields) = &mut spec else { return Err(error("a Vega-Lite spec is a map".into(), pos)) };
     if let Some(data) = data {
         let records = Records::from_dynamic(data, MAX_ROWS, pos)?;
-        let rows = records.rows.into_iter().map(|row| convert::to_json(&Dynamic::from_map(row), pos));
+        let rows = records.rows.into_iter().map(|row| convert::to_json(&Dynamic::from_map(row.into_map()), pos));
         let values = rows.collect::<Result<Vec<Value>, _>>()?;
         fields.insert("data".into(), serde_json::json!({ "values": values }));
     }

@@ -7,12 +7,12 @@
 mod columns;
 mod look;
 
-use rhai::{Dynamic, Engine, EvalAltResult, Map, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position};
 
 use super::display::draw;
 use super::options::{Options, error};
 use super::records::{Records, number};
-use super::{context, convert, placed, width};
+use super::{context, convert, placed_data, width};
 use crate::page::{Chart, ChartKind, ContainerId, ContainerKind, Element, Series, Width};
 use columns::{Extras, MAX_SERIES, known};
 
@@ -55,17 +55,18 @@ pub fn register(engine: &mut Engine) {
         ("pie_chart", ChartKind::Pie),
     ];
     for (name, kind) in kinds {
-        placed!(engine, name, move |t, p, d: Dynamic| chart(kind, t, p, d, Map::new()), (data: Dynamic));
-        placed!(engine, name, move |t, p, d: Dynamic, o: Map| chart(kind, t, p, d, o), (data: Dynamic, opts: Map));
+        placed_data!(engine, name, move |t, p, d: &Dynamic| chart(kind, t, p, d, Map::new()), (data));
+        placed_data!(engine, name, move |t, p, d: &Dynamic, o: Map| chart(kind, t, p, d, o), (data, opts: Map));
     }
 }
 
-fn chart(kind: ChartKind, target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
+fn chart(kind: ChartKind, target: ContainerId, pos: Position, data: &Dynamic, opts: Map) -> Res {
     let shared: &[&str] = if kind == ChartKind::Pie { &[] } else { &SHARED };
     let names: Vec<&str> = shared.iter().chain(allowed(kind)).chain(&width::OPTIONS).copied().collect();
     let opts = Options::new(opts, pos, &names)?;
     let shown_width = width::read(&opts, Width::Stretch, LEAST_WIDTH)?;
-    let records = Records::from_dynamic(data, MAX_ROWS, pos)?;
+    let held = data.read_lock::<Array>();
+    let records = Records::in_place(data, held.as_deref(), MAX_ROWS, pos)?;
     let (id, width) = context::with(|c| {
         let id = c.page.walk().iter().filter(|e| matches!(e, Element::Chart(_))).count();
         (id, width_in(&c.page.containers[target].kind))

@@ -35,6 +35,28 @@ fn a_table_shows_every_row_and_a_map_of_columns_works_too() {
 }
 
 #[test]
+fn a_table_and_a_chart_read_the_scripts_rows_in_place_and_leave_them_as_they_were() {
+    let app = run_ok(
+        r#"let rows = [#{ x: 1, y: 2.5 }, #{ x: 2, y: 3.5 }];
+        table(rows);
+        line_chart(rows, #{ x: "x", y: "y" });
+        rows.push(#{ x: 3, y: 1.0 });
+        const FIXED = [#{ x: 1, y: 1.0 }];
+        table(FIXED);
+        text(`${rows.len()} rows, the second y ${rows[1].y}, ${FIXED.len()} fixed`);"#,
+    );
+    let elements = app.page().walk();
+    let tables: Vec<_> = elements.iter().filter(|e| matches!(e, Element::Table { .. })).collect();
+    let Element::Table { columns, rows, .. } = tables[0] else { unreachable!() };
+    assert_eq!((columns.as_slice(), rows.len()), (["x".to_owned(), "y".to_owned()].as_slice(), 2));
+    assert_eq!(rows[1], vec!["2", "3.5"]);
+    assert!(matches!(tables[1], Element::Table { rows, .. } if rows.len() == 1), "a constant's rows too");
+    assert!(elements.iter().any(|e| matches!(e, Element::Chart(_))));
+    let html = html_of(app.page());
+    assert!(html.contains("3 rows, the second y 3.5, 1 fixed"), "the script's own rows are unchanged: {html}");
+}
+
+#[test]
 fn a_dataframe_shows_one_page_and_links_to_the_next() {
     let app = run_ok(&format!("{ROWS} dataframe(rows, #{{ page_size: 20 }});"));
     let df = frame(&app);
