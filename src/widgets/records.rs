@@ -56,17 +56,24 @@ impl<'a> Records<'a> {
         if rows.len() > max_rows {
             return Err(error(format!("this element takes at most {max_rows} rows"), pos));
         }
-        let mut columns: Vec<String> = Vec::new();
-        let mut held = Vec::with_capacity(rows.len());
-        for row in rows {
-            let Some(map) = row.read_lock::<Map>() else {
-                return Err(error("expected an array of maps, one map per row".into(), pos));
-            };
-            add_columns(&mut columns, &map);
-            held.push(Row::Held(map));
-        }
-        Ok(Self { columns, rows: held })
+        collect_rows(rows.iter().map(|row| row.read_lock::<Map>().map(Row::Held)), pos)
     }
+}
+
+/// Records of an array's rows (`None` for an element that is not a map: an error), with their
+/// columns in the order in which they first appear.
+fn collect_rows<'a>(
+    rows: impl ExactSizeIterator<Item = Option<Row<'a>>>,
+    pos: Position,
+) -> Result<Records<'a>, Box<EvalAltResult>> {
+    let mut columns: Vec<String> = Vec::new();
+    let mut maps = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(row) = row else { return Err(error("expected an array of maps, one map per row".into(), pos)) };
+        add_columns(&mut columns, &row);
+        maps.push(row);
+    }
+    Ok(Records { columns, rows: maps })
 }
 
 /// Adds the keys of `map` that `columns` does not have yet, in order.
@@ -106,16 +113,7 @@ impl Records<'static> {
     }
 
     fn from_rows(rows: Array, pos: Position) -> Result<Self, Box<EvalAltResult>> {
-        let mut columns: Vec<String> = Vec::new();
-        let mut maps = Vec::with_capacity(rows.len());
-        for row in rows {
-            let Some(map) = row.try_cast::<Map>() else {
-                return Err(error("expected an array of maps, one map per row".into(), pos));
-            };
-            add_columns(&mut columns, &map);
-            maps.push(Row::Made(map));
-        }
-        Ok(Self { columns, rows: maps })
+        collect_rows(rows.into_iter().map(|row| row.try_cast::<Map>().map(Row::Made)), pos)
     }
 
     fn from_columns(map: Map, pos: Position) -> Result<Self, Box<EvalAltResult>> {
