@@ -6,13 +6,13 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 
 use super::display::draw;
 use super::formats::Formats;
 use super::options::{Options, error};
 use super::records::{Records, number};
-use super::{context, convert, placed, width};
+use super::{context, convert, placed, placed_data, width};
 use crate::frame::{self, Frame, Page, PageCell};
 use crate::page::{ContainerId, DataFrame, Download, Element, SortLink, SortOrder, Width};
 
@@ -28,8 +28,8 @@ const DOWNLOAD_TYPES: [&str; 4] = ["text/csv", "application/json", "text/plain",
 const PARQUET: &str = "application/vnd.apache.parquet";
 
 pub fn register(engine: &mut Engine) {
-    placed!(engine, "dataframe", |t, p, d: Dynamic| dataframe(t, p, d, Map::new()), (data: Dynamic));
-    placed!(engine, "dataframe", dataframe, (data: Dynamic, opts: Map));
+    placed_data!(engine, "dataframe", |t, p, d: &Dynamic| dataframe(t, p, d, Map::new()), (data));
+    placed_data!(engine, "dataframe", dataframe, (data, opts: Map));
     placed!(engine, "download_button", download, (label: ImmutableString, data: Dynamic, opts: Map));
     placed!(engine, "download_button", |t, p, l: ImmutableString, d: Dynamic| download(t, p, l, d, Map::new()), (label: ImmutableString, data: Dynamic));
 }
@@ -85,21 +85,27 @@ impl View {
 }
 
 /// What a `dataframe` shows: a frame (sorted and paged by Polars) or script rows.
-enum Source {
+enum Source<'a> {
     Frame(Frame),
-    Records(Records<'static>),
+    Records(Records<'a>),
 }
 
-impl Source {
+impl<'a> Source<'a> {
     /// The data, narrowed to `columns` (in that order) when given.
-    fn read(data: Dynamic, columns: Option<Vec<String>>, pos: Position) -> Result<Self, Box<EvalAltResult>> {
+    /// `rows`: the script's rows when `data` is an array the caller holds (read in place).
+    fn read(
+        data: &Dynamic,
+        rows: Option<&'a Array>,
+        columns: Option<Vec<String>>,
+        pos: Position,
+    ) -> Result<Self, Box<EvalAltResult>> {
         if let Some(frame) = data.read_lock::<Frame>().map(|f| f.clone()) {
             return match columns {
                 Some(names) => frame::select_columns(&frame, &names).map(Self::Frame).map_err(|m| error(m, pos)),
                 None => Ok(Self::Frame(frame)),
             };
         }
-        let mut records = Records::from_dynamic(data, MAX_FRAME_ROWS, pos)?;
+        let mut records = Records::in_place(data, rows, MAX_FRAME_ROWS, pos)?;
         if let Some(columns) = columns {
             // Script maps keep their keys sorted: this option picks the columns and their order.
             records.columns = columns;
@@ -151,7 +157,7 @@ impl Source {
     }
 }
 
-fn dataframe(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
+fn dataframe(target: ContainerId, pos: Position, data: &Dynamic, opts: Map) -> Res {
     let opts =
         Options::new(opts, pos, &["key", "page_size", "columns", "format", "labels", "width", "use_container_width"])?;
     let width = width::read(&opts, Width::Stretch, 1)?;
@@ -167,7 +173,8 @@ fn dataframe(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Re
                 .unwrap_or_default(),
         ),
     };
-    let source = Source::read(data, columns, pos)?;
+    let held = data.read_lock::<Array>();
+    let source = Source::read(data, held.as_deref(), columns, pos)?;
     let names = source.columns();
     let formats = Formats::read(opts.map("format")?, opts.map("labels")?, &names, pos)?;
     let (count, query) = context::with(|c| {
@@ -204,7 +211,7 @@ fn dataframe(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Re
 
 /// `write(frame)`: the frame as a data frame element with the default options.
 pub(super) fn write_frame(target: ContainerId, pos: Position, frame: Frame) -> Res {
-    dataframe(target, pos, Dynamic::from(frame), Map::new())
+    dataframe(target, pos, &Dynamic::from(frame), Map::new())
 }
 
 /// A stable sort by one column: numbers by value, other values by their text, blanks last.

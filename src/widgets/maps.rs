@@ -2,12 +2,12 @@
 //! (or on tiles, when `[media] tile_url` is set). `size` and `color` are a value for every point
 //! or the name of a column; every point's tooltip lists its row.
 
-use rhai::{Dynamic, Engine, EvalAltResult, Map, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position};
 
 use super::display::draw;
 use super::options::{Options, error};
 use super::records::{Records, number};
-use super::{context, convert, placed, width};
+use super::{context, convert, placed_data, width};
 use crate::page::{ContainerId, Element, MapPoint, MapView, Width};
 
 type Res = Result<(), Box<EvalAltResult>>;
@@ -20,14 +20,15 @@ const DEFAULT_COLOR: &str = "#ff4b4b";
 const MIN_WIDTH: u32 = 120;
 
 pub fn register(engine: &mut Engine) {
-    placed!(engine, "map", |t, p, d: Dynamic| map(t, p, d, Map::new()), (data: Dynamic));
-    placed!(engine, "map", map, (data: Dynamic, opts: Map));
+    placed_data!(engine, "map", |t, p, d: &Dynamic| map(t, p, d, Map::new()), (data));
+    placed_data!(engine, "map", map, (data, opts: Map));
 }
 
-fn map(target: ContainerId, pos: Position, data: Dynamic, opts: Map) -> Res {
+fn map(target: ContainerId, pos: Position, data: &Dynamic, opts: Map) -> Res {
     let opts = Options::new(opts, pos, &["lat", "lon", "size", "color", "zoom", "width", "use_container_width"])?;
     let width = width::read(&opts, Width::Stretch, MIN_WIDTH)?;
-    let records = Records::from_dynamic(data, MAX_POINTS, pos)?;
+    let held = data.read_lock::<Array>();
+    let records = Records::in_place(data, held.as_deref(), MAX_POINTS, pos)?;
     let lat = column(&opts, &records, "lat", &["lat", "latitude", "LAT", "LATITUDE"], pos)?;
     let lon = column(&opts, &records, "lon", &["lon", "longitude", "lng", "LON", "LONGITUDE"], pos)?;
     let size = Channel::of(&opts, &records, "size", pos)?;

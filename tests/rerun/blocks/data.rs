@@ -35,11 +35,13 @@ fn a_table_shows_every_row_and_a_map_of_columns_works_too() {
 }
 
 #[test]
-fn a_table_and_a_chart_read_the_scripts_rows_in_place_and_leave_them_as_they_were() {
+fn tables_charts_maps_and_data_frames_read_the_scripts_rows_in_place_and_leave_them_as_they_were() {
     let app = run_ok(
         r#"let rows = [#{ x: 1, y: 2.5 }, #{ x: 2, y: 3.5 }];
         table(rows);
         line_chart(rows, #{ x: "x", y: "y" });
+        map(rows, #{ lat: "y", lon: "x" });
+        dataframe(rows);
         rows.push(#{ x: 3, y: 1.0 });
         const FIXED = [#{ x: 1, y: 1.0 }];
         table(FIXED);
@@ -52,6 +54,10 @@ fn a_table_and_a_chart_read_the_scripts_rows_in_place_and_leave_them_as_they_wer
     assert_eq!(rows[1], vec!["2", "3.5"]);
     assert!(matches!(tables[1], Element::Table { rows, .. } if rows.len() == 1), "a constant's rows too");
     assert!(elements.iter().any(|e| matches!(e, Element::Chart(_))));
+    assert!(elements.iter().any(|e| matches!(e, Element::Map(_))));
+    assert!(
+        matches!(elements.iter().find_map(|e| match e { Element::DataFrame(df) => Some(df), _ => None }), Some(df) if df.total_rows == 2)
+    );
     let html = html_of(app.page());
     assert!(html.contains("3 rows, the second y 3.5, 1 fixed"), "the script's own rows are unchanged: {html}");
 }
