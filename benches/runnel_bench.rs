@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use runnel::config::{ScriptLimits, Settings, StoreSettings};
 use runnel::page::Page;
 use runnel::render::{NavLink, NavSection, RenderContext, fragment};
-use runnel::script::{CompiledScript, PageName, Runner};
+use runnel::script::{CompiledScript, PageName, RunRequest, Runner};
 use runnel::session_state::{Event, SessionData};
 use runnel::session_store::{MemoryStore, Store, random_token};
 use runnel::startup::SessionCookie;
@@ -264,7 +264,7 @@ impl Dashboard {
     }
 
     fn run(&self, data: &SessionData, event: Option<&Event>) -> (Page, SessionData) {
-        let output = self.runner.run(&self.script, data, event, BTreeMap::new()).expect("the event applies");
+        let output = self.runner.run(&self.script, data, RunRequest::event(event.cloned())).expect("the event applies");
         assert!(output.page.error.is_none(), "the script runs without error: {:?}", output.page.error);
         (output.page, Arc::unwrap_or_clone(output.data))
     }
@@ -280,7 +280,7 @@ impl Dashboard {
             let event = event(i);
             let start = Instant::now();
             let output =
-                self.runner.run(&self.script, &data, Some(&event), BTreeMap::new()).expect("the event applies");
+                self.runner.run(&self.script, &data, RunRequest::event(Some(event))).expect("the event applies");
             let ran = Instant::now();
             let html = fragment(&output.page, &self.nav, &ctx);
             let done = Instant::now();

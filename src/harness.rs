@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::config::ScriptLimits;
 use crate::page::Page;
-use crate::script::{CompiledScript, PageName, Runner};
-use crate::session_state::{AuthRun, Event, EventError, FragmentRecord, SessionData};
+use crate::script::{CompiledScript, PageName, RunRequest, Runner};
+use crate::session_state::{Event, EventError, FragmentRecord, SessionData};
 
 pub struct AppTest {
     runner: Runner,
@@ -133,14 +133,8 @@ impl AppTest {
 
     fn apply_part(&mut self, event: Option<Event>, part: Option<FragmentRecord>) -> Result<&Page, EventError> {
         let Some(part) = part else { return self.apply(event) };
-        let output = self.runner.run_fragment(
-            &self.script,
-            &self.data,
-            event.as_ref(),
-            self.query.clone(),
-            AuthRun::default(),
-            &part,
-        )?;
+        let request = RunRequest { event, query: self.query.clone(), part: Some(part), ..RunRequest::default() };
+        let output = self.runner.run(&self.script, &self.data, request)?;
         self.data = Arc::unwrap_or_clone(output.data);
         if let Some(query) = output.query {
             self.query = query;
@@ -155,7 +149,8 @@ impl AppTest {
     }
 
     fn apply(&mut self, event: Option<Event>) -> Result<&Page, EventError> {
-        let output = self.runner.run(&self.script, &self.data, event.as_ref(), self.query.clone())?;
+        let request = RunRequest { event, query: self.query.clone(), ..RunRequest::default() };
+        let output = self.runner.run(&self.script, &self.data, request)?;
         self.data = Arc::unwrap_or_clone(output.data);
         self.page = output.page;
         self.part = None;

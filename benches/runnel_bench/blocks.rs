@@ -1,13 +1,12 @@
 //! Benchmarks of the dashboard building blocks: rendering a 1,000-row table and a
 //! 1,000-point chart, and rerunning a page shaped like Streamlit's typical demo.
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
 
 use runnel::config::ScriptLimits;
 use runnel::render::{RenderContext, fragment};
-use runnel::script::{CompiledScript, PageName, Runner};
+use runnel::script::{CompiledScript, PageName, RunRequest, Runner};
 use runnel::session_state::{Event, SessionData};
 
 use super::{Dashboard, Latency, RERUN_ITERATIONS, RerunResult, print_rerun, us};
@@ -38,7 +37,7 @@ fn measure_block(name: &str, source: &str) {
     let mut bytes = 0;
     for i in 0..BLOCK_ITERATIONS + 20 {
         let start = Instant::now();
-        let output = runner.run(&script, &SessionData::default(), None, BTreeMap::new()).expect("no event to refuse");
+        let output = runner.run(&script, &SessionData::default(), RunRequest::default()).expect("no event to refuse");
         let ran = Instant::now();
         assert!(output.page.error.is_none(), "{name}: {:?}", output.page.error);
         bytes = black_box(fragment(&output.page, &[], &ctx)).len();

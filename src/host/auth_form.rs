@@ -19,7 +19,7 @@ use crate::auth::credentials::normalize_username;
 use crate::auth::logins::Device;
 use crate::auth::logout::Logout;
 use crate::error::AppError;
-use crate::script::{CompiledScript, Gate};
+use crate::script::{CompiledScript, Gate, RunRequest};
 use crate::session_state::{
     AuthAction, AuthFormSpec, AuthOutcome, AuthRun, EventError, KEPT_FIELDS, SessionData, Viewer, WidgetSpec,
 };
@@ -124,12 +124,16 @@ impl FormPost<'_> {
             // The page was drawn for another session (one a logout ended, or a drawing a race
             // with a logout never saved here): draw it once for this one, as loading the page
             // would have. Only a form the page draws for this viewer is then accepted.
-            stored = host.rerun(&caller, &script, stored, None, visit.query.clone(), auth_run.clone()).await?.data;
+            stored = host
+                .rerun(&caller, &script, stored, RunRequest { auth: auth_run.clone(), ..visit.request() })
+                .await?
+                .data;
         }
         let spec = drawn.spec(&stored, auth_run.viewer.is_some())?;
         let mut data = (*stored).clone();
         auth_run.outcome = self.dispatch(&logout, &spec, &mut auth_run.viewer, &mut data).await?;
-        let output = host.rerun(&caller, &script, Arc::new(data), None, visit.query.clone(), auth_run).await?;
+        let output =
+            host.rerun(&caller, &script, Arc::new(data), RunRequest { auth: auth_run, ..visit.request() }).await?;
         let csrf = self.session.csrf().unwrap_or_default();
         let new_sid = self.session.sid().unwrap_or_else(|| self.sid.clone());
         // After a login or logout the data moves to a new id: write it whole there.

@@ -26,7 +26,7 @@ use crate::auth::Auth;
 use crate::auth::logins::Device;
 use crate::base_path::BasePath;
 use crate::error::AppError;
-use crate::script::{CompiledScript, Registry, RunOutput, Runner};
+use crate::script::{CompiledScript, Registry, RunOutput, RunRequest, Runner};
 use crate::session_state::{AuthRun, Event, Flash, FragmentRecord, SessionData};
 use crate::session_store::{BrowserSession, SessionLock, Store, csrf_after_logout_key, waits};
 use requests::Caller;
@@ -115,6 +115,12 @@ impl Visit<'_> {
     fn unwatched(&self) -> Caller<'_> {
         Caller { live: None, ..self.caller() }
     }
+
+    /// A run of the page at this visit's address: its query, no event, the whole page. The
+    /// viewer is filled in by [`Host::run_for`], or given.
+    fn request(&self) -> RunRequest {
+        RunRequest { query: self.query.clone(), ..RunRequest::default() }
+    }
 }
 
 /// A widget event: the CSRF token the form carried, and the event itself.
@@ -170,7 +176,7 @@ impl Host {
             None => self.auth_run(visit.session).await?,
         };
         let caller = visit.caller();
-        let output = self.run_checked(&caller, &script, stored.clone(), None, visit.query.clone(), auth, None).await?;
+        let output = self.run_checked(&caller, &script, stored.clone(), RunRequest { auth, ..visit.request() }).await?;
         self.persist_moved(lock, &sid, visit.session, &stored, &output.data).await?;
         Ok(Answer::Run(Box::new(Shown { script, output, csrf, query: visit.query, new_url: None })))
     }
@@ -193,7 +199,7 @@ impl Host {
         if new_session || !stored.pages.contains_key(visit.page) {
             // The page was drawn without a session (or its drawing was never saved): draw it
             // once more, as its GET did, so that the widget the event names can be found.
-            stored = self.run_for(&visit.unwatched(), &script, stored, None, visit.query.clone(), None).await?.data;
+            stored = self.run_for(&visit.unwatched(), &script, stored, visit.request()).await?.data;
         }
         self.check_upload_cap(&stored, visit.page, &post.event)?;
         let event_id = post.event.id.clone();
@@ -205,7 +211,8 @@ impl Host {
         // A new session's cookie goes out with the answer's head, and a fragment's rerun is
         // patched into the page as a whole: neither is streamed.
         let caller = if new_session || part.is_some() { visit.unwatched() } else { visit.caller() };
-        let mut output = self.run_for(&caller, &script, stored.clone(), event, visit.query.clone(), part).await?;
+        let request = RunRequest { event, part, ..visit.request() };
+        let mut output = self.run_for(&caller, &script, stored.clone(), request).await?;
         if let Some(id) = event_id {
             Arc::make_mut(&mut output.data).remember_event(id);
         }
@@ -246,14 +253,14 @@ impl Host {
         let loaded = stored.unwrap_or_default();
         let mut stored = loaded.clone();
         if new_session || !stored.pages.contains_key(visit.page) {
-            stored = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone(), None).await?.data;
+            stored = self.run_for(&visit.caller(), &script, stored, visit.request()).await?.data;
         }
         let Some(part) = stored.fragment(visit.page, id) else {
             lock.release().await;
             return Err(AppError::UnknownFragment(id.to_owned()));
         };
         let part = Some(part).filter(|p| self.browser_holds(&visit, &script, &csrf, p)).cloned();
-        let output = self.run_for(&visit.caller(), &script, stored, None, visit.query.clone(), part).await?;
+        let output = self.run_for(&visit.caller(), &script, stored, RunRequest { part, ..visit.request() }).await?;
         let shown = fragment_of(visit.page, Shown { script, output, csrf, query: visit.query, new_url: None });
         let unchanged = SessionData::default();
         let before = if new_session { &unchanged } else { &*loaded };
@@ -300,7 +307,7 @@ impl Host {
             None => self.auth_run(session).await?,
         };
         let output = self
-            .run_checked(&visit.unwatched(), &script, Arc::default(), None, visit.query.clone(), auth, None)
+            .run_checked(&visit.unwatched(), &script, Arc::default(), RunRequest { auth, ..visit.request() })
             .await?;
         if !output.data.state.is_empty() {
             // The run wrote state: it is kept, in a session that starts now.
@@ -341,29 +348,22 @@ impl Host {
         caller: &Caller<'_>,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
-        event: Option<Event>,
-        query: Query,
-        part: Option<FragmentRecord>,
+        request: RunRequest,
     ) -> Result<RunOutput, AppError> {
         let auth = self.auth_run(caller.session).await?;
-        self.run_checked(caller, script, stored, event, query, auth, part).await
+        self.run_checked(caller, script, stored, RunRequest { auth, ..request }).await
     }
 
-    /// [`Host::run_for`] for a viewer verified already.
-    #[allow(clippy::too_many_arguments)]
+    /// [`Host::run_for`] for the viewer verified already (the request's `auth`).
     async fn run_checked(
         &self,
         caller: &Caller<'_>,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
-        event: Option<Event>,
-        query: Query,
-        auth: AuthRun,
-        part: Option<FragmentRecord>,
+        request: RunRequest,
     ) -> Result<RunOutput, AppError> {
-        let logged_in = auth.viewer.is_some();
-        let (first, again) = (auth.clone(), AuthRun { viewer: None, ..auth });
-        let output = self.rerun_part(caller, script, stored.clone(), event.clone(), query.clone(), first, part).await?;
+        let logged_in = request.auth.viewer.is_some();
+        let output = self.rerun(caller, script, stored.clone(), request.clone()).await?;
         let still = match (&self.auth, caller.session.login_token()) {
             (Some(host_auth), Some(token)) if logged_in => host_auth.logins.is_registered(&token).await?,
             _ => true,
@@ -372,7 +372,9 @@ impl Host {
             return Ok(output);
         }
         // The same stored data and event again, so nothing is applied twice.
-        self.rerun(caller, script, stored, event, query, again).await
+        let mut again = request;
+        again.auth.viewer = None;
+        self.rerun(caller, script, stored, again).await
     }
 
     /// Runs the script once on a blocking thread, once the page's access admits the viewer (see
@@ -383,27 +385,27 @@ impl Host {
         caller: &Caller<'_>,
         script: &Arc<CompiledScript>,
         attempt: requests::Attempt,
-        query: Query,
-        part: Option<FragmentRecord>,
     ) -> Result<RunOutput, AppError> {
-        let requests::Attempt { stored, event, auth } = attempt;
-        let auth = self.with_second_factor(auth, &stored);
+        let requests::Attempt { stored, mut request } = attempt;
+        request.auth = self.with_second_factor(request.auth, &stored);
+        request.pages = access::page_entries(&self.registry);
         let (runner, script) = (self.runner.clone(), script.clone());
         // The request's span goes along, so the script's `print` lines carry its id.
         let span = tracing::Span::current();
         let page = script.name.as_str().to_owned();
         let started = std::time::Instant::now();
-        let pages = access::page_entries(&self.registry);
         let live = caller.live.cloned();
         let run = tokio::task::spawn_blocking(move || {
             let _watching = live.map(crate::script::live::Watching::install);
-            span.in_scope(|| match access::admit(runner.engine(), &script, &stored, event, &auth) {
-                access::Admitted::Run(admitted, event) => {
-                    // The login form shown in the page's place is a whole page.
-                    let part = part.filter(|_| Arc::ptr_eq(&admitted, &script));
-                    runner.run_part(&admitted, &stored, event.as_ref(), query, auth, pages, part)
+            span.in_scope(|| {
+                match access::admit(runner.engine(), &script, &stored, request.event.take(), &request.auth) {
+                    access::Admitted::Run(admitted, event) => {
+                        // The login form shown in the page's place is a whole page.
+                        request.part = request.part.filter(|_| Arc::ptr_eq(&admitted, &script));
+                        runner.run(&admitted, &stored, RunRequest { event, ..request })
+                    }
+                    access::Admitted::Answer(output) => Ok(*output),
                 }
-                access::Admitted::Answer(output) => Ok(*output),
             })
         });
         // The run's time is the script's, not a wait for the store.

@@ -15,8 +15,8 @@ use crate::auth::credentials::normalize_username;
 use crate::auth::logout::Logout;
 use crate::auth::{Auth, EndedSession};
 use crate::error::AppError;
-use crate::script::{CompiledScript, RunOutput};
-use crate::session_state::{AuthRequest, AuthRun, Event, MAX_AUTH_REQUESTS, SessionData, Viewer};
+use crate::script::{CompiledScript, RunOutput, RunRequest};
+use crate::session_state::{AuthRequest, MAX_AUTH_REQUESTS, SessionData, Viewer};
 use crate::session_store::BrowserSession;
 
 /// Who a run's requests come from.
@@ -32,46 +32,30 @@ pub(super) struct Caller<'a> {
 #[derive(Clone)]
 pub(super) struct Attempt {
     pub stored: Arc<SessionData>,
-    pub event: Option<Event>,
-    pub auth: AuthRun,
+    /// The event, query, viewer and fragment of the run; the answers gathered so far are in
+    /// its `auth`.
+    pub request: RunRequest,
 }
 
 impl Host {
-    /// Runs the script, answering what it asks of the host between runs. The caller holds the
-    /// session lock.
+    /// Runs the script for `request`, answering what it asks of the host between runs. The
+    /// caller holds the session lock.
     pub(super) async fn rerun(
         &self,
         caller: &Caller<'_>,
         script: &Arc<CompiledScript>,
         stored: Arc<SessionData>,
-        event: Option<Event>,
-        query: super::Query,
-        auth: AuthRun,
+        request: RunRequest,
     ) -> Result<RunOutput, AppError> {
-        self.rerun_part(caller, script, stored, event, query, auth, None).await
-    }
-
-    /// [`Host::rerun`] for the whole page, or (`part`) one fragment alone.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn rerun_part(
-        &self,
-        caller: &Caller<'_>,
-        script: &Arc<CompiledScript>,
-        stored: Arc<SessionData>,
-        event: Option<Event>,
-        query: super::Query,
-        auth: AuthRun,
-        part: Option<crate::session_state::FragmentRecord>,
-    ) -> Result<RunOutput, AppError> {
-        let mut attempt = Attempt { stored, event, auth };
+        let mut attempt = Attempt { stored, request };
         let mut asked = 0;
         loop {
-            let mut output = self.run_once(caller, script, attempt.clone(), query.clone(), part.clone()).await?;
+            let mut output = self.run_once(caller, script, attempt.clone()).await?;
             let Some(request) = output.request.take() else { return Ok(output) };
             if asked == MAX_AUTH_REQUESTS {
                 let message =
                     format!("a page may ask about sessions at most {MAX_AUTH_REQUESTS} times per interaction");
-                attempt.auth.answers.push((request, Err(message)));
+                attempt.request.auth.answers.push((request, Err(message)));
                 continue;
             }
             asked += 1;
@@ -81,15 +65,15 @@ impl Host {
 
     /// Answers one request into the attempt's auth view (a logout resets the attempt).
     async fn answer(&self, caller: &Caller<'_>, request: AuthRequest, attempt: &mut Attempt) -> Result<(), AppError> {
-        let (Some(auth), Some(viewer)) = (&self.auth, attempt.auth.viewer.clone()) else {
+        let (Some(auth), Some(viewer)) = (&self.auth, attempt.request.auth.viewer.clone()) else {
             let message = "this needs a logged-in user: call it after login()".to_owned();
-            attempt.auth.answers.push((request, Err(message)));
+            attempt.request.auth.answers.push((request, Err(message)));
             return Ok(());
         };
         let token = caller.session.login_token();
         let (answer, ends_current) = match &request {
             AuthRequest::ListSessions => {
-                attempt.auth.sessions = Some(auth.sessions_of(&viewer.username, token.as_deref()).await?);
+                attempt.request.auth.sessions = Some(auth.sessions_of(&viewer.username, token.as_deref()).await?);
                 return Ok(());
             }
             AuthRequest::EndSession(id) => {
@@ -101,8 +85,8 @@ impl Host {
             }
             AuthRequest::EndSessions(username) => end_sessions_of(auth, &viewer, username, caller.client).await?,
         };
-        attempt.auth.sessions = None;
-        attempt.auth.answers.push((request, answer));
+        attempt.request.auth.sessions = None;
+        attempt.request.auth.answers.push((request, answer));
         if ends_current {
             self.log_out(caller, auth, attempt).await?;
         }
@@ -114,10 +98,10 @@ impl Host {
         let logout = Logout { auth, store: &self.store, session: caller.session, client: caller.client };
         logout.revoke(None).await?;
         let mut data = (*attempt.stored).clone();
-        logout.end_session(attempt.auth.viewer.as_ref(), &mut data, &[]).await?;
+        logout.end_session(attempt.request.auth.viewer.as_ref(), &mut data, &[]).await?;
         attempt.stored = Arc::new(data);
-        attempt.event = None;
-        attempt.auth.viewer = None;
+        attempt.request.event = None;
+        attempt.request.auth.viewer = None;
         Ok(())
     }
 }

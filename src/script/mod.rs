@@ -15,4 +15,4 @@ pub use engine::build_engine;
 pub use meta::{Access, Gate, PageMeta};
 pub use name::PageName;
 pub use registry::{CompiledScript, Registry};
-pub use runner::{RunOutput, Runner};
+pub use runner::{RunOutput, RunRequest, Runner};

@@ -63,7 +63,30 @@ impl RunOutput {
     }
 }
 
-/// What one run starts from, besides the script and the stored data.
+/// What a run is asked to do, besides running the script on the session's stored data.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    /// The widget event the run applies first; none for a visit.
+    pub event: Option<Event>,
+    /// The page address's query parameters.
+    pub query: BTreeMap<String, String>,
+    /// The viewer the host verified, and the auth form this run answers.
+    pub auth: AuthRun,
+    /// The app's pages: what `page_link` and `switch_page` can name.
+    pub pages: Arc<Vec<PageEntry>>,
+    /// One fragment to rerun alone (its function only; every other widget keeps its value, and
+    /// `rerun()` inside it runs the whole page); none for the whole script.
+    pub part: Option<FragmentRecord>,
+}
+
+impl RunRequest {
+    /// A run that applies `event` first (none: a visit), with no query and no viewer.
+    pub fn event(event: Option<Event>) -> Self {
+        Self { event, ..Self::default() }
+    }
+}
+
+/// What one run starts from, once its event is applied.
 struct Run {
     applied: AppliedEvent,
     query: BTreeMap<String, String>,
@@ -146,71 +169,18 @@ impl Runner {
         &self.limits
     }
 
-    /// Applies `event` (if any) and runs the script. A bad event changes nothing and is an error.
+    /// Applies the request's event (if any) and runs the script, or the request's fragment
+    /// alone. A bad event changes nothing and is an error.
     pub fn run(
         &self,
         script: &CompiledScript,
         stored: &SessionData,
-        event: Option<&Event>,
-        query: BTreeMap<String, String>,
+        request: RunRequest,
     ) -> Result<RunOutput, EventError> {
-        self.run_as(script, stored, event, query, AuthRun::default())
-    }
-
-    /// [`Runner::run`] for a viewer the host verified, and the auth form this run answers.
-    pub fn run_as(
-        &self,
-        script: &CompiledScript,
-        stored: &SessionData,
-        event: Option<&Event>,
-        query: BTreeMap<String, String>,
-        auth: AuthRun,
-    ) -> Result<RunOutput, EventError> {
-        self.run_in(script, stored, event, query, auth, Arc::default())
-    }
-
-    /// [`Runner::run_as`] for one fragment of the page alone (a fragment rerun): only its
-    /// function runs, every other widget keeps its value. `rerun()` inside it runs the whole page.
-    pub fn run_fragment(
-        &self,
-        script: &CompiledScript,
-        stored: &SessionData,
-        event: Option<&Event>,
-        query: BTreeMap<String, String>,
-        auth: AuthRun,
-        part: &FragmentRecord,
-    ) -> Result<RunOutput, EventError> {
-        self.run_part(script, stored, event, query, auth, Arc::default(), Some(part.clone()))
-    }
-
-    /// [`Runner::run_as`] in an app of `pages` (what `page_link` and `switch_page` can name).
-    pub fn run_in(
-        &self,
-        script: &CompiledScript,
-        stored: &SessionData,
-        event: Option<&Event>,
-        query: BTreeMap<String, String>,
-        auth: AuthRun,
-        pages: Arc<Vec<PageEntry>>,
-    ) -> Result<RunOutput, EventError> {
-        self.run_part(script, stored, event, query, auth, pages, None)
-    }
-
-    /// [`Runner::run_in`], for the whole page or (`part`) one fragment alone.
-    #[allow(clippy::too_many_arguments)]
-    pub fn run_part(
-        &self,
-        script: &CompiledScript,
-        stored: &SessionData,
-        event: Option<&Event>,
-        query: BTreeMap<String, String>,
-        auth: AuthRun,
-        pages: Arc<Vec<PageEntry>>,
-        part: Option<FragmentRecord>,
-    ) -> Result<RunOutput, EventError> {
+        let RunRequest { event, query, auth, pages, part } = request;
         let page_name = script.name.as_str();
         let mut data = stored.clone();
-        let applied = match event {
+        let applied = match &event {
             Some(event) => apply_event(&mut data, page_name, event)?,
             None => AppliedEvent::none(),
         };

@@ -213,7 +213,7 @@ async fn a_saved_module_reruns_every_page_that_imports_it_and_no_other() {
     let registry = Arc::new(Registry::load(runner.engine(), &dir.path).unwrap());
     assert_eq!(registry.names(), vec![page("direct"), page("indirect"), page("plain")], "lib/ files are not pages");
     let run = |name: &str| {
-        let output = runner.run(&registry.get(name).unwrap(), &Default::default(), None, Default::default()).unwrap();
+        let output = runner.run(&registry.get(name).unwrap(), &Default::default(), Default::default()).unwrap();
         format!("{:?}", output.page.containers[0].children)
     };
     assert!(run("indirect").contains("hello v1!"));
