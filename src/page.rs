@@ -1,6 +1,8 @@
 //! The page tree: plain data that widgets build during a run and the renderer turns into HTML.
 //! Nothing here knows about Rhai, HTTP or the session.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 mod blocks;
@@ -199,6 +201,17 @@ impl AlertKind {
     }
 }
 
+/// A `table`: its header and its cells as text.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TableView {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub width: Width,
+}
+
+/// One element of a page. The big ones (tables, frames, charts, maps, media, downloads) are
+/// shared: copying a page (each snapshot of a watched run) copies pointers to them, not their
+/// data.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub enum Element {
     Title(String),
@@ -228,12 +241,8 @@ pub enum Element {
         /// The `help` text, shown under the metric.
         help: Option<String>,
     },
-    Table {
-        columns: Vec<String>,
-        rows: Vec<Vec<String>>,
-        width: Width,
-    },
-    DataFrame(Box<DataFrame>),
+    Table(Arc<TableView>),
+    DataFrame(Arc<DataFrame>),
     Progress {
         /// 0 to 100.
         percent: u8,
@@ -247,17 +256,17 @@ pub enum Element {
     },
     Toast(Box<Toast>),
     Exception(Box<ExceptionView>),
-    Download(Box<Download>),
+    Download(Arc<Download>),
     /// A link to another page of the app, or to a web address (`page_link`).
     PageLink(Box<PageLink>),
-    Chart(Box<Chart>),
+    Chart(Arc<Chart>),
     /// `image`; `logo` is an image at the top of the sidebar.
-    Image(Box<Image>),
-    Logo(Box<Image>),
+    Image(Arc<Image>),
+    Logo(Arc<Image>),
     /// `audio` and `video`.
-    Media(Box<Media>),
-    Map(Box<MapView>),
-    VegaLite(Box<VegaLite>),
+    Media(Arc<Media>),
+    Map(Arc<MapView>),
+    VegaLite(Arc<VegaLite>),
     Widget(WidgetView),
     /// A link styled as a button (`link_button`).
     LinkButton {

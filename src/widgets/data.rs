@@ -2,6 +2,8 @@
 //! its links work without JavaScript; a data frame is sorted and sliced by Polars, so only the
 //! shown page becomes text) and `download_button` (frames as CSV, JSON or Parquet).
 
+use std::sync::Arc;
+
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -206,7 +208,7 @@ fn dataframe(target: ContainerId, pos: Position, data: &Dynamic, opts: Map) -> R
         next_href: (page < pages).then(|| view.href(sort, page + 1)),
         width,
     };
-    draw(target, Element::DataFrame(Box::new(frame)))
+    draw(target, Element::DataFrame(Arc::new(frame)))
 }
 
 /// `write(frame)`: the frame as a data frame element with the default options.
@@ -257,7 +259,7 @@ fn download(target: ContainerId, pos: Position, label: ImmutableString, data: Dy
     let file_name = file_name.unwrap_or_else(|| format!("data.{extension}"));
     let charset = if mime == PARQUET { "" } else { ";charset=utf-8" };
     let href = format!("data:{mime}{charset};base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes));
-    draw(target, Element::Download(Box::new(Download { label: label.into(), file_name, mime, href })))
+    draw(target, Element::Download(Arc::new(Download { label: label.into(), file_name, mime, href })))
 }
 
 fn download_bytes(data: Dynamic, mime: &str, pos: Position) -> Result<Vec<u8>, Box<EvalAltResult>> {

@@ -2,6 +2,8 @@
 //! Data frames and downloads are in `data.rs`; progress bars and other status elements in
 //! `status.rs`.
 
+use std::sync::Arc;
+
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 
 use super::options::{Options, error};
@@ -9,7 +11,7 @@ use super::records::Records;
 use super::{context, convert, placed, placed_data, width};
 use crate::frame::Frame;
 use crate::markup;
-use crate::page::{AlertKind, CodeBlock, ContainerId, DeltaTone, Element, Width};
+use crate::page::{AlertKind, CodeBlock, ContainerId, DeltaTone, Element, TableView, Width};
 
 type Res = Result<(), Box<EvalAltResult>>;
 
@@ -164,7 +166,7 @@ fn table(target: ContainerId, pos: Position, rows: &Dynamic, opts: Map) -> Res {
         .iter()
         .map(|m| records.columns.iter().map(|c| m.get(c.as_str()).map(convert::display).unwrap_or_default()).collect())
         .collect();
-    draw(target, Element::Table { columns: records.columns, rows: cells, width })
+    draw(target, Element::Table(Arc::new(TableView { columns: records.columns, rows: cells, width })))
 }
 
 /// Markdown to HTML, then sanitized: raw HTML in the source cannot run script.

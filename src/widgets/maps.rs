@@ -2,6 +2,8 @@
 //! (or on tiles, when `[media] tile_url` is set). `size` and `color` are a value for every point
 //! or the name of a column; every point's tooltip lists its row.
 
+use std::sync::Arc;
+
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position};
 
 use super::display::draw;
@@ -54,7 +56,7 @@ fn map(target: ContainerId, pos: Position, data: &Dynamic, opts: Map) -> Res {
         points.push(point);
     }
     let tile_url = context::with(|c| c.sources.as_ref().and_then(|s| s.media.tile_url.clone()))?;
-    draw(target, Element::Map(Box::new(MapView { points, zoom, tile_url, width })))
+    draw(target, Element::Map(Arc::new(MapView { points, zoom, tile_url, width })))
 }
 
 /// The column named by `option`, or the first of `guesses` the data has.

@@ -3,6 +3,8 @@
 //! `https://` URL of a host in `[media] image_hosts`, or pixels made by the script (encoded to
 //! PNG here). Audio and video are data-folder files, served with range requests.
 
+use std::sync::Arc;
+
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
 
 use super::display::draw;
@@ -33,13 +35,13 @@ fn image(target: ContainerId, pos: Position, source: Dynamic, opts: Map) -> Res 
     // Streamlit's default: the image's own size, never wider than its container.
     let width = width::read(&opts, Width::Content, 1)?;
     let source = image_source(source, pos)?;
-    draw(target, Element::Image(Box::new(Image { source, caption: opts.string("caption")?, width })))
+    draw(target, Element::Image(Arc::new(Image { source, caption: opts.string("caption")?, width })))
 }
 
 /// `logo(source)`: an image at the top of the sidebar; a second call replaces the first.
 fn logo(pos: Position, source: Dynamic) -> Res {
     let source = image_source(source, pos)?;
-    let logo = Element::Logo(Box::new(Image { source, caption: None, width: Width::Content }));
+    let logo = Element::Logo(Arc::new(Image { source, caption: None, width: Width::Content }));
     context::with(|c| {
         let sidebar = &mut c.page.containers[SIDEBAR].children;
         sidebar.retain(|e| !matches!(e, Element::Logo(_)));
@@ -63,7 +65,7 @@ fn media(kind: MediaKind, target: ContainerId, pos: Position, name: ImmutableStr
         autoplay: opts.bool("autoplay", false)?,
         looped: opts.bool("loop", false)?,
     };
-    draw(target, Element::Media(Box::new(element)))
+    draw(target, Element::Media(Arc::new(element)))
 }
 
 fn sources(pos: Position) -> Result<std::sync::Arc<DataSources>, Box<EvalAltResult>> {

@@ -3,6 +3,8 @@
 //! a map of columns) goes into the spec as `data.values`, so Streamlit's specs copy over. A third
 //! argument takes `width` and `use_container_width`.
 
+use std::sync::Arc;
+
 use rhai::{Dynamic, Engine, EvalAltResult, Map, Position};
 use serde_json::Value;
 
@@ -57,7 +59,7 @@ fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map, o
             pos,
         ));
     }
-    draw(target, Element::VegaLite(Box::new(VegaLite { spec: text, title, width })))
+    draw(target, Element::VegaLite(Arc::new(VegaLite { spec: text, title, width })))
 }
 
 /// The spec's title (a string, or `{ text }` with a string or lines), else a generic name.

@@ -285,7 +285,7 @@ fn the_sales_example_filters_its_rows_and_stops_when_none_match() {
     assert!(app.page().error.is_none(), "{:?}", app.page().error);
     let rows = |app: &AppTest| {
         app.page().walk().into_iter().find_map(|e| match e {
-            Element::Table { rows, .. } => Some(rows.len()),
+            Element::Table(table) => Some(table.rows.len()),
             _ => None,
         })
     };

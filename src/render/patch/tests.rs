@@ -1,8 +1,10 @@
 use std::collections::BTreeSet;
 
+use std::sync::Arc;
+
 use super::*;
 use crate::harness::AppTest;
-use crate::page::{AlertKind, Chart, ChartKind, Series};
+use crate::page::{AlertKind, Chart, ChartKind, Series, TableView};
 
 static NO_MEDIA: crate::page::MediaKey = crate::page::MediaKey::unkeyed();
 
@@ -15,7 +17,7 @@ fn chart() -> Element {
     chart.x_label = "x".to_owned();
     chart.y_label = "y".to_owned();
     chart.series = vec![Series { points: vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.0)], ..Series::new("y".to_owned()) }];
-    Element::Chart(Box::new(chart))
+    Element::Chart(Arc::new(chart))
 }
 
 /// A title, a count, a chart, and an expander holding a text and a plain container with one text.
@@ -319,12 +321,13 @@ fn forms_holding_another_csrf_token_get_the_whole_fragment() {
 fn a_changed_width_changes_the_element_hash_and_its_html() {
     let stretched = chart();
     let Element::Chart(mut fixed) = chart() else { unreachable!() };
-    fixed.shown_width = crate::page::Width::Pixels(300);
+    Arc::make_mut(&mut fixed).shown_width = crate::page::Width::Pixels(300);
     let fixed = Element::Chart(fixed);
     let (page, ctx) = (Page::new(), ctx());
     let hash = |el: &Element| element_hash(&page, el, &ctx, false);
     assert_ne!(hash(&stretched), hash(&fixed), "a width change is a replace, not a skipped element");
-    let table = |width| Element::Table { columns: vec!["a".into()], rows: vec![vec!["1".into()]], width };
+    let table =
+        |width| Element::Table(Arc::new(TableView { columns: vec!["a".into()], rows: vec![vec!["1".into()]], width }));
     let (wide, narrow) = (table(crate::page::Width::Stretch), table(crate::page::Width::Pixels(300)));
     assert_ne!(hash(&wide), hash(&narrow));
     assert_ne!(element(&page, &wide, "m.0", &ctx, false), element(&page, &narrow, "m.0", &ctx, false));

@@ -7,6 +7,8 @@
 mod columns;
 mod look;
 
+use std::sync::Arc;
+
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position};
 
 use super::display::draw;
@@ -90,7 +92,7 @@ fn chart(kind: ChartKind, target: ContainerId, pos: Position, data: &Dynamic, op
         chart.y_label = label;
     }
     categories_fit(&chart, pos)?;
-    draw(target, Element::Chart(Box::new(chart)))
+    draw(target, Element::Chart(Arc::new(chart)))
 }
 
 /// The drawing's width: full in the main area, narrower in a narrow column (an SVG scales as

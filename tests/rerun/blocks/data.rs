@@ -26,11 +26,13 @@ fn frame(app: &AppTest) -> &runnel::page::DataFrame {
 fn a_table_shows_every_row_and_a_map_of_columns_works_too() {
     let app =
         run_ok(r#"table([#{ a: 1, b: "x" }, #{ a: 2, c: true }]); table(#{ k: [1, 2, 3], v: ["a", "b", "c"] });"#);
-    let tables: Vec<_> = app.page().walk().into_iter().filter(|e| matches!(e, Element::Table { .. })).collect();
-    let Element::Table { columns, rows, .. } = tables[0] else { unreachable!() };
+    let tables: Vec<_> = app.page().walk().into_iter().filter(|e| matches!(e, Element::Table(_))).collect();
+    let Element::Table(table) = tables[0] else { unreachable!() };
+    let (columns, rows) = (&table.columns, &table.rows);
     assert_eq!(columns, &["a", "b", "c"]);
     assert_eq!(rows[1], vec!["2", "", "true"]);
-    let Element::Table { columns, rows, .. } = tables[1] else { unreachable!() };
+    let Element::Table(table) = tables[1] else { unreachable!() };
+    let (columns, rows) = (&table.columns, &table.rows);
     assert_eq!((columns.len(), rows.len()), (2, 3));
 }
 
@@ -48,11 +50,12 @@ fn tables_charts_maps_and_data_frames_read_the_scripts_rows_in_place_and_leave_t
         text(`${rows.len()} rows, the second y ${rows[1].y}, ${FIXED.len()} fixed`);"#,
     );
     let elements = app.page().walk();
-    let tables: Vec<_> = elements.iter().filter(|e| matches!(e, Element::Table { .. })).collect();
-    let Element::Table { columns, rows, .. } = tables[0] else { unreachable!() };
+    let tables: Vec<_> = elements.iter().filter(|e| matches!(e, Element::Table(_))).collect();
+    let Element::Table(table) = tables[0] else { unreachable!() };
+    let (columns, rows) = (&table.columns, &table.rows);
     assert_eq!((columns.as_slice(), rows.len()), (["x".to_owned(), "y".to_owned()].as_slice(), 2));
     assert_eq!(rows[1], vec!["2", "3.5"]);
-    assert!(matches!(tables[1], Element::Table { rows, .. } if rows.len() == 1), "a constant's rows too");
+    assert!(matches!(tables[1], Element::Table(t) if t.rows.len() == 1), "a constant's rows too");
     assert!(elements.iter().any(|e| matches!(e, Element::Chart(_))));
     assert!(elements.iter().any(|e| matches!(e, Element::Map(_))));
     assert!(

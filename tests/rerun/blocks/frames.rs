@@ -377,7 +377,8 @@ fn write_of_a_frame_draws_a_data_frame_and_table_shows_its_rows_in_column_order(
     let labels: Vec<&str> = df.columns.iter().map(|c| c.label.as_str()).collect();
     assert_eq!(labels, ["date", "region", "product", "units", "price", "paid", "note"]);
     assert_eq!((df.total_rows, df.rows[0][0].as_str(), df.rows[0][3].as_str()), (5, "2024-01-02", "12"));
-    let Element::Table { columns, rows, .. } = &shown[1] else { panic!("table drew {:?}", shown[1]) };
+    let Element::Table(table) = &shown[1] else { panic!("table drew {:?}", shown[1]) };
+    let (columns, rows) = (&table.columns, &table.rows);
     assert_eq!(columns, &["units", "region"]);
     assert_eq!(rows, &[vec!["12", "West"], vec!["3", "East"]]);
 }

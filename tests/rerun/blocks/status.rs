@@ -2,6 +2,7 @@
 //! handles, toasts and exceptions: their structure, in-place changes, errors, escaping, and
 //! what a watched run shows while it goes (the snapshots of progressive output).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use runnel::harness::AppTest;
@@ -257,4 +258,23 @@ fn a_watched_run_shows_a_status_update_in_place() {
     let states: Vec<StatusState> = seen.iter().filter_map(|p| statuses(p).first().map(|s| s.1)).collect();
     assert!(states.contains(&StatusState::Running) && states.contains(&StatusState::Complete), "{states:?}");
     assert_eq!(last.containers[MAIN].children.len(), 1);
+}
+
+#[test]
+fn a_watched_runs_snapshots_share_its_big_table_instead_of_copying_the_rows() {
+    let (seen, last) = watched(
+        r#"let rows = []; for i in 0..2000 { rows.push(#{ i: i, square: i * i }); } table(rows);
+           for step in 0..3 { sleep(0.05); text(`step ${step}`); }"#,
+    );
+    let table = |page: &Page| {
+        page.walk().into_iter().find_map(|e| match e {
+            Element::Table(table) => Some(table.clone()),
+            _ => None,
+        })
+    };
+    let drawn = table(&last).expect("the run drew the table");
+    assert_eq!(drawn.rows.len(), 2000);
+    let snapshots: Vec<_> = seen.iter().filter_map(table).collect();
+    assert!(snapshots.len() >= 2, "a snapshot at each sleep after the table: {}", snapshots.len());
+    assert!(snapshots.iter().all(|t| Arc::ptr_eq(t, &drawn)), "every snapshot holds the run's own rows");
 }
