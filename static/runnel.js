@@ -38,11 +38,21 @@
     }
     return h.toString(16).padStart(8, "0");
   }
+  // The Have list of the page as this script last left it, and its digest: listed once per
+  // update, not again for each request and each check.
+  let shown = null;
+  function shownOf(r) {
+    if (!shown) {
+      const have = haveOf(r);
+      shown = { have, digest: digest(have) };
+    }
+    return shown;
+  }
   // The request headers of a fragment request; `full` leaves the Have out (a whole fragment).
   function fragmentHeaders(full) {
     const headers = { "X-Runnel-Fragment": "1" };
     const r = root();
-    const have = !full && r ? haveOf(r) : "";
+    const have = !full && r ? shownOf(r).have : "";
     // The CSRF token the forms hold (as a digest): the server redraws them if it changed.
     const token = r?.querySelector("input[name=csrf]")?.value;
     const held = have && `${have};${token ? digest(token) : ""}`;
@@ -246,16 +256,16 @@
     if (answer.html !== undefined) { morph(answer.html, form); return; }
     const r = root();
     if (!r) return;
-    if (answer.lost || digest(haveOf(r)) !== answer.patch.base) { fullRender(); return; }
+    if (answer.lost || shownOf(r).digest !== answer.patch.base) { fullRender(); return; }
     if (answer.patch.frame != null) morph(answer.patch.frame, form);
     else update(r, form, (typing) => answer.patch.ops.forEach((op) => applyOp(r, op, typing)));
-    if (digest(haveOf(r)) !== answer.patch.version) fullRender();
+    if (shownOf(r).digest !== answer.patch.version) fullRender();
   }
 
   function applyOp(r, op, typing) {
     if (op.op === "replace") {
       const el = r.querySelector(`[data-rn-id="${CSS.escape(op.id)}"]`);
-      if (el) Idiomorph.morph(el, op.html, { morphStyle: "outerHTML", ignoreActiveValue: !!typing });
+      if (el) Idiomorph.morph(el, parsed(op.html), { morphStyle: "outerHTML", ignoreActiveValue: !!typing });
     } else if (op.op === "append") {
       r.querySelector(`[data-rn-slot="${CSS.escape(op.slot)}"]`)?.insertAdjacentHTML("beforeend", op.html);
     } else if (op.op === "truncate") {
@@ -268,6 +278,17 @@
         el.remove();
       }
     }
+  }
+
+  // An element's HTML parsed in an inert template, or the text itself when it is not exactly
+  // one element (Idiomorph parses a string into a new document of its own, for each element).
+  const scratch = document.createElement("template");
+  function parsed(html) {
+    scratch.innerHTML = html;
+    const nodes = scratch.content.childNodes;
+    const el = nodes.length === 1 ? scratch.content.firstElementChild : null;
+    scratch.innerHTML = "";
+    return el || html;
   }
 
   // A full render: the page as the server has it now, without a patch.
@@ -301,6 +322,7 @@
     const typing = typingIn(r, form);
     const view = viewState(r);
     change(typing);
+    shown = null;
     restoreViewState(r, view);
     const title = r.querySelector("[data-rn-title]");
     if (title) document.title = title.dataset.rnTitle;
@@ -511,6 +533,7 @@
       note.setAttribute("role", "alert");
       note.textContent = "This page was removed: its script was deleted or renamed.";
       main.replaceChildren(note);
+      shown = null;
     });
     source.onerror = () => { lost = true; };
     source.onopen = () => {
