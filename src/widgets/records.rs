@@ -33,16 +33,6 @@ impl Deref for Row<'_> {
     }
 }
 
-impl Row<'_> {
-    /// The row as a map of its own (a copy of a map read in place).
-    pub fn into_map(self) -> Map {
-        match self {
-            Row::Held(map) => map.clone(),
-            Row::Made(map) => map,
-        }
-    }
-}
-
 impl<'a> Records<'a> {
     /// Reads `data` where it is, when it is an array of maps that the caller holds (`rows`):
     /// the maps are not copied. Anything else is read as [`Records::from_dynamic`] reads it.

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use rhai::{Dynamic, Engine, EvalAltResult, Map, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position};
 use serde_json::Value;
 
 use super::display::draw;
 use super::options::{Options, error};
 use super::records::Records;
-use super::{context, convert, placed, width};
+use super::{context, convert, placed, placed_data, width};
 use crate::page::{ContainerId, Element, VegaLite, Width};
 
 type Res = Result<(), Box<EvalAltResult>>;
@@ -23,11 +23,11 @@ const LEAST_WIDTH: u32 = 120;
 
 pub fn register(engine: &mut Engine) {
     placed!(engine, "vega_lite_chart", |t, p, s: Map| chart(t, p, None, s, Map::new()), (spec: Map));
-    placed!(engine, "vega_lite_chart", |t, p, d: Dynamic, s: Map| chart(t, p, Some(d), s, Map::new()), (data: Dynamic, spec: Map));
-    placed!(engine, "vega_lite_chart", |t, p, d: Dynamic, s: Map, o: Map| chart(t, p, Some(d), s, o), (data: Dynamic, spec: Map, opts: Map));
+    placed_data!(engine, "vega_lite_chart", |t, p, d: &Dynamic, s: Map| chart(t, p, Some(d), s, Map::new()), (data, spec: Map));
+    placed_data!(engine, "vega_lite_chart", |t, p, d: &Dynamic, s: Map, o: Map| chart(t, p, Some(d), s, o), (data, spec: Map, opts: Map));
 }
 
-fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map, opts: Map) -> Res {
+fn chart(target: ContainerId, pos: Position, data: Option<&Dynamic>, spec: Map, opts: Map) -> Res {
     let opts = Options::new(opts, pos, &width::OPTIONS)?;
     let width = width::read(&opts, Width::Stretch, LEAST_WIDTH)?;
     // `()` as data: the data is in the spec (`vega_lite_chart((), spec, opts)`).
@@ -35,10 +35,7 @@ fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map, o
     let mut spec = convert::to_json(&Dynamic::from_map(spec), pos)?;
     let Value::Object(fields) = &mut spec else { return Err(error("a Vega-Lite spec is a map".into(), pos)) };
     if let Some(data) = data {
-        let records = Records::from_dynamic(data, MAX_ROWS, pos)?;
-        let rows = records.rows.into_iter().map(|row| convert::to_json(&Dynamic::from_map(row.into_map()), pos));
-        let values = rows.collect::<Result<Vec<Value>, _>>()?;
-        fields.insert("data".into(), serde_json::json!({ "values": values }));
+        fields.insert("data".into(), serde_json::json!({ "values": values_of(data, pos)? }));
     }
     if !fields.contains_key("mark")
         && !["layer", "concat", "hconcat", "vconcat", "facet", "repeat", "spec"].iter().any(|k| fields.contains_key(*k))
@@ -63,6 +60,17 @@ fn chart(target: ContainerId, pos: Position, data: Option<Dynamic>, spec: Map, o
 }
 
 /// The spec's title (a string, or `{ text }` with a string or lines), else a generic name.
+/// The data's rows as JSON objects, read where they are (an array of maps is not copied).
+fn values_of(data: &Dynamic, pos: Position) -> Result<Vec<Value>, Box<EvalAltResult>> {
+    let held = data.read_lock::<Array>();
+    let records = Records::in_place(data, held.as_deref(), MAX_ROWS, pos)?;
+    let object = |row: &Map| {
+        let fields = row.iter().map(|(name, cell)| Ok((name.to_string(), convert::to_json(cell, pos)?)));
+        fields.collect::<Result<serde_json::Map<String, Value>, Box<EvalAltResult>>>().map(Value::Object)
+    };
+    records.rows.iter().map(|row| object(row)).collect()
+}
+
 fn title_of(title: Option<&Value>) -> String {
     let text = match title {
         Some(Value::Object(t)) => t.get("text"),

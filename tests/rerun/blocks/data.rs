@@ -37,13 +37,14 @@ fn a_table_shows_every_row_and_a_map_of_columns_works_too() {
 }
 
 #[test]
-fn tables_charts_maps_and_data_frames_read_the_scripts_rows_in_place_and_leave_them_as_they_were() {
+fn tables_charts_maps_frames_and_vega_lite_read_the_scripts_rows_in_place_and_leave_them_as_they_were() {
     let app = run_ok(
         r#"let rows = [#{ x: 1, y: 2.5 }, #{ x: 2, y: 3.5 }];
         table(rows);
         line_chart(rows, #{ x: "x", y: "y" });
         map(rows, #{ lat: "y", lon: "x" });
         dataframe(rows);
+        vega_lite_chart(rows, #{ mark: "point", encoding: #{ x: #{ field: "x" }, y: #{ field: "y" } } });
         rows.push(#{ x: 3, y: 1.0 });
         const FIXED = [#{ x: 1, y: 1.0 }];
         table(FIXED);
@@ -61,6 +62,12 @@ fn tables_charts_maps_and_data_frames_read_the_scripts_rows_in_place_and_leave_t
     assert!(
         matches!(elements.iter().find_map(|e| match e { Element::DataFrame(df) => Some(df), _ => None }), Some(df) if df.total_rows == 2)
     );
+    let vega = elements.iter().find_map(|e| match e {
+        Element::VegaLite(chart) => Some(chart.spec.as_str()),
+        _ => None,
+    });
+    let values = r#""values":[{"x":1,"y":2.5},{"x":2,"y":3.5}]"#;
+    assert!(vega.is_some_and(|spec| spec.contains(values)), "the Vega-Lite chart has the two rows: {vega:?}");
     let html = html_of(app.page());
     assert!(html.contains("3 rows, the second y 3.5, 1 fixed"), "the script's own rows are unchanged: {html}");
 }
