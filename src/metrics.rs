@@ -3,7 +3,7 @@
 //! One registry per process, as Prometheus scrapes a process; the layers record into it
 //! through the small functions here, which never fail and never block.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -109,9 +109,17 @@ pub fn store_operation(operation: &str, ok: bool, took: Duration) {
     METRICS.store_operations.get_or_create(&labels).observe(took.as_secs_f64());
 }
 
-/// The number of sessions in the store, counted when scraped.
-pub fn set_sessions(count: u64) {
-    METRICS.sessions.set(i64::try_from(count).unwrap_or(i64::MAX));
+/// Everything, with the number of sessions just counted in the store (`None`: it could not be
+/// counted, the last count stays). The count is set and the text written in one step, so a
+/// scrape shows its own count even while another host in the process (the tests run many) sets
+/// one.
+pub fn encode_with_sessions(count: Option<u64>) -> String {
+    static SCRAPE: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = SCRAPE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(count) = count {
+        METRICS.sessions.set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+    encode()
 }
 
 /// Counts an open live-update stream for as long as the returned guard lives.

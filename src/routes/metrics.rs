@@ -19,14 +19,14 @@ async fn metrics(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpRespo
         return Err(AppError::MetricsToken);
     }
     // A store that cannot count leaves the last count; the rest of the numbers still go out.
-    match app.host.store.session_count().await {
-        Ok(count) => crate::metrics::set_sessions(count),
-        Err(err) => tracing::warn!(error = %err, "could not count the sessions for the metrics"),
+    let sessions = app.host.store.session_count().await;
+    if let Err(err) = &sessions {
+        tracing::warn!(error = %err, "could not count the sessions for the metrics");
     }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((CACHE_CONTROL, "no-store"))
-        .body(crate::metrics::encode()))
+        .body(crate::metrics::encode_with_sessions(sessions.ok())))
 }
 
 /// Whether the request carries `Authorization: Bearer <token>` (compared in constant time).
