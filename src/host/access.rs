@@ -56,7 +56,10 @@ pub fn admit(
 /// Every page as `page_link` and `switch_page` see it (hidden ones too: they have URLs).
 pub fn page_entries(registry: &Registry) -> Arc<Vec<PageEntry>> {
     let pages = registry.all();
-    let entries =
-        pages.iter().map(|s| PageEntry { name: s.name.to_string(), title: s.title(), icon: s.meta.icon.clone() });
+    let entries = pages.iter().map(|s| PageEntry {
+        name: s.name.to_string(),
+        title: s.title().to_owned(),
+        icon: s.meta.icon.clone(),
+    });
     Arc::new(entries.collect())
 }

@@ -41,7 +41,7 @@ impl PageView<'_> {
         for page in listed {
             let link = NavLink {
                 name: page.name.to_string(),
-                label: page.title(),
+                label: page.title().to_owned(),
                 icon: page.meta.icon.clone(),
                 active: page.name == self.script.name,
             };

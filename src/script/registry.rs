@@ -22,6 +22,8 @@ pub struct CompiledScript {
     /// The page's header block (title, icon, section, access); the default when it has errors.
     pub meta: PageMeta,
     pub program: Result<Arc<AST>, ScriptError>,
+    /// How the navigation shows the page (see [`CompiledScript::title`]), made once.
+    title: String,
     /// A save that did not compile: the last good program keeps serving, and the page shows
     /// this error above its output until the next good save.
     pub pending_error: Option<ScriptError>,
@@ -41,12 +43,13 @@ impl CompiledScript {
             }
             Err(err) => (PageMeta::default(), Err(diagnostic::at_line(name.as_str(), &source, err.line, err.message))),
         };
-        Self { name, path, source, meta, program, pending_error: None }
+        let title = meta.title.clone().unwrap_or_else(|| name.label());
+        Self { name, path, source, meta, program, title, pending_error: None }
     }
 
     /// How the navigation shows the page: its `title:`, else a label made from its name.
-    pub fn title(&self) -> String {
-        self.meta.title.clone().unwrap_or_else(|| self.name.label())
+    pub fn title(&self) -> &str {
+        &self.title
     }
 
     /// Navigation order: `order:` first (pages without one last), then the file name.
@@ -193,6 +196,7 @@ fn keep_last_good(old: &CompiledScript, fresh: CompiledScript) -> CompiledScript
             path: fresh.path,
             source: old.source.clone(),
             meta: old.meta.clone(),
+            title: old.title.clone(),
             program: Ok(good.clone()),
             pending_error: Some(error),
         },
