@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use rhai::Engine;
 
-use crate::page::{Page, PageEntry};
-use crate::script::{CompiledScript, Gate, Registry, RunOutput, diagnostic};
+use crate::page::Page;
+use crate::script::{CompiledScript, Gate, RunOutput, diagnostic};
 use crate::session_state::{AuthRun, Event, SessionData};
 
 /// What the login gate runs in place of a page that needs a login.
@@ -51,15 +51,4 @@ pub fn admit(
             Admitted::Run(Arc::new(CompiledScript::from_source(engine, script.name.clone(), LOGIN_FORM)), None)
         }
     }
-}
-
-/// Every page as `page_link` and `switch_page` see it (hidden ones too: they have URLs).
-pub fn page_entries(registry: &Registry) -> Arc<Vec<PageEntry>> {
-    let pages = registry.all();
-    let entries = pages.iter().map(|s| PageEntry {
-        name: s.name.to_string(),
-        title: s.title().to_owned(),
-        icon: s.meta.icon.clone(),
-    });
-    Arc::new(entries.collect())
 }

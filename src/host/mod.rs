@@ -388,7 +388,7 @@ impl Host {
     ) -> Result<RunOutput, AppError> {
         let requests::Attempt { stored, mut request } = attempt;
         request.auth = self.with_second_factor(request.auth, &stored);
-        request.pages = access::page_entries(&self.registry);
+        request.pages = self.registry.entries();
         let (runner, script) = (self.runner.clone(), script.clone());
         // The request's span goes along, so the script's `print` lines carry its id.
         let span = tracing::Span::current();

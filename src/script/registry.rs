@@ -11,7 +11,7 @@ use rhai::{AST, Engine};
 use super::diagnostic;
 use super::meta::PageMeta;
 use super::name::PageName;
-use crate::page::ScriptError;
+use crate::page::{PageEntry, ScriptError};
 
 /// One script as the host serves it.
 #[derive(Debug)]
@@ -72,6 +72,8 @@ pub struct Registry {
     /// one. Today the only caller is the watcher's callback, which runs on the debouncer's one
     /// thread, so this is never contended; it keeps that true for any later caller.
     reloading: Mutex<()>,
+    /// Every page as `page_link` and `switch_page` see it, made again when the list changes.
+    entries: RwLock<Arc<Vec<PageEntry>>>,
 }
 
 impl Registry {
@@ -103,7 +105,13 @@ impl Registry {
     }
 
     fn from_compiled(scripts: Vec<Arc<CompiledScript>>) -> Self {
-        Self { scripts: RwLock::new(scripts), reloading: Mutex::new(()) }
+        let entries = RwLock::new(entries_of(&scripts));
+        Self { scripts: RwLock::new(scripts), reloading: Mutex::new(()), entries }
+    }
+
+    /// Every page as `page_link` and `switch_page` see it (hidden ones too: they have URLs).
+    pub fn entries(&self) -> Arc<Vec<PageEntry>> {
+        crate::sync::read(&self.entries).clone()
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<CompiledScript>> {
@@ -157,7 +165,9 @@ impl Registry {
             (None, None) => None,
             (None, Some(old)) if old.path != path => None,
             (None, Some(_)) => {
-                self.write().retain(|s| s.name != name);
+                let mut scripts = self.write();
+                scripts.retain(|s| s.name != name);
+                self.listed(&scripts);
                 Some(Change::Removed(name))
             }
             (Some(source), Some(old)) => {
@@ -185,7 +195,22 @@ impl Registry {
         }
         // A save may change the page's `order:`.
         scripts.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.listed(&scripts);
     }
+
+    /// Makes the page entries of the changed list (the caller still holds the list).
+    fn listed(&self, scripts: &[Arc<CompiledScript>]) {
+        *crate::sync::write(&self.entries) = entries_of(scripts);
+    }
+}
+
+fn entries_of(scripts: &[Arc<CompiledScript>]) -> Arc<Vec<PageEntry>> {
+    let entries = scripts.iter().map(|s| PageEntry {
+        name: s.name.to_string(),
+        title: s.title().to_owned(),
+        icon: s.meta.icon.clone(),
+    });
+    Arc::new(entries.collect())
 }
 
 /// A broken save of a script that worked keeps the working program and notes the error.
@@ -273,6 +298,30 @@ mod tests {
         let change = reloading.join().unwrap();
         assert_eq!(change, Some(Change::Updated(PageName::parse("page").unwrap())));
         assert_eq!(registry.get("page").unwrap().source, "let version = 2;");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_page_entries_follow_a_page_added_retitled_and_removed() {
+        let dir = std::env::temp_dir().join(format!("runnel-entries-{}", crate::session_store::random_token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("sales_report.rhai"), "text(1);").unwrap();
+        let registry = Registry::load(&Engine::new(), &dir).unwrap();
+        let titles = |r: &Registry| r.entries().iter().map(|e| (e.name.clone(), e.title.clone())).collect::<Vec<_>>();
+        assert_eq!(titles(&registry), [("sales_report".into(), "Sales report".into())]);
+
+        let added = dir.canonicalize().unwrap().join("about.rhai");
+        std::fs::write(&added, "//! title: About us\ntext(2);").unwrap();
+        assert!(registry.reload(&Engine::new(), &added).is_some());
+        assert!(titles(&registry).contains(&("about".into(), "About us".into())), "{:?}", titles(&registry));
+
+        std::fs::write(&added, "//! title: Who we are\ntext(2);").unwrap();
+        assert!(registry.reload(&Engine::new(), &added).is_some());
+        assert!(titles(&registry).contains(&("about".into(), "Who we are".into())), "{:?}", titles(&registry));
+
+        std::fs::remove_file(&added).unwrap();
+        assert!(registry.reload(&Engine::new(), &added).is_some());
+        assert_eq!(titles(&registry), [("sales_report".into(), "Sales report".into())]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
