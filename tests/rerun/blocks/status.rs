@@ -275,6 +275,7 @@ fn a_watched_runs_snapshots_share_its_big_table_instead_of_copying_the_rows() {
     let drawn = table(&last).expect("the run drew the table");
     assert_eq!(drawn.rows.len(), 2000);
     let snapshots: Vec<_> = seen.iter().filter_map(table).collect();
-    assert!(snapshots.len() >= 2, "a snapshot at each sleep after the table: {}", snapshots.len());
+    // The collector sees at least one snapshot after the table (the watch keeps only the newest).
+    assert!(!snapshots.is_empty(), "no snapshot held the table");
     assert!(snapshots.iter().all(|t| Arc::ptr_eq(t, &drawn)), "every snapshot holds the run's own rows");
 }
