@@ -296,3 +296,24 @@ async fn a_paused_replica_delays_a_click_by_the_bounded_replica_wait_and_no_more
     assert!(visitor.click().await);
     visitor.assert_page_intact().await;
 }
+
+/// The deployments above start a dozen `redis-server`s on ports picked a moment before, while
+/// other tests start theirs: a port taken meanwhile must be noticed, not shared.
+#[test]
+fn a_redis_server_on_a_port_another_server_holds_is_refused_not_mistaken_for_it() {
+    let other = support::RedisServer::start();
+    let args = ["--port", &other.port.to_string(), "--bind", "127.0.0.1", "--save", ""].map(String::from);
+    let taken = support::server::spawn_redis_on(other.port, &args);
+    assert!(taken.is_err(), "a second server on a held port is refused, though the port answers");
+
+    // The first try is made to land on the held port, as if another test had taken the pick.
+    let mut first_try = true;
+    let (port, mut child) = support::server::spawn_redis(|pick| {
+        let port = if std::mem::take(&mut first_try) { other.port } else { pick };
+        ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""].map(String::from).into()
+    })
+    .expect("the second pick is free");
+    assert_ne!(port, other.port, "the held port was given up for another");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -2,12 +2,11 @@
 //! Sentinel-managed primary (one replica, three sentinels), all `redis-server` processes on free
 //! loopback ports with short failure timeouts, driven with `redis-cli`, killed on drop.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::server::free_port;
+use super::server::{free_port, spawn_redis};
 
 /// How long a deployment may take to form, and a failover to finish.
 const FORM: Duration = Duration::from_secs(30);
@@ -21,14 +20,12 @@ struct Process {
 }
 
 impl Process {
-    fn spawn(port: u16, args: &[String]) -> Self {
-        let child =
-            Command::new("redis-server").args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(
-                |e| panic!("could not start redis-server: {e} (apt-get install redis-server, or run dev/test)"),
-            );
-        let process = Self { port, child: Some(child) };
-        await_condition(&format!("redis-server on port {port} answers"), || cli(port, &["PING"]) == "PONG");
-        process
+    /// Starts `redis-server` with the arguments `args` makes for a free port (see
+    /// [`spawn_redis`]: a port another test took meanwhile is given up for another).
+    fn start(args: impl FnMut(u16) -> Vec<String>) -> Self {
+        let (port, child) = spawn_redis(args)
+            .unwrap_or_else(|e| panic!("{e} (apt-get install redis-server redis-tools, or run dev/test)"));
+        Self { port, child: Some(child) }
     }
 
     fn kill(&mut self) {
@@ -79,12 +76,12 @@ impl RedisCluster {
     /// returns once every slot is served and every replica is in sync.
     pub fn start() -> Self {
         let folder = Folder::new("cluster");
-        let ports = distinct_free_ports(12);
-        let nodes: Vec<Process> = ports
-            .chunks(2)
-            .map(|pair| {
-                let (port, bus) = (pair[0], pair[1]);
-                Process::spawn(port, &cluster_node_args(port, bus, &folder))
+        let nodes: Vec<Process> = (0..6)
+            .map(|_| {
+                Process::start(|port| {
+                    let bus = std::iter::repeat_with(free_port).take(3).find(|&bus| bus != port).expect("a bus port");
+                    cluster_node_args(port, bus, &folder)
+                })
             })
             .collect();
         let mut create = vec!["--cluster".to_owned(), "create".to_owned()];
@@ -211,25 +208,29 @@ pub struct SentinelSetup {
 impl SentinelSetup {
     pub fn start() -> Self {
         let folder = Folder::new("sentinel");
-        let ports = distinct_free_ports(5);
-        let (primary_port, replica_port) = (ports[0], ports[1]);
-        let node = |port: u16, extra: &[String]| {
-            let mut args: Vec<String> = vec!["--port".into(), port.to_string()];
-            args.extend(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"].map(String::from));
-            // A replica's full sync writes its snapshot here, not into the working directory.
-            args.extend(["--dir".into(), folder.file(""), "--dbfilename".into(), format!("dump-{port}.rdb")]);
-            args.extend(extra.iter().cloned());
-            Process::spawn(port, &args)
+        let node = |extra: &[String]| {
+            Process::start(|port| {
+                let mut args: Vec<String> = vec!["--port".into(), port.to_string()];
+                args.extend(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"].map(String::from));
+                // A replica's full sync writes its snapshot here, not into the working directory.
+                args.extend(["--dir".into(), folder.file(""), "--dbfilename".into(), format!("dump-{port}.rdb")]);
+                args.extend(extra.iter().cloned());
+                args
+            })
         };
-        let primary = node(primary_port, &[]);
-        let replica = node(replica_port, &["--replicaof".into(), "127.0.0.1".into(), primary_port.to_string()]);
+        let primary = node(&[]);
+        let primary_port = primary.port;
+        let replica = node(&["--replicaof".into(), "127.0.0.1".into(), primary_port.to_string()]);
+        let replica_port = replica.port;
         await_condition("the replica is in sync", || replica_in_sync(replica_port));
-        let sentinels = ports[2..]
-            .iter()
-            .map(|&port| {
-                let config = folder.file(&format!("sentinel-{port}.conf"));
-                std::fs::write(&config, sentinel_config(port, primary_port, &folder)).expect("a sentinel config file");
-                Process::spawn(port, &[config, "--sentinel".into()])
+        let sentinels = (0..3)
+            .map(|_| {
+                Process::start(|port| {
+                    let config = folder.file(&format!("sentinel-{port}.conf"));
+                    std::fs::write(&config, sentinel_config(port, primary_port, &folder))
+                        .expect("a sentinel config file");
+                    vec![config, "--sentinel".into()]
+                })
             })
             .collect();
         let setup = Self { primary_port, replica_port, sentinels, nodes: vec![primary, replica], _folder: folder };
@@ -311,17 +312,4 @@ fn await_condition(what: &str, mut condition: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "{what}: not within {FORM:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// `n` different free ports.
-fn distinct_free_ports(n: usize) -> Vec<u16> {
-    let mut ports = BTreeSet::new();
-    for _ in 0..n * 10 {
-        if ports.len() == n {
-            break;
-        }
-        ports.insert(free_port());
-    }
-    assert_eq!(ports.len(), n, "{n} distinct free ports");
-    ports.into_iter().collect()
 }

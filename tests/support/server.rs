@@ -1,8 +1,11 @@
 //! A running host on port 0 (its own thread and actix system) and a private `redis-server` on a
 //! free port: the one implementation that the tests and the benchmarks share.
 
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -59,7 +62,7 @@ pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
     /// Where `SAVE` writes its snapshot and a restart reads it back; `None` keeps nothing on disk.
-    dump_dir: Option<std::path::PathBuf>,
+    dump_dir: Option<PathBuf>,
 }
 
 impl RedisServer {
@@ -70,21 +73,23 @@ impl RedisServer {
 
     /// Starts one, or says why it could not.
     pub fn try_start() -> Result<Self, String> {
-        let mut server = Self { port: free_port(), child: None, dump_dir: None };
-        server.try_restart()?;
-        Ok(server)
+        Self::launch(None)
     }
 
     /// One whose `SAVE` writes a snapshot (`dump.rdb`) to a private folder, which a
     /// [`restart`](Self::restart) loads back: a store restored from a snapshot. Never saves by itself.
     pub fn start_with_snapshots() -> Self {
-        let port = free_port();
-        let dir = std::env::temp_dir().join(format!("runnel-redis-{}-{port}", std::process::id()));
+        static FOLDERS: AtomicUsize = AtomicUsize::new(0);
+        let n = FOLDERS.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("runnel-redis-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a folder for the Redis snapshot");
-        let mut server = Self { port, child: None, dump_dir: Some(dir) };
-        server.try_restart().unwrap_or_else(|e| panic!("{e} (apt-get install redis-server, or run dev/test)"));
-        server
+        Self::launch(Some(dir)).unwrap_or_else(|e| panic!("{e} (apt-get install redis-server, or run dev/test)"))
+    }
+
+    fn launch(dump_dir: Option<PathBuf>) -> Result<Self, String> {
+        let (port, child) = spawn_redis(|port| redis_args(port, dump_dir.as_deref()))?;
+        Ok(Self { port, child: Some(child), dump_dir })
     }
 
     pub fn url(&self) -> String {
@@ -98,27 +103,8 @@ impl RedisServer {
 
     /// Starts it again on the same port (after `stop`).
     pub fn restart(&mut self) {
-        self.try_restart().unwrap_or_else(|e| panic!("{e}"));
-    }
-
-    fn try_restart(&mut self) -> Result<(), String> {
-        let mut command = Command::new("redis-server");
-        command.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
-        if let Some(dir) = &self.dump_dir {
-            command.arg("--dir").arg(dir).args(["--dbfilename", "dump.rdb"]);
-        }
-        let child = command
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("could not start redis-server: {e}"))?;
-        self.child = Some(child);
-        let exited = |server: &mut Self| server.child.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_some());
-        if !wait_for_port(self.port, START, || !exited(self)) {
-            self.stop();
-            return Err(format!("redis-server did not start on port {}", self.port));
-        }
-        Ok(())
+        let args = redis_args(self.port, self.dump_dir.as_deref());
+        self.child = Some(spawn_redis_on(self.port, &args).unwrap_or_else(|e| panic!("{e}")));
     }
 
     pub fn stop(&mut self) {
@@ -142,6 +128,78 @@ impl Drop for RedisServer {
 pub fn free_port() -> u16 {
     let port = || TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     std::iter::repeat_with(port).take(3).find(|&p| p != 6379).expect("a free port other than 6379")
+}
+
+/// How many ports [`spawn_redis`] tries before it gives up.
+const PORT_TRIES: usize = 5;
+
+/// A `redis-server` with the arguments `args` makes for a port, on a port that was free a
+/// moment ago. Another test may take that port between the pick and the start (and its server
+/// would then answer there), so the server must answer as itself (its process id); a port lost
+/// that way is given up for another, a few times.
+pub fn spawn_redis(mut args: impl FnMut(u16) -> Vec<String>) -> Result<(u16, Child), String> {
+    let mut why = String::from("no port tried");
+    for _ in 0..PORT_TRIES {
+        let port = free_port();
+        match spawn_redis_on(port, &args(port)) {
+            Ok(child) => return Ok((port, child)),
+            Err(e) => why = e,
+        }
+    }
+    Err(why)
+}
+
+/// Starts `redis-server args` (which name `port`) and waits until it answers on `port` as
+/// itself; an error when it exits first (the port is taken) or does not answer in time.
+pub fn spawn_redis_on(port: u16, args: &[String]) -> Result<Child, String> {
+    let mut child = Command::new("redis-server")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("could not start redis-server: {e}"))?;
+    let deadline = Instant::now() + START;
+    while redis_process_id(port) != Some(child.id()) {
+        let exited = child.try_wait().ok().flatten().is_some();
+        if exited || Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("redis-server did not start on port {port} (taken, or too slow)"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(child)
+}
+
+/// The process id that the Redis server on `port` reports (`INFO server`), if one answers there.
+fn redis_process_id(port: u16) -> Option<u32> {
+    const MAX_ANSWER: usize = 64 * 1024;
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    stream.write_all(b"INFO server\r\n").ok()?;
+    let mut answer = Vec::new();
+    let mut chunk = [0; 4096];
+    while answer.len() < MAX_ANSWER {
+        let text = String::from_utf8_lossy(&answer);
+        let pid = text.split_once("process_id:").and_then(|(_, rest)| rest.split_once("\r\n"));
+        if let Some((pid, _)) = pid {
+            return pid.trim().parse().ok();
+        }
+        let read = stream.read(&mut chunk).ok().filter(|&n| n > 0)?;
+        answer.extend_from_slice(&chunk[..read]);
+    }
+    None
+}
+
+fn redis_args(port: u16, dump_dir: Option<&Path>) -> Vec<String> {
+    let mut args: Vec<String> =
+        ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            .map(String::from)
+            .into();
+    if let Some(dir) = dump_dir {
+        args.extend(["--dir".into(), dir.to_string_lossy().into_owned(), "--dbfilename".into(), "dump.rdb".into()]);
+    }
+    args
 }
 
 /// Polls every 10 ms until something listens on `port`; false after `within`, or as soon as
