@@ -195,3 +195,34 @@ async fn a_body_the_size_of_an_upload_reaches_the_host_through_nginx() {
     assert_eq!(answer.status, 413, "{}", answer.body);
     assert!(answer.headers.contains_key("x-request-id") && !answer.body.contains("nginx"), "{}", answer.body);
 }
+
+/// The proxy tests pick nginx's port a moment before it starts: a port another server took
+/// meanwhile must be noticed (that server answers there), and another port tried.
+#[test]
+fn nginx_on_a_port_another_server_holds_is_refused_not_mistaken_for_it() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to hold");
+    let held = holder.local_addr().expect("its address").port();
+    holder.set_nonblocking(true).expect("a non-blocking listener");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answering = std::thread::spawn({
+        let done = done.clone();
+        move || {
+            // Answers like a server that is not nginx until told to stop (at most 30 s).
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !done.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < deadline {
+                match holder.accept() {
+                    Ok((mut stream, _)) => {
+                        let _ = std::io::Write::write_all(&mut stream, b"HTTP/1.0 200 OK\r\nServer: other\r\n\r\n");
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        }
+    });
+    let binary = crate::support::nginx::binary().expect("nginx is installed (dev/test installs it)");
+    let taken = Nginx::start_on(&binary, &[1, 2, 3], held);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    answering.join().expect("the holder stops");
+    let error = taken.err().expect("nginx on a held port is refused, though the port answers");
+    assert!(error.contains("Address already in use"), "nginx said why: {error}");
+}

@@ -3,11 +3,13 @@
 //! listening port replaced. Everything it writes (pid, logs, temp files) stays in a folder of
 //! its own; killed on drop.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::server::{free_port, wait_for_port};
+use super::server::free_port;
 
 /// The shipped configuration, relative to the repository.
 pub const SHIPPED: &str = "deploy/nginx/runnel.conf";
@@ -20,10 +22,22 @@ pub struct Nginx {
 
 impl Nginx {
     /// Starts nginx on a free port in front of the instances listening on `upstreams`, or says
-    /// why it could not.
+    /// why it could not. A port another process took between the pick and the start is given
+    /// up for another (a few times): the server that answers must be this nginx.
     pub fn start(upstreams: &[u16]) -> Result<Self, String> {
         let binary = binary().ok_or("nginx is not installed (apt-get install nginx, or run dev/test)")?;
-        let port = free_port();
+        let mut why = String::new();
+        for _ in 0..PORT_TRIES {
+            match Self::start_on(&binary, upstreams, free_port()) {
+                Ok(nginx) => return Ok(nginx),
+                Err(e) => why = e,
+            }
+        }
+        Err(why)
+    }
+
+    /// Starts nginx on `port`; an error when another server holds it (then nginx exits).
+    pub fn start_on(binary: &Path, upstreams: &[u16], port: u16) -> Result<Self, String> {
         let dir = std::env::temp_dir().join(format!("runnel-nginx-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("a folder for nginx: {e}"))?;
@@ -44,9 +58,13 @@ impl Nginx {
             .spawn()
             .map_err(|e| format!("could not start nginx: {e}"))?;
         let mut nginx = Self { port, child, dir };
-        let running = |n: &mut Self| n.child.try_wait().ok().flatten().is_none();
-        if !wait_for_port(port, Duration::from_secs(20), || running(&mut nginx)) {
-            return Err(format!("nginx did not start on port {port}: {}", nginx.error_log()));
+        let deadline = Instant::now() + START;
+        while !answers_as_nginx(port) {
+            let exited = nginx.child.try_wait().ok().flatten().is_some();
+            if exited || Instant::now() > deadline {
+                return Err(format!("nginx did not start on port {port}: {}", nginx.error_log()));
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
         Ok(nginx)
     }
@@ -69,8 +87,26 @@ impl Drop for Nginx {
     }
 }
 
+/// How many ports [`Nginx::start`] tries, and how long nginx may take to answer on one.
+const PORT_TRIES: usize = 5;
+const START: Duration = Duration::from_secs(20);
+
+/// Whether the server on `port` answers as nginx (its `Server` header), not as another process
+/// that took the port first.
+fn answers_as_nginx(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    if stream.write_all(b"HEAD /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n").is_err() {
+        return false;
+    }
+    // HTTP/1.0: nginx closes the connection after the head.
+    let mut head = Vec::new();
+    let _ = stream.take(4096).read_to_end(&mut head);
+    String::from_utf8_lossy(&head).to_ascii_lowercase().contains("\r\nserver: nginx")
+}
+
 /// nginx from the PATH, else where Debian puts it (/usr/sbin is not on every user's PATH).
-fn binary() -> Option<PathBuf> {
+pub fn binary() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).map(|p| p.join("nginx")).find(|p| p.is_file()))
         .unwrap_or_default();
