@@ -16,7 +16,7 @@ pub use blocks::{
 };
 pub use chart::{AxisFormat, Chart, ChartKind, Legend, Series, Stack};
 pub use media::{Image, ImageSource, MapPoint, MapView, Media, MediaKey, MediaKind, VegaLite, media_path};
-pub use status::{ExceptionView, StatusState, Toast};
+pub use status::{Celebration, ExceptionView, StatusState, Toast};
 pub use width::{MAX_PIXELS, Width};
 
 /// Deepest nesting of containers a script may build (keeps rendering bounded).
@@ -255,6 +255,12 @@ pub enum Element {
         show_time: bool,
     },
     Toast(Box<Toast>),
+    /// `balloons` or `snow`: an animation over the whole page. `play` is new for each run that
+    /// draws it, so that the browser plays it again (a patch replaces it instead of morphing it).
+    Celebration {
+        kind: Celebration,
+        play: u32,
+    },
     Exception(Box<ExceptionView>),
     Download(Arc<Download>),
     /// A link to another page of the app, or to a web address (`page_link`).

@@ -265,7 +265,10 @@
   function applyOp(r, op, typing) {
     if (op.op === "replace") {
       const el = r.querySelector(`[data-rn-id="${CSS.escape(op.id)}"]`);
-      if (el) Idiomorph.morph(el, parsed(op.html), { morphStyle: "outerHTML", ignoreActiveValue: !!typing });
+      const next = parsed(op.html);
+      // An animation that plays once (balloons) is put in anew, so that it plays again.
+      if (el && next instanceof Element && next.hasAttribute("data-rn-replay")) el.replaceWith(next);
+      else if (el) Idiomorph.morph(el, next, { morphStyle: "outerHTML", ignoreActiveValue: !!typing });
     } else if (op.op === "append") {
       r.querySelector(`[data-rn-slot="${CSS.escape(op.slot)}"]`)?.insertAdjacentHTML("beforeend", op.html);
     } else if (op.op === "truncate") {

@@ -48,6 +48,33 @@ pub struct Toast {
     pub slot: usize,
 }
 
+/// A page-wide animation that plays once, when it appears (`balloons`, `snow`): glyphs that
+/// rise or fall across the page, drawn by CSS alone and never in the way of a click.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum Celebration {
+    Balloons,
+    Snow,
+}
+
+impl Celebration {
+    /// How many glyphs cross the page.
+    pub const GLYPHS: usize = 12;
+
+    pub fn css(self) -> &'static str {
+        match self {
+            Self::Balloons => "rn-balloons",
+            Self::Snow => "rn-snow",
+        }
+    }
+
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Self::Balloons => "🎈",
+            Self::Snow => "❄",
+        }
+    }
+}
+
 /// An error shown as an element (`exception`): what went wrong and, when known, where.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ExceptionView {

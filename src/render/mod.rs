@@ -13,8 +13,8 @@ pub mod patch;
 use askama::Template;
 
 use crate::page::{
-    AuthFormView, Chart, Container, ContainerId, ContainerKind, Control, Element, MAIN, Page, PageConfig, SIDEBAR,
-    ScriptError, WidgetView,
+    AuthFormView, Celebration, Chart, Container, ContainerId, ContainerKind, Control, Element, MAIN, Page, PageConfig,
+    SIDEBAR, ScriptError, WidgetView,
 };
 
 pub use chart::svg as chart_svg;

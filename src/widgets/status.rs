@@ -9,7 +9,7 @@ use super::display::draw;
 use super::options::{Options, error};
 use super::{Container, context, convert, live, placed};
 use crate::markup;
-use crate::page::{ContainerId, ContainerKind, Element, ExceptionView, MAIN, Page, StatusState, Toast};
+use crate::page::{Celebration, ContainerId, ContainerKind, Element, ExceptionView, MAIN, Page, StatusState, Toast};
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
@@ -63,6 +63,8 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("toast", |ctx: NativeCallContext, text: ImmutableString, opts: Map| {
         toast(ctx.call_position(), &text, opts)
     });
+    engine.register_fn("balloons", |ctx: NativeCallContext| celebrate(ctx.call_position(), Celebration::Balloons));
+    engine.register_fn("snow", |ctx: NativeCallContext| celebrate(ctx.call_position(), Celebration::Snow));
     placed!(engine, "exception", |t, _p, e: Dynamic| draw(t, Element::Exception(Box::new(exception(&e)))), (error: Dynamic));
 }
 
@@ -173,6 +175,21 @@ fn toast(pos: Position, text: &str, opts: Map) -> Res<()> {
     context::with(|c| {
         let slot = free_toast_slot(&mut c.page);
         c.page.push(MAIN, Element::Toast(Box::new(Toast { body, icon, slot })));
+    })?;
+    live::flush(pos)
+}
+
+/// `balloons()`, `snow()`: glyphs rise or fall across the whole page once, in every run that
+/// calls it (each run's element is new to the browser); a second call in one run adds nothing.
+fn celebrate(pos: Position, kind: Celebration) -> Res<()> {
+    context::with(|c| {
+        let drawn = c.page.containers[MAIN]
+            .children
+            .iter()
+            .any(|e| matches!(e, Element::Celebration { kind: k, .. } if *k == kind));
+        if !drawn {
+            c.page.push(MAIN, Element::Celebration { kind, play: rand::random() });
+        }
     })?;
     live::flush(pos)
 }

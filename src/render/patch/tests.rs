@@ -205,7 +205,9 @@ fn rendered_scripts() -> Vec<(String, Page)> {
             pages.push((path.display().to_string(), app.page().clone()));
         }
     }
-    pages.push(("every kind".to_owned(), AppTest::with_data_dir(EVERY_KIND, "data").page().clone()));
+    let every = AppTest::with_data_dir(EVERY_KIND, "data").page().clone();
+    assert_eq!(every.error, None, "the script that draws every kind runs to its end");
+    pages.push(("every kind".to_owned(), every));
     pages
 }
 
@@ -224,11 +226,11 @@ let ex = expander("E"); ex.text("in");
 let ph = empty(); ph.text("one"); ph.text("two");
 let f = form("f"); f.text_input("name"); f.form_submit_button("Send");
 let c = container(); c.slider("s", 0, 10);
-sidebar.selectbox("pick", ["a", "b"]);
+sidebar().selectbox("pick", ["a", "b"]);
 let said = chat_message("user"); said.markdown("hi"); chat_message("bob").write_stream(["a", "b"]);
 chat_input("Say"); c.chat_input("Inside");
 let st = status("Job"); st.text("step"); st.update(#{ state: "complete" });
-toast("Saved", #{ icon: "✅" }); exception("bad");
+toast("Saved", #{ icon: "✅" }); exception("bad"); balloons(); snow();
 "#;
 
 fn kind_name(el: &Element) -> String {
@@ -264,7 +266,7 @@ fn every_element_renders_one_root_tag() {
     let every = ["Title", "Header", "Subheader", "Text", "Markdown", "Caption", "Code", "Divider", "Json", "Alert"]
         .into_iter()
         .chain(["Metric", "Table", "DataFrame", "Progress", "Download", "PageLink", "Chart", "Widget"])
-        .chain(["LinkButton", "AuthForm", "Container", "Toast", "Exception"]);
+        .chain(["LinkButton", "AuthForm", "Container", "Toast", "Exception", "Celebration"]);
     let missing: Vec<&str> = every.filter(|k| !kinds.contains(*k)).collect();
     assert!(missing.is_empty() || missing == ["AuthForm"], "kinds no script drew: {missing:?}");
 }

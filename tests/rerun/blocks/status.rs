@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use runnel::harness::AppTest;
-use runnel::page::{ContainerKind, Element, MAIN, Page, StatusState};
+use runnel::page::{Celebration, ContainerKind, Element, MAIN, Page, StatusState};
 use runnel::render::patch::{Op, Patch};
 use runnel::widgets::live;
 
@@ -159,6 +159,55 @@ fn a_toast_is_a_fixed_notification_and_at_most_three_show_at_once() {
         .collect();
     let expected = [("two", 1), ("three", 2), ("four", 0)].map(|(t, s)| (t.to_owned(), s));
     assert_eq!(toasts, expected, "the newest takes the oldest one's place");
+}
+
+fn celebrations(page: &Page) -> Vec<Celebration> {
+    page.main()
+        .iter()
+        .filter_map(|e| if let Element::Celebration { kind, .. } = e { Some(*kind) } else { None })
+        .collect()
+}
+
+#[test]
+fn balloons_and_snow_are_one_animation_each_over_the_page_hidden_from_screen_readers() {
+    let app = run_ok(r#"balloons(); snow(); balloons(); text("page");"#);
+    assert_eq!(celebrations(app.page()), [Celebration::Balloons, Celebration::Snow], "a second call adds nothing");
+    let html = markup_of(app.page());
+    let start = html.find(r#"<div class="rn-celebration rn-balloons" data-rn-replay=""#).expect("the balloons");
+    let balloons = &html[start..start + html[start..].find("</div>").expect("their end")];
+    assert!(balloons.ends_with(&format!(r#"" aria-hidden="true">{}"#, "<span>🎈</span>".repeat(12))), "{balloons}");
+    assert!(html.contains(r#"<div class="rn-celebration rn-snow" data-rn-replay=""#), "{html}");
+    assert!(html.contains("<span>❄</span>"), "{html}");
+    assert!(!html.contains("style="), "no inline style: the page's policy forbids it");
+}
+
+#[test]
+fn every_click_that_celebrates_sends_the_balloons_anew_and_a_run_without_it_takes_them_away() {
+    let mut app = run_ok(r#"if button("Celebrate") { balloons(); } text("end");"#);
+    let media_key = Default::default();
+    let ctx = render_context(&media_key);
+    let have_of = |page: &Page| {
+        let frame = runnel::render::patch::frame_hash(page, &[], &ctx);
+        runnel::render::Have::parse(&runnel::render::patch::listing(page, &ctx, frame)).expect("a listing parses")
+    };
+    let sent = |patch: &Patch| -> String {
+        let html = patch.ops.iter().filter_map(|op| match op {
+            Op::Replace { html, .. } | Op::Append { html, .. } => Some(html.as_str()),
+            Op::Truncate { .. } => None,
+        });
+        html.collect()
+    };
+    let mut shown = app.page().clone();
+    for click in 1..=2 {
+        let clicked = app.click("Celebrate").clone();
+        let patch = Patch::between(&have_of(&shown), &clicked, &[], &ctx);
+        assert!(sent(&patch).contains("rn-celebration rn-balloons"), "click {click} plays them: {:?}", patch.ops);
+        shown = clicked;
+    }
+    let after = app.run().clone();
+    assert!(celebrations(&after).is_empty());
+    let patch = Patch::between(&have_of(&shown), &after, &[], &ctx);
+    assert!(!sent(&patch).contains("rn-celebration") && !patch.ops.is_empty(), "{:?}", patch.ops);
 }
 
 #[test]
