@@ -15,12 +15,14 @@ const MAX_ENTRIES: usize = 4096;
 pub enum Kind {
     Block,
     Inline,
+    Latex,
 }
 
 #[derive(Default)]
 struct Memo {
     block: HashMap<Box<str>, Box<str>>,
     inline: HashMap<Box<str>, Box<str>>,
+    latex: HashMap<Box<str>, Box<str>>,
 }
 
 impl Memo {
@@ -28,6 +30,7 @@ impl Memo {
         match kind {
             Kind::Block => &mut self.block,
             Kind::Inline => &mut self.inline,
+            Kind::Latex => &mut self.latex,
         }
     }
 }

@@ -26,6 +26,14 @@ pub fn inline(source: &str) -> String {
     memo::remembered(memo::Kind::Inline, source, |source| sanitize::inline(&to_html(source.trim())).trim().to_owned())
 }
 
+/// `latex(…)`: one formula in LaTeX, shown as display math (the body of `$$…$$` in markdown,
+/// without the markdown around it, so a `$` in the formula is the formula's own).
+pub fn latex(tex: &str) -> String {
+    memo::remembered(memo::Kind::Latex, tex, |tex| {
+        sanitize::block(&math::mathml(tex.trim(), pulldown_latex::config::DisplayMode::Block))
+    })
+}
+
 /// `html(…)`: raw HTML from the script, through the same sanitizer as markdown.
 pub fn html(source: &str) -> String {
     sanitize::block(source)

@@ -1,4 +1,4 @@
-use super::{highlight, html, inline, markdown};
+use super::{highlight, html, inline, latex, markdown};
 
 /// The classic XSS strings that must stay inert through every path.
 const XSS: &[&str] = &[
@@ -84,6 +84,21 @@ fn inline_and_display_math_become_mathml() {
     let block = markdown("$$\n\\frac{a}{b}\n$$");
     assert!(block.contains("display=\"block\""), "{block}");
     assert!(block.contains("<mfrac>"), "{block}");
+}
+
+#[test]
+fn latex_is_one_display_formula_whose_dollars_and_markup_stay_its_own() {
+    let formula = latex(r"a + ar + a r^2 = \sum_{k=0}^{n-1} ar^k");
+    assert!(formula.starts_with("<math") && formula.contains("display=\"block\""), "{formula}");
+    assert!(formula.contains("<munderover>") || formula.contains("<msubsup>"), "{formula}");
+    let dollars = latex(r"\$5 + **x**");
+    assert!(dollars.contains("<mi>$</mi>") && !dollars.contains("<strong>"), "not markdown: {dollars}");
+    let broken = latex(r"\frac{a");
+    assert!(broken.contains("<merror") && broken.contains(r"\frac{a"), "the source, marked: {broken}");
+    for xss in XSS {
+        assert_inert(&latex(xss));
+    }
+    assert_inert(&latex(r"\text{<script>alert(1)</script>}"));
 }
 
 #[test]

@@ -27,6 +27,7 @@ pub fn register(engine: &mut Engine) {
     placed!(engine, "markdown", |t, _p, s: ImmutableString| draw(t, Element::Markdown(markdown(&s))), (text: ImmutableString));
     placed!(engine, "write", write, (value: Dynamic));
     placed!(engine, "html", |t, _p, s: ImmutableString| draw(t, Element::Markdown(markup::html(&s))), (text: ImmutableString));
+    placed!(engine, "latex", |t, _p, s: ImmutableString| draw(t, Element::Markdown(markup::latex(&s))), (text: ImmutableString));
     placed!(engine, "code", |t, p, s: ImmutableString| code(t, p, s, None, Map::new()), (text: ImmutableString));
     placed!(engine, "code", |t, p, s: ImmutableString, lang: ImmutableString| code(t, p, s, Some(lang), Map::new()), (text: ImmutableString, language: ImmutableString));
     placed!(engine, "code", |t, p, s: ImmutableString, o: Map| code(t, p, s, None, o), (text: ImmutableString, opts: Map));

@@ -28,6 +28,21 @@ fn captions_and_html_are_sanitized_markup() {
 }
 
 #[test]
+fn latex_draws_one_display_formula_from_a_back_tick_string() {
+    let app = run_ok(r#"latex(`\frac{a}{b} = \sqrt{c}`); latex("x^2");"#);
+    let formulas: Vec<&String> = app
+        .page()
+        .main()
+        .iter()
+        .filter_map(|e| if let Element::Markdown(html) = e { Some(html) } else { None })
+        .collect();
+    assert_eq!(formulas.len(), 2);
+    assert!(formulas[0].contains("display=\"block\"") && formulas[0].contains("<mfrac>"), "{}", formulas[0]);
+    assert!(formulas[0].contains("<msqrt>"), "{}", formulas[0]);
+    assert!(markup_of(app.page()).contains(r#"<div class="rn-markdown"><math"#));
+}
+
+#[test]
 fn code_is_highlighted_with_line_numbers_and_wrapping_on_request() {
     let app =
         run_ok(r#"code("let x = 1; // note", "js", #{ line_numbers: true, wrap_lines: true }); code("plain <b>");"#);
