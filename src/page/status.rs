@@ -48,8 +48,8 @@ pub struct Toast {
     pub slot: usize,
 }
 
-/// A page-wide animation that plays once, when it appears (`balloons`, `snow`): glyphs that
-/// rise or fall across the page, drawn by CSS alone and never in the way of a click.
+/// A page-wide animation (`balloons`, `snow`) that plays once each time it is put in the page:
+/// glyphs that rise or fall across it, drawn by CSS alone and never in the way of a click.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 pub enum Celebration {
     Balloons,
