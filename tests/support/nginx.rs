@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::server::free_port;
+use super::server::{START, on_a_free_port};
 
 /// The shipped configuration, relative to the repository.
 pub const SHIPPED: &str = "deploy/nginx/runnel.conf";
@@ -26,14 +26,7 @@ impl Nginx {
     /// up for another (a few times): the server that answers must be this nginx.
     pub fn start(upstreams: &[u16]) -> Result<Self, String> {
         let binary = binary().ok_or("nginx is not installed (apt-get install nginx, or run dev/test)")?;
-        let mut why = String::new();
-        for _ in 0..PORT_TRIES {
-            match Self::start_on(&binary, upstreams, free_port()) {
-                Ok(nginx) => return Ok(nginx),
-                Err(e) => why = e,
-            }
-        }
-        Err(why)
+        on_a_free_port(|port| Self::start_on(&binary, upstreams, port))
     }
 
     /// Starts nginx on `port`; an error when another server holds it (then nginx exits).
@@ -86,10 +79,6 @@ impl Drop for Nginx {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
-
-/// How many ports [`Nginx::start`] tries, and how long nginx may take to answer on one.
-const PORT_TRIES: usize = 5;
-const START: Duration = Duration::from_secs(20);
 
 /// Whether the server on `port` answers as nginx (its `Server` header), not as another process
 /// that took the port first.

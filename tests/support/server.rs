@@ -14,8 +14,8 @@ use runnel::config::Settings;
 use runnel::session_store::Store;
 use runnel::startup::Application;
 
-/// Upper bound for a host or a `redis-server` to start listening.
-const START: Duration = Duration::from_secs(20);
+/// Upper bound for a host, a `redis-server` or an nginx to start listening.
+pub const START: Duration = Duration::from_secs(20);
 
 /// A running host on its own thread and actix system, stopped on drop.
 pub struct TestApp {
@@ -130,23 +130,27 @@ pub fn free_port() -> u16 {
     std::iter::repeat_with(port).take(3).find(|&p| p != 6379).expect("a free port other than 6379")
 }
 
-/// How many ports [`spawn_redis`] tries before it gives up.
+/// How many ports [`on_a_free_port`] tries before it gives up.
 const PORT_TRIES: usize = 5;
 
-/// A `redis-server` with the arguments `args` makes for a port, on a port that was free a
-/// moment ago. Another test may take that port between the pick and the start (and its server
-/// would then answer there), so the server must answer as itself (its process id); a port lost
-/// that way is given up for another, a few times.
-pub fn spawn_redis(mut args: impl FnMut(u16) -> Vec<String>) -> Result<(u16, Child), String> {
+/// `start(port)` on a port that was free a moment ago. Another test may take that port between
+/// the pick and the start (and its server would then answer there), so `start` must check that
+/// its own server answers; a port lost that way is given up for another, a few times.
+pub fn on_a_free_port<T>(mut start: impl FnMut(u16) -> Result<T, String>) -> Result<T, String> {
     let mut why = String::from("no port tried");
     for _ in 0..PORT_TRIES {
-        let port = free_port();
-        match spawn_redis_on(port, &args(port)) {
-            Ok(child) => return Ok((port, child)),
+        match start(free_port()) {
+            Ok(started) => return Ok(started),
             Err(e) => why = e,
         }
     }
     Err(why)
+}
+
+/// A `redis-server` with the arguments `args` makes for a port, on a free port (see
+/// [`on_a_free_port`]); the server there must report this process's id.
+pub fn spawn_redis(mut args: impl FnMut(u16) -> Vec<String>) -> Result<(u16, Child), String> {
+    on_a_free_port(|port| spawn_redis_on(port, &args(port)).map(|child| (port, child)))
 }
 
 /// Starts `redis-server args` (which name `port`) and waits until it answers on `port` as

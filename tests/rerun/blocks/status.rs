@@ -161,6 +161,12 @@ fn a_toast_is_a_fixed_notification_and_at_most_three_show_at_once() {
     assert_eq!(toasts, expected, "the newest takes the oldest one's place");
 }
 
+/// What a browser showing `page` holds: the list it sends with its next event.
+fn shown_as(page: &Page, ctx: &runnel::render::RenderContext) -> runnel::render::Have {
+    let frame = runnel::render::patch::frame_hash(page, &[], ctx);
+    runnel::render::Have::parse(&runnel::render::patch::listing(page, ctx, frame)).expect("a page's listing parses")
+}
+
 fn celebrations(page: &Page) -> Vec<Celebration> {
     page.main()
         .iter()
@@ -186,10 +192,7 @@ fn every_click_that_celebrates_sends_the_balloons_anew_and_a_run_without_it_take
     let mut app = run_ok(r#"if button("Celebrate") { balloons(); } text("end");"#);
     let media_key = Default::default();
     let ctx = render_context(&media_key);
-    let have_of = |page: &Page| {
-        let frame = runnel::render::patch::frame_hash(page, &[], &ctx);
-        runnel::render::Have::parse(&runnel::render::patch::listing(page, &ctx, frame)).expect("a listing parses")
-    };
+    let have_of = |page: &Page| shown_as(page, &ctx);
     let sent = |patch: &Patch| -> String {
         let html = patch.ops.iter().filter_map(|op| match op {
             Op::Replace { html, .. } | Op::Append { html, .. } => Some(html.as_str()),
@@ -292,9 +295,7 @@ fn a_watched_run_shows_a_bar_between_its_start_and_its_end_and_patches_only_the_
     let between = between.expect("a snapshot with an intermediate value");
     let media_key = Default::default();
     let ctx = render_context(&media_key);
-    let frame = runnel::render::patch::frame_hash(between, &[], &ctx);
-    let have = runnel::render::Have::parse(&runnel::render::patch::listing(between, &ctx, frame)).unwrap();
-    let patch = Patch::between(&have, &last, &[], &ctx);
+    let patch = Patch::between(&shown_as(between, &ctx), &last, &[], &ctx);
     assert!(
         matches!(patch.ops.as_slice(), [Op::Replace { id, html }] if id == "m.1" && html.contains("value=\"100\""))
     );
